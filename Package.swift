@@ -1,0 +1,50 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "market",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "market", targets: ["market"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+    ],
+    targets: [
+        // The protocol as a pure state machine: standard library and swift-collections only.
+        .target(
+            name: "MarketCore",
+            dependencies: [.product(name: "HeapModule", package: "swift-collections")]
+        ),
+        .target(name: "MarketSimulation", dependencies: ["MarketCore"]),
+        .target(
+            name: "MarketStore",
+            dependencies: ["MarketCore", .product(name: "GRDB", package: "GRDB.swift")],
+            resources: [.copy("Migrations")]
+        ),
+        .target(
+            name: "MarketRuntime",
+            dependencies: [
+                "MarketCore", "MarketStore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "market",
+            dependencies: [
+                "MarketCore", "MarketSimulation", "MarketStore", "MarketRuntime",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "MarketCoreTests", dependencies: ["MarketCore"]),
+        .testTarget(name: "MarketSimulationTests", dependencies: ["MarketCore", "MarketSimulation"]),
+        .testTarget(name: "MarketStoreTests", dependencies: ["MarketCore", "MarketStore", "MarketSimulation"]),
+        .testTarget(name: "MarketEndToEndTests", dependencies: ["MarketCore", "MarketStore"]),
+    ]
+)

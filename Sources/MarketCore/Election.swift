@@ -1,0 +1,130 @@
+/// Where a peer stands in a Bully election.
+public enum ElectionPhase: Hashable, Sendable {
+    case idle
+    /// ELECTION sent to every higher peer; an OK from any of them hands the election on.
+    case awaitingOK(reason: ElectionReason, initiator: PeerID)
+    /// A higher peer answered; its COORDINATOR should follow.
+    case awaitingCoordinator(reason: ElectionReason, initiator: PeerID)
+    /// No higher peer answered: this peer asked the store for the next epoch.
+    case claiming(ElectionClaim)
+}
+
+extension Peer {
+    public var electionPhase: ElectionPhase { election }
+
+    mutating func startElection(_ reason: ElectionReason, initiator: PeerID) {
+        switch election {
+        case .awaitingOK, .awaitingCoordinator, .claiming: return
+        case .idle: break
+        }
+        let higher = config.peers.filter { $0 > id }
+        log("starts an election (\(reason.rawValue))")
+        if higher.isEmpty {
+            claim(reason: reason, initiator: initiator)
+        } else {
+            broadcast(.election, to: higher)
+            election = .awaitingOK(reason: reason, initiator: initiator)
+            effects.append(.setTimer(.election, after: config.timing.electionTimeout))
+        }
+    }
+
+    mutating func claim(reason: ElectionReason, initiator: PeerID) {
+        let claim = ElectionClaim(epoch: knownEpoch + 1, leader: id, initiator: initiator, reason: reason)
+        election = .claiming(claim)
+        persist(.claimEpoch(claim))
+    }
+
+    mutating func receiveElection(from peer: PeerID) {
+        guard peer < id else { return }
+        send(.ok, to: peer)
+        if leader == id, trader != nil {
+            // Already the trader: the caller only needs to hear who it is.
+            send(.coordinator(epoch: knownEpoch), to: peer)
+        } else {
+            startElection(.bully, initiator: peer)
+        }
+    }
+
+    mutating func receiveOK(from peer: PeerID) {
+        guard peer > id, case .awaitingOK(let reason, let initiator) = election else { return }
+        election = .awaitingCoordinator(reason: reason, initiator: initiator)
+        effects.append(.cancelTimer(.election))
+        effects.append(.setTimer(.coordinator, after: config.timing.coordinatorTimeout))
+    }
+
+    mutating func electionTimedOut() {
+        guard case .awaitingOK(let reason, let initiator) = election else { return }
+        claim(reason: reason, initiator: initiator)
+    }
+
+    mutating func coordinatorTimedOut() {
+        guard case .awaitingCoordinator(let reason, let initiator) = election else { return }
+        election = .idle
+        startElection(reason == .coordinatorTimeout ? reason : .coordinatorTimeout, initiator: initiator)
+    }
+
+    mutating func receiveCoordinator(epoch: Epoch, from peer: PeerID) {
+        if case .claiming(let claim) = election, epoch < claim.epoch {
+            return  // our claim, if it lands, supersedes this one
+        }
+        guard epoch > knownEpoch || (epoch == knownEpoch && (leader == nil || leader == peer)) else { return }
+        follow(peer, epoch: epoch, direct: true)
+    }
+
+    mutating func receiveResign(epoch: Epoch, from peer: PeerID) {
+        guard epoch == knownEpoch, leader == peer else { return }
+        leader = nil
+        leaderContact = false
+        startElection(.resign, initiator: id)
+    }
+
+    mutating func receiveHeartbeat(epoch: Epoch, leader theirLeader: PeerID?, from peer: PeerID) {
+        // A peer that missed the COORDINATOR (it was sick) learns of the new trader here.
+        if epoch > knownEpoch, let theirLeader {
+            follow(theirLeader, epoch: epoch, direct: theirLeader == peer)
+        }
+    }
+
+    /// Accepts `peer` as the trader of `epoch`, stepping down if this peer was trading.
+    mutating func follow(_ peer: PeerID, epoch: Epoch, direct: Bool) {
+        if trader != nil, peer != id {
+            stepDown("P\(peer) leads epoch \(epoch)")
+        }
+        let changed = leader != peer || knownEpoch != epoch
+        knownEpoch = max(knownEpoch, epoch)
+        leader = peer
+        if changed { leaderContact = direct } else if direct { leaderContact = true }
+        switch election {
+        case .awaitingOK:
+            effects.append(.cancelTimer(.election))
+        case .awaitingCoordinator:
+            effects.append(.cancelTimer(.coordinator))
+        case .claiming, .idle:
+            break
+        }
+        election = .idle
+        if changed { log("follows trader P\(peer) (epoch \(epoch))") }
+    }
+
+    mutating func claimed(_ claim: ElectionClaim) {
+        guard case .claiming(let mine) = election, mine == claim else { return }
+        election = .idle
+        knownEpoch = claim.epoch
+        leader = id
+        leaderContact = true
+        trader = TraderState(epoch: claim.epoch, rule: config.stabilityRule)
+        effects.append(.cancelTimer(.request))
+        effects.append(.cancelTimer(.deposit))
+        log("won the election for epoch \(claim.epoch) (\(claim.reason.rawValue)); taking over the queue")
+        persist(.loadTakeover(epoch: claim.epoch))
+    }
+
+    mutating func claimRefused(current: Epoch) {
+        guard case .claiming = election else { return }
+        election = .idle
+        knownEpoch = max(knownEpoch, current)
+        if leader == nil {
+            startElection(.claimRefused, initiator: id)
+        }
+    }
+}

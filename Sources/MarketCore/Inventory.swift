@@ -1,0 +1,56 @@
+/// The goods the trader holds, as lots in the order their deposits were accepted, so the
+/// oldest deposit sells first.
+public struct Inventory: Hashable, Sendable {
+    public struct Lot: Hashable, Sendable {
+        public var depositID: Int
+        public var seller: PeerID
+        public var product: Product
+        public var remaining: Int
+    }
+
+    public private(set) var lots: [Lot] = []
+
+    public init() {}
+
+    /// The inventory an earlier trader left: every deposit, less what was sold from each
+    /// seller's oldest lots first.
+    public init(deposits: [Deposit], sold: [SellerProduct: Int]) {
+        var unsold = sold
+        for deposit in deposits {
+            let key = SellerProduct(seller: deposit.seller, product: deposit.product)
+            let taken = min(unsold[key] ?? 0, deposit.quantity)
+            unsold[key] = (unsold[key] ?? 0) - taken
+            if deposit.quantity > taken {
+                lots.append(Lot(depositID: deposit.id, seller: deposit.seller, product: deposit.product,
+                                remaining: deposit.quantity - taken))
+            }
+        }
+    }
+
+    public mutating func add(_ deposit: Deposit) {
+        guard deposit.quantity > 0 else { return }
+        lots.append(Lot(depositID: deposit.id, seller: deposit.seller, product: deposit.product, remaining: deposit.quantity))
+    }
+
+    public func stock(of product: Product, seller: PeerID) -> Int {
+        lots.lazy.filter { $0.product == product && $0.seller == seller }.reduce(0) { $0 + $1.remaining }
+    }
+
+    /// Takes `quantity` of `product` from the seller whose oldest unsold lot is oldest and
+    /// who holds enough; the trader's own goods are not for sale while it trades.
+    public mutating func take(_ product: Product, quantity: Int, excluding trader: PeerID) -> PeerID? {
+        guard quantity > 0 else { return nil }
+        let candidates = lots.filter { $0.product == product && $0.seller != trader }
+        guard let seller = candidates.first(where: { stock(of: product, seller: $0.seller) >= quantity })?.seller else {
+            return nil
+        }
+        var needed = quantity
+        for index in lots.indices where needed > 0 && lots[index].product == product && lots[index].seller == seller {
+            let taken = min(needed, lots[index].remaining)
+            lots[index].remaining -= taken
+            needed -= taken
+        }
+        lots.removeAll { $0.remaining == 0 }
+        return seller
+    }
+}

@@ -1,0 +1,69 @@
+/// Every message of the protocol. The sender's Lamport stamp travels in the `Envelope`.
+public enum Message: Hashable, Codable, Sendable {
+    // Bully election
+    /// To every higher peer: "I am holding an election".
+    case election
+    /// A higher peer's answer: "I am alive and take it from here".
+    case ok
+    /// The winner, after it claimed `epoch` in the store.
+    case coordinator(epoch: Epoch)
+    /// The trader steps down of its own accord; the others elect at once.
+    case resign(epoch: Epoch)
+    /// Liveness, and what the sender believes about the trader.
+    case heartbeat(epoch: Epoch, leader: PeerID?)
+
+    // Buying
+    /// A buyer's stamped request, multicast to every peer.
+    case buy(BuyRequest)
+    /// A peer tells the trader it saw a request; its stamp is what makes the head stable.
+    case ack(RequestID)
+    /// The trader has the request durably in its queue.
+    case queued(RequestID)
+    /// The recorded outcome of a request (also the answer to a retry of a decided one).
+    case buyResult(RequestID, BuyOutcome)
+
+    // Selling
+    case deposit(Deposit)
+    case depositAccepted(depositID: Int)
+    /// Money for goods sold: the seller's share of the trade that decided the request.
+    case payout(RequestID, Trade)
+
+    /// A buyer or seller confirms a result or payout, so the outbox can forget it.
+    case delivered(RequestID)
+}
+
+/// A message on the wire: who sent it to whom, stamped with the sender's clock.
+public struct Envelope: Hashable, Codable, Sendable {
+    public var from: PeerID
+    public var to: PeerID
+    public var clock: UInt64
+    public var message: Message
+
+    public init(from: PeerID, to: PeerID, clock: UInt64, message: Message) {
+        self.from = from
+        self.to = to
+        self.clock = clock
+        self.message = message
+    }
+}
+
+extension Message {
+    /// A short name for traces and the `messages` table.
+    public var kind: String {
+        switch self {
+        case .election: "election"
+        case .ok: "ok"
+        case .coordinator: "coordinator"
+        case .resign: "resign"
+        case .heartbeat: "heartbeat"
+        case .buy: "buy"
+        case .ack: "ack"
+        case .queued: "queued"
+        case .buyResult: "buy_result"
+        case .deposit: "deposit"
+        case .depositAccepted: "deposit_accepted"
+        case .payout: "payout"
+        case .delivered: "delivered"
+        }
+    }
+}

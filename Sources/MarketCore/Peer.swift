@@ -1,0 +1,230 @@
+/// One peer of the trading post as a pure state machine: `step(event, now:)` in, effects out.
+/// Sockets, the store, timers and the wall clock belong to the shell around it (the
+/// simulator or a peer process), as in etcd's raft library.
+public struct Peer: Sendable {
+    public enum Status: Hashable, Sendable {
+        case notStarted
+        /// Restarted after a crash, reading its books back from the store.
+        case restoring
+        case up
+        case sick(SickMode)
+    }
+
+    public let config: PeerConfig
+    public var id: PeerID { config.id }
+
+    public internal(set) var status: Status = .notStarted
+    public internal(set) var clock = LamportClock()
+    public internal(set) var ledger = Ledger()
+    var random: SplitMix64
+
+    // What this peer knows of the others.
+    var lastHeard: [PeerID: Duration] = [:]
+    public internal(set) var lastSeen: [PeerID: UInt64] = [:]
+    var upSince: Duration = .zero
+
+    // Election.
+    public internal(set) var knownEpoch: Epoch = 0
+    public internal(set) var leader: PeerID?
+    /// A message came from the current leader itself since this peer (re)joined: only then
+    /// is its clock past everything that leader decided, so it may buy.
+    var leaderContact = false
+    var election: ElectionPhase = .idle
+
+    // Roles.
+    public internal(set) var trader: TraderState?
+    public internal(set) var buyer: BuyerState
+    public internal(set) var seller: SellerState
+
+    var effects: [Effect] = []
+    var now: Duration = .zero
+
+    public init(config: PeerConfig) {
+        self.config = config
+        random = SplitMix64.derive(config.seed, UInt64(config.id))
+        buyer = BuyerState()
+        seller = SellerState()
+    }
+
+    public var isUp: Bool { status == .up }
+    public var isTrader: Bool { trader?.phase == .active && leader == id }
+    /// Every other peer of the run.
+    var others: [PeerID] { config.peers.filter { $0 != id } }
+
+    /// Advances the machine by one event that happened at `now`.
+    public mutating func step(_ event: Event, now: Duration) -> [Effect] {
+        self.now = now
+        effects = []
+        switch (status, event) {
+        case (.notStarted, .start):
+            join()
+            startHeartbeats()
+        case (.notStarted, .restart):
+            status = .restoring
+            persist(.loadBooks(peer: id))
+        case (.restoring, .persisted(.books(let books))):
+            restore(from: books)
+            join()
+            startHeartbeats()
+            startElection(.recovery, initiator: id)
+        case (.sick, .command(.recover)):
+            join()
+            startHeartbeats()
+            startElection(.recovery, initiator: id)
+        case (.sick, .persisted(let result)):
+            // Silent, not amnesic: money a commit already made is still this peer's.
+            if case .committed(let batch) = result { creditCommissions(batch) }
+        case (.up, _):
+            handle(event)
+        default:
+            break
+        }
+        if status == .up { progress() }
+        return effects
+    }
+
+    mutating func handle(_ event: Event) {
+        switch event {
+        case .start, .restart: break
+        case .receive(let envelope): receive(envelope)
+        case .timer(let timer): fire(timer)
+        case .command(.startElection): startElection(.startup, initiator: id)
+        case .command(.fallSick(let mode)): fallSick(mode)
+        case .command(.recover): break
+        case .persisted(let result): persisted(result)
+        }
+    }
+
+    /// (Re)joins as a plain peer: no trader role, no claim on the leader until it hears one.
+    mutating func join() {
+        status = .up
+        upSince = now
+        trader = nil
+        leader = nil
+        leaderContact = false
+        election = .idle
+    }
+
+    mutating func startHeartbeats() {
+        broadcast(.heartbeat(epoch: knownEpoch, leader: leader))
+        effects.append(.setTimer(.heartbeat, after: config.timing.heartbeat))
+    }
+
+    // MARK: Receiving
+
+    mutating func receive(_ envelope: Envelope) {
+        guard envelope.to == id else { return }
+        clock.witness(envelope.clock)
+        let from = envelope.from
+        lastSeen[from] = max(lastSeen[from] ?? 0, envelope.clock)
+        lastHeard[from] = now
+        if from == leader { leaderContact = true }
+
+        switch envelope.message {
+        case .election: receiveElection(from: from)
+        case .ok: receiveOK(from: from)
+        case .coordinator(let epoch): receiveCoordinator(epoch: epoch, from: from)
+        case .resign(let epoch): receiveResign(epoch: epoch, from: from)
+        case .heartbeat(let epoch, let theirLeader): receiveHeartbeat(epoch: epoch, leader: theirLeader, from: from)
+        case .buy(let request): receiveBuy(request, from: from)
+        case .ack: break  // its stamp, already noted, is the point
+        case .queued(let requestID): receiveQueued(requestID)
+        case .buyResult(let requestID, let outcome): receiveResult(requestID, outcome, from: from)
+        case .deposit(let deposit): receiveDeposit(deposit)
+        case .depositAccepted(let depositID): receiveDepositAccepted(depositID)
+        case .payout(let requestID, let trade): receivePayout(requestID, trade, from: from)
+        case .delivered(let requestID): receiveDelivered(requestID, from: from)
+        }
+    }
+
+    mutating func fire(_ timer: PeerTimer) {
+        switch timer {
+        case .heartbeat: heartbeatTick()
+        case .election: electionTimedOut()
+        case .coordinator: coordinatorTimedOut()
+        case .request: requestTimedOut()
+        case .deposit: depositTimedOut()
+        }
+    }
+
+    mutating func persisted(_ result: StoreResult) {
+        switch result {
+        case .claimed(let claim): claimed(claim)
+        case .claimRefused(let current): claimRefused(current: current)
+        case .takeover(let takeover): tookOver(takeover)
+        case .enqueued(let request): enqueued(request)
+        case .alreadyPending(let request): alreadyPending(request)
+        case .alreadyDecided(let decision): alreadyDecided(decision)
+        case .depositRecorded(let deposit, let duplicate): depositRecorded(deposit, duplicate: duplicate)
+        case .committed(let batch): committed(batch)
+        case .markedDelivered: trader?.flushInFlight = false
+        case .books: break
+        case .deposed(let current): deposed(current: current)
+        }
+    }
+
+    mutating func heartbeatTick() {
+        broadcast(.heartbeat(epoch: knownEpoch, leader: leader))
+        effects.append(.setTimer(.heartbeat, after: config.timing.heartbeat))
+        if let leader, leader != id, !isLive(leader) {
+            log("trader P\(leader) silent for \(config.timing.suspectAfter)")
+            self.leader = nil
+            leaderContact = false
+            startElection(.heartbeatTimeout, initiator: id)
+        } else if leader == nil, election == .idle, now - upSince >= config.timing.suspectAfter {
+            startElection(.heartbeatTimeout, initiator: id)
+        }
+        traderTick()
+    }
+
+    /// Whatever the peer can do now that it could not before: decide, buy, deposit.
+    mutating func progress() {
+        if trader?.phase == .active { decide() }
+        if trader == nil {
+            buyIfReady()
+            depositIfReady()
+        }
+    }
+
+    // MARK: Helpers
+
+    func isLive(_ peer: PeerID) -> Bool {
+        guard let heard = lastHeard[peer] else { return false }
+        return now - heard < config.timing.suspectAfter
+    }
+
+    mutating func send(_ message: Message, to peer: PeerID) {
+        let stamp = clock.tick()
+        effects.append(.send(Envelope(from: id, to: peer, clock: stamp, message: message)))
+    }
+
+    /// One send event, one stamp, a copy to every other peer.
+    mutating func broadcast(_ message: Message, to peers: [PeerID]? = nil) {
+        let targets = peers ?? others
+        guard !targets.isEmpty else { return }
+        let stamp = clock.tick()
+        for peer in targets {
+            effects.append(.send(Envelope(from: id, to: peer, clock: stamp, message: message)))
+        }
+    }
+
+    mutating func persist(_ request: StoreRequest) {
+        effects.append(.persist(request))
+    }
+
+    mutating func log(_ line: String) {
+        effects.append(.log(line))
+    }
+
+    mutating func fallSick(_ mode: SickMode) {
+        log("falls sick (\(mode.rawValue))")
+        if mode == .resign, leader == id {
+            broadcast(.resign(epoch: knownEpoch))
+        }
+        status = .sick(mode)
+        for timer in [PeerTimer.heartbeat, .election, .coordinator, .request, .deposit] {
+            effects.append(.cancelTimer(timer))
+        }
+        effects.append(.fellSick(mode))
+    }
+}

@@ -1,0 +1,90 @@
+/// How a sick trader behaves.
+public enum SickMode: String, Codable, Sendable, Hashable, CaseIterable {
+    /// Stops answering; the process lives on and recovers later with its memory.
+    case silent
+    /// The process is killed; it restarts later with nothing but the store.
+    case crash
+    /// Announces that it steps down, then stays silent until it recovers.
+    case resign
+}
+
+/// The protocol's timeouts. Timeouts, not sleeps, decide.
+public struct Timing: Hashable, Codable, Sendable {
+    /// Every peer tells every other it is alive this often.
+    public var heartbeat: Duration
+    /// A peer not heard from for this long is taken for down.
+    public var suspectAfter: Duration
+    /// How long an election waits for an OK from a higher peer.
+    public var electionTimeout: Duration
+    /// How long a peer that got an OK waits for the COORDINATOR.
+    public var coordinatorTimeout: Duration
+    /// How long a buyer waits for a result before it retries with the same id.
+    public var requestTimeout: Duration
+    /// How long a seller waits for its deposit to be accepted before it sends it again.
+    public var depositTimeout: Duration
+
+    public init(
+        heartbeat: Duration = .milliseconds(100), suspectAfter: Duration = .milliseconds(800),
+        electionTimeout: Duration = .milliseconds(300), coordinatorTimeout: Duration = .milliseconds(1000),
+        requestTimeout: Duration = .milliseconds(1500), depositTimeout: Duration = .milliseconds(1000)
+    ) {
+        self.heartbeat = heartbeat
+        self.suspectAfter = suspectAfter
+        self.electionTimeout = electionTimeout
+        self.coordinatorTimeout = coordinatorTimeout
+        self.requestTimeout = requestTimeout
+        self.depositTimeout = depositTimeout
+    }
+}
+
+/// Everything one peer needs to know to play its part.
+public struct PeerConfig: Hashable, Codable, Sendable {
+    public var id: PeerID
+    /// Every peer of the run, this one included (also those down from the start).
+    public var peers: [PeerID]
+    public var role: Role
+    public var product: Product
+    /// Buy requests this peer makes, one after another (buyers).
+    public var requests: Int
+    public var quantity: Int
+    public var initialStock: Int
+    public var restock: Int
+    public var priceCents: Int
+    /// The trader's share of each sale, in percent.
+    public var commissionPercent: Int
+    /// Chance that the trader falls sick right after it queued a request.
+    public var sickRate: Double
+    public var sickMode: SickMode
+    public var timing: Timing
+    /// This peer's own random stream (restock choices, sickness).
+    public var seed: UInt64
+    /// Largest number of decisions committed in one transaction.
+    public var maxBatch: Int
+    public var stabilityRule: OrderBook.StabilityRule
+
+    public init(
+        id: PeerID, peers: [PeerID], role: Role, product: Product, requests: Int = 0, quantity: Int = 1,
+        initialStock: Int = 100, restock: Int = 100, priceCents: Int = 100, commissionPercent: Int = 10,
+        sickRate: Double = 0, sickMode: SickMode = .silent, timing: Timing = Timing(), seed: UInt64 = 0,
+        maxBatch: Int = 256, stabilityRule: OrderBook.StabilityRule = .lamport
+    ) {
+        self.id = id
+        self.peers = peers
+        self.role = role
+        self.product = product
+        self.requests = requests
+        self.quantity = quantity
+        self.initialStock = initialStock
+        self.restock = restock
+        self.priceCents = priceCents
+        self.commissionPercent = commissionPercent
+        self.sickRate = sickRate
+        self.sickMode = sickMode
+        self.timing = timing
+        self.seed = seed
+        self.maxBatch = maxBatch
+        self.stabilityRule = stabilityRule
+    }
+
+    public var commissionCents: Int { priceCents * quantity * commissionPercent / 100 }
+}

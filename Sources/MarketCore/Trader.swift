@@ -1,0 +1,227 @@
+/// What a peer holds while it is the trader.
+public struct TraderState: Sendable {
+    public enum Phase: Hashable, Sendable {
+        /// Claimed the epoch, loading what the earlier trader left.
+        case loading
+        case active
+    }
+
+    public let epoch: Epoch
+    public internal(set) var phase: Phase = .loading
+    public internal(set) var book: OrderBook
+    public internal(set) var inventory = Inventory()
+    var nextDecisionSeq = 1
+    /// Popped from the book, not yet committed: a retry of one of these must not re-enter.
+    var deciding: Set<RequestID> = []
+    var commitInFlight = false
+    var flushInFlight = false
+    /// Committed results and payouts not yet confirmed, with when they were last sent.
+    var unconfirmed: [DeliveryKey: (item: OutboxItem, sentAt: Duration)] = [:]
+    var confirmed: [DeliveryKey] = []
+    /// Buys that arrived while loading.
+    var waiting: [BuyRequest] = []
+
+    init(epoch: Epoch, rule: OrderBook.StabilityRule) {
+        self.epoch = epoch
+        book = OrderBook(rule: rule)
+    }
+
+    public var pendingCount: Int { book.count + deciding.count }
+    public var unconfirmedCount: Int { unconfirmed.count }
+}
+
+extension Peer {
+    mutating func tookOver(_ takeover: Takeover) {
+        guard var state = trader, state.phase == .loading, takeover.epoch == state.epoch else { return }
+        for request in takeover.pending {
+            state.book.insert(request, durable: true)
+        }
+        state.inventory = Inventory(deposits: takeover.deposits, sold: takeover.sold)
+        state.nextDecisionSeq = takeover.lastDecisionSeq + 1
+        state.phase = .active
+        clock.advance(past: takeover.maxLamport)
+        let waiting = state.waiting
+        state.waiting = []
+        trader = state
+        log("took over epoch \(state.epoch): \(takeover.pending.count) pending, \(takeover.outbox.count) to re-send")
+        broadcast(.coordinator(epoch: state.epoch))
+        for item in takeover.outbox {
+            deliver(item)
+        }
+        // Its own unanswered request is still a request: it joins the queue like any other.
+        if let own = buyer.outstanding {
+            admit(own)
+        }
+        for request in waiting {
+            admit(request)
+        }
+    }
+
+    mutating func receiveBuy(_ request: BuyRequest, from peer: PeerID) {
+        guard request.buyer == peer else { return }
+        if let state = trader, leader == id {
+            if state.phase == .loading {
+                trader?.waiting.append(request)
+            } else {
+                admit(request)
+            }
+        } else if let leader, leader != peer, leader != id {
+            send(.ack(request.id), to: leader)
+        }
+    }
+
+    /// A buy reaches the trader: into the book at once (so nothing later-stamped overtakes it
+    /// while its enqueue is in flight), durable when the store says so.
+    mutating func admit(_ request: BuyRequest) {
+        guard let state = trader, state.phase == .active else { return }
+        guard !state.book.contains(request.id), !state.deciding.contains(request.id) else { return }
+        trader?.book.insert(request, durable: false)
+        persist(.enqueue(request, epoch: state.epoch))
+    }
+
+    mutating func enqueued(_ request: BuyRequest) {
+        guard trader?.phase == .active, trader?.book.contains(request.id) == true else { return }
+        trader?.book.markDurable(request)
+        if request.buyer != id {
+            send(.queued(request.id), to: request.buyer)
+        }
+        // The lab's fault: the trader falls sick with a queued, undecided request.
+        if random.chance(config.sickRate) {
+            fallSick(config.sickMode)
+        }
+    }
+
+    mutating func alreadyPending(_ request: BuyRequest) {
+        guard trader?.phase == .active else { return }
+        trader?.book.markDurable(request)
+    }
+
+    mutating func alreadyDecided(_ decision: Decision) {
+        guard trader?.phase == .active else { return }
+        trader?.book.remove(decision.request.id)
+        for item in OutboxItem.items(for: decision) where item.recipient == decision.request.buyer {
+            deliver(item)
+        }
+    }
+
+    mutating func receiveDeposit(_ deposit: Deposit) {
+        guard let state = trader, state.phase == .active, leader == id else { return }
+        persist(.recordDeposit(deposit, epoch: state.epoch))
+    }
+
+    mutating func depositRecorded(_ deposit: Deposit, duplicate: Bool) {
+        guard trader?.phase == .active else { return }
+        if !duplicate {
+            trader?.inventory.add(deposit)
+        }
+        if deposit.seller == id {
+            sellerDepositAccepted(deposit.id)
+        } else {
+            send(.depositAccepted(depositID: deposit.id), to: deposit.seller)
+        }
+    }
+
+    /// Decides every head the book lets go of, as one batch in one transaction.
+    mutating func decide() {
+        guard var state = trader, state.phase == .active, !state.commitInFlight else { return }
+        let live = others.filter { isLive($0) }
+        let heads = state.book.popDecidable(lastSeen: lastSeen, others: live, limit: config.maxBatch)
+        var decisions: [Decision] = []
+        for request in heads {
+            let outcome: BuyOutcome
+            if let seller = state.inventory.take(request.product, quantity: request.quantity, excluding: id) {
+                let price = config.priceCents * request.quantity
+                outcome = .bought(Trade(
+                    tradeID: state.nextDecisionSeq, seller: seller, trader: id, epoch: state.epoch,
+                    product: request.product, quantity: request.quantity, priceCents: price,
+                    commissionCents: price * config.commissionPercent / 100))
+            } else {
+                outcome = .failed(.noSeller)
+            }
+            decisions.append(Decision(request: request, outcome: outcome, seq: state.nextDecisionSeq, epoch: state.epoch))
+            state.nextDecisionSeq += 1
+            state.deciding.insert(request.id)
+        }
+        guard !decisions.isEmpty else { return }
+        let batch = DecisionBatch(epoch: state.epoch, decisions: decisions, delivered: state.confirmed)
+        state.confirmed = []
+        state.commitInFlight = true
+        trader = state
+        persist(.commitDecisions(batch))
+    }
+
+    mutating func committed(_ batch: DecisionBatch) {
+        creditCommissions(batch)
+        guard let state = trader, state.epoch == batch.epoch, state.phase == .active else { return }
+        trader?.commitInFlight = false
+        for decision in batch.decisions {
+            trader?.deciding.remove(decision.request.id)
+            for item in OutboxItem.items(for: decision) {
+                deliver(item)
+            }
+        }
+    }
+
+    mutating func creditCommissions(_ batch: DecisionBatch) {
+        for decision in batch.decisions {
+            if let trade = decision.outcome.trade, trade.trader == id {
+                ledger.record(commissionOf: trade)
+            }
+        }
+    }
+
+    /// Sends a committed result or payout and keeps it until its recipient confirms.
+    mutating func deliver(_ item: OutboxItem) {
+        if item.recipient == id {
+            // The trader's own request or goods, from before it traded: no wire needed.
+            switch item.message {
+            case .buyResult(let requestID, let outcome): applyResult(requestID, outcome)
+            case .payout(_, let trade): applyPayout(trade)
+            default: break
+            }
+            trader?.confirmed.append(item.key)
+            return
+        }
+        trader?.unconfirmed[item.key] = (item, now)
+        send(item.message, to: item.recipient)
+    }
+
+    mutating func receiveDelivered(_ requestID: RequestID, from peer: PeerID) {
+        let key = DeliveryKey(requestID: requestID, recipient: peer)
+        guard trader?.unconfirmed.removeValue(forKey: key) != nil else { return }
+        trader?.confirmed.append(key)
+    }
+
+    /// The trader's periodic chores: re-send what was not confirmed, write confirmations
+    /// down when no decision batch is carrying them.
+    mutating func traderTick() {
+        guard let state = trader, state.phase == .active else { return }
+        // Sorted: dictionary order differs between processes, and runs must replay exactly.
+        for key in state.unconfirmed.keys.sorted() {
+            guard let entry = state.unconfirmed[key], now - entry.sentAt >= config.timing.requestTimeout else { continue }
+            if isLive(entry.item.recipient) {
+                deliver(entry.item)
+            }
+        }
+        if !state.confirmed.isEmpty, !state.commitInFlight, !state.flushInFlight {
+            trader?.flushInFlight = true
+            trader?.confirmed = []
+            persist(.markDelivered(state.confirmed))
+        }
+    }
+
+    mutating func deposed(current: Epoch) {
+        knownEpoch = max(knownEpoch, current)
+        guard trader != nil else { return }
+        stepDown("the store holds epoch \(current)")
+        leader = nil
+    }
+
+    /// Stops trading: the store keeps the queue for whoever leads next.
+    mutating func stepDown(_ why: String) {
+        guard let state = trader else { return }
+        log("steps down from epoch \(state.epoch): \(why)")
+        trader = nil
+        leaderContact = false
+    }
+}

@@ -1,0 +1,200 @@
+/// The trading post's durable memory, as the protocol needs it. The simulator's in-memory
+/// store and the SQLite store both implement it, and one contract test suite pins both.
+///
+/// Every trader write names the writer's epoch and is refused with `.deposed(current:)`
+/// when the store already holds a newer one: the epoch is a fencing token.
+public protocol TradingPostStore: AnyObject {
+    /// Makes `claim.leader` the leader of `claim.epoch` if the stored epoch is exactly
+    /// `claim.epoch - 1`; records the election. `.claimed` or `.claimRefused(current:)`.
+    func claimEpoch(_ claim: ElectionClaim) throws -> StoreResult
+
+    /// What a new trader needs before deciding anything. `.takeover` or `.deposed`.
+    func loadTakeover(epoch: Epoch) throws -> StoreResult
+
+    /// Records a request as pending, idempotent by id. `.enqueued`, `.alreadyPending`,
+    /// `.alreadyDecided` (with the recorded outcome) or `.deposed`.
+    func enqueue(_ request: BuyRequest, epoch: Epoch) throws -> StoreResult
+
+    /// Records a deposit, idempotent by id. `.depositRecorded` or `.deposed`.
+    func recordDeposit(_ deposit: Deposit, epoch: Epoch) throws -> StoreResult
+
+    /// One transaction: every decision with its trade, stock, and outbox rows, and the
+    /// deliveries confirmed since the last batch. `.committed` or `.deposed` (nothing written).
+    func commitDecisions(_ batch: DecisionBatch) throws -> StoreResult
+
+    /// Forgets outbox rows whose recipients confirmed them. Not fenced: a confirmation is
+    /// true whoever reports it. `.markedDelivered`.
+    func markDelivered(_ keys: [DeliveryKey]) throws -> StoreResult
+
+    /// A peer's own account, for a peer that restarts after a crash. `.books`.
+    func loadBooks(peer: PeerID) throws -> StoreResult
+}
+
+extension TradingPostStore {
+    /// Carries out a persistence request of the core.
+    public func perform(_ request: StoreRequest) throws -> StoreResult {
+        switch request {
+        case .claimEpoch(let claim): try claimEpoch(claim)
+        case .loadTakeover(let epoch): try loadTakeover(epoch: epoch)
+        case .enqueue(let buy, let epoch): try enqueue(buy, epoch: epoch)
+        case .recordDeposit(let deposit, let epoch): try recordDeposit(deposit, epoch: epoch)
+        case .commitDecisions(let batch): try commitDecisions(batch)
+        case .markDelivered(let keys): try markDelivered(keys)
+        case .loadBooks(let peer): try loadBooks(peer: peer)
+        }
+    }
+}
+
+/// A persistence request: the shell performs it and hands the result back as
+/// `Event.persisted`, and only then does the core send what depends on it.
+public enum StoreRequest: Hashable, Codable, Sendable {
+    case claimEpoch(ElectionClaim)
+    case loadTakeover(epoch: Epoch)
+    case enqueue(BuyRequest, epoch: Epoch)
+    case recordDeposit(Deposit, epoch: Epoch)
+    case commitDecisions(DecisionBatch)
+    case markDelivered([DeliveryKey])
+    case loadBooks(peer: PeerID)
+}
+
+public enum StoreResult: Hashable, Codable, Sendable {
+    case claimed(ElectionClaim)
+    case claimRefused(current: Epoch)
+    case takeover(Takeover)
+    case enqueued(BuyRequest)
+    /// Already pending; carries the stored request (its original stamp).
+    case alreadyPending(BuyRequest)
+    case alreadyDecided(Decision)
+    case depositRecorded(Deposit, duplicate: Bool)
+    case committed(DecisionBatch)
+    case markedDelivered([DeliveryKey])
+    case books(PeerBooks)
+    /// A fenced write from an old epoch: nothing was written.
+    case deposed(current: Epoch)
+}
+
+/// Decisions that commit together, with the deliveries confirmed since the last batch.
+public struct DecisionBatch: Hashable, Codable, Sendable {
+    public var epoch: Epoch
+    public var decisions: [Decision]
+    public var delivered: [DeliveryKey]
+
+    public init(epoch: Epoch, decisions: [Decision], delivered: [DeliveryKey] = []) {
+        self.epoch = epoch
+        self.decisions = decisions
+        self.delivered = delivered
+    }
+}
+
+/// Everything a newly elected trader loads before it decides anything.
+public struct Takeover: Hashable, Codable, Sendable {
+    public var epoch: Epoch
+    /// Requests recorded as pending by any earlier trader.
+    public var pending: [BuyRequest]
+    /// Every deposit, in the order traders accepted them.
+    public var deposits: [Deposit]
+    /// Quantity sold so far, per seller and product.
+    public var sold: [SellerProduct: Int]
+    /// Results and payouts committed but not yet confirmed by their recipients.
+    public var outbox: [OutboxItem]
+    /// The highest `decided_seq` so far (0 when nothing was decided).
+    public var lastDecisionSeq: Int
+    /// The highest Lamport stamp in the store, so the new trader's clock starts past it.
+    public var maxLamport: UInt64
+
+    public init(
+        epoch: Epoch, pending: [BuyRequest] = [], deposits: [Deposit] = [], sold: [SellerProduct: Int] = [:],
+        outbox: [OutboxItem] = [], lastDecisionSeq: Int = 0, maxLamport: UInt64 = 0
+    ) {
+        self.epoch = epoch
+        self.pending = pending
+        self.deposits = deposits
+        self.sold = sold
+        self.outbox = outbox
+        self.lastDecisionSeq = lastDecisionSeq
+        self.maxLamport = maxLamport
+    }
+}
+
+public struct SellerProduct: Hashable, Codable, Sendable, Comparable {
+    public var seller: PeerID
+    public var product: Product
+
+    public init(seller: PeerID, product: Product) {
+        self.seller = seller
+        self.product = product
+    }
+
+    public static func < (lhs: SellerProduct, rhs: SellerProduct) -> Bool {
+        (lhs.seller, lhs.product) < (rhs.seller, rhs.product)
+    }
+}
+
+/// A peer's account as the store has it: what a peer that lost its memory starts again from.
+public struct PeerBooks: Hashable, Codable, Sendable {
+    public var peer: PeerID
+    public var ledger: Ledger
+    /// Trades whose payout this peer (as seller) is already credited with.
+    public var sellerTradeIDs: Set<Int>
+    /// This peer's requests as the store has them, decided or pending.
+    public var requests: [BuyRequest]
+    /// This peer's request that is still pending, if any.
+    public var pendingRequest: RequestID?
+    /// This peer's deposits.
+    public var deposits: [Deposit]
+    /// Quantity of this peer's goods sold, per product.
+    public var soldByProduct: [Product: Int]
+
+    public init(
+        peer: PeerID, ledger: Ledger = Ledger(), sellerTradeIDs: Set<Int> = [], requests: [BuyRequest] = [],
+        pendingRequest: RequestID? = nil, deposits: [Deposit] = [], soldByProduct: [Product: Int] = [:]
+    ) {
+        self.soldByProduct = soldByProduct
+        self.peer = peer
+        self.ledger = ledger
+        self.sellerTradeIDs = sellerTradeIDs
+        self.requests = requests
+        self.pendingRequest = pendingRequest
+        self.deposits = deposits
+    }
+}
+
+/// A peer's own account: items bought and sold, and net cash in cents
+/// (paid out as seller and earned as trader, minus spent as buyer).
+public struct Ledger: Hashable, Codable, Sendable {
+    public var bought: Int
+    public var sold: Int
+    public var cashCents: Int
+
+    public init(bought: Int = 0, sold: Int = 0, cashCents: Int = 0) {
+        self.bought = bought
+        self.sold = sold
+        self.cashCents = cashCents
+    }
+
+    /// The books of a whole run, per peer: what each ledger must equal at the end.
+    public static func books(of decisions: some Sequence<Decision>) -> [PeerID: Ledger] {
+        var books: [PeerID: Ledger] = [:]
+        for decision in decisions {
+            guard let trade = decision.outcome.trade else { continue }
+            books[decision.request.buyer, default: Ledger()].record(buying: trade)
+            books[trade.seller, default: Ledger()].record(selling: trade)
+            books[trade.trader, default: Ledger()].record(commissionOf: trade)
+        }
+        return books
+    }
+
+    public mutating func record(buying trade: Trade) {
+        bought += trade.quantity
+        cashCents -= trade.priceCents
+    }
+
+    public mutating func record(selling trade: Trade) {
+        sold += trade.quantity
+        cashCents += trade.sellerCents
+    }
+
+    public mutating func record(commissionOf trade: Trade) {
+        cashCents += trade.commissionCents
+    }
+}
