@@ -1,0 +1,13 @@
+import ArgumentParser
+
+@main
+struct MarketCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "market",
+        abstract: "A peer-to-peer trading post: peers elect a trader (Bully), order buys by Lamport clocks, and keep every run in SQLite.",
+        subcommands: [
+            ScenariosCommand.self,
+            SimulateCommand.self,
+        ]
+    )
+}

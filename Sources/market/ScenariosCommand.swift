@@ -1,0 +1,16 @@
+import ArgumentParser
+import MarketCore
+
+struct ScenariosCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "scenarios",
+        abstract: "List the built-in scenarios."
+    )
+
+    func run() {
+        let width = BuiltInScenario.allCases.map(\.rawValue.count).max() ?? 0
+        for scenario in BuiltInScenario.allCases {
+            print(scenario.rawValue.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + scenario.summary)
+        }
+    }
+}
