@@ -10,7 +10,7 @@ struct ScenariosCommand: ParsableCommand {
     func run() {
         let width = BuiltInScenario.allCases.map(\.rawValue.count).max() ?? 0
         for scenario in BuiltInScenario.allCases {
-            print(scenario.rawValue.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + scenario.summary)
+            print(scenario.rawValue + String(repeating: " ", count: width - scenario.rawValue.count) + "  " + scenario.summary)
         }
     }
 }
