@@ -1,0 +1,168 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Foundation
+import Logging
+import MarketCore
+import NIOCore
+import NIOPosix
+
+/// Drives one `Peer` state machine with real time, the store and the socket transport.
+///
+/// Everything here runs on ONE event loop: the peer, its timers (NIO scheduled tasks), the
+/// transport's channels and the store's connection are confined to it, so nothing is shared
+/// between threads. Effects are carried out in the order the core gave them; persistence
+/// requests are performed synchronously against the store and their results are fed back
+/// as `.persisted` events in the same order, before anything else happens.
+final class PeerDriver {
+    let loop: EventLoop
+    private(set) var peer: Peer
+    private let database: any PeerDatabase
+    private let store: any TradingPostStore
+    let transport: Transport
+    private let logger: Logger
+    private let startedAt = NIODeadline.now()
+    private let trace: Bool
+    /// Tells the supervisor about a sickness (one line on stdout).
+    private let reportSick: (SickMode) -> Void
+    /// The store failed: the process cannot go on safely.
+    private let fatal: (String) -> Void
+
+    private var timers: [PeerTimer: (generation: Int, task: Scheduled<Void>)] = [:]
+    private var timerGeneration = 0
+    private var queue: [Event] = []
+    private var queueHead = 0
+    private var stepping = false
+    private var traced: [TracedMessage] = []
+    private var stopped = false
+
+    init(loop: EventLoop, config: PeerConfig, database: any PeerDatabase, transport: Transport, logger: Logger,
+         trace: Bool, reportSick: @escaping (SickMode) -> Void, fatal: @escaping (String) -> Void) {
+        self.loop = loop
+        self.peer = Peer(config: config)
+        self.database = database
+        self.store = database.store
+        self.transport = transport
+        self.logger = logger
+        self.trace = trace
+        self.reportSick = reportSick
+        self.fatal = fatal
+    }
+
+    var now: Duration {
+        .nanoseconds((NIODeadline.now() - startedAt).nanoseconds)
+    }
+
+    func log(_ line: String) {
+        logger.info("\(line)", metadata: ["c": "\(peer.clock.time)"])
+    }
+
+    /// Feeds one event, and then every store result it leads to, through the core.
+    func handle(_ event: Event) {
+        loop.preconditionInEventLoop()
+        guard !stopped else { return }
+        queue.append(event)
+        guard !stepping else { return }
+        stepping = true
+        while queueHead < queue.count {
+            let next = queue[queueHead]
+            queueHead += 1
+            if case .receive(let envelope) = next, trace {
+                let effects = peer.step(next, now: now)
+                traced.append(TracedMessage(kind: envelope.message.kind, from: envelope.from, to: envelope.to,
+                                            sendClock: envelope.clock, receiveClock: peer.clock.time))
+                apply(effects)
+            } else {
+                apply(peer.step(next, now: now))
+            }
+            if stopped { break }
+        }
+        queue.removeAll(keepingCapacity: true)
+        queueHead = 0
+        stepping = false
+        transport.flush()
+        if traced.count >= 256 { flushTrace() }
+    }
+
+    private func apply(_ effects: [Effect]) {
+        for effect in effects {
+            switch effect {
+            case .send(let envelope):
+                transport.send(envelope)
+            case .setTimer(let timer, let delay):
+                arm(timer, after: delay)
+            case .cancelTimer(let timer):
+                timers.removeValue(forKey: timer)?.task.cancel()
+            case .persist(let request):
+                do {
+                    queue.append(.persisted(try store.perform(request)))
+                } catch {
+                    stopped = true
+                    fatal("store failed on \(request.kindName): \(error)")
+                    return
+                }
+            case .fellSick(let mode):
+                log("reports sickness (\(mode.rawValue)) to the supervisor")
+                reportSick(mode)
+            case .log(let line):
+                log(line)
+            }
+        }
+    }
+
+    private func arm(_ timer: PeerTimer, after delay: Duration) {
+        timers[timer]?.task.cancel()
+        timerGeneration += 1
+        let generation = timerGeneration
+        let (seconds, attoseconds) = delay.components
+        let nanos = seconds * 1_000_000_000 + attoseconds / 1_000_000_000
+        let task = loop.assumeIsolated().scheduleTask(in: .nanoseconds(max(0, nanos))) { [self] in
+            guard timers[timer]?.generation == generation else { return }
+            timers[timer] = nil
+            handle(.timer(timer))
+        }
+        timers[timer] = (generation, task)
+    }
+
+    /// Writes the traced messages down (`--trace`).
+    func flushTrace() {
+        guard !traced.isEmpty else { return }
+        let batch = traced
+        traced = []
+        do {
+            try database.recordMessages(batch)
+        } catch {
+            log("could not record \(batch.count) traced messages: \(error)")
+        }
+    }
+
+    /// Stops the peer for good: timers off, ledger written. Returns the ledger.
+    func stop() throws -> (Ledger, UInt64) {
+        loop.preconditionInEventLoop()
+        stopped = true
+        for (_, entry) in timers { entry.task.cancel() }
+        timers = [:]
+        flushTrace()
+        let ledger = peer.ledger
+        let clock = peer.clock.time
+        try database.recordLedger(peer: peer.id, ledger: ledger, finalClock: clock)
+        log("stops: bought \(ledger.bought), sold \(ledger.sold), cash \(ledger.cashCents) cents")
+        return (ledger, clock)
+    }
+}
+
+extension StoreRequest {
+    var kindName: String {
+        switch self {
+        case .claimEpoch: "claimEpoch"
+        case .loadTakeover: "loadTakeover"
+        case .enqueue: "enqueue"
+        case .recordDeposit: "recordDeposit"
+        case .commitDecisions: "commitDecisions"
+        case .markDelivered: "markDelivered"
+        case .loadBooks: "loadBooks"
+        }
+    }
+}

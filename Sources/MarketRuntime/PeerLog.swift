@@ -1,0 +1,77 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Foundation
+import Logging
+
+/// Where a peer's log lines go: a file descriptor written with one `write(2)` per line.
+final class LineSink: @unchecked Sendable {
+    let fd: Int32
+    private let owned: Bool
+
+    init(fd: Int32, owned: Bool) {
+        self.fd = fd
+        self.owned = owned
+    }
+
+    /// Appends to (or creates) a file.
+    convenience init?(appendingTo path: String) {
+        let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { return nil }
+        self.init(fd: fd, owned: true)
+    }
+
+    func write(_ line: String) {
+        var bytes = Array(line.utf8)
+        bytes.append(UInt8(ascii: "\n"))
+        bytes.withUnsafeBytes { raw in
+            var offset = 0
+            while offset < raw.count {
+                let n = Glibc.write(fd, raw.baseAddress! + offset, raw.count - offset)
+                if n <= 0 { break }
+                offset += n
+            }
+        }
+    }
+
+    deinit {
+        if owned { close(fd) }
+    }
+}
+
+/// A swift-log handler for peer processes: `P<id> c=<lamport> message`, with the wall time
+/// in the file (not on stderr, where lines of all peers are merged by the supervisor).
+struct PeerLogHandler: LogHandler {
+    let sink: LineSink
+    let withTime: Bool
+    var logLevel: Logger.Level = .info
+    var metadata: Logger.Metadata = [:]
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(event: LogEvent) {
+        var all = metadata
+        if let extra = event.metadata { all.merge(extra) { $1 } }
+        var line = ""
+        if withTime { line += Self.timestamp() + " " }
+        if let peer = all["peer"] { line += "P\(peer)" }
+        if let clock = all["c"] { line += " c=\(clock)" }
+        line += " " + event.message.description
+        sink.write(line)
+    }
+
+    static func timestamp() -> String {
+        var spec = timespec()
+        clock_gettime(CLOCK_REALTIME, &spec)
+        var seconds = spec.tv_sec
+        var parts = tm()
+        gmtime_r(&seconds, &parts)
+        return String(format: "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", parts.tm_year + 1900, parts.tm_mon + 1,
+                      parts.tm_mday, parts.tm_hour, parts.tm_min, parts.tm_sec, Int(spec.tv_nsec / 1_000_000))
+    }
+}

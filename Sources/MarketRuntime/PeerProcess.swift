@@ -1,0 +1,281 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Foundation
+import Logging
+import MarketCore
+import NIOCore
+import NIOPosix
+
+/// How the supervisor starts one peer process (`market peer …`).
+public struct PeerOptions: Sendable {
+    public var directory: String
+    public var id: PeerID
+    public var runID: Int64
+    public var databasePath: String
+    public var durability: RunDurability
+    /// Started again after a crash: the core gets `Event.restart` and reads its books back.
+    public var restart: Bool
+    public var verbose: Bool
+    public var trace: Bool
+
+    public init(directory: String, id: PeerID, runID: Int64, databasePath: String, durability: RunDurability,
+                restart: Bool, verbose: Bool, trace: Bool) {
+        self.directory = directory
+        self.id = id
+        self.runID = runID
+        self.databasePath = databasePath
+        self.durability = durability
+        self.restart = restart
+        self.verbose = verbose
+        self.trace = trace
+    }
+
+    /// The arguments after the executable's path.
+    var arguments: [String] {
+        var args = ["peer", "--dir", directory, "--id", String(id), "--run-id", String(runID),
+                    "--db", databasePath, "--durability", durability.rawValue]
+        if restart { args.append("--restart") }
+        if verbose { args.append("--verbose") }
+        if trace { args.append("--trace") }
+        return args
+    }
+}
+
+/// The line protocol between the supervisor and a peer process, over the peer's stdin
+/// and stdout. One command or report per line.
+///
+/// Supervisor → peer (stdin):
+/// - `start-election` — the scenario's first election starts here (`Command.startElection`).
+/// - `recover` — come back after a sickness (`Command.recover`).
+/// - `stop` — write the ledger to the store, answer `stopped`, exit 0.
+/// - end of file — the supervisor is gone: exit at once (so is a change of `getppid()`).
+///
+/// Peer → supervisor (stdout):
+/// - `ready` — listening on its socket, the core started (`Event.start` or `.restart`).
+/// - `sick silent|crash|resign` — the core reported `Effect.fellSick`.
+/// - `stopped <bought> <sold> <cash_cents> <final_clock>` — the ledger is recorded.
+/// - `fatal <why>` — the peer cannot go on (a store error); it exits non-zero.
+public enum PeerWire {
+    public static let startElection = "start-election"
+    public static let recover = "recover"
+    public static let stop = "stop"
+    public static let ready = "ready"
+    public static let sick = "sick"
+    public static let stopped = "stopped"
+    public static let fatal = "fatal"
+}
+
+/// One peer process: opens the database (one connection), listens on its socket, drives
+/// the core, obeys the supervisor, exits when told to or when the supervisor is gone.
+public enum PeerProcess {
+    public static func run(_ options: PeerOptions, opener: any DatabaseOpener) -> Int32 {
+        signal(SIGPIPE, SIG_IGN)
+        let parent = getppid()
+        let directory = RunDirectory(path: options.directory)
+        let scenario: Scenario
+        do {
+            let data = try Data(contentsOf: URL(fileURLWithPath: directory.scenarioPath))
+            scenario = try JSONDecoder().decode(Scenario.self, from: data)
+        } catch {
+            FileHandle.standardError.write(Data("P\(options.id): cannot read the run's scenario: \(error)\n".utf8))
+            return 2
+        }
+        guard scenario.peers.indices.contains(options.id) else {
+            FileHandle.standardError.write(Data("P\(options.id): no such peer in the scenario\n".utf8))
+            return 2
+        }
+        let database: any PeerDatabase
+        do {
+            database = try opener.openForPeer(path: options.databasePath, durability: options.durability,
+                                              runID: options.runID)
+        } catch {
+            FileHandle.standardError.write(Data("P\(options.id): cannot open the database: \(error)\n".utf8))
+            return 2
+        }
+
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let loop = group.next()
+        let done = loop.makePromise(of: Int32.self)
+        let box = UnsafeTransfer(database)
+        loop.execute {
+            let session = PeerSession(loop: loop, options: options, scenario: scenario, database: box.value,
+                                      parent: parent, done: done)
+            session.start()
+        }
+        let code = (try? done.futureResult.wait()) ?? 1
+        try? group.syncShutdownGracefully()
+        return code
+    }
+}
+
+/// Moves a value to the peer's event loop once, before anything else touches it.
+struct UnsafeTransfer<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
+}
+
+/// The peer process's state on its event loop.
+final class PeerSession {
+    let loop: EventLoop
+    let options: PeerOptions
+    let scenario: Scenario
+    let database: any PeerDatabase
+    let parent: pid_t
+    let done: EventLoopPromise<Int32>
+    var driver: PeerDriver!
+    var control: Channel?
+    var logger: Logger
+    var finished = false
+
+    init(loop: EventLoop, options: PeerOptions, scenario: Scenario, database: any PeerDatabase, parent: pid_t,
+         done: EventLoopPromise<Int32>) {
+        self.loop = loop
+        self.options = options
+        self.scenario = scenario
+        self.database = database
+        self.parent = parent
+        self.done = done
+        let directory = RunDirectory(path: options.directory)
+        let fileSink = LineSink(appendingTo: directory.logPath(for: options.id))
+        let verbose = options.verbose
+        let peerID = options.id
+        logger = Logger(label: "market.peer") { _ in
+            var handlers: [any LogHandler] = []
+            if let fileSink { handlers.append(PeerLogHandler(sink: fileSink, withTime: true)) }
+            if verbose { handlers.append(PeerLogHandler(sink: LineSink(fd: 2, owned: false), withTime: false)) }
+            var handler = MultiplexLogHandler(handlers)
+            handler[metadataKey: "peer"] = "\(peerID)"
+            return handler
+        }
+    }
+
+    func start() {
+        let directory = RunDirectory(path: options.directory)
+        let transport = Transport(loop: loop, me: options.id, directory: directory) { [logger] line in
+            logger.warning("\(line)")
+        }
+        driver = PeerDriver(
+            loop: loop, config: scenario.config(for: options.id), database: database, transport: transport,
+            logger: logger, trace: options.trace,
+            reportSick: { [unowned self] mode in tell("\(PeerWire.sick) \(mode.rawValue)") },
+            fatal: { [unowned self] why in
+                logger.error("\(why)")
+                tell("\(PeerWire.fatal) \(why)")
+                finish(3)
+            })
+        let bound = NIOLoopBound(self, eventLoop: loop)
+        let loop = self.loop
+        transport.listen { envelope in bound.value.driver.handle(.receive(envelope)) }
+            .flatMap {
+                NIOPipeBootstrap(group: loop)
+                    .channelInitializer { channel in
+                        channel.eventLoop.makeCompletedFuture {
+                            try channel.pipeline.syncOperations.addHandler(
+                                ByteToMessageHandler(NIOSplitUTF8LinesMessageDecoder(omittingEmptySubsequences: true)))
+                            try channel.pipeline.syncOperations.addHandler(
+                                LineHandler(onLine: { bound.value.command($0) }, onEnd: { bound.value.supervisorGone() }))
+                        }
+                    }
+                    .takingOwnershipOfDescriptors(input: 0, output: 1)
+            }
+            .assumeIsolated()
+            .whenComplete { [self] result in
+                switch result {
+                case .success(let channel):
+                    control = channel
+                    watchParent()
+                    driver.log(options.restart ? "restarts after a crash" : "starts")
+                    tell(PeerWire.ready)
+                    driver.handle(options.restart ? .restart : .start)
+                case .failure(let error):
+                    logger.error("cannot start: \(error)")
+                    FileHandle.standardError.write(Data("P\(options.id): cannot start: \(error)\n".utf8))
+                    finish(2)
+                }
+            }
+    }
+
+    /// One line to the supervisor.
+    func tell(_ line: String) {
+        control?.writeAndFlush(ByteBuffer(string: line + "\n"), promise: nil)
+    }
+
+    func command(_ line: String) {
+        switch line.trimmingCharacters(in: .whitespaces) {
+        case PeerWire.startElection: driver.handle(.command(.startElection))
+        case PeerWire.recover:
+            driver.log("recovers")
+            driver.handle(.command(.recover))
+        case PeerWire.stop: stop()
+        case let other: driver.log("ignores an unknown command '\(other.prefix(40))'")
+        }
+    }
+
+    func stop() {
+        guard !finished else { return }
+        do {
+            let (ledger, clock) = try driver.stop()
+            let line = "\(PeerWire.stopped) \(ledger.bought) \(ledger.sold) \(ledger.cashCents) \(clock)\n"
+            let written = control?.writeAndFlush(ByteBuffer(string: line)) ?? loop.makeSucceededVoidFuture()
+            written.hop(to: loop).assumeIsolated().whenComplete { [self] _ in finish(0) }
+        } catch {
+            logger.error("cannot record the ledger: \(error)")
+            tell("\(PeerWire.fatal) cannot record the ledger: \(error)")
+            finish(3)
+        }
+    }
+
+    func supervisorGone() {
+        guard !finished else { return }
+        driver.log("the supervisor is gone; exiting")
+        finish(0)
+    }
+
+    func watchParent() {
+        loop.assumeIsolated().scheduleTask(in: .milliseconds(200)) { [self] in
+            guard !finished else { return }
+            if getppid() != parent {
+                supervisorGone()
+            } else {
+                watchParent()
+            }
+        }
+    }
+
+    func finish(_ code: Int32) {
+        guard !finished else { return }
+        finished = true
+        driver.transport.close().assumeIsolated().whenComplete { [self] _ in
+            done.succeed(code)
+        }
+    }
+}
+
+/// Lines in, with a callback at the end of the input.
+final class LineHandler: ChannelInboundHandler {
+    typealias InboundIn = String
+
+    private let onLine: (String) -> Void
+    private let onEnd: () -> Void
+
+    init(onLine: @escaping (String) -> Void, onEnd: @escaping () -> Void) {
+        self.onLine = onLine
+        self.onEnd = onEnd
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        onLine(unwrapInboundIn(data))
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        onEnd()
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        context.close(promise: nil)
+    }
+}

@@ -1,0 +1,116 @@
+import MarketCore
+
+/// How hard each commit is pushed to disk.
+public enum RunDurability: String, Sendable, CaseIterable, Codable {
+    case normal, full
+}
+
+/// A fault as the supervisor records it in `faults.kind`.
+public enum FaultRecord: String, Sendable, Codable {
+    case sick, crash, resign, recover
+    case downAtStart = "down_at_start"
+}
+
+/// How a run ended, as `runs.status`.
+public enum RunEnd: String, Sendable, Codable {
+    case completed, failed, interrupted
+}
+
+/// One received message, for the `messages` table (`--trace`).
+public struct TracedMessage: Sendable, Hashable {
+    public var kind: String
+    public var from: PeerID
+    public var to: PeerID
+    public var sendClock: UInt64
+    public var receiveClock: UInt64
+
+    public init(kind: String, from: PeerID, to: PeerID, sendClock: UInt64, receiveClock: UInt64) {
+        self.kind = kind
+        self.from = from
+        self.to = to
+        self.sendClock = sendClock
+        self.receiveClock = receiveClock
+    }
+}
+
+/// What the supervisor watches while a run is live.
+public struct RunSnapshot: Sendable, Hashable {
+    /// Requests decided (bought or failed).
+    public var decided: Int
+    public var bought: Int
+    public var pending: Int
+    /// Results and payouts committed but not confirmed by their recipients.
+    public var undelivered: Int
+    public var epoch: Int
+    public var leader: PeerID?
+    public var elections: Int
+
+    public init(decided: Int = 0, bought: Int = 0, pending: Int = 0, undelivered: Int = 0, epoch: Int = 0,
+                leader: PeerID? = nil, elections: Int = 0) {
+        self.decided = decided
+        self.bought = bought
+        self.pending = pending
+        self.undelivered = undelivered
+        self.epoch = epoch
+        self.leader = leader
+        self.elections = elections
+    }
+}
+
+/// The run as the store has it at the end, for the summary.
+public struct RunRecord: Sendable, Hashable, Codable {
+    public struct PeerRow: Sendable, Hashable, Codable {
+        public var peer: PeerID
+        public var role: String
+        public var product: String
+        public var bought: Int?
+        public var sold: Int?
+        public var cashCents: Int?
+        public var finalClock: Int?
+    }
+
+    public struct ElectionRow: Sendable, Hashable, Codable {
+        public var epoch: Int
+        public var initiator: PeerID
+        public var winner: PeerID
+        public var reason: String
+    }
+
+    public var peers: [PeerRow] = []
+    public var elections: [ElectionRow] = []
+    public var decided = 0
+    public var bought = 0
+    public var failed = 0
+    /// Requests decided in a later epoch than the one they were received in.
+    public var takeovers = 0
+    public var faults: [String: Int] = [:]
+
+    public init() {}
+}
+
+/// The database as one peer process uses it: one connection per process.
+public protocol PeerDatabase: AnyObject {
+    /// The trading post's store for this run.
+    var store: any TradingPostStore { get }
+    func recordLedger(peer: PeerID, ledger: Ledger, finalClock: UInt64) throws
+    func recordMessages(_ messages: [TracedMessage]) throws
+}
+
+/// The database as the supervisor uses it.
+public protocol SupervisorDatabase: AnyObject {
+    /// Starts a run and returns its id.
+    func beginRun(scenario: Scenario) throws -> Int64
+    func recordFault(peer: PeerID, kind: FaultRecord) throws
+    func recordPID(peer: PeerID, pid: Int32) throws
+    func finishRun(_ end: RunEnd) throws
+    func snapshot() throws -> RunSnapshot
+    func record() throws -> RunRecord
+    /// Re-verifies the run's invariants; every violation as one line (empty: the run is sound).
+    func check() throws -> [String]
+}
+
+/// Opens databases; the runtime is given one, so that it does no SQL of its own.
+public protocol DatabaseOpener: Sendable {
+    func openForPeer(path: String, durability: RunDurability, runID: Int64) throws -> any PeerDatabase
+    func openForSupervisor(path: String, durability: RunDurability) throws -> any SupervisorDatabase
+}

@@ -1,0 +1,152 @@
+import Foundation
+import MarketCore
+import NIOCore
+import NIOPosix
+
+/// Unix-domain-socket transport of one peer, confined to its event loop.
+///
+/// The peer listens on `<rundir>/p<ID>.sock` and reads envelopes from every inbound
+/// connection. For sending it keeps ONE outbound connection per neighbour, so each channel
+/// is FIFO as the Lamport stability rule needs. A neighbour that is down (no socket, refused,
+/// reset) makes its messages drop: the protocol's timeouts handle it. The next send after
+/// a failure reconnects, so a restarted neighbour is reached again.
+final class Transport {
+    private enum Link {
+        case idle(lastFailure: NIODeadline?)
+        case connecting([ByteBuffer])
+        case connected(Channel)
+    }
+
+    /// A neighbour that just refused is not dialled again for this long; sends drop meanwhile.
+    private static let redialAfter = TimeAmount.milliseconds(20)
+    /// Frames held for a connection still being set up.
+    private static let maxQueued = 4096
+
+    let loop: EventLoop
+    let me: PeerID
+    let directory: RunDirectory
+    private let log: (String) -> Void
+    private var links: [PeerID: Link] = [:]
+    private var unflushed: Set<PeerID> = []
+    private var server: Channel?
+    private let encoder = JSONEncoder()
+    private(set) var dropped = 0
+
+    init(loop: EventLoop, me: PeerID, directory: RunDirectory, log: @escaping (String) -> Void) {
+        self.loop = loop
+        self.me = me
+        self.directory = directory
+        self.log = log
+    }
+
+    /// Binds the peer's socket; `deliver` gets every decoded envelope on the loop.
+    func listen(deliver: @escaping (Envelope) -> Void) -> EventLoopFuture<Void> {
+        loop.preconditionInEventLoop()
+        let bound = NIOLoopBound((deliver, log), eventLoop: loop)
+        return ServerBootstrap(group: loop)
+            .serverChannelOption(.backlog, value: 128)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    let (deliver, log) = bound.value
+                    try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(FrameDecoder()))
+                    try channel.pipeline.syncOperations.addHandler(EnvelopeHandler(deliver: deliver, complain: log))
+                }
+            }
+            .bind(unixDomainSocketPath: directory.socketPath(for: me), cleanupExistingSocketFile: true)
+            .hop(to: loop)
+            .assumeIsolated()
+            .map { [self] channel in
+                server = channel
+            }
+            .nonisolated()
+    }
+
+    /// Queues one envelope on its neighbour's connection (flushed by `flush()`), or drops it.
+    func send(_ envelope: Envelope) {
+        loop.preconditionInEventLoop()
+        let to = envelope.to
+        guard to != me else { return }
+        guard let frame = Framing.frame(envelope, encoder: encoder, allocator: ByteBufferAllocator()) else {
+            log("dropped an oversized \(envelope.message.kind) to P\(to)")
+            return
+        }
+        switch links[to] ?? .idle(lastFailure: nil) {
+        case .connected(let channel):
+            if channel.isActive {
+                if channel.isWritable {
+                    channel.write(frame, promise: nil)
+                    unflushed.insert(to)
+                } else {
+                    dropped += 1  // the neighbour stopped reading (paused): like a down peer
+                }
+            } else {
+                links[to] = .idle(lastFailure: nil)
+                dial(to, first: frame)
+            }
+        case .connecting(var queued):
+            if queued.count < Self.maxQueued {
+                queued.append(frame)
+                links[to] = .connecting(queued)
+            } else {
+                dropped += 1
+            }
+        case .idle(let lastFailure):
+            if let lastFailure, NIODeadline.now() - lastFailure < Self.redialAfter {
+                dropped += 1
+            } else {
+                dial(to, first: frame)
+            }
+        }
+    }
+
+    /// Pushes everything queued since the last flush onto the wire.
+    func flush() {
+        for peer in unflushed {
+            if case .connected(let channel) = links[peer] { channel.flush() }
+        }
+        unflushed.removeAll(keepingCapacity: true)
+    }
+
+    private func dial(_ peer: PeerID, first frame: ByteBuffer) {
+        links[peer] = .connecting([frame])
+        ClientBootstrap(group: loop)
+            .connectTimeout(.seconds(1))
+            .connect(unixDomainSocketPath: directory.socketPath(for: peer))
+            .hop(to: loop)
+            .assumeIsolated()
+            .whenComplete { [self] result in
+                guard case .connecting(let queued) = links[peer] else { return }
+                switch result {
+                case .success(let channel):
+                    links[peer] = .connected(channel)
+                    for frame in queued {
+                        channel.write(frame, promise: nil)
+                    }
+                    channel.flush()
+                    channel.closeFuture.assumeIsolated().whenComplete { [self] _ in
+                        if case .connected(let current) = links[peer], current === channel {
+                            links[peer] = .idle(lastFailure: nil)
+                        }
+                    }
+                case .failure:
+                    dropped += queued.count
+                    links[peer] = .idle(lastFailure: .now())
+                }
+            }
+    }
+
+    /// Closes every connection and the listening socket.
+    func close() -> EventLoopFuture<Void> {
+        loop.preconditionInEventLoop()
+        var closing: [EventLoopFuture<Void>] = []
+        for case .connected(let channel) in links.values {
+            closing.append(channel.close().recover { _ in })
+        }
+        links = [:]
+        if let server {
+            closing.append(server.close().recover { _ in })
+        }
+        server = nil
+        return EventLoopFuture.andAllComplete(closing, on: loop)
+    }
+}
