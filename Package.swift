@@ -24,7 +24,7 @@ let package = Package(
         .target(
             name: "MarketStore",
             dependencies: ["MarketCore", .product(name: "GRDB", package: "GRDB.swift")],
-            resources: [.copy("Migrations")]
+            resources: [.embedInCode("Migrations/0001_history.sql")]
         ),
         .target(
             name: "MarketRuntime",
