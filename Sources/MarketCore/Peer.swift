@@ -129,6 +129,7 @@ public struct Peer: Sendable {
         case .buy(let request): receiveBuy(request, from: from)
         case .ack: break  // its stamp, already noted, is the point
         case .queued(let requestID): receiveQueued(requestID)
+        case .restamp(let requestID): receiveRestamp(requestID)
         case .buyResult(let requestID, let outcome): receiveResult(requestID, outcome, from: from)
         case .deposit(let deposit): receiveDeposit(deposit)
         case .depositAccepted(let depositID): receiveDepositAccepted(depositID)
