@@ -20,7 +20,10 @@ let package = Package(
             name: "MarketCore",
             dependencies: [.product(name: "HeapModule", package: "swift-collections")]
         ),
-        .target(name: "MarketSimulation", dependencies: ["MarketCore"]),
+        .target(
+            name: "MarketSimulation",
+            dependencies: ["MarketCore", .product(name: "HeapModule", package: "swift-collections")]
+        ),
         .target(
             name: "MarketStore",
             dependencies: ["MarketCore", .product(name: "GRDB", package: "GRDB.swift")],
