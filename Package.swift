@@ -20,11 +20,14 @@ let package = Package(
             name: "MarketCore",
             dependencies: [.product(name: "HeapModule", package: "swift-collections")]
         ),
-        .target(name: "MarketSimulation", dependencies: ["MarketCore"]),
+        .target(
+            name: "MarketSimulation",
+            dependencies: ["MarketCore", .product(name: "HeapModule", package: "swift-collections")]
+        ),
         .target(
             name: "MarketStore",
             dependencies: ["MarketCore", .product(name: "GRDB", package: "GRDB.swift")],
-            resources: [.copy("Migrations")]
+            resources: [.embedInCode("Migrations/0001_history.sql")]
         ),
         .target(
             name: "MarketRuntime",

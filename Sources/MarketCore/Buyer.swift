@@ -55,6 +55,12 @@ extension Peer {
         effects.append(.setTimer(.request, after: config.timing.requestTimeout))
     }
 
+    mutating func receiveRestamp(_ requestID: RequestID) {
+        guard let request = buyer.outstanding, request.id == requestID, trader == nil else { return }
+        log("\(requestID) was stamped too early for the trader; stamping it again")
+        multicast(request)
+    }
+
     mutating func receiveQueued(_ requestID: RequestID) {
         guard buyer.outstanding?.id == requestID else { return }
         effects.append(.setTimer(.request, after: config.timing.requestTimeout))

@@ -80,7 +80,12 @@ extension Peer {
 
     mutating func receiveHeartbeat(epoch: Epoch, leader theirLeader: PeerID?, from peer: PeerID) {
         // A peer that missed the COORDINATOR (it was sick) learns of the new trader here.
-        if epoch > knownEpoch, let theirLeader {
+        guard epoch > knownEpoch, let theirLeader else { return }
+        if theirLeader == id {
+            // Others still name this peer, which lost its office in a crash: only the epoch
+            // is news, so its own claim goes past it.
+            knownEpoch = epoch
+        } else {
             follow(theirLeader, epoch: epoch, direct: theirLeader == peer)
         }
     }

@@ -19,6 +19,9 @@ public enum Message: Hashable, Codable, Sendable {
     case ack(RequestID)
     /// The trader has the request durably in its queue.
     case queued(RequestID)
+    /// The request is stamped before decisions this trader already made while it could not
+    /// hear the buyer (paused, sick); the buyer sends it again with a fresh stamp.
+    case restamp(RequestID)
     /// The recorded outcome of a request (also the answer to a retry of a decided one).
     case buyResult(RequestID, BuyOutcome)
 
@@ -59,6 +62,7 @@ extension Message {
         case .buy: "buy"
         case .ack: "ack"
         case .queued: "queued"
+        case .restamp: "restamp"
         case .buyResult: "buy_result"
         case .deposit: "deposit"
         case .depositAccepted: "deposit_accepted"

@@ -129,6 +129,7 @@ public struct Peer: Sendable {
         case .buy(let request): receiveBuy(request, from: from)
         case .ack: break  // its stamp, already noted, is the point
         case .queued(let requestID): receiveQueued(requestID)
+        case .restamp(let requestID): receiveRestamp(requestID)
         case .buyResult(let requestID, let outcome): receiveResult(requestID, outcome, from: from)
         case .deposit(let deposit): receiveDeposit(deposit)
         case .depositAccepted(let depositID): receiveDepositAccepted(depositID)
@@ -188,9 +189,11 @@ public struct Peer: Sendable {
 
     // MARK: Helpers
 
+    /// Heard from within `suspectAfter`. A peer not heard from since this one (re)joined
+    /// counts as heard at that moment: a fresh trader must not decide past peers it has
+    /// simply not heard from yet.
     func isLive(_ peer: PeerID) -> Bool {
-        guard let heard = lastHeard[peer] else { return false }
-        return now - heard < config.timing.suspectAfter
+        now - max(lastHeard[peer] ?? upSince, upSince) < config.timing.suspectAfter
     }
 
     mutating func send(_ message: Message, to peer: PeerID) {

@@ -20,6 +20,9 @@ public struct TraderState: Sendable {
     var confirmed: [DeliveryKey] = []
     /// Buys that arrived while loading.
     var waiting: [BuyRequest] = []
+    /// The key of the last decision, and the peers it was decided without (not live then).
+    var lastDecided: OrderKey?
+    var decidedWithout: Set<PeerID> = []
 
     init(epoch: Epoch, rule: OrderBook.StabilityRule) {
         self.epoch = epoch
@@ -75,6 +78,12 @@ extension Peer {
     mutating func admit(_ request: BuyRequest) {
         guard let state = trader, state.phase == .active else { return }
         guard !state.book.contains(request.id), !state.deciding.contains(request.id) else { return }
+        if let last = state.lastDecided, request.orderKey < last, state.decidedWithout.contains(request.buyer) {
+            // Sent while this trader could not wait for it: ordering it now would break the
+            // total order, so the buyer stamps it again (its clock is now past `last`).
+            send(.restamp(request.id), to: request.buyer)
+            return
+        }
         trader?.book.insert(request, durable: false)
         persist(.enqueue(request, epoch: state.epoch))
     }
@@ -126,6 +135,10 @@ extension Peer {
         guard var state = trader, state.phase == .active, !state.commitInFlight else { return }
         let live = others.filter { isLive($0) }
         let heads = state.book.popDecidable(lastSeen: lastSeen, others: live, limit: config.maxBatch)
+        if let last = heads.last {
+            state.lastDecided = last.orderKey
+            state.decidedWithout.formUnion(others.filter { !live.contains($0) })
+        }
         var decisions: [Decision] = []
         for request in heads {
             let outcome: BuyOutcome

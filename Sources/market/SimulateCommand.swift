@@ -1,12 +1,106 @@
 import ArgumentParser
+import Foundation
+import MarketCore
+import MarketSimulation
 
 struct SimulateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "simulate",
-        abstract: "Run the protocol in-process under virtual time and seeded faults, checking every invariant."
+        abstract: "Run the protocol in-process under virtual time and seeded faults, checking every invariant.",
+        discussion: """
+        Seed S+i runs scenario i mod (number of scenarios), so each seed names one exact run; \
+        a failing seed prints the command that replays it. Same seeds, same output.
+        """
     )
 
+    @Option(help: "How many seeds to run.")
+    var seeds: Int = 100
+
+    @Option(help: "The first seed.")
+    var seed: UInt64 = 1
+
+    @Option(help: "Only this built-in scenario (default: all of them, in turn).")
+    var scenario: String?
+
+    @Option(help: "Peers for the normal scenario.")
+    var peers: Int?
+
+    @Option(help: "Requests per buyer in each simulated run.")
+    var requests: Int = SimulationOptions().requestsPerBuyer
+
+    @Option(help: "The trader's chance of falling sick after queueing a request (0 to 1).")
+    var sickRate: Double = SimulationOptions().sickRate
+
+    @Flag(help: "Print each failing run's last events.")
+    var trace = false
+
+    func validate() throws {
+        guard seeds >= 1 else { throw ValidationError("--seeds must be at least 1") }
+        guard requests >= 0 else { throw ValidationError("--requests must be 0 or more") }
+        guard (0...1).contains(sickRate) else { throw ValidationError("--sick-rate must be between 0 and 1") }
+        if let peers, !(2...64).contains(peers) { throw ValidationError("--peers must be 2 to 64") }
+    }
+
     func run() throws {
-        throw ValidationError("not built yet")
+        var options = SimulationOptions()
+        options.peers = peers
+        options.requestsPerBuyer = requests
+        options.sickRate = sickRate
+        var scenarios = BuiltInScenario.allCases
+        if let scenario {
+            do throws(ScenarioError) {
+                scenarios = [try BuiltInScenario.named(scenario)]
+            } catch {
+                throw ValidationError(error.description)
+            }
+        }
+        let sweep = SeedSweep(scenarios: scenarios, firstSeed: seed, seeds: seeds, options: options)
+        let started = ContinuousClock.now
+        let interactive = isatty(STDERR_FILENO) == 1
+        let summaries = try sweep.run { index, _ in
+            if interactive, (index + 1) % 50 == 0 || index + 1 == seeds {
+                FileHandle.standardError.write(Data("\r\(index + 1)/\(seeds) seeds".utf8))
+            }
+        }
+        if interactive { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+        let elapsed = ContinuousClock.now - started
+
+        let width = max(8, scenarios.map(\.rawValue.count).max() ?? 0)
+        print("scenario".padded(width) + "  seeds    events  elections  takeovers  faults  violations")
+        var failures: [SimulationResult] = []
+        for summary in summaries where summary.seeds > 0 {
+            print(summary.scenario.padded(width) + "  "
+                + "\(summary.seeds)".leftPadded(5) + "  " + "\(summary.events)".leftPadded(8) + "  "
+                + "\(summary.elections)".leftPadded(9) + "  " + "\(summary.takeovers)".leftPadded(9) + "  "
+                + "\(summary.faults)".leftPadded(6) + "  " + "\(summary.failures.count)".leftPadded(10))
+            failures += summary.failures
+        }
+        let events = summaries.reduce(0) { $0 + $1.events }
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        FileHandle.standardError.write(Data(String(
+            format: "%d events in %.2f s (%.0f events/s)\n", events, seconds, Double(events) / max(seconds, 1e-9)).utf8))
+        for failure in failures {
+            print("")
+            print("seed \(failure.seed) (\(failure.scenario)) violated \(failure.violation!)")
+            if trace {
+                for line in failure.violation!.trace { print("  " + line) }
+            }
+            var replay = "market simulate --scenario \(failure.scenario) --seed \(failure.seed) --seeds 1"
+            if let peers { replay += " --peers \(peers)" }
+            if requests != SimulationOptions().requestsPerBuyer { replay += " --requests \(requests)" }
+            if sickRate != SimulationOptions().sickRate { replay += " --sick-rate \(sickRate)" }
+            print("replay: \(replay) --trace")
+        }
+        if !failures.isEmpty { throw ExitCode(1) }
+    }
+}
+
+extension String {
+    func padded(_ width: Int) -> String {
+        self + String(repeating: " ", count: max(0, width - count))
+    }
+
+    func leftPadded(_ width: Int) -> String {
+        String(repeating: " ", count: max(0, width - count)) + self
     }
 }

@@ -1,0 +1,153 @@
+import MarketCore
+
+/// The store contract in memory, for the simulator: the same semantics as the SQLite store,
+/// plus a record of every write so the simulator can check invariants as they happen.
+public final class InMemoryStore: TradingPostStore {
+    public enum Status: Hashable, Sendable {
+        case pending
+        case decided(Decision)
+    }
+
+    public struct RequestRecord: Hashable, Sendable {
+        public var request: BuyRequest
+        public var epochReceived: Epoch
+        public var status: Status
+    }
+
+    /// A committed batch and the epoch the store held when it was written.
+    public struct Commit: Hashable, Sendable {
+        public var batch: DecisionBatch
+        public var storeEpoch: Epoch
+    }
+
+    /// Refuses writes from an old epoch. Switching it off plants a bug for the simulator's tests.
+    public var fencing: Bool
+
+    public private(set) var epoch: Epoch = 0
+    public private(set) var leader: PeerID?
+    public private(set) var claims: [ElectionClaim] = []
+    public private(set) var requests: [RequestID: RequestRecord] = [:]
+    /// Request ids in the order they were first recorded, for deterministic reads.
+    private var requestOrder: [RequestID] = []
+    public private(set) var deposits: [Deposit] = []
+    private var depositIDs: Set<Int> = []
+    public private(set) var deposited: [SellerProduct: Int] = [:]
+    public private(set) var sold: [SellerProduct: Int] = [:]
+    public private(set) var stock: [SellerProduct: Int] = [:]
+    public private(set) var commits: [Commit] = []
+    private var outbox: [DeliveryKey: OutboxItem] = [:]
+    private var outboxOrder: [DeliveryKey] = []
+
+    public init(fencing: Bool = true) {
+        self.fencing = fencing
+    }
+
+    public private(set) var pendingCount = 0
+    public var outboxCount: Int { outbox.count }
+    public var decisions: [Decision] { commits.flatMap(\.batch.decisions) }
+
+    private func isStale(_ writer: Epoch) -> Bool {
+        fencing && writer != epoch
+    }
+
+    public func claimEpoch(_ claim: ElectionClaim) throws -> StoreResult {
+        guard claim.epoch == epoch + 1 else { return .claimRefused(current: epoch) }
+        epoch = claim.epoch
+        leader = claim.leader
+        claims.append(claim)
+        return .claimed(claim)
+    }
+
+    public func loadTakeover(epoch writer: Epoch) throws -> StoreResult {
+        if isStale(writer) { return .deposed(current: epoch) }
+        let pending = requestOrder.compactMap { id -> BuyRequest? in
+            guard let record = requests[id], record.status == .pending else { return nil }
+            return record.request
+        }.sorted { $0.orderKey < $1.orderKey }
+        return .takeover(Takeover(
+            epoch: writer, pending: pending, deposits: deposits, sold: sold,
+            outbox: outboxOrder.compactMap { outbox[$0] },
+            lastDecisionSeq: commits.last?.batch.decisions.last?.seq ?? 0,
+            maxLamport: requests.values.map(\.request.lamport).max() ?? 0))
+    }
+
+    public func enqueue(_ request: BuyRequest, epoch writer: Epoch) throws -> StoreResult {
+        if isStale(writer) { return .deposed(current: epoch) }
+        if let record = requests[request.id] {
+            switch record.status {
+            case .pending: return .alreadyPending(record.request)
+            case .decided(let decision): return .alreadyDecided(decision)
+            }
+        }
+        requests[request.id] = RequestRecord(request: request, epochReceived: writer, status: .pending)
+        requestOrder.append(request.id)
+        pendingCount += 1
+        return .enqueued(request)
+    }
+
+    public func recordDeposit(_ deposit: Deposit, epoch writer: Epoch) throws -> StoreResult {
+        if isStale(writer) { return .deposed(current: epoch) }
+        guard depositIDs.insert(deposit.id).inserted else { return .depositRecorded(deposit, duplicate: true) }
+        deposits.append(deposit)
+        let key = SellerProduct(seller: deposit.seller, product: deposit.product)
+        deposited[key, default: 0] += deposit.quantity
+        stock[key, default: 0] += deposit.quantity
+        return .depositRecorded(deposit, duplicate: false)
+    }
+
+    public func commitDecisions(_ batch: DecisionBatch) throws -> StoreResult {
+        if isStale(batch.epoch) { return .deposed(current: epoch) }
+        commits.append(Commit(batch: batch, storeEpoch: epoch))
+        for decision in batch.decisions {
+            let id = decision.request.id
+            if requests[id] == nil {
+                requestOrder.append(id)
+            }
+            if requests[id]?.status == .pending { pendingCount -= 1 }
+            let received = requests[id]?.epochReceived ?? batch.epoch
+            requests[id] = RequestRecord(request: requests[id]?.request ?? decision.request,
+                                         epochReceived: received, status: .decided(decision))
+            if let trade = decision.outcome.trade {
+                let key = SellerProduct(seller: trade.seller, product: trade.product)
+                sold[key, default: 0] += trade.quantity
+                stock[key, default: 0] -= trade.quantity
+            }
+            for item in OutboxItem.items(for: decision) where outbox.updateValue(item, forKey: item.key) == nil {
+                outboxOrder.append(item.key)
+            }
+        }
+        forget(batch.delivered)
+        return .committed(batch)
+    }
+
+    public func markDelivered(_ keys: [DeliveryKey]) throws -> StoreResult {
+        forget(keys)
+        return .markedDelivered(keys)
+    }
+
+    private func forget(_ keys: [DeliveryKey]) {
+        guard !keys.isEmpty else { return }
+        let gone = Set(keys.filter { outbox.removeValue(forKey: $0) != nil })
+        if !gone.isEmpty {
+            outboxOrder.removeAll { gone.contains($0) }
+        }
+    }
+
+    public func loadBooks(peer: PeerID) throws -> StoreResult {
+        let decided = decisions
+        var books = PeerBooks(peer: peer, ledger: Ledger.books(of: decided)[peer] ?? Ledger())
+        for decision in decided {
+            if let trade = decision.outcome.trade, trade.seller == peer {
+                books.sellerTradeIDs.insert(trade.tradeID)
+                books.soldByProduct[trade.product, default: 0] += trade.quantity
+            }
+        }
+        for id in requestOrder where id.buyer == peer {
+            guard let record = requests[id] else { continue }
+            books.requests.append(record.request)
+            if record.status == .pending { books.pendingRequest = id }
+        }
+        books.deposits = deposits.filter { $0.seller == peer }
+        return .books(books)
+    }
+}

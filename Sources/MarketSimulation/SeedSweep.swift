@@ -1,0 +1,50 @@
+import MarketCore
+
+/// Many seeds across scenarios, summed per scenario: what `market simulate` prints.
+public struct SeedSweep: Sendable {
+    public struct Summary: Hashable, Sendable {
+        public var scenario: String
+        public var seeds = 0
+        public var events = 0
+        public var elections = 0
+        public var takeovers = 0
+        public var faults = 0
+        public var failures: [SimulationResult] = []
+    }
+
+    public var scenarios: [BuiltInScenario]
+    public var firstSeed: UInt64
+    public var seeds: Int
+    public var options: SimulationOptions
+
+    public init(scenarios: [BuiltInScenario], firstSeed: UInt64, seeds: Int, options: SimulationOptions) {
+        self.scenarios = scenarios
+        self.firstSeed = firstSeed
+        self.seeds = seeds
+        self.options = options
+    }
+
+    /// Seed `firstSeed + i` runs scenario `i mod count`, so every seed names one exact run.
+    public func scenario(forSeedIndex index: Int) -> BuiltInScenario {
+        scenarios[index % scenarios.count]
+    }
+
+    /// Runs every seed; `progress` hears after each one.
+    public func run(progress: (Int, SimulationResult) -> Void = { _, _ in }) throws -> [Summary] {
+        var summaries = scenarios.map { Summary(scenario: $0.rawValue) }
+        for index in 0..<seeds {
+            let seed = firstSeed &+ UInt64(index)
+            let slot = index % scenarios.count
+            let scenario = try Simulation.scenario(scenarios[slot], seed: seed, options: options)
+            let result = Simulation(scenario: scenario, options: options).run()
+            summaries[slot].seeds += 1
+            summaries[slot].events += result.events
+            summaries[slot].elections += result.elections
+            summaries[slot].takeovers += result.takeovers
+            summaries[slot].faults += result.faults
+            if !result.passed { summaries[slot].failures.append(result) }
+            progress(index, result)
+        }
+        return summaries
+    }
+}

@@ -1,0 +1,415 @@
+import Glibc
+import HeapModule
+import MarketCore
+
+/// Every peer of a scenario in one process, driven by one seeded scheduler in virtual time:
+/// FIFO links with random delays, sickness, crashes that keep only the store, pauses that
+/// wake a zombie trader. After every step it checks the invariants of the protocol.
+public final class Simulation {
+    public let scenario: Scenario
+    public let options: SimulationOptions
+    public let store: InMemoryStore
+
+    private var random: SplitMix64
+    private var queue = Heap<Scheduled>()
+    private var sequence = 0
+    private var now: Duration = .zero
+    private var nodes: [Node]
+    private var linkClear: [Int: Duration] = [:]
+    private var trace: [String] = []
+    private var result: SimulationResult
+    private var checkedClaims = 0
+    private var checkedCommits = 0
+    private var lastKey: [Epoch: OrderKey] = [:]
+    private var decided: Set<RequestID> = []
+    private var pauseAtNextCommit = false
+
+    private static let traceLength = 40
+    private let debugTrace = getenv("MARKET_SIM_DEBUG") != nil
+
+    public init(scenario: Scenario, options: SimulationOptions = SimulationOptions()) {
+        self.scenario = scenario
+        self.options = options
+        store = InMemoryStore(fencing: options.fencing)
+        random = SplitMix64.derive(scenario.seed, 0x51A1)
+        nodes = scenario.peers.map { spec in
+            var config = scenario.config(for: spec.id)
+            config.stabilityRule = options.stabilityRule
+            return Node(config: config, down: spec.downAtStart)
+        }
+        result = SimulationResult(scenario: scenario.name, seed: scenario.seed)
+    }
+
+    /// A built-in scenario shaped for simulation: fewer requests, more faults.
+    public static func scenario(_ builtIn: BuiltInScenario, seed: UInt64, options: SimulationOptions) throws -> Scenario {
+        var scenario = try builtIn.scenario(seed: seed, peers: options.peers)
+        var random = SplitMix64.derive(seed, 0x51C4)
+        scenario.requestsPerBuyer = options.requestsPerBuyer
+        scenario.sickRate = options.sickRate
+        if !options.sickModes.isEmpty {
+            scenario.sickMode = options.sickModes[Int(random.next() % UInt64(options.sickModes.count))]
+        }
+        try scenario.validate()
+        return scenario
+    }
+
+    /// Runs until the scenario settles (then checks the books) or an invariant fails.
+    public func run() -> SimulationResult {
+        for node in nodes where !node.down {
+            schedule(.start(node.config.id), after: jitter(.milliseconds(5)))
+        }
+        schedule(.command(scenario.firstElection, .startElection), after: .milliseconds(10))
+        if options.pauses, random.chance(0.5) {
+            schedule(.armPause, after: .milliseconds(Int64(random.next() % 2000)))
+        }
+        while result.violation == nil, let next = queue.popMin() {
+            now = next.at
+            if now > options.timeLimit {
+                fail("liveness", "not settled after \(Self.format(options.timeLimit)): \(summary())")
+                break
+            }
+            result.events += 1
+            remember(next.event)
+            if debugTrace { print(trace.last!) }
+            process(next.event)
+            if result.violation == nil, settled() {
+                checkBooks()
+                break
+            }
+        }
+        if result.violation == nil, !settledOnce {
+            fail("liveness", "ran out of events before settling: \(summary())")
+        }
+        result.elections = store.claims.count
+        result.decisions = store.decisions.count
+        result.takeovers = store.requests.values.count { record in
+            if case .decided(let decision) = record.status { return decision.epoch > record.epochReceived }
+            return false
+        }
+        result.virtualTime = now
+        return result
+    }
+
+    // MARK: Scheduling
+
+    private enum SimEvent: Hashable {
+        case start(PeerID)
+        case restart(PeerID, incarnation: Int)
+        case deliver(Envelope)
+        case timer(PeerID, PeerTimer, generation: Int)
+        case persisted(PeerID, incarnation: Int)
+        case command(PeerID, Command)
+        case armPause
+        case resume(PeerID)
+    }
+
+    private struct Scheduled: Comparable {
+        var at: Duration
+        var sequence: Int
+        var event: SimEvent
+
+        static func < (lhs: Scheduled, rhs: Scheduled) -> Bool {
+            (lhs.at, lhs.sequence) < (rhs.at, rhs.sequence)
+        }
+
+        static func == (lhs: Scheduled, rhs: Scheduled) -> Bool {
+            lhs.at == rhs.at && lhs.sequence == rhs.sequence
+        }
+    }
+
+    private struct Node {
+        var config: PeerConfig
+        var down: Bool
+        var peer: Peer?
+        var incarnation = 0
+        var timerGeneration: [PeerTimer: Int] = [:]
+        /// Persistence requests in order, with when each was asked.
+        var persistQueue: [(request: StoreRequest, askedAt: Duration)] = []
+        var paused = false
+        var postponed: [SimEvent] = []
+        /// Since when the peer has been up without a break (nil while it is not).
+        var upSince: Duration?
+
+        init(config: PeerConfig, down: Bool) {
+            self.config = config
+            self.down = down
+        }
+    }
+
+    private func schedule(_ event: SimEvent, after delay: Duration) {
+        sequence += 1
+        queue.insert(Scheduled(at: now + delay, sequence: sequence, event: event))
+    }
+
+    private func jitter(_ bound: Duration) -> Duration {
+        let nanos = max(1, bound.components.seconds * 1_000_000_000 + bound.components.attoseconds / 1_000_000_000)
+        return .nanoseconds(Int64(random.next() % UInt64(nanos)))
+    }
+
+    private func delay() -> Duration {
+        options.minDelay + jitter(options.maxDelay - options.minDelay)
+    }
+
+    // MARK: Processing
+
+    private func process(_ event: SimEvent) {
+        switch event {
+        case .start(let id):
+            nodes[id].peer = Peer(config: nodes[id].config)
+            step(id, .start)
+        case .restart(let id, let incarnation):
+            guard nodes[id].incarnation == incarnation else { return }
+            nodes[id].peer = Peer(config: nodes[id].config)
+            step(id, .restart)
+        case .deliver(let envelope):
+            let id = envelope.to
+            guard nodes[id].peer != nil else { return }  // down or crashed: the message is lost
+            if nodes[id].paused { return nodes[id].postponed.append(event) }
+            let wasUp = nodes[id].peer?.isUp == true
+            step(id, .receive(envelope))
+            if wasUp, let clock = nodes[id].peer?.clock.time, clock <= envelope.clock {
+                fail("clock condition", "P\(id) received \(envelope.message.kind) stamped \(envelope.clock) and its clock is \(clock)")
+            }
+        case .timer(let id, let timer, let generation):
+            guard nodes[id].peer != nil, nodes[id].timerGeneration[timer] == generation else { return }
+            if nodes[id].paused { return nodes[id].postponed.append(event) }
+            step(id, .timer(timer))
+        case .persisted(let id, let incarnation):
+            guard nodes[id].incarnation == incarnation, !nodes[id].persistQueue.isEmpty else { return }
+            if nodes[id].paused { return nodes[id].postponed.append(event) }
+            let (request, askedAt) = nodes[id].persistQueue.removeFirst()
+            let outcome: StoreResult
+            do {
+                outcome = try store.perform(request)
+            } catch {
+                return fail("store", "\(request) threw \(error)")
+            }
+            checkStore(after: request, outcome: outcome, askedAt: askedAt)
+            if !nodes[id].persistQueue.isEmpty {
+                schedule(.persisted(id, incarnation: incarnation), after: persistLatency())
+            }
+            step(id, .persisted(outcome))
+        case .command(let id, let command):
+            guard nodes[id].peer != nil else { return }
+            if nodes[id].paused { return nodes[id].postponed.append(event) }
+            if command == .recover { result.faults += 1 }
+            step(id, .command(command))
+        case .armPause:
+            pauseAtNextCommit = true
+        case .resume(let id):
+            nodes[id].paused = false
+            let postponed = nodes[id].postponed
+            nodes[id].postponed = []
+            for event in postponed {
+                schedule(event, after: .zero)
+            }
+        }
+    }
+
+    private func persistLatency() -> Duration {
+        .microseconds(20) + jitter(.microseconds(400))
+    }
+
+    private func step(_ id: PeerID, _ event: Event) {
+        guard var peer = nodes[id].peer else { return }
+        let effects = peer.step(event, now: now)
+        nodes[id].peer = peer
+        for effect in effects {
+            perform(effect, of: id)
+        }
+        updateUp(id)
+    }
+
+    private func perform(_ effect: Effect, of id: PeerID) {
+        switch effect {
+        case .send(let envelope):
+            guard !nodes[envelope.to].down else { return }
+            let link = envelope.from * 1024 + envelope.to
+            let arrival = max(now + delay(), (linkClear[link] ?? .zero) + .nanoseconds(1))
+            linkClear[link] = arrival
+            schedule(.deliver(envelope), after: arrival - now)
+        case .setTimer(let timer, let after):
+            let generation = (nodes[id].timerGeneration[timer] ?? 0) + 1
+            nodes[id].timerGeneration[timer] = generation
+            schedule(.timer(id, timer, generation: generation), after: after)
+        case .cancelTimer(let timer):
+            nodes[id].timerGeneration[timer, default: 0] += 1
+        case .persist(let request):
+            nodes[id].persistQueue.append((request, now))
+            if nodes[id].persistQueue.count == 1 {
+                schedule(.persisted(id, incarnation: nodes[id].incarnation), after: persistLatency())
+            }
+            if case .commitDecisions = request, pauseAtNextCommit {
+                pauseAtNextCommit = false
+                pause(id)
+            }
+        case .fellSick(let mode):
+            result.faults += 1
+            switch mode {
+            case .crash: crash(id)
+            case .silent, .resign:
+                schedule(.command(id, .recover), after: scenario.recoverAfter)
+            }
+        case .log(let line):
+            if debugTrace { print("\(Self.format(now)) P\(id) log: \(line)") }
+        }
+    }
+
+    /// Stops the peer as SIGSTOP would: nothing it has asked for happens until it wakes.
+    private func pause(_ id: PeerID) {
+        nodes[id].paused = true
+        let length = nodes[id].config.timing.suspectAfter * 2 + jitter(.seconds(1))
+        schedule(.resume(id), after: length)
+    }
+
+    /// The process is killed: memory, timers and unfinished store requests are gone.
+    private func crash(_ id: PeerID) {
+        nodes[id].peer = nil
+        nodes[id].incarnation += 1
+        nodes[id].timerGeneration = [:]
+        nodes[id].persistQueue = []
+        nodes[id].postponed = []
+        nodes[id].upSince = nil
+        schedule(.restart(id, incarnation: nodes[id].incarnation), after: scenario.recoverAfter)
+    }
+
+    private func updateUp(_ id: PeerID) {
+        let up = nodes[id].peer?.isUp == true && !nodes[id].paused
+        if !up {
+            nodes[id].upSince = nil
+        } else if nodes[id].upSince == nil {
+            nodes[id].upSince = now
+        }
+    }
+
+    // MARK: Invariants
+
+    private func checkStore(after request: StoreRequest, outcome: StoreResult, askedAt: Duration) {
+        if case .claimed(let claim) = outcome {
+            checkBully(claim, askedAt: askedAt)
+        }
+        while checkedClaims < store.claims.count {
+            let claim = store.claims[checkedClaims]
+            if claim.epoch != checkedClaims + 1 {
+                fail("one winner per epoch", "claim #\(checkedClaims + 1) is for epoch \(claim.epoch)")
+            }
+            checkedClaims += 1
+        }
+        while checkedCommits < store.commits.count {
+            check(store.commits[checkedCommits])
+            checkedCommits += 1
+        }
+    }
+
+    /// The winner must be the highest peer up: no higher peer was up for the whole election
+    /// (one that came back during it starts its own, as Bully has it).
+    private func checkBully(_ claim: ElectionClaim, askedAt: Duration) {
+        let electionStart = askedAt - nodes[claim.leader].config.timing.electionTimeout
+        for node in nodes where node.config.id > claim.leader {
+            if let since = node.upSince, since <= electionStart {
+                fail("bully", "P\(claim.leader) won epoch \(claim.epoch) while higher P\(node.config.id) was up since \(Self.format(since))")
+            }
+        }
+    }
+
+    private func check(_ commit: InMemoryStore.Commit) {
+        let batch = commit.batch
+        if batch.epoch != commit.storeEpoch {
+            fail("fencing", "decisions written with epoch \(batch.epoch) while the store holds epoch \(commit.storeEpoch)")
+        }
+        let winner = store.claims.first { $0.epoch == batch.epoch }?.leader
+        for decision in batch.decisions {
+            let id = decision.request.id
+            if !decided.insert(id).inserted {
+                fail("decided once", "\(id) decided a second time in epoch \(decision.epoch)")
+            }
+            let key = decision.request.orderKey
+            if let last = lastKey[decision.epoch], !(last < key) {
+                fail("lamport order", "epoch \(decision.epoch) decided \(id) \(key) after \(last)")
+            }
+            lastKey[decision.epoch] = key
+            if let trade = decision.outcome.trade {
+                if trade.trader != winner {
+                    fail("trader", "trade \(trade.tradeID) made by P\(trade.trader), epoch \(batch.epoch) belongs to \(winner.map { "P\($0)" } ?? "nobody")")
+                }
+                let goods = SellerProduct(seller: trade.seller, product: trade.product)
+                let stock = store.stock[goods] ?? 0
+                let expected = (store.deposited[goods] ?? 0) - (store.sold[goods] ?? 0)
+                if stock < 0 || stock != expected {
+                    fail("goods conserved", "P\(trade.seller) \(trade.product.rawValue): stock \(stock), deposited − sold = \(expected)")
+                }
+            }
+        }
+    }
+
+    private var settledOnce = false
+
+    /// Every buyer done, nothing pending or undelivered, every peer up, a trader in office.
+    private func settled() -> Bool {
+        guard store.pendingCount == 0, store.outboxCount == 0 else { return false }
+        var traders = 0
+        for node in nodes where !node.down {
+            guard let peer = node.peer, peer.isUp, !node.paused else { return false }
+            if peer.isTrader {
+                guard peer.knownEpoch == store.epoch else { return false }
+                traders += 1
+            } else if !peer.finishedBuying {
+                return false
+            }
+        }
+        settledOnce = traders == 1
+        return settledOnce
+    }
+
+    /// At rest, every peer's own ledger equals the books the store kept.
+    private func checkBooks() {
+        let books = Ledger.books(of: store.decisions)
+        for node in nodes where !node.down {
+            guard let peer = node.peer else { continue }
+            let expected = books[peer.id] ?? Ledger()
+            if peer.ledger != expected {
+                fail("ledgers", "P\(peer.id) holds \(peer.ledger), the books say \(expected)")
+            }
+        }
+    }
+
+    private func fail(_ invariant: String, _ detail: String) {
+        guard result.violation == nil else { return }
+        result.violation = Violation(invariant: invariant, detail: detail, at: now, trace: trace)
+    }
+
+    private func remember(_ event: SimEvent) {
+        if trace.count == Self.traceLength { trace.removeFirst() }
+        trace.append("\(Self.format(now)) \(Self.describe(event))")
+    }
+
+    private func summary() -> String {
+        let peers = nodes.filter { !$0.down }.map { node -> String in
+            guard let peer = node.peer else { return "P\(node.config.id) down" }
+            var text = "P\(peer.id) \(peer.status) leader \(peer.leader.map { "P\($0)" } ?? "-") epoch \(peer.knownEpoch)"
+            if peer.config.role == .buyer { text += " bought \(peer.buyer.completed)/\(peer.config.requests)" }
+            if node.paused { text += " paused" }
+            return text
+        }
+        return "store epoch \(store.epoch), \(store.pendingCount) pending, \(store.outboxCount) undelivered; " + peers.joined(separator: "; ")
+    }
+
+    private static func describe(_ event: SimEvent) -> String {
+        switch event {
+        case .start(let id): "P\(id) starts"
+        case .restart(let id, _): "P\(id) restarts after a crash"
+        case .deliver(let e): "P\(e.from)→P\(e.to) @\(e.clock) \(e.message)"
+        case .timer(let id, let timer, _): "P\(id) timer \(timer)"
+        case .persisted(let id, _): "P\(id) store request completes"
+        case .command(let id, let command): "P\(id) command \(command)"
+        case .armPause: "the next committing trader will be paused"
+        case .resume(let id): "P\(id) resumes"
+        }
+    }
+
+    public static func format(_ duration: Duration) -> String {
+        let ms = duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000
+        let micros = (duration.components.attoseconds / 1_000_000_000_000) % 1000
+        return "\(ms).\(String(repeating: "0", count: 3 - String(micros).count))\(micros)ms"
+    }
+}

@@ -1,0 +1,25 @@
+import MarketCore
+
+/// How hard the simulator pushes a scenario. Defaults keep one seed short and faulty.
+public struct SimulationOptions: Hashable, Sendable {
+    /// Requests per buyer (the built-ins' 1000 would make each seed long and prove nothing more).
+    public var requestsPerBuyer = 20
+    /// The trader's chance of falling sick after queueing a request.
+    public var sickRate = 0.05
+    /// Sick modes drawn per seed from these.
+    public var sickModes: [SickMode] = SickMode.allCases
+    /// Pause (SIGSTOP-like) the trader at a commit now and then, so it wakes as a zombie.
+    public var pauses = true
+    /// Peers for `normal`.
+    public var peers: Int?
+    /// One-way message delay bounds; links stay FIFO.
+    public var minDelay: Duration = .microseconds(50)
+    public var maxDelay: Duration = .milliseconds(2)
+    /// A run that has not settled by then fails for liveness.
+    public var timeLimit: Duration = .seconds(600)
+    /// Test seams that plant bugs, so the simulator's own tests can show it catches them.
+    public var stabilityRule: OrderBook.StabilityRule = .lamport
+    public var fencing = true
+
+    public init() {}
+}

@@ -1,0 +1,326 @@
+import Foundation
+import GRDB
+import MarketCore
+
+/// The trading post's store on SQLite, bound to one run: the core's `TradingPostStore`.
+///
+/// Every trader write runs in one IMMEDIATE transaction that first reads the `leader` row and
+/// refuses with `.deposed(current:)`, writing nothing, unless the caller's epoch is the stored
+/// one. A transaction in another process cannot slip between the check and the writes.
+public final class SQLiteStore: TradingPostStore, Sendable {
+    public let database: MarketDatabase
+    public let runID: Int64
+
+    init(database: MarketDatabase, runID: Int64) {
+        self.database = database
+        self.runID = runID
+    }
+
+    // MARK: TradingPostStore
+
+    public func claimEpoch(_ claim: ElectionClaim) throws -> StoreResult {
+        try database.write { db in
+            let current = try epoch(db)
+            guard current == claim.epoch - 1 else { return .claimRefused(current: current) }
+            let now = Timestamp.now()
+            let startedAt = try String.fetchOne(
+                db, sql: "SELECT election_started_at FROM leader WHERE run_id = ?", arguments: [runID]) ?? now
+            try db.execute(sql: """
+                UPDATE leader SET epoch = ?, leader_id = ?, election_in_progress = 0, election_started_at = NULL, updated_at = ?
+                WHERE run_id = ?
+                """, arguments: [claim.epoch, claim.leader, now, runID])
+            try db.execute(sql: """
+                INSERT INTO elections(run_id, epoch, initiator_id, winner_id, reason, started_at, finished_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [runID, claim.epoch, claim.initiator, claim.leader, claim.reason.rawValue, startedAt, now])
+            return .claimed(claim)
+        }
+    }
+
+    public func loadTakeover(epoch: Epoch) throws -> StoreResult {
+        try database.write { db in
+            let current = try self.epoch(db)
+            guard current == epoch else { return .deposed(current: current) }
+            let pending = try Row.fetchAll(db, sql: """
+                SELECT request_id, product, quantity, lamport_ts FROM requests
+                WHERE run_id = ? AND status = 'pending' ORDER BY lamport_ts, buyer_id
+                """, arguments: [runID]).map(Self.request)
+            let deposits = try Row.fetchAll(db, sql: """
+                SELECT deposit_id, seller_id, product, quantity FROM deposits WHERE run_id = ? ORDER BY accept_seq
+                """, arguments: [runID]).map(Self.deposit)
+            var sold: [SellerProduct: Int] = [:]
+            for row in try Row.fetchAll(db, sql: """
+                SELECT seller_id, product, sum(quantity) AS sold FROM trades WHERE run_id = ? GROUP BY seller_id, product
+                """, arguments: [runID]) {
+                sold[SellerProduct(seller: row["seller_id"], product: try Self.product(row["product"]))] = row["sold"]
+            }
+            let outbox = try Row.fetchAll(db, sql: """
+                SELECT request_id, recipient_id, message FROM outbox WHERE run_id = ? AND delivered = 0 ORDER BY outbox_seq
+                """, arguments: [runID]).map(Self.outboxItem)
+            let lastSeq = try Int.fetchOne(
+                db, sql: "SELECT max(decided_seq) FROM requests WHERE run_id = ?", arguments: [runID]) ?? 0
+            let lastTrade = try Int.fetchOne(db, sql: "SELECT max(trade_id) FROM trades WHERE run_id = ?", arguments: [runID]) ?? 0
+            let maxLamport = try Int64.fetchOne(
+                db, sql: "SELECT max(lamport_ts) FROM requests WHERE run_id = ?", arguments: [runID]) ?? 0
+            return .takeover(Takeover(
+                epoch: epoch, pending: pending, deposits: deposits, sold: sold, outbox: outbox,
+                lastDecisionSeq: max(lastSeq, lastTrade), maxLamport: UInt64(max(0, maxLamport))))
+        }
+    }
+
+    public func enqueue(_ request: BuyRequest, epoch: Epoch) throws -> StoreResult {
+        try database.write { db in
+            let current = try self.epoch(db)
+            guard current == epoch else { return .deposed(current: current) }
+            if let row = try Row.fetchOne(
+                db, sql: "SELECT * FROM requests WHERE run_id = ? AND request_id = ?", arguments: [runID, request.id.description]) {
+                let stored = try Self.request(row)
+                if row["status"] as String == "pending" { return .alreadyPending(stored) }
+                return .alreadyDecided(try decision(db, row: row, request: stored))
+            }
+            try db.cachedStatement(sql: """
+                INSERT INTO requests(run_id, request_id, buyer_id, product, quantity, lamport_ts, status, epoch_received, received_at)
+                VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?)
+                """).execute(arguments: [
+                    runID, request.id.description, request.buyer, request.product.rawValue, request.quantity,
+                    Int64(clamping: request.lamport), epoch, Timestamp.now(),
+                ])
+            return .enqueued(request)
+        }
+    }
+
+    public func recordDeposit(_ deposit: Deposit, epoch: Epoch) throws -> StoreResult {
+        try database.write { db in
+            let current = try self.epoch(db)
+            guard current == epoch else { return .deposed(current: current) }
+            if let row = try Row.fetchOne(db, sql: """
+                SELECT deposit_id, seller_id, product, quantity FROM deposits WHERE run_id = ? AND deposit_id = ?
+                """, arguments: [runID, deposit.id]) {
+                return .depositRecorded(try Self.deposit(row), duplicate: true)
+            }
+            try db.execute(sql: """
+                INSERT INTO deposits(run_id, deposit_id, seller_id, product, quantity, epoch, at) VALUES (?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [runID, deposit.id, deposit.seller, deposit.product.rawValue, deposit.quantity, epoch, Timestamp.now()])
+            try db.execute(sql: """
+                INSERT INTO inventory(run_id, seller_id, product, stock, deposited) VALUES (?, ?, ?, ?, ?)
+                ON CONFLICT(run_id, seller_id, product)
+                DO UPDATE SET stock = stock + excluded.stock, deposited = deposited + excluded.deposited
+                """, arguments: [runID, deposit.seller, deposit.product.rawValue, deposit.quantity, deposit.quantity])
+            return .depositRecorded(deposit, duplicate: false)
+        }
+    }
+
+    public func commitDecisions(_ batch: DecisionBatch) throws -> StoreResult {
+        try database.write { db in
+            let current = try epoch(db)
+            guard current == batch.epoch else { return .deposed(current: current) }
+            let now = Timestamp.now()
+            let encoder = JSONEncoder()
+            let decide = try db.cachedStatement(sql: """
+                UPDATE requests SET status = ?, reason = ?, epoch_decided = ?, decided_seq = ?, decided_at = ?
+                WHERE run_id = ? AND request_id = ? AND status = 'pending'
+                """)
+            let trade = try db.cachedStatement(sql: """
+                INSERT INTO trades(run_id, trade_id, request_id, buyer_id, seller_id, trader_id, epoch, product, quantity,
+                                   price_cents, commission_cents, lamport_ts, at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+            let take = try db.cachedStatement(sql: """
+                UPDATE inventory SET stock = stock - ? WHERE run_id = ? AND seller_id = ? AND product = ? AND stock >= ?
+                """)
+            let outbox = try db.cachedStatement(sql: """
+                INSERT INTO outbox(run_id, request_id, recipient_id, kind, message, created_at) VALUES (?, ?, ?, ?, ?, ?)
+                """)
+            for decision in batch.decisions {
+                let request = decision.request
+                let requestID = request.id.description
+                let status: String
+                let reason: String?
+                switch decision.outcome {
+                case .bought: (status, reason) = ("bought", nil)
+                case .failed(let why): (status, reason) = ("failed", why.rawValue)
+                }
+                try decide.execute(arguments: [status, reason, decision.epoch, decision.seq, now, runID, requestID])
+                if db.changesCount == 0 {
+                    let known = try Bool.fetchOne(
+                        db, sql: "SELECT count(*) > 0 FROM requests WHERE run_id = ? AND request_id = ?",
+                        arguments: [runID, requestID]) ?? false
+                    if known { throw StoreError.alreadyDecided(request.id) }
+                    // Decided without an enqueue of its own: recorded as received in this epoch.
+                    try db.execute(sql: """
+                        INSERT INTO requests(run_id, request_id, buyer_id, product, quantity, lamport_ts, status, reason,
+                                             epoch_received, epoch_decided, decided_seq, received_at, decided_at)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        """, arguments: [
+                            runID, requestID, request.buyer, request.product.rawValue, request.quantity,
+                            Int64(clamping: request.lamport), status, reason, batch.epoch, decision.epoch, decision.seq, now, now,
+                        ])
+                }
+                if let sale = decision.outcome.trade {
+                    try take.execute(arguments: [sale.quantity, runID, sale.seller, sale.product.rawValue, sale.quantity])
+                    guard db.changesCount == 1 else {
+                        throw StoreError.insufficientStock(seller: sale.seller, product: sale.product, quantity: sale.quantity)
+                    }
+                    try trade.execute(arguments: [
+                        runID, sale.tradeID, requestID, request.buyer, sale.seller, sale.trader, sale.epoch,
+                        sale.product.rawValue, sale.quantity, sale.priceCents, sale.commissionCents,
+                        Int64(clamping: request.lamport), now,
+                    ])
+                }
+                for item in OutboxItem.items(for: decision) {
+                    let json = String(decoding: try encoder.encode(item.message), as: UTF8.self)
+                    try outbox.execute(arguments: [runID, requestID, item.recipient, item.message.kind, json, now])
+                }
+            }
+            try markDelivered(db, batch.delivered, at: now)
+            return .committed(batch)
+        }
+    }
+
+    public func markDelivered(_ keys: [DeliveryKey]) throws -> StoreResult {
+        guard !keys.isEmpty else { return .markedDelivered(keys) }
+        return try database.write { db in
+            try markDelivered(db, keys, at: Timestamp.now())
+            return .markedDelivered(keys)
+        }
+    }
+
+    public func loadBooks(peer: PeerID) throws -> StoreResult {
+        try database.read { db in
+            var ledger = Ledger()
+            var sellerTrades: Set<Int> = []
+            var soldByProduct: [Product: Int] = [:]
+            for row in try Row.fetchAll(db, sql: """
+                SELECT trade_id, buyer_id, seller_id, trader_id, product, quantity, price_cents, commission_cents
+                FROM trades WHERE run_id = ? AND (buyer_id = ? OR seller_id = ? OR trader_id = ?) ORDER BY trade_id
+                """,
+                arguments: [runID, peer, peer, peer]) {
+                let quantity: Int = row["quantity"]
+                let price: Int = row["price_cents"]
+                let commission: Int = row["commission_cents"]
+                if row["buyer_id"] == peer {
+                    ledger.bought += quantity
+                    ledger.cashCents -= price
+                }
+                if row["seller_id"] == peer {
+                    ledger.sold += quantity
+                    ledger.cashCents += price - commission
+                    sellerTrades.insert(row["trade_id"])
+                    soldByProduct[try Self.product(row["product"]), default: 0] += quantity
+                }
+                if row["trader_id"] == peer {
+                    ledger.cashCents += commission
+                }
+            }
+            let requestRows = try Row.fetchAll(db, sql: """
+                SELECT request_id, product, quantity, lamport_ts, status FROM requests WHERE run_id = ? AND buyer_id = ?
+                """, arguments: [runID, peer])
+            var requests: [BuyRequest] = []
+            var pending: RequestID?
+            for row in requestRows {
+                let request = try Self.request(row)
+                requests.append(request)
+                if row["status"] as String == "pending" { pending = max(pending ?? request.id, request.id) }
+            }
+            requests.sort { $0.id < $1.id }
+            let deposits = try Row.fetchAll(db, sql: """
+                SELECT deposit_id, seller_id, product, quantity FROM deposits WHERE run_id = ? AND seller_id = ? ORDER BY accept_seq
+                """, arguments: [runID, peer]).map(Self.deposit)
+            return .books(PeerBooks(
+                peer: peer, ledger: ledger, sellerTradeIDs: sellerTrades, requests: requests, pendingRequest: pending,
+                deposits: deposits, soldByProduct: soldByProduct))
+        }
+    }
+
+    // MARK: Beyond the protocol
+
+    /// Notes that an election is under way (`leader.election_in_progress = 1`); its start
+    /// time becomes the `started_at` of the `elections` row the winner's claim writes.
+    /// Not fenced: anyone may start an election.
+    public func recordElectionStart() throws(StoreError) {
+        try database.write { db in
+            try db.execute(sql: """
+                UPDATE leader SET election_in_progress = 1, election_started_at = coalesce(election_started_at, ?), updated_at = ?
+                WHERE run_id = ?
+                """, arguments: [Timestamp.now(), Timestamp.now(), runID])
+        }
+    }
+
+    /// The epoch and leader the store holds now.
+    public func leaderRecord() throws(StoreError) -> (epoch: Epoch, leader: PeerID?) {
+        try database.read { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT epoch, leader_id FROM leader WHERE run_id = ?", arguments: [runID]) else {
+                throw StoreError.noSuchRun(runID)
+            }
+            return (row["epoch"], row["leader_id"])
+        }
+    }
+
+    // MARK: Rows
+
+    func epoch(_ db: Database) throws -> Epoch {
+        guard let epoch = try Int.fetchOne(
+            db, sql: "SELECT epoch FROM leader WHERE run_id = ?", arguments: [runID]) else {
+            throw StoreError.noSuchRun(runID)
+        }
+        return epoch
+    }
+
+    func markDelivered(_ db: Database, _ keys: [DeliveryKey], at now: String) throws {
+        guard !keys.isEmpty else { return }
+        let statement = try db.cachedStatement(sql: """
+            UPDATE outbox SET delivered = 1, delivered_at = ?
+            WHERE run_id = ? AND request_id = ? AND recipient_id = ? AND delivered = 0
+            """)
+        for key in keys {
+            try statement.execute(arguments: [now, runID, key.requestID.description, key.recipient])
+        }
+    }
+
+    /// The recorded decision of a decided request row.
+    func decision(_ db: Database, row: Row, request: BuyRequest) throws -> Decision {
+        let seq: Int = row["decided_seq"] ?? 0
+        let epoch: Epoch = row["epoch_decided"] ?? 0
+        if row["status"] as String == "bought" {
+            guard let trade = try Row.fetchOne(
+                db, sql: "SELECT * FROM trades WHERE run_id = ? AND request_id = ?", arguments: [runID, request.id.description]) else {
+                throw StoreError.sqlite("request \(request.id) is bought but has no trade")
+            }
+            return Decision(request: request, outcome: .bought(try Self.trade(trade)), seq: seq, epoch: epoch)
+        }
+        let reason = FailureReason(rawValue: row["reason"] ?? "") ?? .noSeller
+        return Decision(request: request, outcome: .failed(reason), seq: seq, epoch: epoch)
+    }
+
+    static func product(_ text: String) throws -> Product {
+        guard let product = Product(rawValue: text) else { throw StoreError.sqlite("unknown product '\(text)' in the database") }
+        return product
+    }
+
+    static func requestID(_ text: String) throws -> RequestID {
+        guard let id = RequestID(text) else { throw StoreError.sqlite("malformed request id '\(text)' in the database") }
+        return id
+    }
+
+    static func request(_ row: Row) throws -> BuyRequest {
+        let lamport: Int64 = row["lamport_ts"]
+        return BuyRequest(id: try requestID(row["request_id"]), product: try product(row["product"]),
+                          quantity: row["quantity"], lamport: UInt64(max(0, lamport)))
+    }
+
+    static func deposit(_ row: Row) throws -> Deposit {
+        Deposit(id: row["deposit_id"], seller: row["seller_id"], product: try product(row["product"]), quantity: row["quantity"])
+    }
+
+    static func trade(_ row: Row) throws -> Trade {
+        Trade(tradeID: row["trade_id"], seller: row["seller_id"], trader: row["trader_id"], epoch: row["epoch"],
+              product: try product(row["product"]), quantity: row["quantity"], priceCents: row["price_cents"],
+              commissionCents: row["commission_cents"])
+    }
+
+    static func outboxItem(_ row: Row) throws -> OutboxItem {
+        let json: String = row["message"]
+        let message = try JSONDecoder().decode(Message.self, from: Data(json.utf8))
+        return OutboxItem(requestID: try requestID(row["request_id"]), recipient: row["recipient_id"], message: message)
+    }
+}

@@ -1,0 +1,92 @@
+import Foundation
+import GRDB
+import MarketCore
+
+/// How hard a commit is pressed to disk.
+public enum Durability: String, CaseIterable, Sendable {
+    /// `synchronous=NORMAL` in WAL mode: a committed transaction survives the crash or kill of
+    /// any process; the last commits before a power loss or an OS crash may be rolled back
+    /// (never torn: the database stays consistent).
+    case normal
+    /// `synchronous=FULL`: every commit is fsynced to the WAL before it returns, so it
+    /// survives a power loss or an OS crash too.
+    case full
+}
+
+/// What can go wrong with the database, each said in one line.
+public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible, LocalizedError {
+    /// The path names no file (read-only opening never creates one).
+    case noDatabase(path: String)
+    /// The file exists but is not a market database (not SQLite, or SQLite of something else).
+    case notAMarketDatabase(path: String)
+    /// The database was written by a newer `market`: its schema is ahead of this binary's.
+    case newerSchema(path: String, found: Int, supported: Int)
+    case cannotOpen(path: String, reason: String)
+    case noRuns(path: String)
+    case noSuchRun(Int64)
+    /// A decision for a request that is already decided: the batch is refused whole.
+    case alreadyDecided(RequestID)
+    /// A decision sells goods the inventory does not hold: the batch is refused whole.
+    case insufficientStock(seller: PeerID, product: Product, quantity: Int)
+    /// SQLite said no; its message, on one line.
+    case sqlite(String)
+
+    public var description: String {
+        switch self {
+        case .noDatabase(let path): "no database at \(path)"
+        case .notAMarketDatabase(let path): "\(path) is not a market database"
+        case .newerSchema(let path, let found, let supported):
+            "\(path) has schema version \(found), newer than this market binary supports (\(supported)); use a newer market"
+        case .cannotOpen(let path, let reason): "cannot open \(path): \(reason)"
+        case .noRuns(let path): "\(path) holds no runs yet"
+        case .noSuchRun(let id): "no run \(id) in the database"
+        case .alreadyDecided(let id): "request \(id) is already decided; the batch was not written"
+        case .insufficientStock(let seller, let product, let quantity):
+            "P\(seller) does not hold \(quantity) \(product.rawValue) in the inventory; the batch was not written"
+        case .sqlite(let message): "database error: \(message)"
+        }
+    }
+
+    public var errorDescription: String? { description }
+
+    /// Turns whatever a database call threw into a one-line `StoreError`.
+    static func wrap(_ error: any Error) -> StoreError {
+        if let error = error as? StoreError { return error }
+        if let error = error as? DatabaseError {
+            let message = error.message ?? "\(error.resultCode)"
+            return .sqlite(message.split(whereSeparator: \.isNewline).joined(separator: " "))
+        }
+        return .sqlite(String(describing: error).split(whereSeparator: \.isNewline).joined(separator: " "))
+    }
+}
+
+/// Runs `body`, turning any error into a `StoreError`.
+@inline(__always)
+func storeCall<T>(_ body: () throws -> T) throws(StoreError) -> T {
+    do {
+        return try body()
+    } catch {
+        throw StoreError.wrap(error)
+    }
+}
+
+/// ISO-8601 UTC text with milliseconds, as every time in the history is written.
+public enum Timestamp {
+    public static func now() -> String { format(Date()) }
+
+    public static func format(_ date: Date) -> String {
+        let interval = date.timeIntervalSince1970
+        var seconds = time_t(interval.rounded(.down))
+        var millis = Int(((interval - Double(seconds)) * 1000).rounded(.down))
+        if millis >= 1000 { millis = 999 }
+        if millis < 0 { millis = 0 }
+        var parts = tm()
+        gmtime_r(&seconds, &parts)
+        func pad(_ value: Int32, _ width: Int) -> String {
+            let text = String(value)
+            return String(repeating: "0", count: max(0, width - text.count)) + text
+        }
+        return "\(pad(parts.tm_year + 1900, 4))-\(pad(parts.tm_mon + 1, 2))-\(pad(parts.tm_mday, 2))T"
+            + "\(pad(parts.tm_hour, 2)):\(pad(parts.tm_min, 2)):\(pad(parts.tm_sec, 2)).\(pad(Int32(millis), 3))Z"
+    }
+}
