@@ -6,6 +6,7 @@ import Darwin
 import Foundation
 import Logging
 import MarketCore
+import MarketStore
 import NIOCore
 import NIOPosix
 
@@ -71,8 +72,7 @@ final class PeerDriver {
             queueHead += 1
             if case .receive(let envelope) = next, trace {
                 let effects = peer.step(next, now: now)
-                traced.append(TracedMessage(kind: envelope.message.kind, from: envelope.from, to: envelope.to,
-                                            sendClock: envelope.clock, receiveClock: peer.clock.time))
+                traced.append(TracedMessage(envelope, recvClock: peer.clock.time, receivedAt: Date()))
                 apply(effects)
             } else {
                 apply(peer.step(next, now: now))

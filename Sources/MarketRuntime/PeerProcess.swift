@@ -6,6 +6,7 @@ import Darwin
 import Foundation
 import Logging
 import MarketCore
+import MarketStore
 import NIOCore
 import NIOPosix
 
@@ -15,13 +16,13 @@ public struct PeerOptions: Sendable {
     public var id: PeerID
     public var runID: Int64
     public var databasePath: String
-    public var durability: RunDurability
+    public var durability: Durability
     /// Started again after a crash: the core gets `Event.restart` and reads its books back.
     public var restart: Bool
     public var verbose: Bool
     public var trace: Bool
 
-    public init(directory: String, id: PeerID, runID: Int64, databasePath: String, durability: RunDurability,
+    public init(directory: String, id: PeerID, runID: Int64, databasePath: String, durability: Durability,
                 restart: Bool, verbose: Bool, trace: Bool) {
         self.directory = directory
         self.id = id

@@ -1,37 +1,5 @@
 import MarketCore
-
-/// How hard each commit is pushed to disk.
-public enum RunDurability: String, Sendable, CaseIterable, Codable {
-    case normal, full
-}
-
-/// A fault as the supervisor records it in `faults.kind`.
-public enum FaultRecord: String, Sendable, Codable {
-    case sick, crash, resign, recover
-    case downAtStart = "down_at_start"
-}
-
-/// How a run ended, as `runs.status`.
-public enum RunEnd: String, Sendable, Codable {
-    case completed, failed, interrupted
-}
-
-/// One received message, for the `messages` table (`--trace`).
-public struct TracedMessage: Sendable, Hashable {
-    public var kind: String
-    public var from: PeerID
-    public var to: PeerID
-    public var sendClock: UInt64
-    public var receiveClock: UInt64
-
-    public init(kind: String, from: PeerID, to: PeerID, sendClock: UInt64, receiveClock: UInt64) {
-        self.kind = kind
-        self.from = from
-        self.to = to
-        self.sendClock = sendClock
-        self.receiveClock = receiveClock
-    }
-}
+import MarketStore
 
 /// What the supervisor watches while a run is live.
 public struct RunSnapshot: Sendable, Hashable {
@@ -100,9 +68,9 @@ public protocol PeerDatabase: AnyObject {
 public protocol SupervisorDatabase: AnyObject {
     /// Starts a run and returns its id.
     func beginRun(scenario: Scenario) throws -> Int64
-    func recordFault(peer: PeerID, kind: FaultRecord) throws
+    func recordFault(peer: PeerID, kind: FaultKind) throws
     func recordPID(peer: PeerID, pid: Int32) throws
-    func finishRun(_ end: RunEnd) throws
+    func finishRun(_ status: RunStatus) throws
     func snapshot() throws -> RunSnapshot
     func record() throws -> RunRecord
     /// Re-verifies the run's invariants; every violation as one line (empty: the run is sound).
@@ -111,6 +79,6 @@ public protocol SupervisorDatabase: AnyObject {
 
 /// Opens databases; the runtime is given one, so that it does no SQL of its own.
 public protocol DatabaseOpener: Sendable {
-    func openForPeer(path: String, durability: RunDurability, runID: Int64) throws -> any PeerDatabase
-    func openForSupervisor(path: String, durability: RunDurability) throws -> any SupervisorDatabase
+    func openForPeer(path: String, durability: Durability, runID: Int64) throws -> any PeerDatabase
+    func openForSupervisor(path: String, durability: Durability) throws -> any SupervisorDatabase
 }
