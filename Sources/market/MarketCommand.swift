@@ -7,6 +7,8 @@ struct MarketCommand: AsyncParsableCommand {
         abstract: "A peer-to-peer trading post: peers elect a trader (Bully), order buys by Lamport clocks, and keep every run in SQLite.",
         subcommands: [
             ScenariosCommand.self,
+            RunCommand.self,
+            PeerCommand.self,
             SimulateCommand.self,
         ]
     )

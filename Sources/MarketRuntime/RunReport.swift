@@ -1,0 +1,100 @@
+import Foundation
+import MarketCore
+
+/// What `market run` prints at the end, as text or (with `--json`) as one JSON object.
+public struct RunReport: Codable, Sendable {
+    public struct PeerLine: Codable, Sendable {
+        public var peer: PeerID
+        public var role: String
+        public var product: String
+        public var downAtStart: Bool
+        /// Epochs this peer led.
+        public var tradedEpochs: [Int]
+        public var bought: Int?
+        public var sold: Int?
+        public var cashCents: Int?
+        public var finalClock: Int?
+    }
+
+    public struct ElectionLine: Codable, Sendable {
+        public var epoch: Int
+        public var winner: PeerID
+        public var initiator: PeerID
+        public var reason: String
+    }
+
+    public var runID: Int64
+    public var scenario: String
+    public var seed: UInt64
+    public var database: String
+    public var status: String
+    public var seconds: Double
+    public var requests: Int
+    public var decided: Int
+    public var bought: Int
+    public var failed: Int
+    /// Requests decided in a later epoch than the one they were received in.
+    public var takeovers: Int
+    public var decidedPerSecond: Double
+    public var peers: [PeerLine]
+    public var elections: [ElectionLine]
+    public var faults: [String: Int]
+    /// Invariant violations found by the check; empty when it passed.
+    public var violations: [String]
+    /// Why the run did not complete, if it did not.
+    public var problem: String?
+    public var passed: Bool
+
+    public func text() -> String {
+        var out: [String] = []
+        let verdict = passed ? "PASS" : "FAIL"
+        out.append("run \(runID) · \(scenario) · seed \(seed) · \(status) in \(String(format: "%.2f", seconds)) s")
+        if let problem { out.append("problem: \(problem)") }
+        out.append("")
+        var rows = [["peer", "role", "product", "bought", "sold", "cash", "traded in epochs"]]
+        for peer in peers {
+            func number(_ value: Int?) -> String { value.map(String.init) ?? "-" }
+            let cash = peer.cashCents.map { String(format: "%.2f", Double($0) / 100) } ?? "-"
+            let role = peer.downAtStart ? "\(peer.role) (down)" : peer.role
+            let epochs = peer.tradedEpochs.isEmpty ? "" : peer.tradedEpochs.map(String.init).joined(separator: ",")
+            rows.append(["P\(peer.peer)", role, peer.product, number(peer.bought), number(peer.sold), cash, epochs])
+        }
+        out.append(contentsOf: Self.table(rows, rightAligned: [3, 4, 5]))
+        out.append("")
+        out.append("elections: \(elections.count)")
+        for election in elections {
+            out.append("  epoch \(election.epoch): P\(election.winner) (\(election.reason), started by P\(election.initiator))")
+        }
+        if !faults.isEmpty {
+            out.append("faults: " + faults.sorted { $0.key < $1.key }.map { "\($0.key) ×\($0.value)" }.joined(separator: ", "))
+        }
+        out.append("requests: \(decided)/\(requests) decided (\(bought) bought, \(failed) failed); takeovers: \(takeovers)")
+        out.append("throughput: \(String(format: "%.1f", decidedPerSecond)) decisions/s")
+        if violations.isEmpty {
+            out.append("verdict: \(verdict)" + (status == "completed" ? " (every invariant holds)" : ""))
+        } else {
+            out.append("verdict: \(verdict)")
+            for violation in violations { out.append("  ✗ \(violation)") }
+        }
+        return out.joined(separator: "\n")
+    }
+
+    public func json() -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        guard let data = try? encoder.encode(self) else { return "{}" }
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    static func table(_ rows: [[String]], rightAligned: Set<Int>) -> [String] {
+        guard let width = rows.first?.count else { return [] }
+        let widths = (0..<width).map { column in rows.map { $0[column].count }.max() ?? 0 }
+        return rows.map { row in
+            row.enumerated().map { column, cell in
+                let pad = String(repeating: " ", count: widths[column] - cell.count)
+                return rightAligned.contains(column) ? pad + cell : cell + pad
+            }.joined(separator: "  ").trimmingCharacters(in: .whitespaces)
+        }
+    }
+}

@@ -1,0 +1,171 @@
+import Foundation
+import MarketCore
+
+/// A scenario from a JSON file (documented in docs/scenario-file.md): the knobs of the
+/// built-in scenarios, optionally starting from one of them.
+public struct ScenarioFile: Sendable {
+    public struct PeerEntry: Sendable {
+        public var role: Role
+        public var product: Product
+        public var downAtStart: Bool
+    }
+
+    public var name: String?
+    public var base: BuiltInScenario?
+    public var peerCount: Int?
+    public var peers: [PeerEntry]?
+    public var requests: Int?
+    public var quantity: Int?
+    public var priceCents: Int?
+    public var commissionPercent: Int?
+    public var initialStock: Int?
+    public var restock: Int?
+    public var sickRate: Double?
+    public var sickMode: SickMode?
+    public var recoverAfterMS: Int?
+    public var seed: UInt64?
+    public var firstElection: PeerID?
+    public var timingMS: [String: Int] = [:]
+    public var timeLimitSeconds: Double?
+
+    static let keys: Set<String> = [
+        "name", "base", "peer_count", "peers", "requests", "quantity", "price_cents", "commission_percent",
+        "initial_stock", "restock", "sick_rate", "sick_mode", "recover_after_ms", "seed", "first_election",
+        "timing_ms", "time_limit_s",
+    ]
+    static let timingKeys: Set<String> = [
+        "heartbeat", "suspect_after", "election_timeout", "coordinator_timeout", "request_timeout", "deposit_timeout",
+    ]
+
+    /// Reads and validates the shape of a scenario file; errors are one line.
+    public static func load(path: String) throws(ScenarioError) -> ScenarioFile {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw .invalid("cannot read the scenario file \(path)")
+        }
+        guard let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
+            throw .invalid("\(path) is not a JSON object")
+        }
+        return try parse(object, stem: URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent)
+    }
+
+    static func parse(_ object: [String: Any], stem: String) throws(ScenarioError) -> ScenarioFile {
+        if let unknown = object.keys.sorted().first(where: { !keys.contains($0) }) {
+            throw .invalid("unknown key '\(unknown)' in the scenario file")
+        }
+        func int(_ key: String) throws(ScenarioError) -> Int? {
+            guard let value = object[key] else { return nil }
+            guard let number = value as? NSNumber,
+                  number.doubleValue == number.doubleValue.rounded() else {
+                throw .invalid("'\(key)' must be an integer")
+            }
+            return number.intValue
+        }
+        func double(_ key: String) throws(ScenarioError) -> Double? {
+            guard let value = object[key] else { return nil }
+            guard let number = value as? NSNumber else {
+                throw .invalid("'\(key)' must be a number")
+            }
+            return number.doubleValue
+        }
+        func string(_ key: String) throws(ScenarioError) -> String? {
+            guard let value = object[key] else { return nil }
+            guard let text = value as? String else { throw .invalid("'\(key)' must be a string") }
+            return text
+        }
+        var file = ScenarioFile()
+        file.name = try string("name") ?? stem
+        if let base = try string("base") { file.base = try BuiltInScenario.named(base) }
+        file.peerCount = try int("peer_count")
+        file.requests = try int("requests")
+        file.quantity = try int("quantity")
+        file.priceCents = try int("price_cents")
+        file.commissionPercent = try int("commission_percent")
+        file.initialStock = try int("initial_stock")
+        file.restock = try int("restock")
+        file.sickRate = try double("sick_rate")
+        if let mode = try string("sick_mode") {
+            guard let parsed = SickMode(rawValue: mode) else { throw .invalid("sick_mode must be silent, crash or resign") }
+            file.sickMode = parsed
+        }
+        file.recoverAfterMS = try int("recover_after_ms")
+        if let seed = object["seed"] {
+            guard let number = seed as? NSNumber, number.int64Value >= 0 || number.uint64Value > 0 else {
+                throw .invalid("'seed' must be a non-negative integer")
+            }
+            file.seed = number.uint64Value
+        }
+        file.firstElection = try int("first_election")
+        file.timeLimitSeconds = try double("time_limit_s")
+        if let timing = object["timing_ms"] {
+            guard let table = timing as? [String: Any] else { throw .invalid("'timing_ms' must be an object") }
+            for (key, value) in table {
+                guard timingKeys.contains(key) else { throw .invalid("unknown timing '\(key)'") }
+                guard let number = value as? NSNumber, number.intValue > 0 else {
+                    throw .invalid("timing '\(key)' must be a positive number of milliseconds")
+                }
+                file.timingMS[key] = number.intValue
+            }
+        }
+        if let peers = object["peers"] {
+            guard let list = peers as? [[String: Any]] else { throw .invalid("'peers' must be a list of objects") }
+            var entries: [PeerEntry] = []
+            for (index, entry) in list.enumerated() {
+                if let unknown = entry.keys.sorted().first(where: { !["role", "product", "down_at_start"].contains($0) }) {
+                    throw .invalid("unknown key '\(unknown)' in peer \(index)")
+                }
+                guard let role = (entry["role"] as? String).flatMap(Role.init(rawValue:)) else {
+                    throw .invalid("peer \(index) needs a role: buyer or seller")
+                }
+                guard let product = (entry["product"] as? String).flatMap(Product.init(rawValue:)) else {
+                    throw .invalid("peer \(index) needs a product: salt, boar or fish")
+                }
+                let down = entry["down_at_start"] as? Bool ?? false
+                entries.append(PeerEntry(role: role, product: product, downAtStart: down))
+            }
+            file.peers = entries
+        }
+        if file.base == nil && file.peers == nil {
+            throw .invalid("a scenario file needs 'peers' or a built-in 'base'")
+        }
+        return file
+    }
+
+    /// The scenario this file describes, with `seed`.
+    public func scenario(seed: UInt64, peerCount override: Int?) throws(ScenarioError) -> Scenario {
+        var scenario: Scenario
+        if let peers {
+            let specs = peers.enumerated().map { index, entry in
+                PeerSpec(id: index, role: entry.role, product: entry.product, downAtStart: entry.downAtStart)
+            }
+            let baseRequests = try base?.scenario(seed: seed, peers: override ?? peerCount).requestsPerBuyer ?? 200
+            scenario = Scenario(name: name ?? "file", peers: specs, requestsPerBuyer: baseRequests, seed: seed,
+                                firstElection: firstElection)
+        } else {
+            scenario = try base!.scenario(seed: seed, peers: override ?? peerCount)
+            if let name { scenario.name = name }
+            if let firstElection { scenario.firstElection = firstElection }
+        }
+        if let requests { scenario.requestsPerBuyer = requests }
+        if let quantity { scenario.quantity = quantity }
+        if let priceCents { scenario.priceCents = priceCents }
+        if let commissionPercent { scenario.commissionPercent = commissionPercent }
+        if let initialStock { scenario.initialStock = initialStock }
+        if let restock { scenario.restock = restock }
+        if let sickRate { scenario.sickRate = sickRate }
+        if let sickMode { scenario.sickMode = sickMode }
+        if let recoverAfterMS { scenario.recoverAfter = .milliseconds(recoverAfterMS) }
+        for (key, ms) in timingMS {
+            let value = Duration.milliseconds(ms)
+            switch key {
+            case "heartbeat": scenario.timing.heartbeat = value
+            case "suspect_after": scenario.timing.suspectAfter = value
+            case "election_timeout": scenario.timing.electionTimeout = value
+            case "coordinator_timeout": scenario.timing.coordinatorTimeout = value
+            case "request_timeout": scenario.timing.requestTimeout = value
+            case "deposit_timeout": scenario.timing.depositTimeout = value
+            default: break
+            }
+        }
+        return scenario
+    }
+}

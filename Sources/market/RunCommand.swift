@@ -1,0 +1,127 @@
+import ArgumentParser
+import Foundation
+import MarketCore
+import MarketRuntime
+import MarketStore
+
+extension SickMode: ExpressibleByArgument {}
+extension Durability: ExpressibleByArgument {}
+
+struct RunCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run a scenario with one OS process per peer over Unix domain sockets.",
+        discussion: """
+            SCENARIO is a built-in name (see `market scenarios`) or a JSON file (docs/scenario-file.md). \
+            Flags override the scenario's knobs. The history goes to the database (default ./market.db). \
+            Exits 0 only if the run completed and every invariant holds.
+            """
+    )
+
+    @Option(name: .long, help: "A built-in scenario name or a JSON scenario file.")
+    var scenario: String
+
+    @Option(name: .long, help: "Number of peers (the 'normal' scenario only).")
+    var peers: Int?
+
+    @Option(name: .long, help: "Buy requests per buyer.")
+    var requests: Int?
+
+    @Option(name: .customLong("sick-rate"), help: "Chance (0...1) that the trader falls sick after queueing a request.")
+    var sickRate: Double?
+
+    @Option(name: .customLong("sick-mode"), help: "silent, crash or resign.")
+    var sickMode: SickMode?
+
+    @Option(name: .customLong("recover-after"), help: "Seconds before a sick or crashed peer comes back.")
+    var recoverAfter: Double?
+
+    @Option(name: .long, help: "The seed of every random choice (random when not given).")
+    var seed: UInt64?
+
+    @Option(name: .long, help: "The SQLite database file.")
+    var db: String = "market.db"
+
+    @Option(name: .long, help: "normal or full (fsync every commit).")
+    var durability: Durability = .normal
+
+    @Option(name: .customLong("time-limit"), help: "Seconds before the run is marked failed (default: scaled with requests).")
+    var timeLimit: Double?
+
+    @Flag(name: .long, help: "Record every message in the messages table.")
+    var trace = false
+
+    @Flag(name: .long, help: "Print the summary as one JSON object.")
+    var json = false
+
+    @Flag(name: .long, help: "Stream every peer's log lines.")
+    var verbose = false
+
+    func validate() throws {
+        if let peers, peers < 1 { throw ValidationError("--peers must be at least 1") }
+        if let requests, requests < 0 { throw ValidationError("--requests must be 0 or more") }
+        if let sickRate, !(0...1).contains(sickRate) { throw ValidationError("--sick-rate must be between 0 and 1") }
+        if let recoverAfter, recoverAfter < 0 { throw ValidationError("--recover-after must be 0 or more seconds") }
+        if let timeLimit, timeLimit <= 0 { throw ValidationError("--time-limit must be positive") }
+    }
+
+    func run() throws {
+        let resolved: Scenario
+        var fileLimit: Double?
+        do {
+            var chosenSeed = seed
+            let file: ScenarioFile?
+            if BuiltInScenario(rawValue: scenario) == nil, scenario.contains(".") || scenario.contains("/") {
+                file = try ScenarioFile.load(path: scenario)
+                chosenSeed = chosenSeed ?? file?.seed
+                fileLimit = file?.timeLimitSeconds
+            } else {
+                file = nil
+            }
+            let finalSeed = chosenSeed ?? UInt64.random(in: 0...UInt64(Int64.max))
+            var built = try file?.scenario(seed: finalSeed, peerCount: peers)
+                ?? BuiltInScenario.named(scenario).scenario(seed: finalSeed, peers: peers)
+            if let peers, file == nil, scenario != BuiltInScenario.normal.rawValue, peers != built.peers.count {
+                throw ScenarioError.invalid("--peers applies to the 'normal' scenario only (\(scenario) has \(built.peers.count))")
+            }
+            if let requests { built.requestsPerBuyer = requests }
+            if let sickRate { built.sickRate = sickRate }
+            if let sickMode { built.sickMode = sickMode }
+            if let recoverAfter { built.recoverAfter = .milliseconds(Int((recoverAfter * 1000).rounded())) }
+            try built.validate()
+            resolved = built
+        } catch let error as ScenarioError {
+            throw ValidationError(error.description)
+        }
+        let limit = (timeLimit ?? fileLimit).map { Duration.milliseconds(Int($0 * 1000)) }
+        let options = RunOptions(scenario: resolved, databasePath: db, durability: durability, trace: trace, json: json,
+                                 verbose: verbose, timeLimit: limit)
+        let code = Supervisor.run(options, opener: MarketStoreOpener())
+        if code != 0 { throw ExitCode(code) }
+    }
+}
+
+/// One peer process, started by `market run`; not for users.
+struct PeerCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "peer",
+        abstract: "One peer of a run (started by `market run`).",
+        shouldDisplay: false
+    )
+
+    @Option(name: .long) var dir: String
+    @Option(name: .long) var id: Int
+    @Option(name: .customLong("run-id")) var runID: Int64
+    @Option(name: .long) var db: String
+    @Option(name: .long) var durability: Durability = .normal
+    @Flag(name: .long) var restart = false
+    @Flag(name: .long) var verbose = false
+    @Flag(name: .long) var trace = false
+
+    func run() throws {
+        let options = PeerOptions(directory: dir, id: id, runID: runID, databasePath: db, durability: durability,
+                                  restart: restart, verbose: verbose, trace: trace)
+        let code = PeerProcess.run(options, opener: MarketStoreOpener())
+        if code != 0 { throw ExitCode(code) }
+    }
+}
