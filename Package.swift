@@ -49,6 +49,9 @@ let package = Package(
         .testTarget(name: "MarketCoreTests", dependencies: ["MarketCore"]),
         .testTarget(name: "MarketSimulationTests", dependencies: ["MarketCore", "MarketSimulation"]),
         .testTarget(name: "MarketStoreTests", dependencies: ["MarketCore", "MarketStore", "MarketSimulation"]),
-        .testTarget(name: "MarketEndToEndTests", dependencies: ["MarketCore", "MarketStore"]),
+        .testTarget(
+            name: "MarketEndToEndTests",
+            dependencies: ["MarketCore", "MarketStore", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
     ]
 )

@@ -1,0 +1,164 @@
+import Foundation
+import GRDB
+import XCTest
+
+/// Runs of the real `market` binary: one OS process per peer, Unix sockets, SQLite.
+final class EndToEndTests: XCTestCase {
+    /// The `market` executable built next to this test bundle.
+    static func marketBinary() throws -> URL {
+        var candidates: [URL] = []
+        if let explicit = ProcessInfo.processInfo.environment["MARKET_BINARY"] {
+            candidates.append(URL(fileURLWithPath: explicit))
+        }
+        for bundle in [Bundle.main] + Bundle.allBundles {
+            candidates.append(bundle.bundleURL.appendingPathComponent("market"))
+            candidates.append(bundle.bundleURL.deletingLastPathComponent().appendingPathComponent("market"))
+        }
+        if let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) {
+            return found
+        }
+        XCTFail("the market binary is missing next to the test bundle (looked at \(candidates.map(\.path))); "
+            + "build it first with `swift build`, or set MARKET_BINARY")
+        throw XCTSkip("no market binary")
+    }
+
+    struct Outcome {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+        var json: [String: Any]?
+    }
+
+    /// Runs `market` with a deadline: a run that outlives it is killed and the test fails.
+    func market(_ arguments: [String], deadline: TimeInterval = 50) throws -> Outcome {
+        let process = Process()
+        process.executableURL = try Self.marketBinary()
+        process.arguments = arguments
+        let out = Pipe()
+        let err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        let finished = DispatchSemaphore(value: 0)
+        process.terminationHandler = { _ in finished.signal() }
+        try process.run()
+        // Read both pipes to the end while waiting, so a full pipe cannot stall the run.
+        nonisolated(unsafe) var outData = Data()
+        nonisolated(unsafe) var errData = Data()
+        let readers = DispatchGroup()
+        DispatchQueue.global().async(group: readers) { outData = out.fileHandleForReading.readDataToEndOfFile() }
+        DispatchQueue.global().async(group: readers) { errData = err.fileHandleForReading.readDataToEndOfFile() }
+        if finished.wait(timeout: .now() + deadline) == .timedOut {
+            kill(process.processIdentifier, SIGTERM)
+            _ = finished.wait(timeout: .now() + 10)
+            XCTFail("market \(arguments.joined(separator: " ")) ran longer than \(Int(deadline)) s")
+        }
+        readers.wait()
+        let stdout = String(decoding: outData, as: UTF8.self)
+        let json = try? JSONSerialization.jsonObject(with: outData) as? [String: Any]
+        return Outcome(status: process.terminationStatus, stdout: stdout, stderr: String(decoding: errData, as: UTF8.self),
+                       json: json)
+    }
+
+    func temporaryDatabase() throws -> String {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("market-e2e-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(at: directory) }
+        return directory.appendingPathComponent("market.db").path
+    }
+
+    func readOnly(_ path: String) throws -> DatabaseQueue {
+        var config = Configuration()
+        config.readonly = true
+        return try DatabaseQueue(path: path, configuration: config)
+    }
+
+    /// Every request of the run decided exactly once, with at most one trade each.
+    func assertDecidedExactlyOnce(_ db: DatabaseQueue, runID: Int64, expected: Int,
+                                  file: StaticString = #filePath, line: UInt = #line) throws {
+        try db.read { db in
+            let total = try Int.fetchOne(db, sql: "SELECT count(*) FROM requests WHERE run_id = ?", arguments: [runID])
+            XCTAssertEqual(total, expected, "requests recorded", file: file, line: line)
+            let pending = try Int.fetchOne(
+                db, sql: "SELECT count(*) FROM requests WHERE run_id = ? AND status = 'pending'", arguments: [runID])
+            XCTAssertEqual(pending, 0, "pending requests left", file: file, line: line)
+            let orders = try Int.fetchOne(db, sql: """
+                SELECT count(DISTINCT decided_seq) FROM requests WHERE run_id = ? AND decided_seq IS NOT NULL
+                """, arguments: [runID])
+            XCTAssertEqual(orders, expected, "one decision per request", file: file, line: line)
+            let doubled = try Int.fetchOne(db, sql: """
+                SELECT count(*) FROM (SELECT request_id FROM trades WHERE run_id = ? GROUP BY request_id HAVING count(*) > 1)
+                """, arguments: [runID])
+            XCTAssertEqual(doubled, 0, "requests sold twice", file: file, line: line)
+            let boughtWithoutTrade = try Int.fetchOne(db, sql: """
+                SELECT count(*) FROM requests r WHERE r.run_id = ?1 AND r.status = 'bought'
+                  AND NOT EXISTS (SELECT 1 FROM trades t WHERE t.run_id = ?1 AND t.request_id = r.request_id)
+                """, arguments: [runID])
+            XCTAssertEqual(boughtWithoutTrade, 0, "bought requests without a trade", file: file, line: line)
+        }
+    }
+
+    func test_case3_twoBuyersOfSalt() throws {
+        let path = try temporaryDatabase()
+        let outcome = try market(["run", "--scenario", "test_case3", "--requests", "30", "--seed", "3",
+                                  "--sick-rate", "0", "--db", path, "--json", "--time-limit", "45"])
+        XCTAssertEqual(outcome.status, 0, outcome.stderr + outcome.stdout)
+        let json = try XCTUnwrap(outcome.json, "no JSON summary: \(outcome.stdout)")
+        XCTAssertEqual(json["status"] as? String, "completed")
+        XCTAssertEqual(json["passed"] as? Bool, true)
+        XCTAssertEqual(json["decided"] as? Int, 60)
+        let runID = Int64(try XCTUnwrap(json["run_id"] as? Int))
+        let db = try readOnly(path)
+        try assertDecidedExactlyOnce(db, runID: runID, expected: 60)
+        try db.read { db in
+            let status = try String.fetchOne(db, sql: "SELECT status FROM runs WHERE run_id = ?", arguments: [runID])
+            XCTAssertEqual(status, "completed")
+            // Both buyers bought salt, each of its requests once.
+            for buyer in [0, 3] {
+                let decided = try Int.fetchOne(db, sql: """
+                    SELECT count(*) FROM requests WHERE run_id = ? AND buyer_id = ? AND status != 'pending'
+                    """, arguments: [runID, buyer])
+                XCTAssertEqual(decided, 30, "P\(buyer)'s requests")
+            }
+            let ledgers = try Int.fetchOne(db, sql: """
+                SELECT count(*) FROM peers WHERE run_id = ? AND cash_cents IS NOT NULL
+                """, arguments: [runID])
+            XCTAssertEqual(ledgers, 7, "every peer wrote its ledger")
+        }
+    }
+
+    func test_case2_crashTakeover() throws {
+        let path = try temporaryDatabase()
+        let outcome = try market(["run", "--scenario", "test_case2", "--requests", "120", "--sick-mode", "crash",
+                                  "--sick-rate", "0.05", "--recover-after", "0.2", "--seed", "11", "--db", path,
+                                  "--json", "--time-limit", "45"])
+        XCTAssertEqual(outcome.status, 0, outcome.stderr + outcome.stdout)
+        let json = try XCTUnwrap(outcome.json, "no JSON summary: \(outcome.stdout)")
+        XCTAssertEqual(json["passed"] as? Bool, true)
+        let runID = Int64(try XCTUnwrap(json["run_id"] as? Int))
+        let db = try readOnly(path)
+        try assertDecidedExactlyOnce(db, runID: runID, expected: 120)
+        try db.read { db in
+            let crashes = try Int.fetchOne(
+                db, sql: "SELECT count(*) FROM faults WHERE run_id = ? AND kind = 'crash'", arguments: [runID]) ?? 0
+            XCTAssertGreaterThan(crashes, 0, "the trader never crashed")
+            let takenOver = try Int.fetchOne(db, sql: """
+                SELECT count(*) FROM requests WHERE run_id = ? AND epoch_decided > epoch_received
+                """, arguments: [runID]) ?? 0
+            XCTAssertGreaterThan(takenOver, 0, "no request queued under one epoch was decided under a later one")
+            let epochs = try Int.fetchOne(db, sql: "SELECT epoch FROM leader WHERE run_id = ?", arguments: [runID]) ?? 0
+            XCTAssertGreaterThan(epochs, 1)
+            let down = try Int.fetchOne(db, sql: """
+                SELECT count(*) FROM faults WHERE run_id = ? AND kind = 'down_at_start' AND peer_id = 4
+                """, arguments: [runID])
+            XCTAssertEqual(down, 1, "P4 recorded as down from the start")
+        }
+    }
+
+    func test_unknownScenario_oneLineError() throws {
+        let path = try temporaryDatabase()
+        let outcome = try market(["run", "--scenario", "no_such_thing", "--db", path], deadline: 20)
+        XCTAssertNotEqual(outcome.status, 0)
+        XCTAssertTrue(outcome.stderr.contains("unknown scenario 'no_such_thing'"), outcome.stderr)
+        XCTAssertFalse(outcome.stderr.contains("Fatal error"), outcome.stderr)
+    }
+}
