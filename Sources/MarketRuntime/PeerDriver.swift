@@ -30,6 +30,9 @@ final class PeerDriver {
     private let reportSick: (SickMode) -> Void
     /// The store failed: the process cannot go on safely.
     private let fatal: (String) -> Void
+    /// Tells the supervisor where the peer stands, whenever that changes.
+    var reportState: ((PeerStanding) -> Void)?
+    private var lastStanding: PeerStanding?
 
     private var timers: [PeerTimer: (generation: Int, task: Scheduled<Void>)] = [:]
     private var timerGeneration = 0
@@ -83,6 +86,11 @@ final class PeerDriver {
         queueHead = 0
         stepping = false
         transport.flush()
+        let standing = PeerStanding(peer)
+        if standing != lastStanding, !stopped {
+            lastStanding = standing
+            reportState?(standing)
+        }
         if traced.count >= 256 { flushTrace() }
     }
 
@@ -164,5 +172,38 @@ extension StoreRequest {
         case .markDelivered: "markDelivered"
         case .loadBooks: "loadBooks"
         }
+    }
+}
+
+/// What the supervisor needs to know of a peer to tell when the run is done: up or not, the
+/// trader or not (and of which epoch), and whether it made and got answers to all its buys.
+struct PeerStanding: Equatable {
+    var up: Bool
+    var traderEpoch: Int?
+    var finishedBuying: Bool
+
+    init(_ peer: Peer) {
+        up = peer.isUp
+        traderEpoch = peer.isTrader ? peer.knownEpoch : nil
+        finishedBuying = peer.finishedBuying
+    }
+
+    init(up: Bool, traderEpoch: Int?, finishedBuying: Bool) {
+        self.up = up
+        self.traderEpoch = traderEpoch
+        self.finishedBuying = finishedBuying
+    }
+
+    /// `state up|down trader:<epoch>|- finished|buying`
+    var line: String {
+        "\(PeerWire.state) \(up ? "up" : "down") \(traderEpoch.map { "trader:\($0)" } ?? "-") \(finishedBuying ? "finished" : "buying")"
+    }
+
+    init?(line: String) {
+        let words = line.split(separator: " ")
+        guard words.count == 4, words[0] == PeerWire.state else { return nil }
+        up = words[1] == "up"
+        traderEpoch = words[2].hasPrefix("trader:") ? Int(words[2].dropFirst(7)) : nil
+        finishedBuying = words[3] == "finished"
     }
 }

@@ -57,6 +57,7 @@ public struct PeerOptions: Sendable {
 /// Peer → supervisor (stdout):
 /// - `ready` — listening on its socket, the core started (`Event.start` or `.restart`).
 /// - `sick silent|crash|resign` — the core reported `Effect.fellSick`.
+/// - `state up|down trader:<epoch>|- finished|buying` — where the peer stands, on every change.
 /// - `stopped <bought> <sold> <cash_cents> <final_clock>` — the ledger is recorded.
 /// - `fatal <why>` — the peer cannot go on (a store error); it exits non-zero.
 public enum PeerWire {
@@ -65,6 +66,7 @@ public enum PeerWire {
     public static let stop = "stop"
     public static let ready = "ready"
     public static let sick = "sick"
+    public static let state = "state"
     public static let stopped = "stopped"
     public static let fatal = "fatal"
 }
@@ -187,6 +189,7 @@ final class PeerSession {
                 switch result {
                 case .success(let channel):
                     control = channel
+                    driver.reportState = { [unowned self] standing in tell(standing.line) }
                     watchParent()
                     driver.log(options.restart ? "restarts after a crash" : "starts")
                     tell(PeerWire.ready)

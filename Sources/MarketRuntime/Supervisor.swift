@@ -123,6 +123,8 @@ final class PeerSlot {
     /// The supervisor killed it (a `crash` sickness), so its exit is no news.
     var killedByUs = false
     var comebackScheduled = false
+    /// The peer's own word on where it stands (see `PeerStanding`).
+    var standing = PeerStanding(up: false, traderEpoch: nil, finishedBuying: false)
     var ledgerLine: String?
 
     init(id: PeerID) {
@@ -262,6 +264,8 @@ final class SupervisorSession {
             slot.ledgerLine = words.count > 1 ? words[1] : ""
             slot.state = .stopped
             checkStopped()
+        case PeerWire.state:
+            if let standing = PeerStanding(line: text) { slot.standing = standing }
         case PeerWire.fatal:
             say("P\(id): \(words.count > 1 ? words[1] : "fatal error")")
         default:
@@ -376,10 +380,22 @@ final class SupervisorSession {
         loop.assumeIsolated().scheduleTask(in: .milliseconds(100)) { [self] in poll() }
     }
 
+    /// Every buyer finished its requests (the trader, if it is a buyer, does not buy while it
+    /// trades), nothing is pending or undelivered, every peer is up, and exactly one trader
+    /// holds the store's current epoch.
     func isDone(_ snapshot: RunSnapshot) -> Bool {
-        snapshot.epoch >= 1 && snapshot.decided >= options.totalRequests && snapshot.pending == 0
-            && snapshot.undelivered == 0
-            && slots.values.allSatisfy { $0.state == .up && !$0.comebackScheduled }
+        guard snapshot.epoch >= 1, snapshot.pending == 0, snapshot.undelivered == 0 else { return false }
+        var traders = 0
+        for slot in slots.values {
+            guard slot.state == .up, !slot.comebackScheduled, slot.standing.up else { return false }
+            if let epoch = slot.standing.traderEpoch {
+                guard epoch == snapshot.epoch else { return false }
+                traders += 1
+            } else if !slot.standing.finishedBuying {
+                return false
+            }
+        }
+        return traders == 1
     }
 
     func show(_ snapshot: RunSnapshot) {

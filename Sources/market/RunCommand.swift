@@ -91,7 +91,8 @@ struct RunCommand: ParsableCommand {
             try built.validate()
             resolved = built
         } catch let error as ScenarioError {
-            throw ValidationError(error.description)
+            FileHandle.standardError.write(Data("market run: \(error.description)\n".utf8))
+            throw ExitCode(2)
         }
         let limit = (timeLimit ?? fileLimit).map { Duration.milliseconds(Int($0 * 1000)) }
         let options = RunOptions(scenario: resolved, databasePath: db, durability: durability, trace: trace, json: json,
