@@ -37,6 +37,8 @@ final class PeerDriver {
     private var timers: [PeerTimer: (generation: Int, task: Scheduled<Void>)] = [:]
     private var timerGeneration = 0
     private var queue: [Event] = []
+    /// Store requests not yet performed, in the order the core asked for them.
+    private var persistQueue: [StoreRequest] = []
     private var queueHead = 0
     private var stepping = false
     private var traced: [TracedMessage] = []
@@ -68,7 +70,11 @@ final class PeerDriver {
         loop.preconditionInEventLoop()
         guard !stopped else { return }
         queue.append(event)
-        guard !stepping else { return }
+        pump()
+    }
+
+    private func pump() {
+        guard !stepping, !stopped else { return }
         stepping = true
         while queueHead < queue.count {
             let next = queue[queueHead]
@@ -104,13 +110,8 @@ final class PeerDriver {
             case .cancelTimer(let timer):
                 timers.removeValue(forKey: timer)?.task.cancel()
             case .persist(let request):
-                do {
-                    queue.append(.persisted(try store.perform(request)))
-                } catch {
-                    stopped = true
-                    fatal("store failed on \(request.kindName): \(error)")
-                    return
-                }
+                persistQueue.append(request)
+                if persistQueue.count == 1 { performPersists() }
             case .fellSick(let mode):
                 log("reports sickness (\(mode.rawValue)) to the supervisor")
                 reportSick(mode)
@@ -118,6 +119,37 @@ final class PeerDriver {
                 log(line)
             }
         }
+    }
+
+    /// Performs the waiting store requests in order, each result queued as an event. When
+    /// the database is locked by another process past the store's busy timeout (a paused
+    /// trader inside a transaction holds the write lock), the requests wait and are tried
+    /// again; other events go on meanwhile, as a slow store would have it.
+    private func performPersists() {
+        while let request = persistQueue.first, !stopped {
+            do {
+                let result = try store.perform(request)
+                persistQueue.removeFirst()
+                queue.append(.persisted(result))
+            } catch where Self.isBusy(error) {
+                log("the database is locked (\(request.kindName)); trying again")
+                loop.assumeIsolated().scheduleTask(in: .milliseconds(50)) { [self] in
+                    guard !stopped else { return }
+                    performPersists()
+                    pump()
+                }
+                return
+            } catch {
+                stopped = true
+                fatal("store failed on \(request.kindName): \(error)")
+                return
+            }
+        }
+    }
+
+    static func isBusy(_ error: any Error) -> Bool {
+        let text = String(describing: error).lowercased()
+        return text.contains("database is locked") || text.contains("busy")
     }
 
     private func arm(_ timer: PeerTimer, after delay: Duration) {

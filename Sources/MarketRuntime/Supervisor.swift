@@ -22,6 +22,8 @@ public struct RunOptions: Sendable {
     public var timeLimit: Duration?
     /// The binary to start as `market peer`; nil: this one.
     public var executable: String?
+    /// Keep the run directory's peer logs at the end (they are kept anyway when a run fails).
+    public var keepLogs = false
 
     public init(scenario: Scenario, databasePath: String, durability: Durability = .normal, trace: Bool = false,
                 json: Bool = false, verbose: Bool = false, timeLimit: Duration? = nil, executable: String? = nil) {
@@ -511,7 +513,7 @@ final class SupervisorSession {
             }
         }
         let report = makeReport(violations: violations)
-        if endStatus == .failed {
+        if endStatus == .failed || options.keepLogs {
             say("peer logs kept in \(directory.path)")
             directory.removeSockets()
         } else {

@@ -57,6 +57,9 @@ struct RunCommand: ParsableCommand {
     @Flag(name: .long, help: "Stream every peer's log lines.")
     var verbose = false
 
+    @Flag(name: .customLong("keep-logs"), help: "Keep the peers' log files (in the run's directory under /tmp).")
+    var keepLogs = false
+
     func validate() throws {
         if let peers, peers < 1 { throw ValidationError("--peers must be at least 1") }
         if let requests, requests < 0 { throw ValidationError("--requests must be 0 or more") }
@@ -97,7 +100,9 @@ struct RunCommand: ParsableCommand {
         let limit = (timeLimit ?? fileLimit).map { Duration.milliseconds(Int($0 * 1000)) }
         let options = RunOptions(scenario: resolved, databasePath: db, durability: durability, trace: trace, json: json,
                                  verbose: verbose, timeLimit: limit)
-        let code = Supervisor.run(options, opener: MarketStoreOpener())
+        var runOptions = options
+        runOptions.keepLogs = keepLogs
+        let code = Supervisor.run(runOptions, opener: MarketStoreOpener())
         if code != 0 { throw ExitCode(code) }
     }
 }
