@@ -171,7 +171,11 @@ final class PeerSession {
             })
         let bound = NIOLoopBound(self, eventLoop: loop)
         let loop = self.loop
-        transport.listen { envelope in bound.value.driver.handle(.receive(envelope)) }
+        transport.listen { envelope in
+            let session = bound.value
+            session.driver.transport.heard(from: envelope.from)
+            session.driver.handle(.receive(envelope))
+        }
             .flatMap {
                 NIOPipeBootstrap(group: loop)
                     .channelInitializer { channel in

@@ -12,12 +12,15 @@ import NIOPosix
 /// a failure reconnects, so a restarted neighbour is reached again.
 final class Transport {
     private enum Link {
+        /// Not connected; `lastFailure` is set after two dials in a row failed.
         case idle(lastFailure: NIODeadline?)
         case connecting([ByteBuffer])
         case connected(Channel)
     }
 
-    /// A neighbour that just refused is not dialled again for this long; sends drop meanwhile.
+    /// A neighbour that refused twice in a row is not dialled again for this long; sends to it
+    /// drop meanwhile. One failure alone does not hold anything back: at startup every
+    /// peer's first heartbeats go out before its neighbours listen.
     private static let redialAfter = TimeAmount.milliseconds(20)
     /// Frames held for a connection still being set up.
     private static let maxQueued = 4096
@@ -27,6 +30,8 @@ final class Transport {
     let directory: RunDirectory
     private let log: (String) -> Void
     private var links: [PeerID: Link] = [:]
+    /// Dials in a row that failed, per neighbour.
+    private var failures: [PeerID: Int] = [:]
     private var unflushed: Set<PeerID> = []
     private var server: Channel?
     private let encoder = JSONEncoder()
@@ -99,6 +104,14 @@ final class Transport {
         }
     }
 
+    /// A message from `peer` arrived: it is up and listening, so it may be dialled at once.
+    func heard(from peer: PeerID) {
+        if case .idle(let lastFailure) = links[peer], lastFailure != nil {
+            links[peer] = .idle(lastFailure: nil)
+            failures[peer] = nil
+        }
+    }
+
     /// Pushes everything queued since the last flush onto the wire.
     func flush() {
         for peer in unflushed {
@@ -119,6 +132,7 @@ final class Transport {
                 switch result {
                 case .success(let channel):
                     links[peer] = .connected(channel)
+                    failures[peer] = nil
                     for frame in queued {
                         channel.write(frame, promise: nil)
                     }
@@ -130,7 +144,9 @@ final class Transport {
                     }
                 case .failure:
                     dropped += queued.count
-                    links[peer] = .idle(lastFailure: .now())
+                    let count = (failures[peer] ?? 0) + 1
+                    failures[peer] = count
+                    links[peer] = .idle(lastFailure: count >= 2 ? .now() : nil)
                 }
             }
     }
