@@ -8,6 +8,10 @@ struct MarketCommand: AsyncParsableCommand {
         subcommands: [
             ScenariosCommand.self,
             SimulateCommand.self,
+            InspectCommand.self,
+            RunsCommand.self,
+            CheckCommand.self,
+            BenchStoreCommand.self,
         ]
     )
 }
