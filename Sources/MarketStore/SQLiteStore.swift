@@ -55,7 +55,7 @@ public final class SQLiteStore: TradingPostStore, Sendable {
                 sold[SellerProduct(seller: row["seller_id"], product: try Self.product(row["product"]))] = row["sold"]
             }
             let outbox = try Row.fetchAll(db, sql: """
-                SELECT request_id, recipient_id, message FROM outbox WHERE run_id = ? AND delivered = 0 ORDER BY outbox_seq
+                SELECT request_id, recipient_id, message FROM outbox WHERE run_id = ? AND delivered = 0 ORDER BY decided_seq, kind = 'payout'
                 """, arguments: [runID]).map(Self.outboxItem)
             let lastSeq = try Int.fetchOne(
                 db, sql: "SELECT max(decided_seq) FROM requests WHERE run_id = ?", arguments: [runID]) ?? 0
@@ -129,7 +129,7 @@ public final class SQLiteStore: TradingPostStore, Sendable {
                 UPDATE inventory SET stock = stock - ? WHERE run_id = ? AND seller_id = ? AND product = ? AND stock >= ?
                 """)
             let outbox = try db.cachedStatement(sql: """
-                INSERT INTO outbox(run_id, request_id, recipient_id, kind, message, created_at) VALUES (?, ?, ?, ?, ?, ?)
+                INSERT INTO outbox(run_id, request_id, recipient_id, kind, message, created_at, decided_seq) VALUES (?, ?, ?, ?, ?, ?, ?)
                 """)
             for decision in batch.decisions {
                 let request = decision.request
@@ -169,7 +169,7 @@ public final class SQLiteStore: TradingPostStore, Sendable {
                 }
                 for item in OutboxItem.items(for: decision) {
                     let json = String(decoding: try encoder.encode(item.message), as: UTF8.self)
-                    try outbox.execute(arguments: [runID, requestID, item.recipient, item.message.kind, json, now])
+                    try outbox.execute(arguments: [runID, requestID, item.recipient, item.message.kind, json, now, decision.seq])
                 }
             }
             try markDelivered(db, batch.delivered, at: now)

@@ -92,6 +92,26 @@ final class SQLiteStoreTests: XCTestCase {
         XCTAssertEqual(try second.latestRunID(), 1)
     }
 
+    func testProcessesOpeningANewFileTogetherMigrateItOnce() throws {
+        let path = directory.path("together.db")
+        let boxes = (0..<4).map { _ in ResultBox<Int>() }
+        DispatchQueue.concurrentPerform(iterations: boxes.count) { index in
+            boxes[index].set(Result { try MarketDatabase.open(path: path).schemaVersion() })
+        }
+        for box in boxes {
+            XCTAssertEqual(try box.value?.get(), Migrations.latest)
+        }
+        XCTAssertEqual(try sqlite3(path, "SELECT count(*) FROM schema_migrations; PRAGMA journal_mode;"), "\(Migrations.all.count)\nwal\n")
+    }
+
+    func testAPathInAMissingDirectoryIsAOneLineError() throws {
+        let path = directory.path("no/such/dir/market.db")
+        XCTAssertThrowsError(try MarketDatabase.open(path: path)) { error in
+            XCTAssertEqual(error as? StoreError, .cannotOpen(path: path, reason: "no such directory, or no permission"))
+            XCTAssertFalse("\(error)".contains("\n"))
+        }
+    }
+
     // MARK: Files that are not ours
 
     func testAFileOfAnotherProgramIsRefusedUntouched() throws {
