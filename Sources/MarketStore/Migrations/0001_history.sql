@@ -145,14 +145,14 @@ CREATE TABLE messages (
 );
 CREATE INDEX messages_by_run ON messages(run_id);
 
--- Results to buyers and payouts to sellers, written with the decision that caused them and
--- re-sent by the next trader until the recipient confirms (delivered = 1).
+-- Results to buyers (kind 'buy_result') and payouts to sellers ('payout'), written with the
+-- decision that caused them and re-sent by the next trader until the recipient confirms
+-- (delivered = 1). The message itself is the request's decision and its trade.
 CREATE TABLE outbox (
     run_id       INTEGER NOT NULL REFERENCES runs(run_id),
     request_id   TEXT NOT NULL,
     recipient_id INTEGER NOT NULL,
-    kind         TEXT NOT NULL,
-    message      TEXT NOT NULL,
+    kind         TEXT NOT NULL CHECK (kind IN ('buy_result', 'payout')),
     delivered    INTEGER NOT NULL DEFAULT 0,
     created_at   TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
     delivered_at TEXT,
