@@ -55,8 +55,10 @@ public final class SQLiteStore: TradingPostStore, Sendable {
                 sold[SellerProduct(seller: row["seller_id"], product: try Self.product(row["product"]))] = row["sold"]
             }
             let outbox = try Row.fetchAll(db, sql: """
-                SELECT request_id, recipient_id, message FROM outbox WHERE run_id = ? AND delivered = 0 ORDER BY outbox_seq
-                """, arguments: [runID]).map(Self.outboxItem)
+                SELECT o.recipient_id, o.kind, q.* FROM outbox o
+                JOIN requests q ON q.run_id = o.run_id AND q.request_id = o.request_id
+                WHERE o.run_id = ? AND o.delivered = 0 ORDER BY o.decided_seq, o.kind = 'payout'
+                """, arguments: [runID]).map { row in try outboxItem(db, row) }
             let lastSeq = try Int.fetchOne(
                 db, sql: "SELECT max(decided_seq) FROM requests WHERE run_id = ?", arguments: [runID]) ?? 0
             let lastTrade = try Int.fetchOne(db, sql: "SELECT max(trade_id) FROM trades WHERE run_id = ?", arguments: [runID]) ?? 0
@@ -115,7 +117,6 @@ public final class SQLiteStore: TradingPostStore, Sendable {
             let current = try epoch(db)
             guard current == batch.epoch else { return .deposed(current: current) }
             let now = Timestamp.now()
-            let encoder = JSONEncoder()
             let decide = try db.cachedStatement(sql: """
                 UPDATE requests SET status = ?, reason = ?, epoch_decided = ?, decided_seq = ?, decided_at = ?
                 WHERE run_id = ? AND request_id = ? AND status = 'pending'
@@ -129,7 +130,7 @@ public final class SQLiteStore: TradingPostStore, Sendable {
                 UPDATE inventory SET stock = stock - ? WHERE run_id = ? AND seller_id = ? AND product = ? AND stock >= ?
                 """)
             let outbox = try db.cachedStatement(sql: """
-                INSERT INTO outbox(run_id, request_id, recipient_id, kind, message, created_at) VALUES (?, ?, ?, ?, ?, ?)
+                INSERT INTO outbox(run_id, request_id, recipient_id, kind, created_at, decided_seq) VALUES (?, ?, ?, ?, ?, ?)
                 """)
             for decision in batch.decisions {
                 let request = decision.request
@@ -168,8 +169,7 @@ public final class SQLiteStore: TradingPostStore, Sendable {
                     ])
                 }
                 for item in OutboxItem.items(for: decision) {
-                    let json = String(decoding: try encoder.encode(item.message), as: UTF8.self)
-                    try outbox.execute(arguments: [runID, requestID, item.recipient, item.message.kind, json, now])
+                    try outbox.execute(arguments: [runID, requestID, item.recipient, item.message.kind, now, decision.seq])
                 }
             }
             try markDelivered(db, batch.delivered, at: now)
@@ -318,9 +318,15 @@ public final class SQLiteStore: TradingPostStore, Sendable {
               commissionCents: row["commission_cents"])
     }
 
-    static func outboxItem(_ row: Row) throws -> OutboxItem {
-        let json: String = row["message"]
-        let message = try JSONDecoder().decode(Message.self, from: Data(json.utf8))
-        return OutboxItem(requestID: try requestID(row["request_id"]), recipient: row["recipient_id"], message: message)
+    /// An undelivered outbox row, rebuilt from the decision it carries (joined request row).
+    func outboxItem(_ db: Database, _ row: Row) throws -> OutboxItem {
+        let request = try Self.request(row)
+        let recipient: PeerID = row["recipient_id"]
+        let kind: String = row["kind"]
+        let decided = try decision(db, row: row, request: request)
+        guard let item = OutboxItem.items(for: decided).first(where: { $0.recipient == recipient && $0.message.kind == kind }) else {
+            throw StoreError.sqlite("outbox row \(request.id) → P\(recipient) (\(kind)) does not match its decision")
+        }
+        return item
     }
 }

@@ -10,6 +10,10 @@ struct MarketCommand: AsyncParsableCommand {
             RunCommand.self,
             PeerCommand.self,
             SimulateCommand.self,
+            InspectCommand.self,
+            RunsCommand.self,
+            CheckCommand.self,
+            BenchStoreCommand.self,
         ]
     )
 }

@@ -88,7 +88,7 @@ CREATE TABLE inventory (
     stock     INTEGER NOT NULL DEFAULT 0,
     deposited INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (run_id, seller_id, product)
-);
+) WITHOUT ROWID;
 
 -- request_id is text like 'P0-17'; decided_seq is the order in which traders decided.
 CREATE TABLE requests (
@@ -106,10 +106,10 @@ CREATE TABLE requests (
     received_at    TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
     decided_at     TEXT,
     PRIMARY KEY (run_id, request_id)
-);
+) WITHOUT ROWID;
+-- Few indexes on purpose: each one is another page every decision writes. Takeovers, books
+-- and reports scan one run's rows, which is cheap next to a commit per decision.
 CREATE UNIQUE INDEX requests_by_decided_seq ON requests(run_id, decided_seq) WHERE decided_seq IS NOT NULL;
-CREATE INDEX requests_pending ON requests(run_id, lamport_ts, buyer_id) WHERE status = 'pending';
-CREATE INDEX requests_by_buyer ON requests(run_id, buyer_id);
 
 -- trade_id is the decided_seq of the request it decided.
 CREATE TABLE trades (
@@ -127,10 +127,9 @@ CREATE TABLE trades (
     lamport_ts       INTEGER,
     at               TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
     PRIMARY KEY (run_id, trade_id)
-);
+) WITHOUT ROWID;
 -- At most one trade per request: the store refuses a second one outright.
 CREATE UNIQUE INDEX trades_one_per_request ON trades(run_id, request_id);
-CREATE INDEX trades_by_seller ON trades(run_id, seller_id, product);
 
 -- Only with --trace.
 CREATE TABLE messages (
@@ -146,20 +145,20 @@ CREATE TABLE messages (
 );
 CREATE INDEX messages_by_run ON messages(run_id);
 
--- Results to buyers and payouts to sellers, written with the decision that caused them and
--- re-sent by the next trader until the recipient confirms (delivered = 1).
+-- Results to buyers (kind 'buy_result') and payouts to sellers ('payout'), written with the
+-- decision that caused them and re-sent by the next trader until the recipient confirms
+-- (delivered = 1). The message itself is the request's decision and its trade.
 CREATE TABLE outbox (
-    outbox_seq   INTEGER PRIMARY KEY,
     run_id       INTEGER NOT NULL REFERENCES runs(run_id),
     request_id   TEXT NOT NULL,
     recipient_id INTEGER NOT NULL,
-    kind         TEXT NOT NULL,
-    message      TEXT NOT NULL,
+    kind         TEXT NOT NULL CHECK (kind IN ('buy_result', 'payout')),
     delivered    INTEGER NOT NULL DEFAULT 0,
     created_at   TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
     delivered_at TEXT,
-    UNIQUE (run_id, request_id, recipient_id)
-);
-CREATE INDEX outbox_undelivered ON outbox(run_id) WHERE delivered = 0;
+    -- The order in which the decisions that wrote them were made.
+    decided_seq  INTEGER,
+    PRIMARY KEY (run_id, request_id, recipient_id)
+) WITHOUT ROWID;
 
 INSERT INTO schema_migrations(version, name) VALUES (1, 'history');

@@ -1,0 +1,195 @@
+import Foundation
+import GRDB
+import MarketCore
+
+/// A run as `market runs` lists it.
+public struct RunRecord: Hashable, Codable, Sendable {
+    public var runID: Int64
+    public var scenario: String
+    public var peerCount: Int
+    public var seed: UInt64
+    public var startedAt: String
+    public var finishedAt: String?
+    public var status: String
+    public var decided: Int
+    public var trades: Int
+    public var pending: Int
+    public var elections: Int
+}
+
+/// What `market inspect db` shows of one run.
+public struct RunInspection: Hashable, Codable, Sendable {
+    public struct LeaderRecord: Hashable, Codable, Sendable {
+        public var epoch: Epoch
+        public var leader: PeerID?
+        public var electionInProgress: Bool
+        public var updatedAt: String?
+    }
+
+    public struct ElectionRecord: Hashable, Codable, Sendable {
+        public var epoch: Epoch
+        public var initiator: PeerID?
+        public var winner: PeerID
+        public var reason: String?
+        public var startedAt: String?
+        public var finishedAt: String?
+    }
+
+    public struct InventoryRecord: Hashable, Codable, Sendable {
+        public var seller: PeerID
+        public var product: String
+        public var stock: Int
+        public var deposited: Int
+    }
+
+    public struct PendingRecord: Hashable, Codable, Sendable {
+        public var requestID: String
+        public var buyer: PeerID
+        public var product: String
+        public var quantity: Int
+        public var lamport: Int64
+        public var epochReceived: Epoch?
+    }
+
+    public struct TradeRecord: Hashable, Codable, Sendable {
+        public var tradeID: Int
+        public var requestID: String
+        public var buyer: PeerID
+        public var seller: PeerID
+        public var trader: PeerID
+        public var epoch: Epoch
+        public var product: String
+        public var quantity: Int
+        public var priceCents: Int
+        public var commissionCents: Int
+        public var lamport: Int64?
+        public var at: String?
+    }
+
+    public struct PeerRecord: Hashable, Codable, Sendable {
+        public var peer: PeerID
+        public var role: String
+        public var product: String
+        public var downAtStart: Bool
+        public var pid: Int?
+        public var bought: Int?
+        public var sold: Int?
+        public var cashCents: Int?
+        public var finalClock: Int64?
+    }
+
+    public var run: RunRecord
+    public var leader: LeaderRecord
+    public var elections: [ElectionRecord]
+    public var inventory: [InventoryRecord]
+    public var pendingCount: Int
+    /// The first pending requests in `(lamport_ts, buyer_id)` order: what a trader decides next.
+    public var pendingHead: [PendingRecord]
+    public var bought: Int
+    public var failed: Int
+    public var undeliveredOutbox: Int
+    public var faults: Int
+    /// The most recent trades, newest first.
+    public var lastTrades: [TradeRecord]
+    public var peers: [PeerRecord]
+    public var check: CheckReport
+}
+
+extension MarketDatabase {
+    /// Every run, oldest first.
+    public func runs() throws(StoreError) -> [RunRecord] {
+        try read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT r.*,
+                       (SELECT count(*) FROM requests q WHERE q.run_id = r.run_id AND q.status != 'pending') AS decided,
+                       (SELECT count(*) FROM requests q WHERE q.run_id = r.run_id AND q.status = 'pending') AS pending,
+                       (SELECT count(*) FROM trades t WHERE t.run_id = r.run_id) AS trades,
+                       (SELECT count(*) FROM elections e WHERE e.run_id = r.run_id) AS elections
+                FROM runs r ORDER BY r.run_id
+                """).map(Self.runRecord)
+        }
+    }
+
+    static func runRecord(_ row: Row) -> RunRecord {
+        let seed: Int64 = row["seed"] ?? 0
+        return RunRecord(
+            runID: row["run_id"], scenario: row["scenario"], peerCount: row["peer_count"], seed: UInt64(bitPattern: seed),
+            startedAt: row["started_at"] ?? "", finishedAt: row["finished_at"], status: row["status"] ?? "",
+            decided: row["decided"] ?? 0, trades: row["trades"] ?? 0, pending: row["pending"] ?? 0,
+            elections: row["elections"] ?? 0)
+    }
+
+    /// `runID`, or the latest run when nil; a clear error when there is none.
+    public func resolveRun(_ runID: Int64?) throws(StoreError) -> Int64 {
+        if let runID {
+            let exists = try read { db in
+                try Bool.fetchOne(db, sql: "SELECT count(*) > 0 FROM runs WHERE run_id = ?", arguments: [runID]) ?? false
+            }
+            guard exists else { throw .noSuchRun(runID) }
+            return runID
+        }
+        guard let latest = try latestRunID() else { throw .noRuns(path: path) }
+        return latest
+    }
+
+    /// Everything `market inspect db` shows of a run, with the checker's verdict.
+    public func inspect(runID: Int64, head: Int = 5, trades: Int = 10) throws(StoreError) -> RunInspection {
+        let check = try HistoryChecker(database: self).check(runID: runID)
+        return try read { db in
+            let args: StatementArguments = [runID]
+            guard let run = try Row.fetchOne(db, sql: """
+                SELECT r.*,
+                       (SELECT count(*) FROM requests q WHERE q.run_id = r.run_id AND q.status != 'pending') AS decided,
+                       (SELECT count(*) FROM requests q WHERE q.run_id = r.run_id AND q.status = 'pending') AS pending,
+                       (SELECT count(*) FROM trades t WHERE t.run_id = r.run_id) AS trades,
+                       (SELECT count(*) FROM elections e WHERE e.run_id = r.run_id) AS elections
+                FROM runs r WHERE r.run_id = ?
+                """, arguments: args) else { throw StoreError.noSuchRun(runID) }
+            let leaderRow = try Row.fetchOne(db, sql: "SELECT * FROM leader WHERE run_id = ?", arguments: args)
+            let leader = RunInspection.LeaderRecord(
+                epoch: leaderRow?["epoch"] ?? 0, leader: leaderRow?["leader_id"],
+                electionInProgress: leaderRow?["election_in_progress"] ?? false, updatedAt: leaderRow?["updated_at"])
+            let elections = try Row.fetchAll(db, sql: "SELECT * FROM elections WHERE run_id = ? ORDER BY epoch", arguments: args).map {
+                RunInspection.ElectionRecord(epoch: $0["epoch"], initiator: $0["initiator_id"], winner: $0["winner_id"],
+                                             reason: $0["reason"], startedAt: $0["started_at"], finishedAt: $0["finished_at"])
+            }
+            let inventory = try Row.fetchAll(db, sql: """
+                SELECT * FROM inventory WHERE run_id = ? ORDER BY seller_id, product
+                """, arguments: args).map {
+                RunInspection.InventoryRecord(seller: $0["seller_id"], product: $0["product"], stock: $0["stock"],
+                                              deposited: $0["deposited"])
+            }
+            let pendingHead = try Row.fetchAll(db, sql: """
+                SELECT * FROM requests WHERE run_id = ? AND status = 'pending' ORDER BY lamport_ts, buyer_id LIMIT ?
+                """, arguments: [runID, head]).map {
+                RunInspection.PendingRecord(requestID: $0["request_id"], buyer: $0["buyer_id"], product: $0["product"],
+                                            quantity: $0["quantity"], lamport: $0["lamport_ts"], epochReceived: $0["epoch_received"])
+            }
+            let lastTrades = try Row.fetchAll(db, sql: """
+                SELECT * FROM trades WHERE run_id = ? ORDER BY trade_id DESC LIMIT ?
+                """, arguments: [runID, trades]).map {
+                RunInspection.TradeRecord(
+                    tradeID: $0["trade_id"], requestID: $0["request_id"], buyer: $0["buyer_id"], seller: $0["seller_id"],
+                    trader: $0["trader_id"], epoch: $0["epoch"], product: $0["product"], quantity: $0["quantity"],
+                    priceCents: $0["price_cents"], commissionCents: $0["commission_cents"], lamport: $0["lamport_ts"], at: $0["at"])
+            }
+            let peers = try Row.fetchAll(db, sql: "SELECT * FROM peers WHERE run_id = ? ORDER BY peer_id", arguments: args).map {
+                RunInspection.PeerRecord(
+                    peer: $0["peer_id"], role: $0["role"], product: $0["product"], downAtStart: $0["down_at_start"] ?? false,
+                    pid: $0["pid"], bought: $0["bought"], sold: $0["sold"], cashCents: $0["cash_cents"], finalClock: $0["final_clock"])
+            }
+            let bought = try Int.fetchOne(
+                db, sql: "SELECT count(*) FROM requests WHERE run_id = ? AND status = 'bought'", arguments: args) ?? 0
+            let failed = try Int.fetchOne(
+                db, sql: "SELECT count(*) FROM requests WHERE run_id = ? AND status = 'failed'", arguments: args) ?? 0
+            let outbox = try Int.fetchOne(
+                db, sql: "SELECT count(*) FROM outbox WHERE run_id = ? AND delivered = 0", arguments: args) ?? 0
+            let faults = try Int.fetchOne(db, sql: "SELECT count(*) FROM faults WHERE run_id = ?", arguments: args) ?? 0
+            let record = Self.runRecord(run)
+            return RunInspection(
+                run: record, leader: leader, elections: elections, inventory: inventory, pendingCount: record.pending,
+                pendingHead: pendingHead, bought: bought, failed: failed, undeliveredOutbox: outbox, faults: faults,
+                lastTrades: lastTrades, peers: peers, check: check)
+        }
+    }
+}

@@ -1,0 +1,50 @@
+import ArgumentParser
+import MarketStore
+
+/// `--db` and `--run`, shared by the commands that read the history.
+struct DatabaseOptions: ParsableArguments {
+    @Option(name: .customLong("db"), help: ArgumentHelp("The market database.", valueName: "path"))
+    var path: String = "market.db"
+
+    @Option(name: .customLong("run"), help: ArgumentHelp("The run to show (default: the latest).", valueName: "id"))
+    var runID: Int64?
+
+    func validate() throws {
+        if let runID, runID < 1 { throw ValidationError("--run must be a run id, 1 or more") }
+        if path.isEmpty { throw ValidationError("--db must name a file") }
+    }
+
+    /// Opens read-only: never creates the file, never migrates it.
+    func open() throws(StoreError) -> (MarketDatabase, Int64) {
+        let database = try MarketDatabase.openReadOnly(path: path)
+        return (database, try database.resolveRun(runID))
+    }
+}
+
+/// Pads columns for the terminal.
+enum ColumnText {
+    static func table(_ header: [String], _ rows: [[String]], indent: String = "  ") -> [String] {
+        let all = [header] + rows
+        let widths = header.indices.map { column in all.map { $0.indices.contains(column) ? $0[column].count : 0 }.max() ?? 0 }
+        return all.map { row in
+            var line = indent
+            for (column, cell) in row.enumerated() {
+                let last = column == row.count - 1
+                line += last ? cell : cell + String(repeating: " ", count: widths[column] - cell.count + 2)
+            }
+            return line
+        }
+    }
+
+    static func money(_ cents: Int?) -> String {
+        guard let cents else { return "-" }
+        let sign = cents < 0 ? "-" : ""
+        let value = abs(cents)
+        let fraction = String(value % 100)
+        return "\(sign)\(value / 100).\(fraction.count == 1 ? "0" + fraction : fraction)"
+    }
+
+    static func optional<T>(_ value: T?) -> String {
+        value.map { "\($0)" } ?? "-"
+    }
+}

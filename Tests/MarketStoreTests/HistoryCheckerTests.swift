@@ -1,0 +1,214 @@
+import Foundation
+import MarketCore
+import MarketStore
+import XCTest
+
+/// `market check` on a good history, then on hand-tampered copies of it.
+final class HistoryCheckerTests: XCTestCase {
+    var directory: TemporaryDirectory!
+    var path: String!
+    var runID: Int64 = 0
+
+    /// P0 and P3 buy salt; P1 sells salt, P2 boar, P4 fish. P4 trades in epoch 1, falls sick,
+    /// P3 takes over in epoch 2 and decides what P4 left; P4 recovers and wins epoch 3.
+    override func setUpWithError() throws {
+        directory = try TemporaryDirectory()
+        path = directory.path("history.db")
+        let database = try MarketDatabase.open(path: path)
+        let peers = [
+            PeerSpec(id: 0, role: .buyer, product: .salt), PeerSpec(id: 1, role: .seller, product: .salt),
+            PeerSpec(id: 2, role: .seller, product: .boar), PeerSpec(id: 3, role: .buyer, product: .salt),
+            PeerSpec(id: 4, role: .seller, product: .fish),
+        ]
+        runID = try database.beginRun(scenario: "test_case3", peerCount: 5, seed: 42, peers: peers)
+        let store = database.store(runID: runID)
+        var ledgers: [PeerID: Ledger] = [:]
+        var decisions: [Decision] = []
+        func decide(_ request: BuyRequest, _ seq: Int, epoch: Epoch, trader: PeerID, seller: PeerID? = 1) throws {
+            let decision = seller.map { StoreContract.bought(request, seq: seq, epoch: epoch, seller: $0, trader: trader) }
+                ?? StoreContract.failed(request, seq: seq, epoch: epoch)
+            decisions.append(decision)
+            XCTAssertEqual(try store.commitDecisions(DecisionBatch(epoch: epoch, decisions: [decision])),
+                           .committed(DecisionBatch(epoch: epoch, decisions: [decision])))
+        }
+
+        try store.recordElectionStart()
+        XCTAssertEqual(try store.claimEpoch(ElectionClaim(epoch: 1, leader: 4, initiator: 0, reason: .startup)),
+                       .claimed(ElectionClaim(epoch: 1, leader: 4, initiator: 0, reason: .startup)))
+        _ = try store.recordDeposit(Deposit(id: 1_000_000, seller: 1, product: .salt, quantity: 3), epoch: 1)
+        _ = try store.recordDeposit(Deposit(id: 2_000_000, seller: 2, product: .boar, quantity: 5), epoch: 1)
+        let r = [
+            StoreContract.request(0, 0, lamport: 4), StoreContract.request(3, 0, lamport: 4),
+            StoreContract.request(0, 1, lamport: 9), StoreContract.request(3, 1, .fish, lamport: 11),
+            StoreContract.request(0, 2, lamport: 20), StoreContract.request(3, 2, lamport: 22),
+        ]
+        for request in r.prefix(4) { _ = try store.enqueue(request, epoch: 1) }
+        try decide(r[0], 1, epoch: 1, trader: 4)
+        try decide(r[1], 2, epoch: 1, trader: 4)
+        try database.recordFault(runID: runID, peer: 4, kind: .sick)
+
+        XCTAssertEqual(try store.claimEpoch(ElectionClaim(epoch: 2, leader: 3, initiator: 0, reason: .heartbeatTimeout)),
+                       .claimed(ElectionClaim(epoch: 2, leader: 3, initiator: 0, reason: .heartbeatTimeout)))
+        _ = try store.loadTakeover(epoch: 2)
+        try decide(r[2], 3, epoch: 2, trader: 3)
+        try decide(r[3], 4, epoch: 2, trader: 3, seller: nil)
+        _ = try store.recordDeposit(Deposit(id: 1_000_001, seller: 1, product: .salt, quantity: 2), epoch: 2)
+        try database.recordFault(runID: runID, peer: 4, kind: .recover)
+
+        XCTAssertEqual(try store.claimEpoch(ElectionClaim(epoch: 3, leader: 4, initiator: 4, reason: .recovery)),
+                       .claimed(ElectionClaim(epoch: 3, leader: 4, initiator: 4, reason: .recovery)))
+        for request in r.suffix(2) { _ = try store.enqueue(request, epoch: 3) }
+        try decide(r[4], 5, epoch: 3, trader: 4)
+        try decide(r[5], 6, epoch: 3, trader: 4)
+
+        ledgers = Ledger.books(of: decisions)
+        for peer in peers {
+            try database.recordLedger(runID: runID, peer: peer.id, ledger: ledgers[peer.id] ?? Ledger(), finalClock: 30)
+        }
+        try database.recordMessages(runID: runID, [
+            TracedMessage(kind: "buy", from: 0, to: 4, sendClock: 4, recvClock: 5),
+            TracedMessage(kind: "ok", from: 4, to: 0, sendClock: 7, recvClock: 8),
+            TracedMessage(kind: "heartbeat", from: 2, to: 3, sendClock: 1, recvClock: nil),
+        ])
+        try database.finishRun(runID: runID, status: .completed)
+    }
+
+    override func tearDown() {
+        directory = nil
+    }
+
+    func check() throws -> CheckReport {
+        try HistoryChecker(database: MarketDatabase.openReadOnly(path: path)).check(runID: runID)
+    }
+
+    func tamper(_ sql: String) throws {
+        _ = try sqlite3(path, sql)
+    }
+
+    /// The check named `name` fails, and every other one passes.
+    func assertOnlyFails(_ name: String, containing text: String, file: StaticString = #filePath, line: UInt = #line) throws {
+        let report = try check()
+        XCTAssertFalse(report.passed, file: file, line: line)
+        let failing = report.items.filter { !$0.passed }
+        XCTAssertEqual(failing.map(\.name).filter { $0.hasPrefix(name) }.count, 1, "\(report.lines())", file: file, line: line)
+        XCTAssertTrue(failing.flatMap(\.violations).contains { $0.contains(text) }, "\(report.lines())", file: file, line: line)
+    }
+
+    func testAGoodHistoryPasses() throws {
+        let report = try check()
+        XCTAssertTrue(report.passed, report.lines().joined(separator: "\n"))
+        XCTAssertEqual(report.items.count, 9)
+        func checked(_ prefix: String) -> Int? { report.items.first { $0.name.hasPrefix(prefix) }?.checked }
+        XCTAssertEqual(checked("no request has two trades"), 5)
+        XCTAssertEqual(checked("bought"), 6)
+        XCTAssertEqual(checked("goods conserved"), 2)
+        XCTAssertEqual(checked("epochs 1..n"), 3)
+        XCTAssertEqual(checked("Bully"), 3)
+        XCTAssertEqual(checked("decisions in"), 6)
+        XCTAssertEqual(checked("ledgers"), 5)
+        XCTAssertEqual(checked("clock condition"), 2)
+        XCTAssertEqual(report.verdict, "passed: 9 checks, no violation")
+    }
+
+    func testARequestSoldTwice() throws {
+        // Even with the store's own guard dropped, the checker sees it.
+        try tamper("""
+            DROP INDEX trades_one_per_request;
+            INSERT INTO trades(run_id, trade_id, request_id, buyer_id, seller_id, trader_id, epoch, product, quantity,
+                               price_cents, commission_cents, lamport_ts, at)
+                SELECT run_id, 99, request_id, buyer_id, seller_id, trader_id, epoch, product, quantity,
+                       price_cents, commission_cents, lamport_ts, at FROM trades WHERE trade_id = 1;
+            """)
+        let report = try check()
+        XCTAssertTrue(report.items[0].violations.contains("request P0-0 has 2 trades (trade ids 1, 99)"), "\(report.lines())")
+        XCTAssertFalse(report.items.first { $0.name.hasPrefix("bought") }!.passed)
+    }
+
+    func testTheStoreItselfRefusesASecondTradeForARequest() throws {
+        XCTAssertThrowsError(try tamper("""
+            INSERT INTO trades(run_id, trade_id, request_id, buyer_id, seller_id, trader_id, epoch, product, quantity, price_cents)
+                VALUES (\(runID), 98, 'P0-0', 0, 1, 4, 1, 'salt', 1, 100);
+            """))
+    }
+
+    func testStockThatNoDepositExplains() throws {
+        try tamper("UPDATE inventory SET stock = stock + 5 WHERE seller_id = 2;")
+        try assertOnlyFails("goods conserved", containing: "P2 boar: stock 10 is not deposited 5 − sold 0 = 5")
+    }
+
+    func testGoodsSoldThatWereNeverDeposited() throws {
+        try tamper("""
+            DELETE FROM deposits WHERE deposit_id = 1000001;
+            UPDATE inventory SET deposited = deposited - 2, stock = stock - 2 WHERE seller_id = 1;
+            """)
+        try assertOnlyFails("goods conserved", containing: "P1 salt: 5 sold but only 3 deposited")
+    }
+
+    func testATradeFromAnOlderEpochAfterNewerOnes() throws {
+        try tamper("""
+            INSERT INTO requests(run_id, request_id, buyer_id, product, quantity, lamport_ts, status, epoch_received,
+                                 epoch_decided, decided_seq)
+                VALUES (\(runID), 'P0-3', 0, 'boar', 1, 30, 'bought', 1, 1, 7);
+            INSERT INTO trades(run_id, trade_id, request_id, buyer_id, seller_id, trader_id, epoch, product, quantity,
+                               price_cents, commission_cents, lamport_ts)
+                VALUES (\(runID), 7, 'P0-3', 0, 2, 4, 1, 'boar', 1, 100, 10, 30);
+            UPDATE inventory SET stock = stock - 1 WHERE seller_id = 2;
+            UPDATE peers SET bought = bought + 1, cash_cents = cash_cents - 100 WHERE peer_id = 0;
+            UPDATE peers SET sold = sold + 1, cash_cents = cash_cents + 90 WHERE peer_id = 2;
+            UPDATE peers SET cash_cents = cash_cents + 10 WHERE peer_id = 4;
+            """)
+        try assertOnlyFails("decisions never go back", containing: "trade 7 is of epoch 1, after trade 5 of epoch 3")
+    }
+
+    func testATradeByAPeerThatDidNotWinItsEpoch() throws {
+        try tamper("""
+            UPDATE trades SET trader_id = 2 WHERE trade_id = 3;
+            UPDATE peers SET cash_cents = cash_cents - 10 WHERE peer_id = 3;
+            UPDATE peers SET cash_cents = cash_cents + 10 WHERE peer_id = 2;
+            """)
+        try assertOnlyFails("epochs 1..n", containing: "trade 3 was made by P2 in epoch 2, won by P3")
+    }
+
+    func testAMissingEpoch() throws {
+        try tamper("DELETE FROM elections WHERE epoch = 2;")
+        let report = try check()
+        XCTAssertTrue(report.items.flatMap(\.violations).contains("elections hold epochs 1, 3, not 1..2"), "\(report.lines())")
+    }
+
+    func testALowerPeerWinsWhileAHigherOneIsUp() throws {
+        try tamper("""
+            UPDATE elections SET winner_id = 2 WHERE epoch = 2;
+            UPDATE trades SET trader_id = 2 WHERE epoch = 2;
+            UPDATE peers SET cash_cents = cash_cents - 10 WHERE peer_id = 3;
+            UPDATE peers SET cash_cents = cash_cents + 10 WHERE peer_id = 2;
+            """)
+        try assertOnlyFails("Bully", containing: "epoch 2 was won by P2, but P3 was up")
+    }
+
+    func testAPeerDownFromTheStartWins() throws {
+        try tamper("""
+            INSERT INTO faults(run_id, peer_id, kind, at) VALUES (\(runID), 3, 'down_at_start', '2000-01-01T00:00:00.000Z');
+            """)
+        try assertOnlyFails("Bully", containing: "epoch 2 was won by P3, which was down")
+    }
+
+    func testDecisionsOutOfLamportOrder() throws {
+        try tamper("UPDATE requests SET lamport_ts = 25 WHERE request_id = 'P0-2'; UPDATE trades SET lamport_ts = 25 WHERE trade_id = 5;")
+        try assertOnlyFails("decisions in (lamport_ts, buyer_id) order", containing: "decision 6 P3-2 (22, P3) comes after decision 5 P0-2 (25, P0)")
+    }
+
+    func testBoughtWithoutATrade() throws {
+        try tamper("UPDATE requests SET status = 'bought' WHERE request_id = 'P3-1';")
+        try assertOnlyFails("bought ⇔", containing: "request P3-1 is bought but has 0 trades")
+    }
+
+    func testALedgerThatDisagreesWithTheTrades() throws {
+        try tamper("UPDATE peers SET cash_cents = cash_cents + 1 WHERE peer_id = 1;")
+        try assertOnlyFails("ledgers", containing: "P1's ledger says bought 0, sold 5, cash 451¢; the trades say bought 0, sold 5, cash 450¢")
+    }
+
+    func testAMessageReceivedBeforeItWasSent() throws {
+        try tamper("INSERT INTO messages(run_id, kind, from_id, to_id, send_clock, recv_clock) VALUES (\(runID), 'ack', 1, 4, 12, 12);")
+        try assertOnlyFails("clock condition", containing: "(ack P1→P4) sent at clock 12, received at clock 12")
+    }
+}

@@ -1,0 +1,258 @@
+import MarketCore
+import XCTest
+
+/// The store contract of `TradingPostStore`, written once and run against every store.
+/// `make` returns a fresh store of a fresh run: epoch 0, no leader, nothing recorded.
+struct StoreContract {
+    let make: () throws -> any TradingPostStore
+
+    // MARK: Fixtures
+
+    static let trader = 6
+    static let seller = 1
+    static let otherSeller = 2
+
+    static func request(_ buyer: PeerID, _ seq: Int, _ product: Product = .salt, lamport: UInt64, quantity: Int = 1) -> BuyRequest {
+        BuyRequest(id: RequestID(buyer: buyer, seq: seq), product: product, quantity: quantity, lamport: lamport)
+    }
+
+    static func claim(_ epoch: Epoch, _ leader: PeerID = trader) -> ElectionClaim {
+        ElectionClaim(epoch: epoch, leader: leader, initiator: 0, reason: .startup)
+    }
+
+    static func bought(_ request: BuyRequest, seq: Int, epoch: Epoch, seller: PeerID = seller, trader: PeerID = trader) -> Decision {
+        let price = 100 * request.quantity
+        return Decision(request: request, outcome: .bought(Trade(
+            tradeID: seq, seller: seller, trader: trader, epoch: epoch, product: request.product,
+            quantity: request.quantity, priceCents: price, commissionCents: price / 10)), seq: seq, epoch: epoch)
+    }
+
+    static func failed(_ request: BuyRequest, seq: Int, epoch: Epoch) -> Decision {
+        Decision(request: request, outcome: .failed(.noSeller), seq: seq, epoch: epoch)
+    }
+
+    /// A store whose trader holds `epoch`, with `salt` deposited by the seller.
+    func trading(epoch: Epoch = 1, salt: Int = 10) throws -> any TradingPostStore {
+        let store = try make()
+        for e in 1...epoch {
+            XCTAssertEqual(try store.claimEpoch(Self.claim(e)), .claimed(Self.claim(e)))
+        }
+        if salt > 0 {
+            _ = try store.recordDeposit(Deposit(id: Deposit.makeID(seller: Self.seller, seq: 0), seller: Self.seller,
+                                                product: .salt, quantity: salt), epoch: epoch)
+        }
+        return store
+    }
+
+    func takeover(_ store: any TradingPostStore, epoch: Epoch, file: StaticString = #filePath, line: UInt = #line) throws -> Takeover {
+        guard case .takeover(let takeover) = try store.loadTakeover(epoch: epoch) else {
+            XCTFail("no takeover for epoch \(epoch)", file: file, line: line)
+            return Takeover(epoch: epoch)
+        }
+        return takeover
+    }
+
+    func books(_ store: any TradingPostStore, _ peer: PeerID) throws -> PeerBooks {
+        guard case .books(let books) = try store.loadBooks(peer: peer) else {
+            XCTFail("no books for P\(peer)")
+            return PeerBooks(peer: peer)
+        }
+        return books
+    }
+
+    // MARK: Claims
+
+    func claimOnlyFromThePreviousEpoch() throws {
+        let store = try make()
+        XCTAssertEqual(try store.claimEpoch(Self.claim(2)), .claimRefused(current: 0), "epoch 2 skips epoch 1")
+        XCTAssertEqual(try store.claimEpoch(Self.claim(1, 5)), .claimed(Self.claim(1, 5)))
+        XCTAssertEqual(try store.claimEpoch(Self.claim(1, 6)), .claimRefused(current: 1), "epoch 1 is taken")
+        XCTAssertEqual(try store.claimEpoch(Self.claim(3, 6)), .claimRefused(current: 1))
+        XCTAssertEqual(try store.claimEpoch(Self.claim(2, 6)), .claimed(Self.claim(2, 6)))
+        XCTAssertEqual(try store.claimEpoch(Self.claim(0, 6)), .claimRefused(current: 2))
+    }
+
+    // MARK: Enqueue
+
+    func enqueueIsIdempotentWhilePending() throws {
+        let store = try trading()
+        let first = Self.request(0, 0, lamport: 5)
+        XCTAssertEqual(try store.enqueue(first, epoch: 1), .enqueued(first))
+        var retry = first
+        retry.lamport = 9
+        XCTAssertEqual(try store.enqueue(retry, epoch: 1), .alreadyPending(first), "the stored stamp counts")
+        XCTAssertEqual(try takeover(store, epoch: 1).pending, [first])
+    }
+
+    func enqueueOfADecidedRequestReturnsTheDecision() throws {
+        let store = try trading()
+        let sold = Self.request(0, 0, lamport: 5)
+        let refused = Self.request(3, 0, .fish, lamport: 6)
+        _ = try store.enqueue(sold, epoch: 1)
+        _ = try store.enqueue(refused, epoch: 1)
+        let decisions = [Self.bought(sold, seq: 1, epoch: 1), Self.failed(refused, seq: 2, epoch: 1)]
+        XCTAssertEqual(try store.commitDecisions(DecisionBatch(epoch: 1, decisions: decisions)),
+                       .committed(DecisionBatch(epoch: 1, decisions: decisions)))
+        var retry = sold
+        retry.lamport = 40
+        XCTAssertEqual(try store.enqueue(retry, epoch: 1), .alreadyDecided(decisions[0]))
+        XCTAssertEqual(try store.enqueue(refused, epoch: 1), .alreadyDecided(decisions[1]))
+        // A later trader answers the same.
+        XCTAssertEqual(try store.claimEpoch(Self.claim(2, 5)), .claimed(Self.claim(2, 5)))
+        XCTAssertEqual(try store.enqueue(retry, epoch: 2), .alreadyDecided(decisions[0]))
+        XCTAssertEqual(try takeover(store, epoch: 2).pending, [])
+    }
+
+    // MARK: Deposits
+
+    func depositsAreIdempotent() throws {
+        let store = try trading(salt: 0)
+        let deposit = Deposit(id: Deposit.makeID(seller: 2, seq: 0), seller: 2, product: .boar, quantity: 7)
+        XCTAssertEqual(try store.recordDeposit(deposit, epoch: 1), .depositRecorded(deposit, duplicate: false))
+        XCTAssertEqual(try store.recordDeposit(deposit, epoch: 1), .depositRecorded(deposit, duplicate: true))
+        let later = Deposit(id: Deposit.makeID(seller: 1, seq: 0), seller: 1, product: .salt, quantity: 3)
+        _ = try store.recordDeposit(later, epoch: 1)
+        XCTAssertEqual(try takeover(store, epoch: 1).deposits, [deposit, later], "each once, in acceptance order")
+    }
+
+    // MARK: Fencing
+
+    func deposedWritersWriteNothing() throws {
+        let store = try trading()
+        let early = Self.request(0, 0, lamport: 3)
+        _ = try store.enqueue(early, epoch: 1)
+        XCTAssertEqual(try store.claimEpoch(Self.claim(2, 5)), .claimed(Self.claim(2, 5)))
+
+        let late = Self.request(3, 0, lamport: 4)
+        XCTAssertEqual(try store.enqueue(late, epoch: 1), .deposed(current: 2))
+        let deposit = Deposit(id: Deposit.makeID(seller: 2, seq: 0), seller: 2, product: .boar, quantity: 5)
+        XCTAssertEqual(try store.recordDeposit(deposit, epoch: 1), .deposed(current: 2))
+        let batch = DecisionBatch(epoch: 1, decisions: [Self.bought(early, seq: 1, epoch: 1)])
+        XCTAssertEqual(try store.commitDecisions(batch), .deposed(current: 2))
+        XCTAssertEqual(try store.loadTakeover(epoch: 1), .deposed(current: 2))
+
+        let now = try takeover(store, epoch: 2)
+        XCTAssertEqual(now.pending, [early], "the deposed trader's decision did not land")
+        XCTAssertEqual(now.deposits.map(\.id), [Deposit.makeID(seller: Self.seller, seq: 0)])
+        XCTAssertEqual(now.sold, [:])
+        XCTAssertEqual(now.outbox, [])
+        XCTAssertEqual(now.lastDecisionSeq, 0)
+        XCTAssertEqual(try books(store, 0).ledger, Ledger())
+        XCTAssertEqual(try books(store, 3).requests, [])
+    }
+
+    // MARK: Batches
+
+    func aBatchCommitsWhole() throws {
+        let store = try trading()
+        let requests = [Self.request(0, 0, lamport: 5), Self.request(3, 0, lamport: 5), Self.request(0, 1, .boar, lamport: 8)]
+        for request in requests { _ = try store.enqueue(request, epoch: 1) }
+        let decisions = [
+            Self.bought(requests[0], seq: 1, epoch: 1), Self.bought(requests[1], seq: 2, epoch: 1),
+            Self.failed(requests[2], seq: 3, epoch: 1),
+        ]
+        let batch = DecisionBatch(epoch: 1, decisions: decisions)
+        XCTAssertEqual(try store.commitDecisions(batch), .committed(batch))
+        let after = try takeover(store, epoch: 1)
+        XCTAssertEqual(after.pending, [])
+        XCTAssertEqual(after.lastDecisionSeq, 3)
+        XCTAssertEqual(after.sold, [SellerProduct(seller: Self.seller, product: .salt): 2])
+        XCTAssertEqual(Set(after.outbox), Set(decisions.flatMap(OutboxItem.items(for:))))
+        XCTAssertEqual(after.outbox.count, 5, "a result per request, a payout per trade")
+        XCTAssertEqual(after.maxLamport, 8)
+    }
+
+    // MARK: Takeover
+
+    func takeoverLoadsPendingInLamportOrderAndTheOutbox() throws {
+        let store = try trading()
+        let a = Self.request(3, 0, lamport: 7)
+        let b = Self.request(0, 0, lamport: 7)
+        let c = Self.request(5, 0, lamport: 2)
+        let d = Self.request(4, 0, lamport: 12)
+        for request in [a, b, c, d] { _ = try store.enqueue(request, epoch: 1) }
+        let first = Self.bought(c, seq: 1, epoch: 1)
+        _ = try store.commitDecisions(DecisionBatch(epoch: 1, decisions: [first]))
+        // The trader falls sick; another takes over.
+        XCTAssertEqual(try store.claimEpoch(Self.claim(2, 5)), .claimed(Self.claim(2, 5)))
+        let taken = try takeover(store, epoch: 2)
+        XCTAssertEqual(taken.epoch, 2)
+        XCTAssertEqual(taken.pending, [b, a, d], "(lamport_ts, buyer_id) order")
+        XCTAssertEqual(Set(taken.outbox), Set(OutboxItem.items(for: first)))
+        XCTAssertEqual(taken.lastDecisionSeq, 1)
+        XCTAssertEqual(taken.maxLamport, 12)
+        XCTAssertEqual(taken.sold, [SellerProduct(seller: Self.seller, product: .salt): 1])
+        XCTAssertEqual(taken.deposits.map(\.quantity), [10])
+
+        // The new trader goes on from there.
+        let next = Self.bought(b, seq: 2, epoch: 2, trader: 5)
+        XCTAssertEqual(try store.commitDecisions(DecisionBatch(epoch: 2, decisions: [next])),
+                       .committed(DecisionBatch(epoch: 2, decisions: [next])))
+        let again = try takeover(store, epoch: 2)
+        XCTAssertEqual(again.pending, [a, d])
+        XCTAssertEqual(again.lastDecisionSeq, 2)
+    }
+
+    func markDeliveredForgetsConfirmedItems() throws {
+        let store = try trading()
+        let a = Self.request(0, 0, lamport: 1)
+        let b = Self.request(3, 0, lamport: 2)
+        _ = try store.enqueue(a, epoch: 1)
+        _ = try store.enqueue(b, epoch: 1)
+        let first = Self.bought(a, seq: 1, epoch: 1)
+        _ = try store.commitDecisions(DecisionBatch(epoch: 1, decisions: [first]))
+        let buyerKey = DeliveryKey(requestID: a.id, recipient: 0)
+        let sellerKey = DeliveryKey(requestID: a.id, recipient: Self.seller)
+        XCTAssertEqual(try store.markDelivered([buyerKey]), .markedDelivered([buyerKey]))
+        XCTAssertEqual(try takeover(store, epoch: 1).outbox.map(\.key), [sellerKey])
+
+        // Confirmations ride along with the next batch.
+        let second = Self.failed(b, seq: 2, epoch: 1)
+        _ = try store.commitDecisions(DecisionBatch(epoch: 1, decisions: [second], delivered: [sellerKey]))
+        XCTAssertEqual(try takeover(store, epoch: 1).outbox.map(\.key), [DeliveryKey(requestID: b.id, recipient: 3)])
+
+        // Not fenced: a confirmation is true whoever reports it.
+        XCTAssertEqual(try store.claimEpoch(Self.claim(2, 5)), .claimed(Self.claim(2, 5)))
+        let last = DeliveryKey(requestID: b.id, recipient: 3)
+        XCTAssertEqual(try store.markDelivered([last]), .markedDelivered([last]))
+        XCTAssertEqual(try takeover(store, epoch: 2).outbox, [])
+    }
+
+    // MARK: Books
+
+    func loadBooksAccountsForEveryRole() throws {
+        let store = try trading(salt: 10)
+        let fishDeposit = Deposit(id: Deposit.makeID(seller: Self.otherSeller, seq: 0), seller: Self.otherSeller,
+                                  product: .fish, quantity: 4)
+        _ = try store.recordDeposit(fishDeposit, epoch: 1)
+        let a = Self.request(0, 0, lamport: 1, quantity: 2)
+        let b = Self.request(0, 1, .fish, lamport: 4)
+        let c = Self.request(0, 2, .boar, lamport: 6)
+        let d = Self.request(0, 3, lamport: 9)
+        for request in [a, b, c, d] { _ = try store.enqueue(request, epoch: 1) }
+        let decisions = [
+            Self.bought(a, seq: 1, epoch: 1), Self.bought(b, seq: 2, epoch: 1, seller: Self.otherSeller),
+            Self.failed(c, seq: 3, epoch: 1),
+        ]
+        _ = try store.commitDecisions(DecisionBatch(epoch: 1, decisions: decisions))
+
+        let buyer = try books(store, 0)
+        XCTAssertEqual(buyer.ledger, Ledger(bought: 3, sold: 0, cashCents: -300))
+        XCTAssertEqual(buyer.requests, [a, b, c, d])
+        XCTAssertEqual(buyer.pendingRequest, d.id)
+        XCTAssertEqual(buyer.sellerTradeIDs, [])
+
+        let seller = try books(store, Self.seller)
+        XCTAssertEqual(seller.ledger, Ledger(bought: 0, sold: 2, cashCents: 180))
+        XCTAssertEqual(seller.sellerTradeIDs, [1])
+        XCTAssertEqual(seller.soldByProduct, [.salt: 2])
+        XCTAssertEqual(seller.deposits.map(\.quantity), [10])
+        XCTAssertNil(seller.pendingRequest)
+
+        let trader = try books(store, Self.trader)
+        XCTAssertEqual(trader.ledger, Ledger(bought: 0, sold: 0, cashCents: 30))
+        XCTAssertEqual(Ledger.books(of: decisions)[Self.trader], trader.ledger, "the core's own arithmetic")
+        XCTAssertEqual(Ledger.books(of: decisions)[0], buyer.ledger)
+        XCTAssertEqual(try books(store, Self.otherSeller).ledger, Ledger.books(of: decisions)[Self.otherSeller])
+    }
+}
