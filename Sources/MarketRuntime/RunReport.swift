@@ -43,6 +43,8 @@ public struct RunReport: Codable, Sendable {
     public var violations: [String]
     /// Why the run did not complete, if it did not.
     public var problem: String?
+    /// The history check's verdict (`market check`), when it ran.
+    public var check: String?
     public var passed: Bool
 
     public func text() -> String {
@@ -70,12 +72,9 @@ public struct RunReport: Codable, Sendable {
         }
         out.append("requests: \(decided)/\(requests) decided (\(bought) bought, \(failed) failed); takeovers: \(takeovers)")
         out.append("throughput: \(String(format: "%.1f", decidedPerSecond)) decisions/s")
-        if violations.isEmpty {
-            out.append("verdict: \(verdict)" + (status == "completed" ? " (every invariant holds)" : ""))
-        } else {
-            out.append("verdict: \(verdict)")
-            for violation in violations { out.append("  ✗ \(violation)") }
-        }
+        out.append("verdict: \(verdict)" + (check.map { " (check \($0))" } ?? ""))
+        for violation in violations.prefix(30) { out.append("  ✗ \(violation)") }
+        if violations.count > 30 { out.append("  … and \(violations.count - 30) more") }
         return out.joined(separator: "\n")
     }
 

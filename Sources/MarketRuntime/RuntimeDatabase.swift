@@ -26,7 +26,7 @@ public struct RunSnapshot: Sendable, Hashable {
 }
 
 /// The run as the store has it at the end, for the summary.
-public struct RunRecord: Sendable, Hashable, Codable {
+public struct RunHistory: Sendable, Hashable, Codable {
     public struct PeerRow: Sendable, Hashable, Codable {
         public var peer: PeerID
         public var role: String
@@ -72,13 +72,24 @@ public protocol SupervisorDatabase: AnyObject {
     func recordPID(peer: PeerID, pid: Int32) throws
     func finishRun(_ status: RunStatus) throws
     func snapshot() throws -> RunSnapshot
-    func record() throws -> RunRecord
-    /// Re-verifies the run's invariants; every violation as one line (empty: the run is sound).
-    func check() throws -> [String]
+    func record() throws -> RunHistory
+    /// Re-verifies the run's invariants (the store's history check).
+    func check() throws -> CheckOutcome
 }
 
 /// Opens databases; the runtime is given one, so that it does no SQL of its own.
 public protocol DatabaseOpener: Sendable {
     func openForPeer(path: String, durability: Durability, runID: Int64) throws -> any PeerDatabase
     func openForSupervisor(path: String, durability: Durability) throws -> any SupervisorDatabase
+}
+
+/// What the history check said: its one-line verdict and every violation in one line.
+public struct CheckOutcome: Sendable, Hashable {
+    public var verdict: String
+    public var violations: [String]
+
+    public init(verdict: String, violations: [String]) {
+        self.verdict = verdict
+        self.violations = violations
+    }
 }

@@ -505,14 +505,18 @@ final class SupervisorSession {
             say("cannot mark the run \(endStatus.rawValue): \(error)")
         }
         var violations: [String] = []
+        var verdict: String?
         if endStatus == .completed {
             do {
-                violations = try database.check()
+                let outcome = try database.check()
+                violations = outcome.violations
+                verdict = outcome.verdict
             } catch {
                 violations = ["the check could not run: \(error)"]
             }
         }
-        let report = makeReport(violations: violations)
+        var report = makeReport(violations: violations)
+        report.check = verdict
         if endStatus == .failed || options.keepLogs {
             say("peer logs kept in \(directory.path)")
             directory.removeSockets()
@@ -532,7 +536,7 @@ final class SupervisorSession {
 
     func makeReport(violations: [String]) -> RunReport {
         let seconds = Double((NIODeadline.now() - (runningSince ?? startedAt)).nanoseconds) / 1e9
-        let record = (try? database.record()) ?? RunRecord()
+        let record = (try? database.record()) ?? RunHistory()
         let peers = scenario.peers.map { spec in
             let row = record.peers.first { $0.peer == spec.id }
             return RunReport.PeerLine(
@@ -549,7 +553,7 @@ final class SupervisorSession {
             elections: record.elections.map {
                 RunReport.ElectionLine(epoch: $0.epoch, winner: $0.winner, initiator: $0.initiator, reason: $0.reason)
             },
-            faults: record.faults, violations: violations, problem: problem,
+            faults: record.faults, violations: violations, problem: problem, check: nil,
             passed: endStatus == .completed && violations.isEmpty)
     }
 
