@@ -38,10 +38,17 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        .target(
+            name: "MarketBench",
+            dependencies: [
+                "MarketCore", "MarketSimulation",
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
+            ]
+        ),
         .executableTarget(
             name: "market",
             dependencies: [
-                "MarketCore", "MarketSimulation", "MarketStore", "MarketRuntime",
+                "MarketCore", "MarketSimulation", "MarketStore", "MarketRuntime", "MarketBench",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
