@@ -13,6 +13,7 @@ struct MarketCommand: AsyncParsableCommand {
             InspectCommand.self,
             RunsCommand.self,
             CheckCommand.self,
+            BenchCommand.self,
             BenchStoreCommand.self,
         ]
     )
