@@ -19,6 +19,8 @@ public struct PeerOptions: Sendable {
     public var durability: Durability
     /// Started again after a crash: the core gets `Event.restart` and reads its books back.
     public var restart: Bool
+    /// How many times this peer was started before (0 for the first start).
+    public var incarnation: Int = 0
     public var verbose: Bool
     public var trace: Bool
 
@@ -39,6 +41,7 @@ public struct PeerOptions: Sendable {
         var args = ["peer", "--dir", directory, "--id", String(id), "--run-id", String(runID),
                     "--db", databasePath, "--durability", durability.rawValue]
         if restart { args.append("--restart") }
+        if incarnation > 0 { args += ["--incarnation", String(incarnation)] }
         if verbose { args.append("--verbose") }
         if trace { args.append("--trace") }
         return args
@@ -74,6 +77,10 @@ public enum PeerWire {
 /// One peer process: opens the database (one connection), listens on its socket, drives
 /// the core, obeys the supervisor, exits when told to or when the supervisor is gone.
 public enum PeerProcess {
+    /// The exit code of a peer that could not start at all (no scenario, no database, no
+    /// socket): restarting it would not help, so the supervisor fails the run.
+    public static let cannotStart: Int32 = 2
+
     public static func run(_ options: PeerOptions, opener: any DatabaseOpener) -> Int32 {
         signal(SIGPIPE, SIG_IGN)
         let parent = getppid()
@@ -84,11 +91,11 @@ public enum PeerProcess {
             scenario = try JSONDecoder().decode(Scenario.self, from: data)
         } catch {
             FileHandle.standardError.write(Data("P\(options.id): cannot read the run's scenario: \(error)\n".utf8))
-            return 2
+            return cannotStart
         }
         guard scenario.peers.indices.contains(options.id) else {
             FileHandle.standardError.write(Data("P\(options.id): no such peer in the scenario\n".utf8))
-            return 2
+            return cannotStart
         }
         let database: any PeerDatabase
         do {
@@ -96,7 +103,7 @@ public enum PeerProcess {
                                               runID: options.runID)
         } catch {
             FileHandle.standardError.write(Data("P\(options.id): cannot open the database: \(error)\n".utf8))
-            return 2
+            return cannotStart
         }
 
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
@@ -161,7 +168,7 @@ final class PeerSession {
             logger.warning("\(line)")
         }
         driver = PeerDriver(
-            loop: loop, config: scenario.config(for: options.id), database: database, transport: transport,
+            loop: loop, config: Self.config(scenario, options), database: database, transport: transport,
             logger: logger, trace: options.trace,
             reportSick: { [unowned self] mode in tell("\(PeerWire.sick) \(mode.rawValue)") },
             fatal: { [unowned self] why in
@@ -201,9 +208,21 @@ final class PeerSession {
                 case .failure(let error):
                     logger.error("cannot start: \(error)")
                     FileHandle.standardError.write(Data("P\(options.id): cannot start: \(error)\n".utf8))
-                    finish(2)
+                    finish(PeerProcess.cannotStart)
                 }
             }
+    }
+
+    /// The peer's configuration. A restarted process has lost its memory, its random stream
+    /// too: it draws from a stream of its own incarnation, or else it would replay the same
+    /// choices (and fall sick after the same number of requests) every time it comes back.
+    static func config(_ scenario: Scenario, _ options: PeerOptions) -> PeerConfig {
+        var config = scenario.config(for: options.id)
+        if options.incarnation > 0 {
+            var mixer = SplitMix64.derive(config.seed, 0x1AC0_0000 &+ UInt64(options.incarnation))
+            config.seed = mixer.next()
+        }
+        return config
     }
 
     /// One line to the supervisor.
@@ -256,6 +275,8 @@ final class PeerSession {
     func finish(_ code: Int32) {
         guard !finished else { return }
         finished = true
+        // The socket goes with the peer (a restarted peer binds it again).
+        unlink(RunDirectory(path: options.directory).socketPath(for: options.id))
         driver.transport.close().assumeIsolated().whenComplete { [self] _ in
             done.succeed(code)
         }

@@ -128,6 +128,8 @@ final class PeerSlot {
     /// The peer's own word on where it stands (see `PeerStanding`).
     var standing = PeerStanding(up: false, traderEpoch: nil, finishedBuying: false)
     var ledgerLine: String?
+    /// Processes started for this peer so far.
+    var starts = 0
 
     init(id: PeerID) {
         self.id = id
@@ -193,9 +195,11 @@ final class SupervisorSession {
     // MARK: Processes
 
     func spawn(_ slot: PeerSlot, restart: Bool) {
-        let peerOptions = PeerOptions(
+        var peerOptions = PeerOptions(
             directory: directory.path, id: slot.id, runID: runID, databasePath: options.databasePath,
             durability: options.durability, restart: restart, verbose: options.verbose, trace: options.trace)
+        peerOptions.incarnation = slot.starts
+        slot.starts += 1
         let child: ChildProcess
         do {
             child = try ChildProcess.spawn(executable: executable, arguments: peerOptions.arguments)
@@ -316,6 +320,10 @@ final class SupervisorSession {
                 if slot.state != .stopped { slot.state = .stopped }
                 checkStopped()
             case .starting, .running:
+                if status == .exited(PeerProcess.cannotStart) {
+                    fail("P\(id) could not start (see the message above)")
+                    return
+                }
                 if !slot.killedByUs {
                     say("P\(id) exited unexpectedly (\(status)); treating it as a crash")
                     record(fault: .crash, peer: id)

@@ -121,12 +121,14 @@ struct PeerCommand: ParsableCommand {
     @Option(name: .long) var db: String
     @Option(name: .long) var durability: Durability = .normal
     @Flag(name: .long) var restart = false
+    @Option(name: .long) var incarnation: Int = 0
     @Flag(name: .long) var verbose = false
     @Flag(name: .long) var trace = false
 
     func run() throws {
-        let options = PeerOptions(directory: dir, id: id, runID: runID, databasePath: db, durability: durability,
+        var options = PeerOptions(directory: dir, id: id, runID: runID, databasePath: db, durability: durability,
                                   restart: restart, verbose: verbose, trace: trace)
+        options.incarnation = incarnation
         let code = PeerProcess.run(options, opener: MarketStoreOpener())
         if code != 0 { throw ExitCode(code) }
     }
