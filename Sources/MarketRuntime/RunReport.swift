@@ -29,7 +29,11 @@ public struct RunReport: Codable, Sendable {
     public var database: String
     public var status: String
     public var seconds: Double
+    /// Requests the scenario plans (requests per buyer × live buyers).
     public var requests: Int
+    /// Requests the buyers made; fewer than planned when a buyer became the trader (a trader
+    /// does not buy while it trades).
+    public var made: Int
     public var decided: Int
     public var bought: Int
     public var failed: Int
@@ -70,7 +74,8 @@ public struct RunReport: Codable, Sendable {
         if !faults.isEmpty {
             out.append("faults: " + faults.sorted { $0.key < $1.key }.map { "\($0.key) ×\($0.value)" }.joined(separator: ", "))
         }
-        out.append("requests: \(decided)/\(requests) decided (\(bought) bought, \(failed) failed); takeovers: \(takeovers)")
+        out.append("requests: \(decided)/\(made) decided (\(bought) bought, \(failed) failed); takeovers: \(takeovers)"
+            + (made < requests ? "; \(requests) planned, but a buyer that trades does not buy" : ""))
         out.append("throughput: \(String(format: "%.1f", decidedPerSecond)) decisions/s")
         out.append("verdict: \(verdict)" + (check.map { " (check \($0))" } ?? ""))
         for violation in violations.prefix(30) { out.append("  ✗ \(violation)") }

@@ -49,6 +49,8 @@ public struct RunHistory: Sendable, Hashable, Codable {
     public var decided = 0
     public var bought = 0
     public var failed = 0
+    /// Requests the buyers made (decided or still pending).
+    public var made = 0
     /// Requests decided in a later epoch than the one they were received in.
     public var takeovers = 0
     public var faults: [String: Int] = [:]

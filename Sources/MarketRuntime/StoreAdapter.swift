@@ -100,13 +100,15 @@ final class SupervisorStoreDatabase: SupervisorDatabase {
             let counts = try Row.fetchOne(db, sql: """
                 SELECT count(*) FILTER (WHERE status = 'bought') AS bought,
                        count(*) FILTER (WHERE status = 'failed') AS failed,
-                       count(*) FILTER (WHERE status != 'pending' AND epoch_decided > epoch_received) AS takeovers
+                       count(*) FILTER (WHERE status != 'pending' AND epoch_decided > epoch_received) AS takeovers,
+                       count(*) AS made
                 FROM requests WHERE run_id = ?
                 """, arguments: [runID])!
             record.bought = counts["bought"] ?? 0
             record.failed = counts["failed"] ?? 0
             record.decided = record.bought + record.failed
             record.takeovers = counts["takeovers"] ?? 0
+            record.made = counts["made"] ?? 0
             for row in try Row.fetchAll(db, sql: "SELECT kind, count(*) AS n FROM faults WHERE run_id = ? GROUP BY kind",
                                         arguments: [runID]) {
                 record.faults[row["kind"]] = row["n"]

@@ -554,7 +554,8 @@ final class SupervisorSession {
         }
         return RunReport(
             runID: runID, scenario: scenario.name, seed: scenario.seed, database: options.databasePath,
-            status: endStatus.rawValue, seconds: seconds, requests: options.totalRequests, decided: record.decided,
+            status: endStatus.rawValue, seconds: seconds, requests: options.totalRequests, made: record.made,
+            decided: record.decided,
             bought: record.bought, failed: record.failed, takeovers: record.takeovers,
             decidedPerSecond: seconds > 0 ? Double(record.decided) / seconds : 0,
             peers: peers,
