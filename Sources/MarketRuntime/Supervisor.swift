@@ -536,7 +536,7 @@ final class SupervisorSession {
         }
         let code: Int32 = switch endStatus {
         case .completed: report.passed ? 0 : 1
-        case .interrupted: 130
+        case .interrupted: 128 + (interruptedBy ?? SIGINT)
         default: 1
         }
         done.succeed(code)
