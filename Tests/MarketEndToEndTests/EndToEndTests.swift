@@ -154,6 +154,47 @@ final class EndToEndTests: XCTestCase {
         }
     }
 
+    /// Ctrl-C while a run is live: every peer stops, the run is `interrupted`, exit non-zero soon.
+    func test_interrupt_stopsEveryPeer() throws {
+        let path = try temporaryDatabase()
+        let process = Process()
+        process.executableURL = try Self.marketBinary()
+        process.arguments = ["run", "--scenario", "test_case2", "--seed", "5", "--db", path]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        let finished = DispatchSemaphore(value: 0)
+        process.terminationHandler = { _ in finished.signal() }
+        try process.run()
+        defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+
+        // Wait (polling the database, with a deadline) until a trader is in office and trades.
+        let deadline = Date().addingTimeInterval(30)
+        var pids: [Int32] = []
+        while Date() < deadline {
+            if FileManager.default.fileExists(atPath: path), let db = try? readOnly(path),
+               let trading = try? db.read({ db in
+                   try Int.fetchOne(db, sql: "SELECT count(*) FROM requests") ?? 0
+               }), trading > 0 {
+                pids = try db.read { db in try Int32.fetchAll(db, sql: "SELECT pid FROM peers WHERE pid IS NOT NULL") }
+                break
+            }
+            usleep(20_000)
+        }
+        XCTAssertEqual(pids.count, 4, "the live peers' pids")
+        kill(process.processIdentifier, SIGINT)
+        let started = Date()
+        XCTAssertEqual(finished.wait(timeout: .now() + 10), .success, "market run did not stop within 10 s")
+        XCTAssertLessThan(Date().timeIntervalSince(started), 5)
+        XCTAssertNotEqual(process.terminationStatus, 0)
+        // No peer outlives the supervisor (they are reaped by it or by init once gone).
+        let gone = Date().addingTimeInterval(5)
+        while Date() < gone, pids.contains(where: { kill($0, 0) == 0 }) { usleep(20_000) }
+        for pid in pids { XCTAssertNotEqual(kill(pid, 0), 0, "peer process \(pid) outlived the run") }
+        let db = try readOnly(path)
+        let status = try db.read { db in try String.fetchOne(db, sql: "SELECT status FROM runs") }
+        XCTAssertEqual(status, "interrupted")
+    }
+
     func test_unknownScenario_oneLineError() throws {
         let path = try temporaryDatabase()
         let outcome = try market(["run", "--scenario", "no_such_thing", "--db", path], deadline: 20)
