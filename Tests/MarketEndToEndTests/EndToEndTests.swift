@@ -195,6 +195,35 @@ final class EndToEndTests: XCTestCase {
         XCTAssertEqual(status, "interrupted")
     }
 
+    /// A scenario file, and a trader that falls silent now and then and recovers.
+    func test_scenarioFile_silentSickness() throws {
+        let path = try temporaryDatabase()
+        let file = URL(fileURLWithPath: path).deletingLastPathComponent().appendingPathComponent("salt.json")
+        try Data("""
+            {"name": "salt_pair", "peers": [
+               {"role": "buyer", "product": "salt"}, {"role": "seller", "product": "salt"},
+               {"role": "buyer", "product": "salt"}, {"role": "seller", "product": "boar"}],
+             "requests": 40, "sick_rate": 0.05, "sick_mode": "silent", "recover_after_ms": 200, "seed": 8}
+            """.utf8).write(to: file)
+        let outcome = try market(["run", "--scenario", file.path, "--db", path, "--json", "--time-limit", "45"])
+        XCTAssertEqual(outcome.status, 0, outcome.stderr + outcome.stdout)
+        let json = try XCTUnwrap(outcome.json, "no JSON summary: \(outcome.stdout)")
+        XCTAssertEqual(json["scenario"] as? String, "salt_pair")
+        XCTAssertEqual(json["seed"] as? Int, 8)
+        XCTAssertEqual(json["passed"] as? Bool, true)
+        let runID = Int64(try XCTUnwrap(json["run_id"] as? Int))
+        let db = try readOnly(path)
+        try assertDecidedExactlyOnce(db, runID: runID, expected: 80)
+        try db.read { db in
+            let sick = try Int.fetchOne(db, sql: "SELECT count(*) FROM faults WHERE run_id = ? AND kind = 'sick'",
+                                        arguments: [runID]) ?? 0
+            let recovered = try Int.fetchOne(db, sql: "SELECT count(*) FROM faults WHERE run_id = ? AND kind = 'recover'",
+                                             arguments: [runID]) ?? 0
+            XCTAssertGreaterThan(sick, 0, "the trader never fell sick")
+            XCTAssertEqual(sick, recovered, "every sick peer recovered")
+        }
+    }
+
     func test_unknownScenario_oneLineError() throws {
         let path = try temporaryDatabase()
         let outcome = try market(["run", "--scenario", "no_such_thing", "--db", path], deadline: 20)
