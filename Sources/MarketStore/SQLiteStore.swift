@@ -259,8 +259,8 @@ public final class SQLiteStore: TradingPostStore, Sendable {
     // MARK: Rows
 
     func epoch(_ db: Database) throws -> Epoch {
-        guard let epoch = try Int.fetchOne(
-            db, sql: "SELECT epoch FROM leader WHERE run_id = ?", arguments: [runID]) else {
+        let statement = try db.cachedStatement(sql: "SELECT epoch FROM leader WHERE run_id = ?")
+        guard let epoch = try Int.fetchOne(statement, arguments: [runID]) else {
             throw StoreError.noSuchRun(runID)
         }
         return epoch
