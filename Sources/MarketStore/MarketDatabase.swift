@@ -234,6 +234,7 @@ public final class MarketDatabase: Sendable {
     public func recordPID(runID: Int64, peer: PeerID, pid: Int32) throws(StoreError) {
         try write { db in
             try db.execute(sql: "UPDATE peers SET pid = ? WHERE run_id = ? AND peer_id = ?", arguments: [pid, runID, peer])
+            guard db.changesCount == 1 else { throw StoreError.noSuchPeer(run: runID, peer: peer) }
         }
     }
 
@@ -243,6 +244,7 @@ public final class MarketDatabase: Sendable {
             try db.execute(
                 sql: "UPDATE peers SET bought = ?, sold = ?, cash_cents = ?, final_clock = ? WHERE run_id = ? AND peer_id = ?",
                 arguments: [ledger.bought, ledger.sold, ledger.cashCents, Int64(clamping: finalClock), runID, peer])
+            guard db.changesCount == 1 else { throw StoreError.noSuchPeer(run: runID, peer: peer) }
         }
     }
 

@@ -24,6 +24,7 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible, Loc
     case cannotOpen(path: String, reason: String)
     case noRuns(path: String)
     case noSuchRun(Int64)
+    case noSuchPeer(run: Int64, peer: PeerID)
     /// A decision for a request that is already decided: the batch is refused whole.
     case alreadyDecided(RequestID)
     /// A decision sells goods the inventory does not hold: the batch is refused whole.
@@ -40,6 +41,7 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible, Loc
         case .cannotOpen(let path, let reason): "cannot open \(path): \(reason)"
         case .noRuns(let path): "\(path) holds no runs yet"
         case .noSuchRun(let id): "no run \(id) in the database"
+        case .noSuchPeer(let run, let peer): "no peer P\(peer) in run \(run)"
         case .alreadyDecided(let id): "request \(id) is already decided; the batch was not written"
         case .insufficientStock(let seller, let product, let quantity):
             "P\(seller) does not hold \(quantity) \(product.rawValue) in the inventory; the batch was not written"
@@ -75,11 +77,10 @@ public enum Timestamp {
     public static func now() -> String { format(Date()) }
 
     public static func format(_ date: Date) -> String {
-        let interval = date.timeIntervalSince1970
-        var seconds = time_t(interval.rounded(.down))
-        var millis = Int(((interval - Double(seconds)) * 1000).rounded(.down))
-        if millis >= 1000 { millis = 999 }
-        if millis < 0 { millis = 0 }
+        let totalMillis = Int64((date.timeIntervalSince1970 * 1000).rounded())
+        let (quotient, remainder) = totalMillis.quotientAndRemainder(dividingBy: 1000)
+        var seconds = time_t(remainder < 0 ? quotient - 1 : quotient)
+        let millis = remainder < 0 ? remainder + 1000 : remainder
         var parts = tm()
         gmtime_r(&seconds, &parts)
         func pad(_ value: Int32, _ width: Int) -> String {
