@@ -54,7 +54,12 @@ public struct HistoryChecker: Sendable {
     }
 
     public func check(runID: Int64) throws(StoreError) -> CheckReport {
-        let history = try database.read { db in try History(db, runID: runID) }
+        try database.read { db in try Self.check(db, runID: runID) }
+    }
+
+    /// Checks inside the caller's read transaction: one snapshot, even of a live run.
+    static func check(_ db: Database, runID: Int64) throws -> CheckReport {
+        let history = try History(db, runID: runID)
         var report = CheckReport(runID: runID, items: [])
         report.items.append(history.oneTradePerRequest())
         report.items.append(history.outcomesMatchTrades())

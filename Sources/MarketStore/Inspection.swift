@@ -134,8 +134,8 @@ extension MarketDatabase {
 
     /// Everything `market inspect db` shows of a run, with the checker's verdict.
     public func inspect(runID: Int64, head: Int = 5, trades: Int = 10) throws(StoreError) -> RunInspection {
-        let check = try HistoryChecker(database: self).check(runID: runID)
-        return try read { db in
+        try read { db in
+            let check = try HistoryChecker.check(db, runID: runID)
             let args: StatementArguments = [runID]
             guard let run = try Row.fetchOne(db, sql: """
                 SELECT r.*,
