@@ -288,11 +288,11 @@ public final class MarketDatabase: Sendable {
                 FROM requests WHERE run_id = ?
                 """, arguments: [runID])!
             let elections = try Int.fetchOne(db, sql: "SELECT count(*) FROM elections WHERE run_id = ?", arguments: [runID]) ?? 0
-            let bought: Int = counts["bought"] ?? 0
-            let failed: Int = counts["failed"] ?? 0
+            let bought: Int = try counts.get("bought") ?? 0
+            let failed: Int = try counts.get("failed") ?? 0
             return RunProgress(
-                decided: bought + failed, bought: bought, failed: failed, pending: counts["pending"] ?? 0,
-                epoch: leader["epoch"], leader: leader["leader_id"], electionInProgress: leader["election_in_progress"] ?? false,
+                decided: bought + failed, bought: bought, failed: failed, pending: try counts.get("pending") ?? 0,
+                epoch: try leader.get("epoch"), leader: try leader.get("leader_id"), electionInProgress: try leader.get("election_in_progress") ?? false,
                 elections: elections)
         }
     }

@@ -29,6 +29,8 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible, Loc
     case alreadyDecided(RequestID)
     /// A decision sells goods the inventory does not hold: the batch is refused whole.
     case insufficientStock(seller: PeerID, product: Product, quantity: Int)
+    /// A column holds something the history cannot hold (hand-edited, or another program's).
+    case malformed(column: String, value: String)
     /// SQLite said no; its message, on one line.
     case sqlite(String)
 
@@ -45,6 +47,7 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible, Loc
         case .alreadyDecided(let id): "request \(id) is already decided; the batch was not written"
         case .insufficientStock(let seller, let product, let quantity):
             "P\(seller) does not hold \(quantity) \(product.rawValue) in the inventory; the batch was not written"
+        case .malformed(let column, let value): "malformed history: column \(column) holds \(value)"
         case .sqlite(let message): "database error: \(message)"
         }
     }
@@ -89,5 +92,17 @@ public enum Timestamp {
         }
         return "\(pad(parts.tm_year + 1900, 4))-\(pad(parts.tm_mon + 1, 2))-\(pad(parts.tm_mday, 2))T"
             + "\(pad(parts.tm_hour, 2)):\(pad(parts.tm_min, 2)):\(pad(parts.tm_sec, 2)).\(pad(Int32(millis), 3))Z"
+    }
+}
+
+extension Row {
+    /// The column's value as `T`; a one-line `StoreError.malformed` instead of a crash when the
+    /// column holds NULL where a value belongs, or a value of another type (a hand-edited row).
+    func get<T: DatabaseValueConvertible>(_ column: String) throws -> T {
+        let value: DatabaseValue = self[column] ?? .null
+        guard let converted = T.fromDatabaseValue(value) else {
+            throw StoreError.malformed(column: column, value: value.isNull ? "NULL" : "\(value)")
+        }
+        return converted
     }
 }

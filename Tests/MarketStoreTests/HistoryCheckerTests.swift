@@ -211,4 +211,14 @@ final class HistoryCheckerTests: XCTestCase {
         try tamper("INSERT INTO messages(run_id, kind, from_id, to_id, send_clock, recv_clock) VALUES (\(runID), 'ack', 1, 4, 12, 12);")
         try assertOnlyFails("clock condition", containing: "(ack P1→P4) sent at clock 12, received at clock 12")
     }
+
+    func testAValueOfTheWrongTypeIsAOneLineErrorNotACrash() throws {
+        try tamper("UPDATE trades SET quantity = 'lots' WHERE trade_id = 1;")
+        XCTAssertThrowsError(try check()) { error in
+            guard case .malformed(let column, let value)? = error as? StoreError else { return XCTFail("\(error)") }
+            XCTAssertEqual(column, "quantity")
+            XCTAssertTrue(value.contains("lots"), value)
+            XCTAssertFalse("\(error)".contains("\n"))
+        }
+    }
 }
