@@ -15,11 +15,8 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
-        // The protocol as a pure state machine: standard library and swift-collections only.
-        .target(
-            name: "MarketCore",
-            dependencies: [.product(name: "HeapModule", package: "swift-collections")]
-        ),
+        // The protocol as a pure state machine: the standard library only.
+        .target(name: "MarketCore"),
         .target(
             name: "MarketSimulation",
             dependencies: ["MarketCore", .product(name: "HeapModule", package: "swift-collections")]
@@ -38,10 +35,17 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        .target(
+            name: "MarketBench",
+            dependencies: [
+                "MarketCore", "MarketSimulation",
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
+            ]
+        ),
         .executableTarget(
             name: "market",
             dependencies: [
-                "MarketCore", "MarketSimulation", "MarketStore", "MarketRuntime",
+                "MarketCore", "MarketSimulation", "MarketStore", "MarketRuntime", "MarketBench",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -47,8 +47,7 @@ extension Peer {
             return
         }
         if leader != nil {
-            leader = nil
-            leaderContact = false
+            loseLeader()
         }
         startElection(.requestTimeout, initiator: id)
         // Retried as soon as a trader is known again (progress), or at the next timeout.

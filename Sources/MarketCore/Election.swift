@@ -73,14 +73,15 @@ extension Peer {
 
     mutating func receiveResign(epoch: Epoch, from peer: PeerID) {
         guard epoch == knownEpoch, leader == peer else { return }
-        leader = nil
-        leaderContact = false
+        loseLeader()
         startElection(.resign, initiator: id)
     }
 
     mutating func receiveHeartbeat(epoch: Epoch, leader theirLeader: PeerID?, from peer: PeerID) {
-        // A peer that missed the COORDINATOR (it was sick) learns of the new trader here.
-        guard epoch > knownEpoch, let theirLeader else { return }
+        // A peer that missed the COORDINATOR (it was sick, or deposed by the store) learns
+        // of the trader here.
+        guard let theirLeader,
+              epoch > knownEpoch || (epoch == knownEpoch && leader == nil && epoch > lostEpoch) else { return }
         if theirLeader == id {
             // Others still name this peer, which lost its office in a crash: only the epoch
             // is news, so its own claim goes past it.
@@ -88,6 +89,13 @@ extension Peer {
         } else {
             follow(theirLeader, epoch: epoch, direct: theirLeader == peer)
         }
+    }
+
+    /// The trader of `knownEpoch` is gone (resigned or silent): hearsay naming it again is stale.
+    mutating func loseLeader() {
+        leader = nil
+        leaderContact = false
+        lostEpoch = max(lostEpoch, knownEpoch)
     }
 
     /// Accepts `peer` as the trader of `epoch`, stepping down if this peer was trading.

@@ -29,6 +29,8 @@ public struct Peer: Sendable {
     /// A message came from the current leader itself since this peer (re)joined: only then
     /// is its clock past everything that leader decided, so it may buy.
     var leaderContact = false
+    /// The newest epoch whose trader this peer saw resign or fall silent.
+    var lostEpoch: Epoch = 0
     var election: ElectionPhase = .idle
 
     // Roles.
@@ -169,8 +171,7 @@ public struct Peer: Sendable {
         effects.append(.setTimer(.heartbeat, after: config.timing.heartbeat))
         if let leader, leader != id, !isLive(leader) {
             log("trader P\(leader) silent for \(config.timing.suspectAfter)")
-            self.leader = nil
-            leaderContact = false
+            loseLeader()
             startElection(.heartbeatTimeout, initiator: id)
         } else if leader == nil, election == .idle, now - upSince >= config.timing.suspectAfter {
             startElection(.heartbeatTimeout, initiator: id)

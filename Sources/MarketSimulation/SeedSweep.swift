@@ -30,13 +30,17 @@ public struct SeedSweep: Sendable {
     }
 
     /// Runs every seed; `progress` hears after each one.
-    public func run(progress: (Int, SimulationResult) -> Void = { _, _ in }) throws -> [Summary] {
+    public func run(
+        onTrace: ((String) -> Void)? = nil, progress: (Int, SimulationResult) -> Void = { _, _ in }
+    ) throws -> [Summary] {
         var summaries = scenarios.map { Summary(scenario: $0.rawValue) }
         for index in 0..<seeds {
             let seed = firstSeed &+ UInt64(index)
             let slot = index % scenarios.count
             let scenario = try Simulation.scenario(scenarios[slot], seed: seed, options: options)
-            let result = Simulation(scenario: scenario, options: options).run()
+            let simulation = Simulation(scenario: scenario, options: options)
+            simulation.onTrace = onTrace
+            let result = simulation.run()
             summaries[slot].seeds += 1
             summaries[slot].events += result.events
             summaries[slot].elections += result.elections

@@ -1,4 +1,3 @@
-import Glibc
 import HeapModule
 import MarketCore
 
@@ -25,7 +24,8 @@ public final class Simulation {
     private var pauseAtNextCommit = false
 
     private static let traceLength = 40
-    private let debugTrace = getenv("MARKET_SIM_DEBUG") != nil
+    /// Hears every event and every peer's log line as it happens (`market simulate --verbose`).
+    public var onTrace: ((String) -> Void)?
 
     public init(scenario: Scenario, options: SimulationOptions = SimulationOptions()) {
         self.scenario = scenario
@@ -70,7 +70,7 @@ public final class Simulation {
             }
             result.events += 1
             remember(next.event)
-            if debugTrace { print(trace.last!) }
+            onTrace?(trace.last!)
             process(next.event)
             if result.violation == nil, settled() {
                 checkBooks()
@@ -251,7 +251,7 @@ public final class Simulation {
                 schedule(.command(id, .recover), after: scenario.recoverAfter)
             }
         case .log(let line):
-            if debugTrace { print("\(Self.format(now)) P\(id) log: \(line)") }
+            onTrace?("\(Self.format(now)) P\(id) log: \(line)")
         }
     }
 

@@ -8,6 +8,7 @@ struct MarketCommand: AsyncParsableCommand {
         subcommands: [
             ScenariosCommand.self,
             SimulateCommand.self,
+            BenchCommand.self,
             InspectCommand.self,
             RunsCommand.self,
             CheckCommand.self,

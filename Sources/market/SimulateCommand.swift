@@ -34,6 +34,9 @@ struct SimulateCommand: ParsableCommand {
     @Flag(help: "Print each failing run's last events.")
     var trace = false
 
+    @Flag(help: "Print every event and every peer's log line (for replaying one seed).")
+    var verbose = false
+
     func validate() throws {
         guard seeds >= 1 else { throw ValidationError("--seeds must be at least 1") }
         guard requests >= 0 else { throw ValidationError("--requests must be 0 or more") }
@@ -57,7 +60,7 @@ struct SimulateCommand: ParsableCommand {
         let sweep = SeedSweep(scenarios: scenarios, firstSeed: seed, seeds: seeds, options: options)
         let started = ContinuousClock.now
         let interactive = isatty(STDERR_FILENO) == 1
-        let summaries = try sweep.run { index, _ in
+        let summaries = try sweep.run(onTrace: verbose ? { print($0) } : nil) { index, _ in
             if interactive, (index + 1) % 50 == 0 || index + 1 == seeds {
                 FileHandle.standardError.write(Data("\r\(index + 1)/\(seeds) seeds".utf8))
             }

@@ -1,0 +1,72 @@
+import MarketCore
+import MarketSimulation
+import XCTest
+
+/// The protocol under randomized faults: hundreds of seeds across every built-in scenario.
+final class SeedSweepTests: XCTestCase {
+    func testFiveHundredSeedsAcrossTheScenariosRunClean() throws {
+        let sweep = SeedSweep(scenarios: BuiltInScenario.allCases, firstSeed: 1, seeds: 504, options: SimulationOptions())
+        let summaries = try sweep.run()
+
+        let failures = summaries.flatMap(\.failures)
+        XCTAssertEqual(failures.count, 0, failures.map { "seed \($0.seed) \($0.scenario): \($0.violation!)" }.joined(separator: "\n"))
+        XCTAssertEqual(summaries.reduce(0) { $0 + $1.seeds }, 504)
+        // Faults really happened, so the clean result means something.
+        for summary in summaries where ["test_case1", "test_case2", "test_case3", "normal"].contains(summary.scenario) {
+            XCTAssertGreaterThan(summary.faults, summary.seeds / 2, "\(summary.scenario) saw too few faults")
+            XCTAssertGreaterThan(summary.elections, summary.seeds, "\(summary.scenario) saw no re-elections")
+            XCTAssertGreaterThan(summary.takeovers, 0, "\(summary.scenario) never had a queue taken over")
+        }
+    }
+
+    func testTheSameSeedReplaysExactly() throws {
+        for builtIn in [BuiltInScenario.testCase1, .normal, .testCase2] {
+            let scenario = try Simulation.scenario(builtIn, seed: 77, options: SimulationOptions())
+            let first = Simulation(scenario: scenario).run()
+            let second = Simulation(scenario: scenario).run()
+            XCTAssertEqual(first, second, builtIn.rawValue)
+            XCTAssertGreaterThan(first.events, 100)
+        }
+    }
+
+    func testDifferentSeedsTakeDifferentPaths() throws {
+        let a = Simulation(scenario: try Simulation.scenario(.testCase3, seed: 1, options: SimulationOptions())).run()
+        let b = Simulation(scenario: try Simulation.scenario(.testCase3, seed: 2, options: SimulationOptions())).run()
+        XCTAssertNotEqual(a.events, b.events)
+    }
+
+    func testEveryBuiltInSettlesWithoutFaults() throws {
+        var options = SimulationOptions()
+        options.sickRate = 0
+        options.pauses = false
+        for builtIn in BuiltInScenario.allCases {
+            let scenario = try Simulation.scenario(builtIn, seed: 5, options: options)
+            let simulation = Simulation(scenario: scenario, options: options)
+            let result = simulation.run()
+            XCTAssertNil(result.violation, "\(builtIn.rawValue): \(result.violation.map(String.init(describing:)) ?? "")")
+            XCTAssertEqual(result.elections, 1, "\(builtIn.rawValue) needs exactly one election without faults")
+            XCTAssertEqual(result.faults, 0)
+            let buyers = scenario.buyers.filter { $0.id != simulation.store.leader }.count
+            XCTAssertEqual(result.decisions, buyers * options.requestsPerBuyer, builtIn.rawValue)
+        }
+    }
+
+    func testNoMatchFailsEveryBuyWithNoSeller() throws {
+        var options = SimulationOptions()
+        options.sickRate = 0
+        let simulation = Simulation(scenario: try Simulation.scenario(.noMatch, seed: 3, options: options), options: options)
+        XCTAssertNil(simulation.run().violation)
+        let outcomes = simulation.store.decisions.map(\.outcome)
+        XCTAssertEqual(outcomes.count, options.requestsPerBuyer)
+        XCTAssertTrue(outcomes.allSatisfy { $0 == .failed(.noSeller) })
+    }
+
+    func testTestCaseTwoStartsWithPeerThreeAsTrader() throws {
+        var options = SimulationOptions()
+        options.sickRate = 0
+        options.pauses = false
+        let simulation = Simulation(scenario: try Simulation.scenario(.testCase2, seed: 9, options: options), options: options)
+        XCTAssertNil(simulation.run().violation)
+        XCTAssertEqual(simulation.store.claims.first?.leader, 3)
+    }
+}
