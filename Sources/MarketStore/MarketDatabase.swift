@@ -45,6 +45,10 @@ public struct RunProgress: Hashable, Codable, Sendable {
     public var bought: Int
     public var failed: Int
     public var pending: Int
+    /// Decided under a later epoch than the one that received them.
+    public var takeovers: Int
+    /// Results and payouts committed but not yet confirmed by their recipients.
+    public var undelivered: Int
     public var epoch: Epoch
     public var leader: PeerID?
     public var electionInProgress: Bool
@@ -284,14 +288,18 @@ public final class MarketDatabase: Sendable {
             let counts = try Row.fetchOne(db, sql: """
                 SELECT count(*) FILTER (WHERE status = 'bought') AS bought,
                        count(*) FILTER (WHERE status = 'failed') AS failed,
-                       count(*) FILTER (WHERE status = 'pending') AS pending
+                       count(*) FILTER (WHERE status = 'pending') AS pending,
+                       count(*) FILTER (WHERE status != 'pending' AND epoch_decided > epoch_received) AS takeovers
                 FROM requests WHERE run_id = ?
                 """, arguments: [runID])!
+            let undelivered = try Int.fetchOne(
+                db, sql: "SELECT count(*) FROM outbox WHERE run_id = ? AND delivered = 0", arguments: [runID]) ?? 0
             let elections = try Int.fetchOne(db, sql: "SELECT count(*) FROM elections WHERE run_id = ?", arguments: [runID]) ?? 0
             let bought: Int = try counts.get("bought") ?? 0
             let failed: Int = try counts.get("failed") ?? 0
             return RunProgress(
                 decided: bought + failed, bought: bought, failed: failed, pending: try counts.get("pending") ?? 0,
+                takeovers: try counts.get("takeovers") ?? 0, undelivered: undelivered,
                 epoch: try leader.get("epoch"), leader: try leader.get("leader_id"), electionInProgress: try leader.get("election_in_progress") ?? false,
                 elections: elections)
         }

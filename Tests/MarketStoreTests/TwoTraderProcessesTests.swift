@@ -72,6 +72,8 @@ final class TwoTraderProcessesTests: XCTestCase {
         let progress = try database.progress(runID: runID)
         XCTAssertEqual(progress.epoch, 2)
         XCTAssertEqual(progress.leader, 2)
+        XCTAssertEqual(progress.takeovers, landed < count ? 1 : 0, "the second trader's decision was queued in epoch 1")
+        XCTAssertEqual(progress.undelivered, 2 * progress.bought, "nobody confirmed anything")
         XCTAssertEqual(progress.bought, landed + (landed < count ? 1 : 0), "epoch 1's decisions and the one the second trader made")
         let epochs = try sqlite3(path, "SELECT epoch, count(*), min(trade_id), max(trade_id) FROM trades GROUP BY epoch;")
         if landed < count {
