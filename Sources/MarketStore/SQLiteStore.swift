@@ -43,7 +43,7 @@ public final class SQLiteStore: TradingPostStore, Sendable {
             guard current == epoch else { return .deposed(current: current) }
             let pending = try Row.fetchAll(db, sql: """
                 SELECT request_id, product, quantity, lamport_ts FROM requests
-                WHERE run_id = ? AND status = 'pending' ORDER BY lamport_ts, buyer_id
+                WHERE run_id = ? AND status = 'pending' ORDER BY lamport_ts, buyer_id, request_id
                 """, arguments: [runID]).map(Self.request)
             let deposits = try Row.fetchAll(db, sql: """
                 SELECT deposit_id, seller_id, product, quantity FROM deposits WHERE run_id = ? ORDER BY accept_seq
@@ -74,8 +74,8 @@ public final class SQLiteStore: TradingPostStore, Sendable {
         try database.write { db in
             let current = try self.epoch(db)
             guard current == epoch else { return .deposed(current: current) }
-            if let row = try Row.fetchOne(
-                db, sql: "SELECT * FROM requests WHERE run_id = ? AND request_id = ?", arguments: [runID, request.id.description]) {
+            let lookup = try db.cachedStatement(sql: "SELECT * FROM requests WHERE run_id = ? AND request_id = ?")
+            if let row = try Row.fetchOne(lookup, arguments: [runID, request.id.description]) {
                 let stored = try Self.request(row)
                 if try row.get("status") as String == "pending" { return .alreadyPending(stored) }
                 return .alreadyDecided(try decision(db, row: row, request: stored))
