@@ -54,7 +54,12 @@ public struct HistoryChecker: Sendable {
     }
 
     public func check(runID: Int64) throws(StoreError) -> CheckReport {
-        let history = try database.read { db in try History(db, runID: runID) }
+        try database.read { db in try Self.check(db, runID: runID) }
+    }
+
+    /// Checks inside the caller's read transaction: one snapshot, even of a live run.
+    static func check(_ db: Database, runID: Int64) throws -> CheckReport {
+        let history = try History(db, runID: runID)
         var report = CheckReport(runID: runID, items: [])
         report.items.append(history.oneTradePerRequest())
         report.items.append(history.outcomesMatchTrades())
@@ -137,41 +142,41 @@ struct History {
         guard let run = try Row.fetchOne(db, sql: "SELECT started_at FROM runs WHERE run_id = ?", arguments: [runID]) else {
             throw StoreError.noSuchRun(runID)
         }
-        runStartedAt = run["started_at"] ?? ""
+        runStartedAt = try run.get("started_at") ?? ""
         let args: StatementArguments = [runID]
         requests = try Row.fetchAll(db, sql: """
             SELECT request_id, buyer_id, product, quantity, lamport_ts, status, epoch_received, epoch_decided, decided_seq
             FROM requests WHERE run_id = ?
             """, arguments: args).map {
-            RequestRow(id: $0["request_id"], buyer: $0["buyer_id"], product: $0["product"], quantity: $0["quantity"],
-                       lamport: $0["lamport_ts"], status: $0["status"], epochReceived: $0["epoch_received"],
-                       epochDecided: $0["epoch_decided"], decidedSeq: $0["decided_seq"])
+            RequestRow(id: try $0.get("request_id"), buyer: try $0.get("buyer_id"), product: try $0.get("product"), quantity: try $0.get("quantity"),
+                       lamport: try $0.get("lamport_ts"), status: try $0.get("status"), epochReceived: try $0.get("epoch_received"),
+                       epochDecided: try $0.get("epoch_decided"), decidedSeq: try $0.get("decided_seq"))
         }
         trades = try Row.fetchAll(db, sql: "SELECT * FROM trades WHERE run_id = ? ORDER BY trade_id", arguments: args).map {
-            TradeRow(id: $0["trade_id"], request: $0["request_id"], buyer: $0["buyer_id"], seller: $0["seller_id"],
-                     trader: $0["trader_id"], epoch: $0["epoch"], product: $0["product"], quantity: $0["quantity"],
-                     price: $0["price_cents"], commission: $0["commission_cents"], lamport: $0["lamport_ts"])
+            TradeRow(id: try $0.get("trade_id"), request: try $0.get("request_id"), buyer: try $0.get("buyer_id"), seller: try $0.get("seller_id"),
+                     trader: try $0.get("trader_id"), epoch: try $0.get("epoch"), product: try $0.get("product"), quantity: try $0.get("quantity"),
+                     price: try $0.get("price_cents"), commission: try $0.get("commission_cents"), lamport: try $0.get("lamport_ts"))
         }
         elections = try Row.fetchAll(db, sql: "SELECT * FROM elections WHERE run_id = ? ORDER BY epoch", arguments: args).map {
-            ElectionRow(epoch: $0["epoch"], winner: $0["winner_id"], startedAt: $0["started_at"], finishedAt: $0["finished_at"])
+            ElectionRow(epoch: try $0.get("epoch"), winner: try $0.get("winner_id"), startedAt: try $0.get("started_at"), finishedAt: try $0.get("finished_at"))
         }
         peers = try Row.fetchAll(db, sql: "SELECT * FROM peers WHERE run_id = ? ORDER BY peer_id", arguments: args).map {
-            PeerRow(id: $0["peer_id"], downAtStart: $0["down_at_start"] ?? false, bought: $0["bought"], sold: $0["sold"],
-                    cash: $0["cash_cents"])
+            PeerRow(id: try $0.get("peer_id"), downAtStart: try $0.get("down_at_start") ?? false, bought: try $0.get("bought"), sold: try $0.get("sold"),
+                    cash: try $0.get("cash_cents"))
         }
         faults = try Row.fetchAll(db, sql: "SELECT peer_id, kind, at FROM faults WHERE run_id = ? ORDER BY at, fault_id",
-                                  arguments: args).map { FaultRow(peer: $0["peer_id"], kind: $0["kind"], at: $0["at"]) }
+                                  arguments: args).map { FaultRow(peer: try $0.get("peer_id"), kind: try $0.get("kind"), at: try $0.get("at")) }
         for row in try Row.fetchAll(db, sql: """
             SELECT seller_id, product, sum(quantity) AS total FROM deposits WHERE run_id = ? GROUP BY seller_id, product
             """, arguments: args) {
-            deposited[Self.key(row["seller_id"], row["product"])] = row["total"]
+            deposited[Self.key(try row.get("seller_id"), try row.get("product"))] = try row.get("total")
         }
         for row in try Row.fetchAll(db, sql: "SELECT * FROM inventory WHERE run_id = ?", arguments: args) {
-            inventory[Self.key(row["seller_id"], row["product"])] = (row["stock"], row["deposited"])
+            inventory[Self.key(try row.get("seller_id"), try row.get("product"))] = (try row.get("stock"), try row.get("deposited"))
         }
         if let leader = try Row.fetchOne(db, sql: "SELECT epoch, leader_id FROM leader WHERE run_id = ?", arguments: args) {
-            leaderEpoch = leader["epoch"]
-            leaderID = leader["leader_id"]
+            leaderEpoch = try leader.get("epoch")
+            leaderID = try leader.get("leader_id")
         }
         messageCount = try Int.fetchOne(
             db, sql: "SELECT count(*) FROM messages WHERE run_id = ? AND recv_clock IS NOT NULL", arguments: args) ?? 0
@@ -179,12 +184,12 @@ struct History {
             SELECT msg_id, kind, from_id, to_id, send_clock, recv_clock FROM messages
             WHERE run_id = ? AND recv_clock IS NOT NULL AND recv_clock <= send_clock ORDER BY msg_id
             """, arguments: args).map { row in
-            let kind: String = row["kind"]
-            let from: Int = row["from_id"]
-            let to: Int = row["to_id"]
-            let sent: Int64 = row["send_clock"]
-            let received: Int64 = row["recv_clock"]
-            let id: Int64 = row["msg_id"]
+            let kind: String = try row.get("kind")
+            let from: Int = try row.get("from_id")
+            let to: Int = try row.get("to_id")
+            let sent: Int64 = try row.get("send_clock")
+            let received: Int64 = try row.get("recv_clock")
+            let id: Int64 = try row.get("msg_id")
             return "message \(id) (\(kind) P\(from)→P\(to)) sent at clock \(sent), received at clock \(received)"
         }
     }

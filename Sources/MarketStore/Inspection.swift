@@ -110,13 +110,13 @@ extension MarketDatabase {
         }
     }
 
-    static func runRecord(_ row: Row) -> RunRecord {
-        let seed: Int64 = row["seed"] ?? 0
+    static func runRecord(_ row: Row) throws -> RunRecord {
+        let seed: Int64 = try row.get("seed") ?? 0
         return RunRecord(
-            runID: row["run_id"], scenario: row["scenario"], peerCount: row["peer_count"], seed: UInt64(bitPattern: seed),
-            startedAt: row["started_at"] ?? "", finishedAt: row["finished_at"], status: row["status"] ?? "",
-            decided: row["decided"] ?? 0, trades: row["trades"] ?? 0, pending: row["pending"] ?? 0,
-            elections: row["elections"] ?? 0)
+            runID: try row.get("run_id"), scenario: try row.get("scenario"), peerCount: try row.get("peer_count"), seed: UInt64(bitPattern: seed),
+            startedAt: try row.get("started_at") ?? "", finishedAt: try row.get("finished_at"), status: try row.get("status") ?? "",
+            decided: try row.get("decided") ?? 0, trades: try row.get("trades") ?? 0, pending: try row.get("pending") ?? 0,
+            elections: try row.get("elections") ?? 0)
     }
 
     /// `runID`, or the latest run when nil; a clear error when there is none.
@@ -134,8 +134,8 @@ extension MarketDatabase {
 
     /// Everything `market inspect db` shows of a run, with the checker's verdict.
     public func inspect(runID: Int64, head: Int = 5, trades: Int = 10) throws(StoreError) -> RunInspection {
-        let check = try HistoryChecker(database: self).check(runID: runID)
-        return try read { db in
+        try read { db in
+            let check = try HistoryChecker.check(db, runID: runID)
             let args: StatementArguments = [runID]
             guard let run = try Row.fetchOne(db, sql: """
                 SELECT r.*,
@@ -147,36 +147,36 @@ extension MarketDatabase {
                 """, arguments: args) else { throw StoreError.noSuchRun(runID) }
             let leaderRow = try Row.fetchOne(db, sql: "SELECT * FROM leader WHERE run_id = ?", arguments: args)
             let leader = RunInspection.LeaderRecord(
-                epoch: leaderRow?["epoch"] ?? 0, leader: leaderRow?["leader_id"],
-                electionInProgress: leaderRow?["election_in_progress"] ?? false, updatedAt: leaderRow?["updated_at"])
+                epoch: try leaderRow?.get("epoch") ?? 0, leader: try leaderRow?.get("leader_id"),
+                electionInProgress: try leaderRow?.get("election_in_progress") ?? false, updatedAt: try leaderRow?.get("updated_at"))
             let elections = try Row.fetchAll(db, sql: "SELECT * FROM elections WHERE run_id = ? ORDER BY epoch", arguments: args).map {
-                RunInspection.ElectionRecord(epoch: $0["epoch"], initiator: $0["initiator_id"], winner: $0["winner_id"],
-                                             reason: $0["reason"], startedAt: $0["started_at"], finishedAt: $0["finished_at"])
+                RunInspection.ElectionRecord(epoch: try $0.get("epoch"), initiator: try $0.get("initiator_id"), winner: try $0.get("winner_id"),
+                                             reason: try $0.get("reason"), startedAt: try $0.get("started_at"), finishedAt: try $0.get("finished_at"))
             }
             let inventory = try Row.fetchAll(db, sql: """
                 SELECT * FROM inventory WHERE run_id = ? ORDER BY seller_id, product
                 """, arguments: args).map {
-                RunInspection.InventoryRecord(seller: $0["seller_id"], product: $0["product"], stock: $0["stock"],
-                                              deposited: $0["deposited"])
+                RunInspection.InventoryRecord(seller: try $0.get("seller_id"), product: try $0.get("product"), stock: try $0.get("stock"),
+                                              deposited: try $0.get("deposited"))
             }
             let pendingHead = try Row.fetchAll(db, sql: """
                 SELECT * FROM requests WHERE run_id = ? AND status = 'pending' ORDER BY lamport_ts, buyer_id LIMIT ?
                 """, arguments: [runID, head]).map {
-                RunInspection.PendingRecord(requestID: $0["request_id"], buyer: $0["buyer_id"], product: $0["product"],
-                                            quantity: $0["quantity"], lamport: $0["lamport_ts"], epochReceived: $0["epoch_received"])
+                RunInspection.PendingRecord(requestID: try $0.get("request_id"), buyer: try $0.get("buyer_id"), product: try $0.get("product"),
+                                            quantity: try $0.get("quantity"), lamport: try $0.get("lamport_ts"), epochReceived: try $0.get("epoch_received"))
             }
             let lastTrades = try Row.fetchAll(db, sql: """
                 SELECT * FROM trades WHERE run_id = ? ORDER BY trade_id DESC LIMIT ?
                 """, arguments: [runID, trades]).map {
                 RunInspection.TradeRecord(
-                    tradeID: $0["trade_id"], requestID: $0["request_id"], buyer: $0["buyer_id"], seller: $0["seller_id"],
-                    trader: $0["trader_id"], epoch: $0["epoch"], product: $0["product"], quantity: $0["quantity"],
-                    priceCents: $0["price_cents"], commissionCents: $0["commission_cents"], lamport: $0["lamport_ts"], at: $0["at"])
+                    tradeID: try $0.get("trade_id"), requestID: try $0.get("request_id"), buyer: try $0.get("buyer_id"), seller: try $0.get("seller_id"),
+                    trader: try $0.get("trader_id"), epoch: try $0.get("epoch"), product: try $0.get("product"), quantity: try $0.get("quantity"),
+                    priceCents: try $0.get("price_cents"), commissionCents: try $0.get("commission_cents"), lamport: try $0.get("lamport_ts"), at: try $0.get("at"))
             }
             let peers = try Row.fetchAll(db, sql: "SELECT * FROM peers WHERE run_id = ? ORDER BY peer_id", arguments: args).map {
                 RunInspection.PeerRecord(
-                    peer: $0["peer_id"], role: $0["role"], product: $0["product"], downAtStart: $0["down_at_start"] ?? false,
-                    pid: $0["pid"], bought: $0["bought"], sold: $0["sold"], cashCents: $0["cash_cents"], finalClock: $0["final_clock"])
+                    peer: try $0.get("peer_id"), role: try $0.get("role"), product: try $0.get("product"), downAtStart: try $0.get("down_at_start") ?? false,
+                    pid: try $0.get("pid"), bought: try $0.get("bought"), sold: try $0.get("sold"), cashCents: try $0.get("cash_cents"), finalClock: try $0.get("final_clock"))
             }
             let bought = try Int.fetchOne(
                 db, sql: "SELECT count(*) FROM requests WHERE run_id = ? AND status = 'bought'", arguments: args) ?? 0
@@ -185,7 +185,7 @@ extension MarketDatabase {
             let outbox = try Int.fetchOne(
                 db, sql: "SELECT count(*) FROM outbox WHERE run_id = ? AND delivered = 0", arguments: args) ?? 0
             let faults = try Int.fetchOne(db, sql: "SELECT count(*) FROM faults WHERE run_id = ?", arguments: args) ?? 0
-            let record = Self.runRecord(run)
+            let record = try Self.runRecord(run)
             return RunInspection(
                 run: record, leader: leader, elections: elections, inventory: inventory, pendingCount: record.pending,
                 pendingHead: pendingHead, bought: bought, failed: failed, undeliveredOutbox: outbox, faults: faults,

@@ -45,6 +45,10 @@ public struct RunProgress: Hashable, Codable, Sendable {
     public var bought: Int
     public var failed: Int
     public var pending: Int
+    /// Decided under a later epoch than the one that received them.
+    public var takeovers: Int
+    /// Results and payouts committed but not yet confirmed by their recipients.
+    public var undelivered: Int
     public var epoch: Epoch
     public var leader: PeerID?
     public var electionInProgress: Bool
@@ -234,6 +238,7 @@ public final class MarketDatabase: Sendable {
     public func recordPID(runID: Int64, peer: PeerID, pid: Int32) throws(StoreError) {
         try write { db in
             try db.execute(sql: "UPDATE peers SET pid = ? WHERE run_id = ? AND peer_id = ?", arguments: [pid, runID, peer])
+            guard db.changesCount == 1 else { throw StoreError.noSuchPeer(run: runID, peer: peer) }
         }
     }
 
@@ -243,6 +248,7 @@ public final class MarketDatabase: Sendable {
             try db.execute(
                 sql: "UPDATE peers SET bought = ?, sold = ?, cash_cents = ?, final_clock = ? WHERE run_id = ? AND peer_id = ?",
                 arguments: [ledger.bought, ledger.sold, ledger.cashCents, Int64(clamping: finalClock), runID, peer])
+            guard db.changesCount == 1 else { throw StoreError.noSuchPeer(run: runID, peer: peer) }
         }
     }
 
@@ -282,15 +288,19 @@ public final class MarketDatabase: Sendable {
             let counts = try Row.fetchOne(db, sql: """
                 SELECT count(*) FILTER (WHERE status = 'bought') AS bought,
                        count(*) FILTER (WHERE status = 'failed') AS failed,
-                       count(*) FILTER (WHERE status = 'pending') AS pending
+                       count(*) FILTER (WHERE status = 'pending') AS pending,
+                       count(*) FILTER (WHERE status != 'pending' AND epoch_decided > epoch_received) AS takeovers
                 FROM requests WHERE run_id = ?
                 """, arguments: [runID])!
+            let undelivered = try Int.fetchOne(
+                db, sql: "SELECT count(*) FROM outbox WHERE run_id = ? AND delivered = 0", arguments: [runID]) ?? 0
             let elections = try Int.fetchOne(db, sql: "SELECT count(*) FROM elections WHERE run_id = ?", arguments: [runID]) ?? 0
-            let bought: Int = counts["bought"] ?? 0
-            let failed: Int = counts["failed"] ?? 0
+            let bought: Int = try counts.get("bought") ?? 0
+            let failed: Int = try counts.get("failed") ?? 0
             return RunProgress(
-                decided: bought + failed, bought: bought, failed: failed, pending: counts["pending"] ?? 0,
-                epoch: leader["epoch"], leader: leader["leader_id"], electionInProgress: leader["election_in_progress"] ?? false,
+                decided: bought + failed, bought: bought, failed: failed, pending: try counts.get("pending") ?? 0,
+                takeovers: try counts.get("takeovers") ?? 0, undelivered: undelivered,
+                epoch: try leader.get("epoch"), leader: try leader.get("leader_id"), electionInProgress: try leader.get("election_in_progress") ?? false,
                 elections: elections)
         }
     }

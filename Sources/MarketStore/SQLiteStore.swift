@@ -43,7 +43,7 @@ public final class SQLiteStore: TradingPostStore, Sendable {
             guard current == epoch else { return .deposed(current: current) }
             let pending = try Row.fetchAll(db, sql: """
                 SELECT request_id, product, quantity, lamport_ts FROM requests
-                WHERE run_id = ? AND status = 'pending' ORDER BY lamport_ts, buyer_id
+                WHERE run_id = ? AND status = 'pending' ORDER BY lamport_ts, buyer_id, request_id
                 """, arguments: [runID]).map(Self.request)
             let deposits = try Row.fetchAll(db, sql: """
                 SELECT deposit_id, seller_id, product, quantity FROM deposits WHERE run_id = ? ORDER BY accept_seq
@@ -52,7 +52,7 @@ public final class SQLiteStore: TradingPostStore, Sendable {
             for row in try Row.fetchAll(db, sql: """
                 SELECT seller_id, product, sum(quantity) AS sold FROM trades WHERE run_id = ? GROUP BY seller_id, product
                 """, arguments: [runID]) {
-                sold[SellerProduct(seller: row["seller_id"], product: try Self.product(row["product"]))] = row["sold"]
+                sold[SellerProduct(seller: try row.get("seller_id"), product: try Self.product(try row.get("product")))] = try row.get("sold")
             }
             let outbox = try Row.fetchAll(db, sql: """
                 SELECT o.recipient_id, o.kind, q.* FROM outbox o
@@ -74,10 +74,10 @@ public final class SQLiteStore: TradingPostStore, Sendable {
         try database.write { db in
             let current = try self.epoch(db)
             guard current == epoch else { return .deposed(current: current) }
-            if let row = try Row.fetchOne(
-                db, sql: "SELECT * FROM requests WHERE run_id = ? AND request_id = ?", arguments: [runID, request.id.description]) {
+            let lookup = try db.cachedStatement(sql: "SELECT * FROM requests WHERE run_id = ? AND request_id = ?")
+            if let row = try Row.fetchOne(lookup, arguments: [runID, request.id.description]) {
                 let stored = try Self.request(row)
-                if row["status"] as String == "pending" { return .alreadyPending(stored) }
+                if try row.get("status") as String == "pending" { return .alreadyPending(stored) }
                 return .alreadyDecided(try decision(db, row: row, request: stored))
             }
             try db.cachedStatement(sql: """
@@ -195,20 +195,20 @@ public final class SQLiteStore: TradingPostStore, Sendable {
                 FROM trades WHERE run_id = ? AND (buyer_id = ? OR seller_id = ? OR trader_id = ?) ORDER BY trade_id
                 """,
                 arguments: [runID, peer, peer, peer]) {
-                let quantity: Int = row["quantity"]
-                let price: Int = row["price_cents"]
-                let commission: Int = row["commission_cents"]
-                if row["buyer_id"] == peer {
+                let quantity: Int = try row.get("quantity")
+                let price: Int = try row.get("price_cents")
+                let commission: Int = try row.get("commission_cents")
+                if try row.get("buyer_id") == peer {
                     ledger.bought += quantity
                     ledger.cashCents -= price
                 }
-                if row["seller_id"] == peer {
+                if try row.get("seller_id") == peer {
                     ledger.sold += quantity
                     ledger.cashCents += price - commission
-                    sellerTrades.insert(row["trade_id"])
-                    soldByProduct[try Self.product(row["product"]), default: 0] += quantity
+                    sellerTrades.insert(try row.get("trade_id"))
+                    soldByProduct[try Self.product(try row.get("product")), default: 0] += quantity
                 }
-                if row["trader_id"] == peer {
+                if try row.get("trader_id") == peer {
                     ledger.cashCents += commission
                 }
             }
@@ -220,7 +220,7 @@ public final class SQLiteStore: TradingPostStore, Sendable {
             for row in requestRows {
                 let request = try Self.request(row)
                 requests.append(request)
-                if row["status"] as String == "pending" { pending = max(pending ?? request.id, request.id) }
+                if try row.get("status") as String == "pending" { pending = max(pending ?? request.id, request.id) }
             }
             requests.sort { $0.id < $1.id }
             let deposits = try Row.fetchAll(db, sql: """
@@ -252,15 +252,15 @@ public final class SQLiteStore: TradingPostStore, Sendable {
             guard let row = try Row.fetchOne(db, sql: "SELECT epoch, leader_id FROM leader WHERE run_id = ?", arguments: [runID]) else {
                 throw StoreError.noSuchRun(runID)
             }
-            return (row["epoch"], row["leader_id"])
+            return (try row.get("epoch"), try row.get("leader_id"))
         }
     }
 
     // MARK: Rows
 
     func epoch(_ db: Database) throws -> Epoch {
-        guard let epoch = try Int.fetchOne(
-            db, sql: "SELECT epoch FROM leader WHERE run_id = ?", arguments: [runID]) else {
+        let statement = try db.cachedStatement(sql: "SELECT epoch FROM leader WHERE run_id = ?")
+        guard let epoch = try Int.fetchOne(statement, arguments: [runID]) else {
             throw StoreError.noSuchRun(runID)
         }
         return epoch
@@ -279,16 +279,16 @@ public final class SQLiteStore: TradingPostStore, Sendable {
 
     /// The recorded decision of a decided request row.
     func decision(_ db: Database, row: Row, request: BuyRequest) throws -> Decision {
-        let seq: Int = row["decided_seq"] ?? 0
-        let epoch: Epoch = row["epoch_decided"] ?? 0
-        if row["status"] as String == "bought" {
+        let seq: Int = try row.get("decided_seq") ?? 0
+        let epoch: Epoch = try row.get("epoch_decided") ?? 0
+        if try row.get("status") as String == "bought" {
             guard let trade = try Row.fetchOne(
                 db, sql: "SELECT * FROM trades WHERE run_id = ? AND request_id = ?", arguments: [runID, request.id.description]) else {
                 throw StoreError.sqlite("request \(request.id) is bought but has no trade")
             }
             return Decision(request: request, outcome: .bought(try Self.trade(trade)), seq: seq, epoch: epoch)
         }
-        let reason = FailureReason(rawValue: row["reason"] ?? "") ?? .noSeller
+        let reason = FailureReason(rawValue: try row.get("reason") ?? "") ?? .noSeller
         return Decision(request: request, outcome: .failed(reason), seq: seq, epoch: epoch)
     }
 
@@ -303,26 +303,26 @@ public final class SQLiteStore: TradingPostStore, Sendable {
     }
 
     static func request(_ row: Row) throws -> BuyRequest {
-        let lamport: Int64 = row["lamport_ts"]
-        return BuyRequest(id: try requestID(row["request_id"]), product: try product(row["product"]),
-                          quantity: row["quantity"], lamport: UInt64(max(0, lamport)))
+        let lamport: Int64 = try row.get("lamport_ts")
+        return BuyRequest(id: try requestID(try row.get("request_id")), product: try product(try row.get("product")),
+                          quantity: try row.get("quantity"), lamport: UInt64(max(0, lamport)))
     }
 
     static func deposit(_ row: Row) throws -> Deposit {
-        Deposit(id: row["deposit_id"], seller: row["seller_id"], product: try product(row["product"]), quantity: row["quantity"])
+        Deposit(id: try row.get("deposit_id"), seller: try row.get("seller_id"), product: try product(try row.get("product")), quantity: try row.get("quantity"))
     }
 
     static func trade(_ row: Row) throws -> Trade {
-        Trade(tradeID: row["trade_id"], seller: row["seller_id"], trader: row["trader_id"], epoch: row["epoch"],
-              product: try product(row["product"]), quantity: row["quantity"], priceCents: row["price_cents"],
-              commissionCents: row["commission_cents"])
+        Trade(tradeID: try row.get("trade_id"), seller: try row.get("seller_id"), trader: try row.get("trader_id"), epoch: try row.get("epoch"),
+              product: try product(try row.get("product")), quantity: try row.get("quantity"), priceCents: try row.get("price_cents"),
+              commissionCents: try row.get("commission_cents"))
     }
 
     /// An undelivered outbox row, rebuilt from the decision it carries (joined request row).
     func outboxItem(_ db: Database, _ row: Row) throws -> OutboxItem {
         let request = try Self.request(row)
-        let recipient: PeerID = row["recipient_id"]
-        let kind: String = row["kind"]
+        let recipient: PeerID = try row.get("recipient_id")
+        let kind: String = try row.get("kind")
         let decided = try decision(db, row: row, request: request)
         guard let item = OutboxItem.items(for: decided).first(where: { $0.recipient == recipient && $0.message.kind == kind }) else {
             throw StoreError.sqlite("outbox row \(request.id) → P\(recipient) (\(kind)) does not match its decision")

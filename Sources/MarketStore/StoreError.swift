@@ -24,10 +24,13 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible, Loc
     case cannotOpen(path: String, reason: String)
     case noRuns(path: String)
     case noSuchRun(Int64)
+    case noSuchPeer(run: Int64, peer: PeerID)
     /// A decision for a request that is already decided: the batch is refused whole.
     case alreadyDecided(RequestID)
     /// A decision sells goods the inventory does not hold: the batch is refused whole.
     case insufficientStock(seller: PeerID, product: Product, quantity: Int)
+    /// A column holds something the history cannot hold (hand-edited, or another program's).
+    case malformed(column: String, value: String)
     /// SQLite said no; its message, on one line.
     case sqlite(String)
 
@@ -40,9 +43,11 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible, Loc
         case .cannotOpen(let path, let reason): "cannot open \(path): \(reason)"
         case .noRuns(let path): "\(path) holds no runs yet"
         case .noSuchRun(let id): "no run \(id) in the database"
+        case .noSuchPeer(let run, let peer): "no peer P\(peer) in run \(run)"
         case .alreadyDecided(let id): "request \(id) is already decided; the batch was not written"
         case .insufficientStock(let seller, let product, let quantity):
             "P\(seller) does not hold \(quantity) \(product.rawValue) in the inventory; the batch was not written"
+        case .malformed(let column, let value): "malformed history: column \(column) holds \(value)"
         case .sqlite(let message): "database error: \(message)"
         }
     }
@@ -75,11 +80,10 @@ public enum Timestamp {
     public static func now() -> String { format(Date()) }
 
     public static func format(_ date: Date) -> String {
-        let interval = date.timeIntervalSince1970
-        var seconds = time_t(interval.rounded(.down))
-        var millis = Int(((interval - Double(seconds)) * 1000).rounded(.down))
-        if millis >= 1000 { millis = 999 }
-        if millis < 0 { millis = 0 }
+        let totalMillis = Int64((date.timeIntervalSince1970 * 1000).rounded())
+        let (quotient, remainder) = totalMillis.quotientAndRemainder(dividingBy: 1000)
+        var seconds = time_t(remainder < 0 ? quotient - 1 : quotient)
+        let millis = remainder < 0 ? remainder + 1000 : remainder
         var parts = tm()
         gmtime_r(&seconds, &parts)
         func pad(_ value: Int32, _ width: Int) -> String {
@@ -88,5 +92,17 @@ public enum Timestamp {
         }
         return "\(pad(parts.tm_year + 1900, 4))-\(pad(parts.tm_mon + 1, 2))-\(pad(parts.tm_mday, 2))T"
             + "\(pad(parts.tm_hour, 2)):\(pad(parts.tm_min, 2)):\(pad(parts.tm_sec, 2)).\(pad(Int32(millis), 3))Z"
+    }
+}
+
+extension Row {
+    /// The column's value as `T`; a one-line `StoreError.malformed` instead of a crash when the
+    /// column holds NULL where a value belongs, or a value of another type (a hand-edited row).
+    func get<T: DatabaseValueConvertible>(_ column: String) throws -> T {
+        let value: DatabaseValue = self[column] ?? .null
+        guard let converted = T.fromDatabaseValue(value) else {
+            throw StoreError.malformed(column: column, value: value.isNull ? "NULL" : "\(value)")
+        }
+        return converted
     }
 }

@@ -19,6 +19,9 @@ struct BenchStoreCommand: ParsableCommand {
     @Option(help: "Batch sizes, comma-separated.")
     var batches: String = "1,64,256"
 
+    @Option(help: "Durabilities to measure: normal, full, or both.")
+    var durability: String = "both"
+
     @Option(help: ArgumentHelp("Where the scratch databases go (default: the temporary directory).", valueName: "dir"))
     var dir: String?
 
@@ -29,12 +32,17 @@ struct BenchStoreCommand: ParsableCommand {
         guard decisions >= 1 else { throw ValidationError("--decisions must be at least 1") }
         guard repeats >= 1 else { throw ValidationError("--repeats must be at least 1") }
         guard batchSizes != nil else { throw ValidationError("--batches must be positive integers, e.g. 1,64,256") }
+        guard durabilities != nil else { throw ValidationError("--durability must be normal, full or both") }
     }
 
     var batchSizes: [Int]? {
         let sizes = batches.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
         guard !sizes.isEmpty, sizes.allSatisfy({ ($0 ?? 0) >= 1 }) else { return nil }
         return sizes.compactMap { $0 }
+    }
+
+    var durabilities: [Durability]? {
+        durability == "both" ? Durability.allCases : Durability(rawValue: durability).map { [$0] }
     }
 
     func run() throws {
@@ -44,7 +52,7 @@ struct BenchStoreCommand: ParsableCommand {
             throw ValidationError("no directory at \(directory)")
         }
         let benchmark = StoreBenchmark(directory: directory, decisions: decisions, batchSizes: batchSizes ?? [1],
-                                       repeats: repeats)
+                                       durabilities: durabilities ?? [.normal], repeats: repeats)
         let interactive = isatty(STDERR_FILENO) == 1
         let results = try benchmark.run { benchCase, repetition in
             if interactive {

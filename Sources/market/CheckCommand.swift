@@ -13,7 +13,7 @@ struct CheckCommand: ParsableCommand {
         """
     )
 
-    @OptionGroup var database: DatabaseOptions
+    @OptionGroup var database: StoreDatabaseOptions
 
     func run() throws {
         let (db, runID) = try database.open()

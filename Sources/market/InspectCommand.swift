@@ -17,7 +17,7 @@ struct InspectDatabaseCommand: ParsableCommand {
         discussion: "Opens the database read-only: it never creates or changes a file, and works while a run is live."
     )
 
-    @OptionGroup var database: DatabaseOptions
+    @OptionGroup var database: StoreDatabaseOptions
 
     @Flag(help: "Print it as JSON.")
     var json = false

@@ -10,10 +10,10 @@ struct MarketCommand: AsyncParsableCommand {
             RunCommand.self,
             PeerCommand.self,
             SimulateCommand.self,
+            BenchCommand.self,
             InspectCommand.self,
             RunsCommand.self,
             CheckCommand.self,
-            BenchCommand.self,
             BenchStoreCommand.self,
         ]
     )

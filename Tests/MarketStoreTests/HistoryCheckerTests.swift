@@ -211,4 +211,43 @@ final class HistoryCheckerTests: XCTestCase {
         try tamper("INSERT INTO messages(run_id, kind, from_id, to_id, send_clock, recv_clock) VALUES (\(runID), 'ack', 1, 4, 12, 12);")
         try assertOnlyFails("clock condition", containing: "(ack P1→P4) sent at clock 12, received at clock 12")
     }
+
+    func testAValueOfTheWrongTypeIsAOneLineErrorNotACrash() throws {
+        try tamper("UPDATE trades SET quantity = 'lots' WHERE trade_id = 1;")
+        XCTAssertThrowsError(try check()) { error in
+            guard case .malformed(let column, let value)? = error as? StoreError else { return XCTFail("\(error)") }
+            XCTAssertEqual(column, "quantity")
+            XCTAssertTrue(value.contains("lots"), value)
+            XCTAssertFalse("\(error)".contains("\n"))
+        }
+    }
+
+    func testInspectShowsTheRunAsTheDatabaseHoldsIt() throws {
+        try tamper("""
+            INSERT INTO requests(run_id, request_id, buyer_id, product, quantity, lamport_ts, epoch_received)
+                VALUES (\(runID), 'P0-3', 0, 'salt', 1, 31, 3), (\(runID), 'P3-3', 3, 'salt', 1, 30, 3);
+            """)
+        let database = try MarketDatabase.openReadOnly(path: path)
+        XCTAssertEqual(try database.resolveRun(nil), runID)
+        XCTAssertThrowsError(try database.resolveRun(runID + 1)) { XCTAssertEqual($0 as? StoreError, .noSuchRun(runID + 1)) }
+        let inspection = try database.inspect(runID: runID, head: 5, trades: 3)
+        XCTAssertEqual(inspection.run.scenario, "test_case3")
+        XCTAssertEqual(inspection.run.status, "completed")
+        XCTAssertEqual(inspection.leader.epoch, 3)
+        XCTAssertEqual(inspection.leader.leader, 4)
+        XCTAssertFalse(inspection.leader.electionInProgress)
+        XCTAssertEqual(inspection.elections.map(\.winner), [4, 3, 4])
+        XCTAssertEqual(inspection.elections.map(\.reason), ["startup", "heartbeat timeout", "recovery"])
+        XCTAssertEqual(inspection.inventory.map(\.stock), [0, 5])
+        XCTAssertEqual(inspection.pendingCount, 2)
+        XCTAssertEqual(inspection.pendingHead.map(\.requestID), ["P3-3", "P0-3"], "Lamport order")
+        XCTAssertEqual(inspection.bought, 5)
+        XCTAssertEqual(inspection.failed, 1)
+        XCTAssertEqual(inspection.undeliveredOutbox, 11)
+        XCTAssertEqual(inspection.faults, 2)
+        XCTAssertEqual(inspection.lastTrades.map(\.tradeID), [6, 5, 3], "newest first")
+        XCTAssertEqual(inspection.peers.map(\.cashCents), [-300, 450, 0, -190, 40], "P3 and P4 earned commissions as traders")
+        XCTAssertTrue(inspection.check.passed, inspection.check.lines().joined(separator: "\n"))
+        XCTAssertEqual(try database.runs().map(\.pending), [2])
+    }
 }

@@ -112,6 +112,36 @@ final class SQLiteStoreTests: XCTestCase {
         }
     }
 
+    func testTimesAreISO8601UTCWithMilliseconds() {
+        XCTAssertEqual(Timestamp.format(Date(timeIntervalSince1970: 0)), "1970-01-01T00:00:00.000Z")
+        XCTAssertEqual(Timestamp.format(Date(timeIntervalSince1970: 1.001)), "1970-01-01T00:00:01.001Z")
+        XCTAssertEqual(Timestamp.format(Date(timeIntervalSince1970: 1_795_751_454.742)), "2026-11-27T03:50:54.742Z")
+        XCTAssertEqual(Timestamp.format(Date(timeIntervalSince1970: -0.25)), "1969-12-31T23:59:59.750Z")
+    }
+
+    func testRunRecordsNameTheirRunAndPeer() throws {
+        let database = try MarketDatabase.open(path: directory.path("records.db"))
+        let run = try database.beginRun(scenario: "one_down", peerCount: 2, seed: .max, peers: [
+            PeerSpec(id: 0, role: .buyer, product: .boar), PeerSpec(id: 1, role: .seller, product: .boar, downAtStart: true),
+        ])
+        try database.recordFault(runID: run, peer: 1, kind: .downAtStart)
+        try database.recordPID(runID: run, peer: 0, pid: 4242)
+        try database.recordLedger(runID: run, peer: 0, ledger: Ledger(bought: 1, sold: 0, cashCents: -100), finalClock: 17)
+        XCTAssertThrowsError(try database.recordLedger(runID: run, peer: 5, ledger: Ledger(), finalClock: 0)) {
+            XCTAssertEqual($0 as? StoreError, .noSuchPeer(run: run, peer: 5))
+        }
+        XCTAssertThrowsError(try database.finishRun(runID: run + 1, status: .completed)) {
+            XCTAssertEqual($0 as? StoreError, .noSuchRun(run + 1))
+        }
+        try database.finishRun(runID: run, status: .interrupted)
+        XCTAssertEqual(try database.runs().map(\.seed), [.max], "a seed past Int64.max survives the round trip")
+        XCTAssertEqual(try sqlite3(database.path, """
+            SELECT kind || ' P' || peer_id FROM faults;
+            SELECT pid, bought, cash_cents, final_clock FROM peers WHERE peer_id = 0;
+            SELECT status, finished_at IS NOT NULL FROM runs;
+            """), "down_at_start P1\n4242|1|-100|17\ninterrupted|1\n")
+    }
+
     // MARK: Files that are not ours
 
     func testAFileOfAnotherProgramIsRefusedUntouched() throws {

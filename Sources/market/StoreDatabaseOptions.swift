@@ -2,7 +2,7 @@ import ArgumentParser
 import MarketStore
 
 /// `--db` and `--run`, shared by the commands that read the history.
-struct DatabaseOptions: ParsableArguments {
+struct StoreDatabaseOptions: ParsableArguments {
     @Option(name: .customLong("db"), help: ArgumentHelp("The market database.", valueName: "path"))
     var path: String = "market.db"
 

@@ -1,0 +1,108 @@
+import Foundation
+import MarketCore
+import MarketStore
+import XCTest
+
+/// Two OS processes write as traders through `SQLiteStore`: this one as P3 in epoch 1, which
+/// the others take for sick but which goes on committing, and a second one — this test binary
+/// started again, running only `SecondTraderProcess` — as P2, which claims epoch 2 meanwhile,
+/// takes the queue over and decides its head.
+/// Whatever the interleaving, only the decisions of the epoch current when they committed
+/// land, and the history passes `market check`.
+final class TwoTraderProcessesTests: XCTestCase {
+    static let environmentKey = "MARKET_STORE_SECOND_TRADER"
+
+    func testOnlyTheCurrentEpochsDecisionsLand() throws {
+        let binary = ProcessInfo.processInfo.arguments[0]
+        guard binary.hasSuffix(".xctest"), FileManager.default.isExecutableFile(atPath: binary) else {
+            throw XCTSkip("needs the test binary itself to start a second process (\(binary))")
+        }
+        let directory = try TemporaryDirectory()
+        let path = directory.path("market.db")
+        let database = try MarketDatabase.open(path: path)
+        let peers = [
+            PeerSpec(id: 0, role: .buyer, product: .salt), PeerSpec(id: 1, role: .seller, product: .salt),
+            PeerSpec(id: 2, role: .seller, product: .boar), PeerSpec(id: 3, role: .seller, product: .boar),
+        ]
+        let runID = try database.beginRun(scenario: "two traders", peerCount: 4, seed: 9, peers: peers)
+        let store = database.store(runID: runID)
+        XCTAssertEqual(try store.claimEpoch(ElectionClaim(epoch: 1, leader: 3, initiator: 0, reason: .startup)),
+                       .claimed(ElectionClaim(epoch: 1, leader: 3, initiator: 0, reason: .startup)))
+        let count = 400
+        _ = try store.recordDeposit(Deposit(id: 1_000_000, seller: 1, product: .salt, quantity: count), epoch: 1)
+        let requests = (0..<count).map { StoreContract.request(0, $0, lamport: UInt64(2 * $0 + 1)) }
+        for request in requests { _ = try store.enqueue(request, epoch: 1) }
+        XCTAssertEqual(try store.commitDecisions(DecisionBatch(epoch: 1, decisions: [
+            StoreContract.bought(requests[0], seq: 1, epoch: 1, trader: 3),
+        ])), .committed(DecisionBatch(epoch: 1, decisions: [StoreContract.bought(requests[0], seq: 1, epoch: 1, trader: 3)])))
+
+        try database.recordFault(runID: runID, peer: 3, kind: .sick)
+        let child = Process()
+        child.executableURL = URL(fileURLWithPath: binary)
+        child.arguments = ["MarketStoreTests.SecondTraderProcess/testSecondTrader"]
+        child.environment = ProcessInfo.processInfo.environment.merging(
+            [Self.environmentKey: "\(path)|\(runID)"], uniquingKeysWith: { $1 })
+        let output = Pipe()
+        child.standardOutput = output
+        child.standardError = output
+        try child.run()
+
+        // Keep deciding, one decision per transaction, until the store says epoch 1 is over.
+        var landed = 1
+        var deposed: Epoch?
+        for (index, request) in requests.enumerated().dropFirst() {
+            let batch = DecisionBatch(epoch: 1, decisions: [StoreContract.bought(request, seq: index + 1, epoch: 1, trader: 3)])
+            switch try store.commitDecisions(batch) {
+            case .committed: landed += 1
+            case .deposed(let current): deposed = current
+            default: XCTFail("unexpected answer")
+            }
+            if deposed != nil { break }
+        }
+        let log = output.fileHandleForReading.readDataToEndOfFile()
+        child.waitUntilExit()
+        XCTAssertEqual(child.terminationStatus, 0, String(decoding: log, as: UTF8.self))
+
+        // Once the second process has claimed epoch 2, every write of epoch 1 is refused.
+        let late = DecisionBatch(epoch: 1, decisions: [StoreContract.bought(requests[count - 1], seq: count, epoch: 1, trader: 3)])
+        XCTAssertEqual(try store.commitDecisions(late), .deposed(current: 2))
+        XCTAssertEqual(try store.enqueue(StoreContract.request(0, count, lamport: 5), epoch: 1), .deposed(current: 2))
+        if let deposed { XCTAssertEqual(deposed, 2) }
+
+        let progress = try database.progress(runID: runID)
+        XCTAssertEqual(progress.epoch, 2)
+        XCTAssertEqual(progress.leader, 2)
+        XCTAssertEqual(progress.takeovers, landed < count ? 1 : 0, "the second trader's decision was queued in epoch 1")
+        XCTAssertEqual(progress.undelivered, 2 * progress.bought, "nobody confirmed anything")
+        XCTAssertEqual(progress.bought, landed + (landed < count ? 1 : 0), "epoch 1's decisions and the one the second trader made")
+        let epochs = try sqlite3(path, "SELECT epoch, count(*), min(trade_id), max(trade_id) FROM trades GROUP BY epoch;")
+        if landed < count {
+            XCTAssertEqual(epochs, "1|\(landed)|1|\(landed)\n2|1|\(landed + 1)|\(landed + 1)\n")
+        }
+        let report = try HistoryChecker(database: MarketDatabase.openReadOnly(path: path)).check(runID: runID)
+        XCTAssertTrue(report.passed, report.lines().joined(separator: "\n"))
+    }
+}
+
+/// The second trader, run only as a child process of `TwoTraderProcessesTests`.
+final class SecondTraderProcess: XCTestCase {
+    func testSecondTrader() throws {
+        guard let setting = ProcessInfo.processInfo.environment[TwoTraderProcessesTests.environmentKey] else {
+            throw XCTSkip("runs only as the second process of TwoTraderProcessesTests")
+        }
+        let parts = setting.split(separator: "|")
+        let path = String(parts[0])
+        let runID = try XCTUnwrap(Int64(parts[1]))
+        let store = try MarketDatabase.open(path: path).store(runID: runID)
+        let claim = ElectionClaim(epoch: 2, leader: 2, initiator: 0, reason: .heartbeatTimeout)
+        XCTAssertEqual(try store.claimEpoch(claim), .claimed(claim))
+        guard case .takeover(let takeover) = try store.loadTakeover(epoch: 2) else {
+            return XCTFail("no takeover")
+        }
+        guard let head = takeover.pending.first else { return }  // the first trader decided everything
+        XCTAssertEqual(takeover.pending.map(\.id.seq), Array(head.id.seq..<(head.id.seq + takeover.pending.count)))
+        let decision = StoreContract.bought(head, seq: takeover.lastDecisionSeq + 1, epoch: 2, trader: 2)
+        XCTAssertEqual(try store.commitDecisions(DecisionBatch(epoch: 2, decisions: [decision])),
+                       .committed(DecisionBatch(epoch: 2, decisions: [decision])))
+    }
+}
