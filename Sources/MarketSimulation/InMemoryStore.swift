@@ -95,8 +95,32 @@ public final class InMemoryStore: TradingPostStore {
         return .depositRecorded(deposit, duplicate: false)
     }
 
+    /// A batch the store refuses whole, as the SQLite store does.
+    public enum Refusal: Error, Hashable, CustomStringConvertible {
+        case alreadyDecided(RequestID)
+        case insufficientStock(SellerProduct)
+
+        public var description: String {
+            switch self {
+            case .alreadyDecided(let id): "request \(id) is already decided; the batch was not written"
+            case .insufficientStock(let goods): "P\(goods.seller) has too little \(goods.product.rawValue); the batch was not written"
+            }
+        }
+    }
+
     public func commitDecisions(_ batch: DecisionBatch) throws -> StoreResult {
         if isStale(batch.epoch) { return .deposed(current: epoch) }
+        var taken: [SellerProduct: Int] = [:]
+        for decision in batch.decisions {
+            if case .decided = requests[decision.request.id]?.status {
+                throw Refusal.alreadyDecided(decision.request.id)
+            }
+            if let trade = decision.outcome.trade {
+                let goods = SellerProduct(seller: trade.seller, product: trade.product)
+                taken[goods, default: 0] += trade.quantity
+                if taken[goods]! > stock[goods] ?? 0 { throw Refusal.insufficientStock(goods) }
+            }
+        }
         commits.append(Commit(batch: batch, storeEpoch: epoch))
         for decision in batch.decisions {
             let id = decision.request.id
