@@ -30,7 +30,6 @@ let package = Package(
             name: "MarketRuntime",
             dependencies: [
                 "MarketCore", "MarketStore",
-                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

@@ -53,7 +53,6 @@ public struct RunHistory: Sendable, Hashable, Codable {
     public var made = 0
     /// Requests decided in a later epoch than the one they were received in.
     public var takeovers = 0
-    public var faults: [String: Int] = [:]
 
     public init() {}
 }

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import MarketCore
 import MarketStore
 
@@ -12,7 +11,7 @@ public struct MarketStoreOpener: DatabaseOpener {
     }
 
     public func openForSupervisor(path: String, durability: Durability) throws -> any SupervisorDatabase {
-        try SupervisorStoreDatabase(database: try MarketDatabase.open(path: path, durability: durability))
+        SupervisorStoreDatabase(database: try MarketDatabase.open(path: path, durability: durability))
     }
 }
 
@@ -36,20 +35,13 @@ final class PeerStoreDatabase: PeerDatabase {
     }
 }
 
-/// The supervisor's view. Writes go through `MarketDatabase`; the few reads the store has no
-/// call for yet (undelivered outbox rows, the summary) read the public history schema of
-/// DESIGN.md through a read-only connection.
+/// The supervisor's view, all through `MarketDatabase`: one connection.
 final class SupervisorStoreDatabase: SupervisorDatabase {
     let database: MarketDatabase
-    private let reader: DatabaseQueue
     private var runID: Int64 = 0
 
-    init(database: MarketDatabase) throws {
+    init(database: MarketDatabase) {
         self.database = database
-        var config = Configuration()
-        config.readonly = true
-        config.busyMode = .timeout(10)
-        reader = try DatabaseQueue(path: database.path, configuration: config)
     }
 
     func beginRun(scenario: Scenario) throws -> Int64 {
@@ -72,49 +64,29 @@ final class SupervisorStoreDatabase: SupervisorDatabase {
 
     func snapshot() throws -> RunSnapshot {
         let progress = try database.progress(runID: runID)
-        let undelivered = try reader.read { db in
-            try Int.fetchOne(db, sql: "SELECT count(*) FROM outbox WHERE run_id = ? AND delivered = 0",
-                             arguments: [runID]) ?? 0
-        }
         return RunSnapshot(decided: progress.decided, bought: progress.bought, pending: progress.pending,
-                           undelivered: undelivered, epoch: progress.epoch, leader: progress.leader,
+                           undelivered: progress.undelivered, epoch: progress.epoch, leader: progress.leader,
                            elections: progress.elections)
     }
 
     func record() throws -> RunHistory {
-        try reader.read { db in
-            var record = RunHistory()
-            record.peers = try Row.fetchAll(db, sql: """
-                SELECT peer_id, role, product, bought, sold, cash_cents, final_clock FROM peers
-                WHERE run_id = ? ORDER BY peer_id
-                """, arguments: [runID]).map { row in
-                RunHistory.PeerRow(peer: row["peer_id"], role: row["role"], product: row["product"], bought: row["bought"],
-                                  sold: row["sold"], cashCents: row["cash_cents"], finalClock: row["final_clock"])
-            }
-            record.elections = try Row.fetchAll(db, sql: """
-                SELECT epoch, initiator_id, winner_id, reason FROM elections WHERE run_id = ? ORDER BY epoch
-                """, arguments: [runID]).map { row in
-                RunHistory.ElectionRow(epoch: row["epoch"], initiator: row["initiator_id"] ?? -1, winner: row["winner_id"],
-                                      reason: row["reason"] ?? "")
-            }
-            let counts = try Row.fetchOne(db, sql: """
-                SELECT count(*) FILTER (WHERE status = 'bought') AS bought,
-                       count(*) FILTER (WHERE status = 'failed') AS failed,
-                       count(*) FILTER (WHERE status != 'pending' AND epoch_decided > epoch_received) AS takeovers,
-                       count(*) AS made
-                FROM requests WHERE run_id = ?
-                """, arguments: [runID])!
-            record.bought = counts["bought"] ?? 0
-            record.failed = counts["failed"] ?? 0
-            record.decided = record.bought + record.failed
-            record.takeovers = counts["takeovers"] ?? 0
-            record.made = counts["made"] ?? 0
-            for row in try Row.fetchAll(db, sql: "SELECT kind, count(*) AS n FROM faults WHERE run_id = ? GROUP BY kind",
-                                        arguments: [runID]) {
-                record.faults[row["kind"]] = row["n"]
-            }
-            return record
+        let inspection = try database.inspect(runID: runID, head: 0, trades: 0)
+        let progress = try database.progress(runID: runID)
+        var record = RunHistory()
+        record.peers = inspection.peers.map { peer in
+            RunHistory.PeerRow(peer: peer.peer, role: peer.role, product: peer.product, bought: peer.bought,
+                               sold: peer.sold, cashCents: peer.cashCents, finalClock: peer.finalClock.map { Int($0) })
         }
+        record.elections = inspection.elections.map { election in
+            RunHistory.ElectionRow(epoch: election.epoch, initiator: election.initiator ?? -1, winner: election.winner,
+                                   reason: election.reason ?? "")
+        }
+        record.bought = progress.bought
+        record.failed = progress.failed
+        record.decided = progress.decided
+        record.takeovers = progress.takeovers
+        record.made = progress.decided + progress.pending
+        return record
     }
 
     func check() throws -> CheckOutcome {

@@ -164,6 +164,8 @@ final class SupervisorSession {
     var endStatus: RunStatus = .completed
     var problem: String?
     var interruptedBy: Int32?
+    /// Faults recorded in this run, per kind.
+    var faults: [String: Int] = [:]
 
     init(loop: EventLoop, options: RunOptions, database: any SupervisorDatabase, runID: Int64, directory: RunDirectory,
          done: EventLoopPromise<Int32>) {
@@ -562,11 +564,12 @@ final class SupervisorSession {
             elections: record.elections.map {
                 RunReport.ElectionLine(epoch: $0.epoch, winner: $0.winner, initiator: $0.initiator, reason: $0.reason)
             },
-            faults: record.faults, violations: violations, problem: problem, check: nil,
+            faults: faults, violations: violations, problem: problem, check: nil,
             passed: endStatus == .completed && violations.isEmpty)
     }
 
     func record(fault: FaultKind, peer: PeerID) {
+        faults[fault.rawValue, default: 0] += 1
         do {
             try database.recordFault(peer: peer, kind: fault)
         } catch {
