@@ -130,6 +130,10 @@ final class PeerSlot {
     var ledgerLine: String?
     /// Processes started for this peer so far.
     var starts = 0
+    /// Stopped from outside (SIGSTOP) and not continued yet: as good as silently sick.
+    var paused = false
+    /// The exit status, when the watch for pauses collected it first.
+    var collected: ExitStatus?
 
     init(id: PeerID) {
         self.id = id
@@ -212,6 +216,8 @@ final class SupervisorSession {
         slot.pid = child.pid
         slot.state = .starting
         slot.killedByUs = false
+        slot.paused = false
+        slot.collected = nil
         slot.channel = nil
         do {
             try database.recordPID(peer: slot.id, pid: child.pid)
@@ -344,6 +350,10 @@ final class SupervisorSession {
 
     /// Waits for a process to be a zombie and collects it; SIGKILL after two seconds.
     func reap(_ pid: pid_t, attempts: Int, then: @escaping (ExitStatus) -> Void) {
+        if let slot = slots.values.first(where: { $0.pid == pid }), let status = slot.collected {
+            then(status)
+            return
+        }
         var raw: Int32 = 0
         let result = waitpid(pid, &raw, WNOHANG)
         if result == pid || (result < 0 && errno == ECHILD) {
@@ -358,8 +368,34 @@ final class SupervisorSession {
 
     // MARK: Watching
 
+    /// A peer stopped from outside (SIGSTOP, Ctrl-Z on it) is silently sick for as long as
+    /// it stays stopped, and the history says so: `sick` when it stops, `recover` when it
+    /// continues. Only the supervisor can see this (`waitpid` with WUNTRACED | WCONTINUED).
+    func watchPauses() {
+        for slot in slots.values where slot.isAlive && slot.collected == nil {
+            var raw: Int32 = 0
+            let result = waitpid(slot.pid, &raw, WNOHANG | WUNTRACED | WCONTINUED)
+            guard result == slot.pid else { continue }
+            if raw & 0xff == 0x7f {
+                guard !slot.paused else { continue }
+                slot.paused = true
+                if phase == .running || phase == .starting {
+                    say("P\(slot.id) was stopped from outside; it counts as sick until it continues")
+                    record(fault: .sick, peer: slot.id)
+                }
+            } else if raw == 0xffff {
+                guard slot.paused else { continue }
+                slot.paused = false
+                if phase == .running || phase == .starting { record(fault: .recover, peer: slot.id) }
+            } else {
+                slot.collected = ExitStatus(raw: raw)
+            }
+        }
+    }
+
     func poll() {
         guard phase != .finished else { return }
+        watchPauses()
         let now = NIODeadline.now()
         switch phase {
         case .starting:
@@ -399,7 +435,7 @@ final class SupervisorSession {
         guard snapshot.epoch >= 1, snapshot.pending == 0, snapshot.undelivered == 0 else { return false }
         var traders = 0
         for slot in slots.values {
-            guard slot.state == .up, !slot.comebackScheduled, slot.standing.up else { return false }
+            guard slot.state == .up, !slot.comebackScheduled, !slot.paused, slot.standing.up else { return false }
             if let epoch = slot.standing.traderEpoch {
                 guard epoch == snapshot.epoch else { return false }
                 traders += 1
