@@ -11,7 +11,8 @@ public struct MarketStoreOpener: DatabaseOpener {
     }
 
     public func openForSupervisor(path: String, durability: Durability) throws -> any SupervisorDatabase {
-        SupervisorStoreDatabase(database: try MarketDatabase.open(path: path, durability: durability))
+        let writer = try MarketDatabase.open(path: path, durability: durability)
+        return SupervisorStoreDatabase(database: writer, reader: try MarketDatabase.open(path: path, durability: durability))
     }
 }
 
@@ -35,13 +36,17 @@ final class PeerStoreDatabase: PeerDatabase {
     }
 }
 
-/// The supervisor's view, all through `MarketDatabase`: one connection.
+/// The supervisor's view, all through `MarketDatabase`, with two connections: one that
+/// writes (faults, pids; it may wait on a paused peer's write lock) and one that reads
+/// progress, which WAL never makes wait.
 final class SupervisorStoreDatabase: SupervisorDatabase {
     let database: MarketDatabase
+    let reader: MarketDatabase
     private var runID: Int64 = 0
 
-    init(database: MarketDatabase) {
+    init(database: MarketDatabase, reader: MarketDatabase) {
         self.database = database
+        self.reader = reader
     }
 
     func beginRun(scenario: Scenario) throws -> Int64 {
@@ -63,15 +68,15 @@ final class SupervisorStoreDatabase: SupervisorDatabase {
     }
 
     func snapshot() throws -> RunSnapshot {
-        let progress = try database.progress(runID: runID)
+        let progress = try reader.progress(runID: runID)
         return RunSnapshot(decided: progress.decided, bought: progress.bought, pending: progress.pending,
                            undelivered: progress.undelivered, epoch: progress.epoch, leader: progress.leader,
                            elections: progress.elections)
     }
 
     func record() throws -> RunHistory {
-        let inspection = try database.inspect(runID: runID, head: 0, trades: 0)
-        let progress = try database.progress(runID: runID)
+        let inspection = try reader.inspect(runID: runID, head: 0, trades: 0)
+        let progress = try reader.progress(runID: runID)
         var record = RunHistory()
         record.peers = inspection.peers.map { peer in
             RunHistory.PeerRow(peer: peer.peer, role: peer.role, product: peer.product, bought: peer.bought,
@@ -90,7 +95,7 @@ final class SupervisorStoreDatabase: SupervisorDatabase {
     }
 
     func check() throws -> CheckOutcome {
-        let report = try HistoryChecker(database: database).check(runID: runID)
+        let report = try HistoryChecker(database: reader).check(runID: runID)
         return CheckOutcome(verdict: report.verdict,
                             violations: report.items.flatMap { item in item.violations.map { "\(item.name): \($0)" } })
     }

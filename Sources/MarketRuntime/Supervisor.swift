@@ -170,6 +170,8 @@ final class SupervisorSession {
     var interruptedBy: Int32?
     /// Faults recorded in this run, per kind.
     var faults: [String: Int] = [:]
+    /// The supervisor's writes (faults, pids), in order, off the loop.
+    let writes = DispatchQueue(label: "market.supervisor.writes")
 
     init(loop: EventLoop, options: RunOptions, database: any SupervisorDatabase, runID: Int64, directory: RunDirectory,
          done: EventLoopPromise<Int32>) {
@@ -219,11 +221,8 @@ final class SupervisorSession {
         slot.paused = false
         slot.collected = nil
         slot.channel = nil
-        do {
-            try database.recordPID(peer: slot.id, pid: child.pid)
-        } catch {
-            say("cannot record P\(slot.id)'s pid: \(error)")
-        }
+        let peerID = slot.id, childPID = child.pid
+        write("record P\(peerID)'s pid") { try $0.recordPID(peer: peerID, pid: childPID) }
         let pid = child.pid
         let id = slot.id
         let bound = NIOLoopBound(self, eventLoop: loop)
@@ -545,6 +544,7 @@ final class SupervisorSession {
             FileHandle.standardError.write(Data("\r\u{1B}[2K".utf8))
             liveLineShown = false
         }
+        writes.sync {}  // every fault and pid is written before the run is marked
         do {
             try database.finishRun(endStatus)
         } catch {
@@ -606,10 +606,23 @@ final class SupervisorSession {
 
     func record(fault: FaultKind, peer: PeerID) {
         faults[fault.rawValue, default: 0] += 1
-        do {
-            try database.recordFault(peer: peer, kind: fault)
-        } catch {
-            say("cannot record a \(fault.rawValue) of P\(peer): \(error)")
+        write("record a \(fault.rawValue) of P\(peer)") { try $0.recordFault(peer: peer, kind: fault) }
+    }
+
+    /// Writes the supervisor's records in order, off the event loop: while a paused peer
+    /// holds SQLite's write lock, a write waits (up to the store's busy timeout), and the
+    /// supervisor must go on watching, showing progress and answering signals meanwhile.
+    func write(_ what: String, _ body: @escaping @Sendable (any SupervisorDatabase) throws -> Void) {
+        let database = UnsafeTransfer(self.database)
+        let bound = NIOLoopBound(self, eventLoop: loop)
+        let loop = self.loop
+        writes.async {
+            do {
+                try body(database.value)
+            } catch {
+                let message = "cannot \(what): \(error)"
+                loop.execute { bound.value.say(message) }
+            }
         }
     }
 }

@@ -224,6 +224,80 @@ final class EndToEndTests: XCTestCase {
         }
     }
 
+    /// Polls the database (with a deadline) until `condition` holds; the value it found.
+    func waitFor<T>(_ path: String, within seconds: TimeInterval = 30, _ what: String, quiet: Bool = false,
+                    _ condition: (Database) throws -> T?) throws -> T {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if FileManager.default.fileExists(atPath: path), let db = try? readOnly(path),
+               let found = try? db.read({ try condition($0) }) {
+                return found
+            }
+            usleep(20_000)
+        }
+        if !quiet { XCTFail("gave up waiting for \(what)") }
+        throw CocoaError(.userCancelled)
+    }
+
+    /// A trader paused (SIGSTOP) until a new trader took office, then continued (SIGCONT):
+    /// it writes nothing with its old epoch, steps down, and the run completes and checks.
+    func test_pausedTrader_writesNothingWithItsOldEpoch() throws {
+        let path = try temporaryDatabase()
+        let process = Process()
+        process.executableURL = try Self.marketBinary()
+        process.arguments = ["run", "--scenario", "test_case2", "--requests", "400", "--sick-rate", "0", "--seed", "5",
+                             "--db", path, "--json", "--time-limit", "45"]
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        let finished = DispatchSemaphore(value: 0)
+        process.terminationHandler = { _ in finished.signal() }
+        try process.run()
+        defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+        nonisolated(unsafe) var outData = Data()
+        let reader = DispatchGroup()
+        DispatchQueue.global().async(group: reader) { outData = out.fileHandleForReading.readDataToEndOfFile() }
+
+        let trader = try waitFor(path, "P3 trading in epoch 1") { db -> Int32? in
+            guard try Int.fetchOne(db, sql: "SELECT count(*) FROM trades WHERE epoch = 1") ?? 0 > 0 else { return nil }
+            return try Int32.fetchOne(db, sql: "SELECT pid FROM peers WHERE peer_id = 3")
+        }
+        // Paused inside a write transaction, the trader holds SQLite's write lock and nobody
+        // can take office until it continues: then pause it again at another moment.
+        var pausesTried = 0
+        var tookOffice = false
+        while !tookOffice, pausesTried < 5 {
+            pausesTried += 1
+            XCTAssertEqual(kill(trader, SIGSTOP), 0)
+            tookOffice = (try? waitFor(path, within: 5, "a new trader in epoch 2", quiet: true) { db -> String? in
+                try String.fetchOne(db, sql: "SELECT finished_at FROM elections WHERE epoch = 2")
+            }) != nil
+            XCTAssertEqual(kill(trader, SIGCONT), 0)
+        }
+        XCTAssertTrue(tookOffice, "no new trader took office while P3 was paused (\(pausesTried) pauses)")
+        let epoch2 = try waitFor(path, "a new trader in epoch 2") { db -> String? in
+            try String.fetchOne(db, sql: "SELECT finished_at FROM elections WHERE epoch = 2")
+        }
+        XCTAssertEqual(finished.wait(timeout: .now() + 45), .success, "the run did not end")
+        reader.wait()
+        XCTAssertEqual(process.terminationStatus, 0, String(decoding: outData, as: UTF8.self))
+        let db = try readOnly(path)
+        try db.read { db in
+            let late = try Int.fetchOne(db, sql: "SELECT count(*) FROM trades WHERE epoch = 1 AND at > ?",
+                                        arguments: [epoch2]) ?? 0
+            XCTAssertEqual(late, 0, "the paused trader sold with its old epoch after a new one took office")
+            let lateDecisions = try Int.fetchOne(
+                db, sql: "SELECT count(*) FROM requests WHERE epoch_decided = 1 AND decided_at > ?",
+                arguments: [epoch2]) ?? 0
+            XCTAssertEqual(lateDecisions, 0)
+            let paused = try Int.fetchOne(db, sql: "SELECT count(*) FROM faults WHERE peer_id = 3 AND kind = 'sick'") ?? 0
+            XCTAssertEqual(paused, pausesTried, "every pause is in the history")
+            let winner = try Int.fetchOne(db, sql: "SELECT winner_id FROM elections WHERE epoch = 2")
+            XCTAssertNotEqual(winner, 3)
+        }
+        try assertDecidedExactlyOnce(db, runID: 1, expected: 400)
+    }
+
     func test_unknownScenario_oneLineError() throws {
         let path = try temporaryDatabase()
         let outcome = try market(["run", "--scenario", "no_such_thing", "--db", path], deadline: 20)
