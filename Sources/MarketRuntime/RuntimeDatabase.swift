@@ -1,3 +1,4 @@
+import Foundation
 import MarketCore
 import MarketStore
 
@@ -69,7 +70,7 @@ public protocol PeerDatabase: AnyObject {
 public protocol SupervisorDatabase: AnyObject {
     /// Starts a run and returns its id.
     func beginRun(scenario: Scenario) throws -> Int64
-    func recordFault(peer: PeerID, kind: FaultKind) throws
+    func recordFault(peer: PeerID, kind: FaultKind, at date: Date) throws
     func recordPID(peer: PeerID, pid: Int32) throws
     func finishRun(_ status: RunStatus) throws
     func snapshot() throws -> RunSnapshot

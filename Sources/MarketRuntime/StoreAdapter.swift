@@ -55,8 +55,8 @@ final class SupervisorStoreDatabase: SupervisorDatabase {
         return runID
     }
 
-    func recordFault(peer: PeerID, kind: FaultKind) throws {
-        try database.recordFault(runID: runID, peer: peer, kind: kind)
+    func recordFault(peer: PeerID, kind: FaultKind, at date: Date) throws {
+        try database.recordFault(runID: runID, peer: peer, kind: kind, at: date)
     }
 
     func recordPID(peer: PeerID, pid: Int32) throws {

@@ -606,7 +606,8 @@ final class SupervisorSession {
 
     func record(fault: FaultKind, peer: PeerID) {
         faults[fault.rawValue, default: 0] += 1
-        write("record a \(fault.rawValue) of P\(peer)") { try $0.recordFault(peer: peer, kind: fault) }
+        let now = Date()  // when it happened, not when the write gets the lock
+        write("record a \(fault.rawValue) of P\(peer)") { try $0.recordFault(peer: peer, kind: fault, at: now) }
     }
 
     /// Writes the supervisor's records in order, off the event loop: while a paused peer
