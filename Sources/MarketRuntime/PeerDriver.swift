@@ -188,7 +188,8 @@ final class PeerDriver {
         let ledger = peer.ledger
         let clock = peer.clock.time
         try database.recordLedger(peer: peer.id, ledger: ledger, finalClock: clock)
-        log("stops: bought \(ledger.bought), sold \(ledger.sold), cash \(ledger.cashCents) cents")
+        log("stops: bought \(ledger.bought), sold \(ledger.sold), cash \(ledger.cashCents) cents; "
+            + "\(transport.dropped) messages dropped (neighbour down or not reading)")
         return (ledger, clock)
     }
 }

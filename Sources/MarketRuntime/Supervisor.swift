@@ -127,7 +127,6 @@ final class PeerSlot {
     var comebackScheduled = false
     /// The peer's own word on where it stands (see `PeerStanding`).
     var standing = PeerStanding(up: false, traderEpoch: nil, finishedBuying: false)
-    var ledgerLine: String?
     /// Processes started for this peer so far.
     var starts = 0
     /// Stopped from outside (SIGSTOP) and not continued yet: as good as silently sick.
@@ -274,7 +273,6 @@ final class SupervisorSession {
             guard let mode = words.count > 1 ? SickMode(rawValue: words[1]) : nil else { return }
             sick(slot, mode)
         case PeerWire.stopped:
-            slot.ledgerLine = words.count > 1 ? words[1] : ""
             slot.state = .stopped
             checkStopped()
         case PeerWire.state:
