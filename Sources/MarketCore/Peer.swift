@@ -41,9 +41,12 @@ public struct Peer: Sendable {
     var effects: [Effect] = []
     var now: Duration = .zero
 
-    public init(config: PeerConfig) {
+    /// - Parameter incarnation: how many times this peer's process was restarted after a
+    ///   crash. Each incarnation draws its own random stream; a restarted peer replaying the
+    ///   same choices would fall sick after the same number of requests every time.
+    public init(config: PeerConfig, incarnation: Int = 0) {
         self.config = config
-        random = SplitMix64.derive(config.seed, UInt64(config.id))
+        random = SplitMix64.derive(config.seed, UInt64(config.id) | UInt64(incarnation) << 32)
         buyer = BuyerState()
         seller = SellerState()
     }

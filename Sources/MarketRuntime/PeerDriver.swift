@@ -44,10 +44,10 @@ final class PeerDriver {
     private var traced: [TracedMessage] = []
     private var stopped = false
 
-    init(loop: EventLoop, config: PeerConfig, database: any PeerDatabase, transport: Transport, logger: Logger,
-         trace: Bool, reportSick: @escaping (SickMode) -> Void, fatal: @escaping (String) -> Void) {
+    init(loop: EventLoop, config: PeerConfig, incarnation: Int, database: any PeerDatabase, transport: Transport,
+         logger: Logger, trace: Bool, reportSick: @escaping (SickMode) -> Void, fatal: @escaping (String) -> Void) {
         self.loop = loop
-        self.peer = Peer(config: config)
+        self.peer = Peer(config: config, incarnation: incarnation)
         self.database = database
         self.store = database.store
         self.transport = transport

@@ -168,7 +168,8 @@ final class PeerSession {
             logger.warning("\(line)")
         }
         driver = PeerDriver(
-            loop: loop, config: Self.config(scenario, options), database: database, transport: transport,
+            loop: loop, config: scenario.config(for: options.id), incarnation: options.incarnation,
+            database: database, transport: transport,
             logger: logger, trace: options.trace,
             reportSick: { [unowned self] mode in tell("\(PeerWire.sick) \(mode.rawValue)") },
             fatal: { [unowned self] why in
@@ -213,17 +214,6 @@ final class PeerSession {
             }
     }
 
-    /// The peer's configuration. A restarted process has lost its memory, its random stream
-    /// too: it draws from a stream of its own incarnation, or else it would replay the same
-    /// choices (and fall sick after the same number of requests) every time it comes back.
-    static func config(_ scenario: Scenario, _ options: PeerOptions) -> PeerConfig {
-        var config = scenario.config(for: options.id)
-        if options.incarnation > 0 {
-            var mixer = SplitMix64.derive(config.seed, 0x1AC0_0000 &+ UInt64(options.incarnation))
-            config.seed = mixer.next()
-        }
-        return config
-    }
 
     /// One line to the supervisor.
     func tell(_ line: String) {

@@ -159,7 +159,7 @@ public final class Simulation {
             step(id, .start)
         case .restart(let id, let incarnation):
             guard nodes[id].incarnation == incarnation else { return }
-            nodes[id].peer = Peer(config: nodes[id].config)
+            nodes[id].peer = Peer(config: nodes[id].config, incarnation: incarnation)
             step(id, .restart)
         case .deliver(let envelope):
             let id = envelope.to
