@@ -27,6 +27,9 @@ final class RequestIDTests: XCTestCase {
             "", "P", "P-", "P0", "P0-", "P-17", "0-17", "p0-17", "Q0-17", "PP0-17", " P0-17", "P0-17 ",
             "P0 -17", "P0- 17", "P0-17-1", "P0--17", "P-1-17", "P0-x", "Px-0", "P0_17", "P0.5-1", "P0-1e3",
             "P99999999999999999999-1", "P1-99999999999999999999",
+            // Not the text form either: only what `description` writes is accepted, so one
+            // request has one text in the `requests` table.
+            "P+1-2", "P1-+2", "P01-2", "P1-007", "P-0-1",
         ]
         for text in garbage {
             XCTAssertNil(RequestID(text), "'\(text)' is not a request id")
