@@ -80,7 +80,9 @@ extension Peer {
 
     mutating func receiveHeartbeat(epoch: Epoch, leader theirLeader: PeerID?, from peer: PeerID) {
         // A peer that missed the COORDINATOR (it was sick) learns of the new trader here.
-        if epoch > knownEpoch, let theirLeader {
+        // One that names this peer speaks of a term it lost with its memory (a crash): only
+        // a claim in the store makes this peer the trader again.
+        if epoch > knownEpoch, let theirLeader, theirLeader != id {
             follow(theirLeader, epoch: epoch, direct: theirLeader == peer)
         }
     }

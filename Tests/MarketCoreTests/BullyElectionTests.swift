@@ -419,4 +419,36 @@ final class BullyElectionTests: XCTestCase {
         XCTAssertEqual(p.effects.recipients(of: .election), [2, 3])
         XCTAssertEqual(p.peer.electionPhase, .awaitingOK(reason: .recovery, initiator: 1))
     }
+
+    func testARestartedTraderThatHearsOfItsOldTermStillWinsANewOne() {
+        // P3 was trader of epoch 4, crashed, and restarts knowing nothing (epoch 0). While its
+        // claim of epoch 1 is with the store, a heartbeat from a peer that has not noticed the
+        // crash names P3 as the trader of epoch 4. P3 holds no trader state, so it must not take
+        // that for leadership: when the store refuses epoch 1, it claims epoch 5.
+        let p = PeerDriver(id: 3, peers: all)
+        p.step(.restart)
+        p.persisted(.books(PeerBooks(peer: 3)))
+        XCTAssertEqual(p.persists, [.claimEpoch(claim(1, by: 3, .recovery))])
+        p.heartbeat(from: 1, clock: 40, epoch: 4, leader: 3)
+        XCTAssertNotEqual(p.peer.leader, 3, "a leader without a trader would answer nobody")
+        p.persisted(.claimRefused(current: 4))
+        XCTAssertEqual(p.persists, [.claimEpoch(claim(5, by: 3, .claimRefused))])
+        p.persisted(.claimed(claim(5, by: 3, .claimRefused)))
+        p.persisted(.takeover(Takeover(epoch: 5)))
+        XCTAssertTrue(p.peer.isTrader)
+    }
+
+    func testARestartedLowerPeerThatHearsOfItsOldTermStillElects() {
+        // The same with P2, trader of epoch 4 while P3 was down.
+        let p = PeerDriver(id: 2, peers: all)
+        p.step(.restart)
+        p.persisted(.books(PeerBooks(peer: 2)))
+        p.heartbeat(from: 1, clock: 40, epoch: 4, leader: 2)
+        XCTAssertNotEqual(p.peer.leader, 2)
+        p.fire(.election, at: .ms(300))
+        XCTAssertEqual(p.persists, [.claimEpoch(claim(1, by: 2, .recovery))])
+        p.persisted(.claimRefused(current: 4))
+        p.fire(.election, at: .ms(600))
+        XCTAssertEqual(p.persists, [.claimEpoch(claim(5, by: 2, .claimRefused))])
+    }
 }
