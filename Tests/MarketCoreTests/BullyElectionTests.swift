@@ -208,36 +208,49 @@ final class BullyElectionTests: XCTestCase {
         XCTAssertEqual(p.peer.knownEpoch, 6)
     }
 
-    func testACoordinatorWhileClaiming() {
-        // P3 follows P2 in epoch 2, P2 goes quiet, P3 claims epoch 3.
-        let p = PeerDriver.follower(id: 3, leader: 2, epoch: 2)
+    /// P2 follows P3 in epoch 2, P3 goes quiet, P2's ELECTION goes unanswered: P2 claims epoch 3.
+    private func claimingP2() -> PeerDriver {
+        let p = PeerDriver.follower(id: 2, leader: 3, epoch: 2)
         p.fire(.heartbeat, at: .ms(800))
-        XCTAssertEqual(p.persists, [.claimEpoch(claim(3, by: 3, .heartbeatTimeout))])
+        XCTAssertEqual(p.effects.recipients(of: .election), [3])
+        p.fire(.election, at: .ms(1100))
+        XCTAssertEqual(p.persists, [.claimEpoch(claim(3, by: 2, .heartbeatTimeout))])
+        return p
+    }
 
-        p.receive(.coordinator(epoch: 2), from: 1, clock: 20)
-        XCTAssertEqual(p.peer.electionPhase, .claiming(claim(3, by: 3, .heartbeatTimeout)),
+    func testACoordinatorWhileClaiming() {
+        let p = claimingP2()
+        p.receive(.coordinator(epoch: 2), from: 3, clock: 20)
+        XCTAssertEqual(p.peer.electionPhase, .claiming(claim(3, by: 2, .heartbeatTimeout)),
                        "an older epoch: our claim, if it lands, supersedes it")
         XCTAssertNil(p.peer.leader)
 
-        p.receive(.coordinator(epoch: 3), from: 2, clock: 21)
-        XCTAssertEqual(p.peer.leader, 2, "P2 won epoch 3 in the store first")
+        p.receive(.coordinator(epoch: 3), from: 3, clock: 21)
+        XCTAssertEqual(p.peer.leader, 3, "P3 came back and won epoch 3 in the store first")
         XCTAssertEqual(p.peer.electionPhase, .idle)
 
         p.persisted(.claimRefused(current: 3))
         XCTAssertEqual(p.persists, [], "no retry: a trader of the current epoch is known")
-        XCTAssertEqual(p.peer.leader, 2)
+        XCTAssertEqual(p.peer.leader, 3)
     }
 
     func testANewerCoordinatorWhileClaimingWinsEvenIfTheClaimLands() {
-        let p = PeerDriver.follower(id: 3, leader: 2, epoch: 2)
-        p.fire(.heartbeat, at: .ms(800))
-        p.receive(.coordinator(epoch: 4), from: 1, clock: 20)
-        XCTAssertEqual(p.peer.leader, 1)
-        p.persisted(.claimed(claim(3, by: 3, .heartbeatTimeout)))
+        let p = claimingP2()
+        p.receive(.coordinator(epoch: 4), from: 3, clock: 20)
+        XCTAssertEqual(p.peer.leader, 3)
+        p.persisted(.claimed(claim(3, by: 2, .heartbeatTimeout)))
         XCTAssertNil(p.peer.trader, "epoch 3 is already history")
         XCTAssertEqual(p.persists, [])
-        XCTAssertEqual(p.peer.leader, 1)
+        XCTAssertEqual(p.peer.leader, 3)
         XCTAssertEqual(p.peer.knownEpoch, 4)
+    }
+
+    func testAnIdlePeerFollowsALowerTraderOfANewerEpoch() {
+        // It was not there to answer that election; the store's epoch decides.
+        let p = PeerDriver.follower(id: 2, leader: 3, epoch: 1)
+        p.receive(.coordinator(epoch: 2), from: 0, clock: 20)
+        XCTAssertEqual(p.peer.leader, 0)
+        XCTAssertEqual(p.peer.knownEpoch, 2)
     }
 
     func testTheTraderAnswersElectionWithOKAndCoordinator() {
