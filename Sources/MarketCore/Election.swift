@@ -89,6 +89,12 @@ extension Peer {
 
     /// Accepts `peer` as the trader of `epoch`, stepping down if this peer was trading.
     mutating func follow(_ peer: PeerID, epoch: Epoch, direct: Bool) {
+        if peer < id, election != .idle {
+            // A higher peer holding its own election (a recovery) does not bow to a lower
+            // trader: it learns the epoch, and its election makes it the trader (Bully).
+            knownEpoch = max(knownEpoch, epoch)
+            return
+        }
         if trader != nil, peer != id {
             stepDown("P\(peer) leads epoch \(epoch)")
         }

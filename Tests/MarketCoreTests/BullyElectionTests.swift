@@ -253,6 +253,44 @@ final class BullyElectionTests: XCTestCase {
         XCTAssertEqual(p.peer.knownEpoch, 2)
     }
 
+    func testALowerTraderDoesNotEndAHigherPeersElection() {
+        // P2 is electing; P1 meanwhile leads epoch 3 (P2 did not answer its election).
+        let p = PeerDriver.follower(id: 2, leader: 3, epoch: 2)
+        p.fire(.heartbeat, at: .ms(800))
+        p.heartbeat(from: 0, clock: 20, epoch: 3, leader: 1)
+        p.receive(.coordinator(epoch: 3), from: 1, clock: 21)
+        XCTAssertNil(p.peer.leader)
+        XCTAssertEqual(p.peer.knownEpoch, 3, "the epoch is learnt")
+        XCTAssertEqual(p.peer.electionPhase, .awaitingOK(reason: .heartbeatTimeout, initiator: 2))
+        p.fire(.election, at: .ms(1100))
+        XCTAssertEqual(p.persists, [.claimEpoch(claim(4, by: 2, .heartbeatTimeout))])
+
+        // P1 got epoch 4 first: the claim is refused and P2 tries again past it.
+        p.receive(.coordinator(epoch: 4), from: 1, clock: 22)
+        XCTAssertEqual(p.peer.electionPhase, .claiming(claim(4, by: 2, .heartbeatTimeout)))
+        p.persisted(.claimRefused(current: 4))
+        XCTAssertEqual(p.effects.recipients(of: .election), [3])
+        p.fire(.election, at: .ms(1400))
+        XCTAssertEqual(p.persists, [.claimEpoch(claim(5, by: 2, .claimRefused))])
+    }
+
+    func testARecoveredHigherPeerTakesOverFromALowerTrader() {
+        // P2 was sick while P0 won epoch 3 (P1 was sick too). Back, P2 hears of P0 from a
+        // heartbeat before its own election ends; it still wins, as in the classic algorithm.
+        let p = PeerDriver.follower(id: 2, leader: 3, epoch: 2)
+        p.command(.fallSick(.silent), at: .ms(100))
+        p.command(.recover, at: .ms(600))
+        XCTAssertEqual(p.peer.electionPhase, .awaitingOK(reason: .recovery, initiator: 2))
+        p.heartbeat(from: 0, clock: 30, epoch: 3, leader: 0, at: .ms(650))
+        XCTAssertNil(p.peer.leader)
+        p.fire(.election, at: .ms(900))
+        XCTAssertEqual(p.persists, [.claimEpoch(claim(4, by: 2, .recovery))])
+        p.persisted(.claimed(claim(4, by: 2, .recovery)))
+        p.persisted(.takeover(Takeover(epoch: 4)))
+        XCTAssertTrue(p.peer.isTrader)
+        XCTAssertEqual(p.effects.recipients(of: .coordinator(epoch: 4)), [0, 1, 3])
+    }
+
     func testTheTraderAnswersElectionWithOKAndCoordinator() {
         let p = PeerDriver.trader(epoch: 2)
         p.receive(.election, from: 1, clock: 9)
