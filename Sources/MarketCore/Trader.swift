@@ -124,7 +124,10 @@ extension Peer {
     /// Decides every head the book lets go of, as one batch in one transaction.
     mutating func decide() {
         guard var state = trader, state.phase == .active, !state.commitInFlight else { return }
-        let live = others.filter { isLive($0) }
+        // A peer not heard from since this one (re)joined is not known to be down until
+        // `suspectAfter` has passed: its messages may still be on the way.
+        let settling = now - upSince < config.timing.suspectAfter
+        let live = others.filter { settling || isLive($0) }
         let heads = state.book.popDecidable(lastSeen: lastSeen, others: live, limit: config.maxBatch)
         var decisions: [Decision] = []
         for request in heads {

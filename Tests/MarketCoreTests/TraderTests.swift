@@ -190,6 +190,60 @@ final class TraderTests: XCTestCase {
         XCTAssertEqual(t.effects.commits.count, 1, "P2, silent for 800 ms, is taken for down")
     }
 
+    func testARestartedTraderWaitsForPeersItHasNotHeardFromSinceItCameBack() {
+        // P3 restarts after a crash (it has heard from nobody), wins, and loads a pending
+        // request. Nobody has had time to be heard from: nobody may be taken for down yet.
+        let t = PeerDriver(id: 3, peers: [0, 1, 2, 3])
+        t.step(.restart, at: .ms(1000))
+        t.persisted(.books(PeerBooks(peer: 3)))
+        t.persisted(.claimed(ElectionClaim(epoch: 4, leader: 3, initiator: 3, reason: .recovery)))
+        XCTAssertEqual(t.persists, [], "the claim was for epoch 1")
+        t.persisted(.claimRefused(current: 3))
+        t.persisted(.claimed(ElectionClaim(epoch: 4, leader: 3, initiator: 3, reason: .claimRefused)))
+        let pending = request(0, 7, 90)
+        t.persisted(.takeover(Takeover(epoch: 4, pending: [pending], deposits: stock, lastDecisionSeq: 20, maxLamport: 90)))
+        XCTAssertTrue(t.peer.isTrader)
+        XCTAssertEqual(t.effects.commits, [])
+        t.heartbeat(from: 1, clock: 95, epoch: 4, leader: 3, at: .ms(1100))
+        t.heartbeat(from: 2, clock: 95, epoch: 4, leader: 3)
+        XCTAssertEqual(t.effects.commits, [], "P0 may still have a request stamped before 90 in flight")
+        t.heartbeat(from: 0, clock: 95, epoch: 4, leader: 3)
+        XCTAssertEqual(t.effects.commits.first?.decisions.map(\.request), [pending])
+    }
+
+    func testARecoveredTraderWaitsForPeersItHasNotHeardFromSinceItCameBack() {
+        // P3 trades, falls silently sick, recovers a second later (it last heard from the
+        // others before it fell sick) and wins the next epoch.
+        let t = trader()
+        t.command(.fallSick(.silent), at: .ms(10))
+        t.command(.recover, at: .ms(1000))
+        t.persisted(.claimed(ElectionClaim(epoch: 2, leader: 3, initiator: 3, reason: .recovery)))
+        t.persisted(.takeover(Takeover(epoch: 2, deposits: stock)))
+        XCTAssertTrue(t.peer.isTrader)
+        let r = request(1, 0, 40)
+        t.receive(.buy(r), from: 1, clock: 40, at: .ms(1010))
+        t.persisted(.enqueued(r))
+        t.heartbeat(from: 2, clock: 50)
+        XCTAssertEqual(t.effects.commits, [], "P0 has not been heard from since P3 came back")
+        t.heartbeat(from: 0, clock: 50)
+        XCTAssertEqual(t.effects.commits.first?.decisions.map(\.request), [r])
+    }
+
+    func testAPeerUnheardForSuspectAfterSinceTheTraderCameBackIsTakenForDown() {
+        let t = PeerDriver(id: 3, peers: [0, 1, 2, 3])
+        t.step(.restart, at: .ms(1000))
+        t.persisted(.books(PeerBooks(peer: 3)))
+        t.persisted(.claimed(ElectionClaim(epoch: 1, leader: 3, initiator: 3, reason: .recovery)))
+        t.persisted(.takeover(Takeover(epoch: 1, pending: [request(1, 0, 9)], deposits: stock)))
+        t.heartbeat(from: 1, clock: 20, at: .ms(1500))
+        t.heartbeat(from: 2, clock: 20)
+        XCTAssertEqual(t.effects.commits, [])
+        t.fire(.heartbeat, at: .ms(1799))
+        XCTAssertEqual(t.effects.commits, [])
+        t.fire(.heartbeat, at: .ms(1800))
+        XCTAssertEqual(t.effects.commits.first?.decisions.map(\.request), [request(1, 0, 9)], "P0 is down")
+    }
+
     func testTheImmediateRuleDecidesWithoutWaiting() {
         let t = trader(stabilityRule: .immediate)
         let r = request(0, 0, 6)
@@ -479,9 +533,8 @@ final class TraderTests: XCTestCase {
         XCTAssertEqual(t.sends, [])
         t.persisted(.takeover(Takeover(epoch: 1, pending: [request(1, 0, 2)])))
         XCTAssertEqual(t.effects.enqueues, [r])
-        XCTAssertEqual(t.peer.trader?.book.entries, [.init(request: r, durable: false)])
-        // Nobody else has been heard from yet, so the loaded request is stable at once.
-        XCTAssertEqual(t.effects.commits.first?.decisions.map(\.request), [request(1, 0, 2)])
+        XCTAssertEqual(t.peer.trader?.book.entries.map(\.request), [request(1, 0, 2), r])
+        XCTAssertEqual(t.effects.commits, [], "nobody else has been heard from yet")
     }
 
     func testANewTradersOwnRequestJoinsTheQueueAndIsAnsweredWithoutTheWire() {
