@@ -20,6 +20,8 @@ public struct TraderState: Sendable {
     var confirmed: [DeliveryKey] = []
     /// Buys that arrived while loading.
     var waiting: [BuyRequest] = []
+    /// The key of the last request decided in this epoch.
+    var lastDecided: OrderKey?
 
     init(epoch: Epoch, rule: OrderBook.StabilityRule) {
         self.epoch = epoch
@@ -75,6 +77,12 @@ extension Peer {
     mutating func admit(_ request: BuyRequest) {
         guard let state = trader, state.phase == .active else { return }
         guard !state.book.contains(request.id), !state.deciding.contains(request.id) else { return }
+        if let last = state.lastDecided, request.orderKey < last {
+            // From a peer taken for down that was only paused: deciding it now would break
+            // the epoch's order. Its retry comes with a fresh stamp.
+            log("\(request.id) stamped \(request.orderKey), before \(last) already decided; left for a retry")
+            return
+        }
         trader?.book.insert(request, durable: false)
         persist(.enqueue(request, epoch: state.epoch))
     }
@@ -131,6 +139,7 @@ extension Peer {
         let heads = state.book.popDecidable(lastSeen: lastSeen, others: live, limit: config.maxBatch)
         var decisions: [Decision] = []
         for request in heads {
+            state.lastDecided = request.orderKey
             let outcome: BuyOutcome
             if let seller = state.inventory.take(request.product, quantity: request.quantity, excluding: id) {
                 let price = config.priceCents * request.quantity

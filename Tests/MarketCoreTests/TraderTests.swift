@@ -244,6 +244,42 @@ final class TraderTests: XCTestCase {
         XCTAssertEqual(t.effects.commits.first?.decisions.map(\.request), [request(1, 0, 9)], "P0 is down")
     }
 
+    func testARequestStampedBeforeWhatWasDecidedIsLeftForARetry() {
+        // P0 went quiet (paused, not crashed) and was taken for down; (20, P1) was decided
+        // without it. P0 comes back with a request stamped 5: deciding it now would put it
+        // after (20, P1). It is not queued; P0's retry carries a fresh stamp.
+        let t = trader()
+        let decided = request(1, 0, 20)
+        t.receive(.buy(decided), from: 1, clock: 20, at: .ms(900))
+        t.heartbeat(from: 2, clock: 25)
+        t.persisted(.enqueued(decided))
+        XCTAssertEqual(t.effects.commits.first?.decisions.map(\.request), [decided])
+        t.persisted(.committed(t.effects.commits.first ?? DecisionBatch(epoch: 1, decisions: [])))
+
+        t.receive(.buy(request(0, 0, 5)), from: 0, clock: 5)
+        XCTAssertEqual(t.persists, [])
+        XCTAssertEqual(t.sends, [])
+        XCTAssertEqual(t.peer.trader?.book.isEmpty, true)
+
+        t.receive(.buy(request(0, 0, 40)), from: 0, clock: 40)
+        XCTAssertEqual(t.effects.enqueues, [request(0, 0, 40)])
+    }
+
+    func testTheLateRuleLooksAtTheOrderKeyNotTheStampAlone() {
+        // (20, P1) was decided; (20, P2) is still ordered after it and is queued.
+        let t = trader()
+        let decided = request(1, 0, 20)
+        t.receive(.buy(decided), from: 1, clock: 20, at: .ms(900))
+        t.heartbeat(from: 2, clock: 19)
+        t.persisted(.enqueued(decided))
+        XCTAssertEqual(t.effects.commits.first?.decisions.map(\.request), [decided])
+        t.persisted(.committed(t.effects.commits.first ?? DecisionBatch(epoch: 1, decisions: [])))
+        t.receive(.buy(request(2, 0, 20)), from: 2, clock: 20)
+        XCTAssertEqual(t.effects.enqueues, [request(2, 0, 20)])
+        t.receive(.buy(request(0, 0, 20)), from: 0, clock: 20)
+        XCTAssertEqual(t.effects.enqueues, [], "(20, P0) would come before (20, P1)")
+    }
+
     func testTheImmediateRuleDecidesWithoutWaiting() {
         let t = trader(stabilityRule: .immediate)
         let r = request(0, 0, 6)
