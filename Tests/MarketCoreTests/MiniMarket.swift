@@ -120,6 +120,11 @@ struct MiniMarket {
     var random: SplitMix64?
     var jitter = 1
     var linkFree: [Int: Duration] = [:]
+    /// With a stream: the chance that a trader pauses (a zombie) right after a store request.
+    var pauseChance = 0.0
+    var pauseLength: Duration = .milliseconds(1500)
+    var pausedUntil: [PeerID: Duration] = [:]
+    var pauses = 0
     var storeFree: [PeerID: Duration] = [:]
     /// Sickness each peer fell into, in order.
     var sickness: [(PeerID, SickMode)] = []
@@ -168,6 +173,16 @@ struct MiniMarket {
         }
         guard let next else { return false }
         now = max(now, next.time)
+        let target = next.index.map { queue[$0].peer } ?? next.timer!.0
+        if let until = pausedUntil[target], now < until {
+            // Paused: everything for this peer waits, in order, until it resumes.
+            if let index = next.index {
+                queue[index].time = until
+            } else if let (peer, timer) = next.timer {
+                timers[peer]?[timer] = until
+            }
+            return true
+        }
         steps += 1
         if let index = next.index {
             let item = queue.remove(at: index)
@@ -211,6 +226,10 @@ struct MiniMarket {
                 timers[id]?[timer] = nil
             case .persist(let request):
                 let result = try! store.perform(request)
+                if peers[id].isTrader, pauseChance > 0, random!.chance(pauseChance) {
+                    pausedUntil[id] = now + pauseLength
+                    pauses += 1
+                }
                 var at = now
                 if random != nil {
                     at = max(now + .milliseconds(Int(random!.next() % 3)), storeFree[id] ?? .zero)

@@ -15,15 +15,20 @@ final class MiniMarketTests: XCTestCase {
     private func settled(_ market: MiniMarket) -> Bool {
         market.buyersDone && market.store.pending.isEmpty && market.store.outbox.isEmpty
             && market.scenario.peers.allSatisfy { $0.downAtStart || market.peers[$0.id].isUp }
-            && market.peers.contains { $0.isTrader }
+            && market.peers.filter(\.isTrader).count == 1
+            && market.pausedUntil.values.allSatisfy { $0 <= market.now }
+            && !market.queue.contains { if case .persisted = $0.event { true } else { false } }
     }
 
     @discardableResult
-    private func run(_ scenario: Scenario, random: SplitMix64? = nil, jitter: Int = 1, limit: Duration = .seconds(120),
+    private func run(_ scenario: Scenario, random: SplitMix64? = nil, jitter: Int = 1, pauseChance: Double = 0,
+                     pauseLength: Duration = .zero, limit: Duration = .seconds(120),
                      file: StaticString = #filePath, line: UInt = #line) -> MiniMarket {
         var market = MiniMarket(scenario)
         market.random = random
         market.jitter = jitter
+        market.pauseChance = pauseChance
+        market.pauseLength = pauseLength
         let finished = market.run(until: limit, done: settled)
         XCTAssertTrue(finished, "\(scenario.name) seed \(scenario.seed) did not settle by \(market.now)", file: file, line: line)
         XCTAssertEqual(market.check(), [], "\(scenario.name) seed \(scenario.seed)", file: file, line: line)
@@ -114,6 +119,33 @@ final class MiniMarketTests: XCTestCase {
         let market = run(s)
         XCTAssertEqual(market.peers[0].buyer.completed, 12)
         XCTAssertTrue(market.peers[2].isTrader)
+    }
+
+    func testZombieTradersThatAreBuyers() {
+        // In normal the highest peer may buy; paused as trader, it resumes and buys with its
+        // old clock. Its late request must not be decided out of order in the new epoch.
+        for seed in [UInt64(6), 18, 19] {
+            var s = scenario(.normal, seed: seed, requests: 10, sickRate: [0.0, 0.1, 0.5][Int(seed % 3)])
+            s.recoverAfter = .milliseconds(Int(seed % 5) * 500 + 50)
+            s.initialStock = 3
+            s.restock = Int(seed % 3) + 1
+            let market = run(s, random: SplitMix64(seed: seed &* 31 &+ 7), jitter: Int(seed % 7) * 6 + 1,
+                             pauseChance: 0.05, pauseLength: .milliseconds(Int(seed % 4) * 600 + 300))
+            XCTAssertGreaterThan(market.pauses, 0, "seed \(seed)")
+        }
+    }
+
+    func testFaultsAndPausesAcrossTheBuiltIns() {
+        for name in BuiltInScenario.allCases {
+            for (index, mode) in SickMode.allCases.enumerated() {
+                let seed = UInt64(index) + 3
+                var s = scenario(name, seed: seed, requests: 6, sickRate: 0.2, sickMode: mode)
+                s.recoverAfter = .milliseconds(700)
+                s.initialStock = 3
+                s.restock = 2
+                run(s, random: SplitMix64(seed: seed), jitter: 9, pauseChance: 0.05, pauseLength: .milliseconds(1200))
+            }
+        }
     }
 
     func testTheSameSeedRunsTheSame() {
