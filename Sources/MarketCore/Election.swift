@@ -80,9 +80,15 @@ extension Peer {
 
     mutating func receiveHeartbeat(epoch: Epoch, leader theirLeader: PeerID?, from peer: PeerID) {
         // A peer that missed the COORDINATOR (it was sick) learns of the new trader here.
-        // One that names this peer speaks of a term it lost with its memory (a crash): only
-        // a claim in the store makes this peer the trader again.
-        if epoch > knownEpoch, let theirLeader, theirLeader != id {
+        guard epoch > knownEpoch, let theirLeader else { return }
+        if theirLeader == id {
+            // The others take this peer for the trader of a term it lost with its memory (a
+            // crash): whoever it follows now is older news. Only a new claim makes it trader.
+            knownEpoch = epoch
+            leader = nil
+            leaderContact = false
+            startElection(.recovery, initiator: id)
+        } else {
             follow(theirLeader, epoch: epoch, direct: theirLeader == peer)
         }
     }

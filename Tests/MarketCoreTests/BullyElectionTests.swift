@@ -490,16 +490,38 @@ final class BullyElectionTests: XCTestCase {
     }
 
     func testARestartedLowerPeerThatHearsOfItsOldTermStillElects() {
-        // The same with P2, trader of epoch 4 while P3 was down.
+        // The same with P2, trader of epoch 4 while P3 was down: it learns epoch 4 and its
+        // election claims epoch 5 straight away.
         let p = PeerDriver(id: 2, peers: all)
         p.step(.restart)
         p.persisted(.books(PeerBooks(peer: 2)))
         p.heartbeat(from: 1, clock: 40, epoch: 4, leader: 2)
-        XCTAssertNotEqual(p.peer.leader, 2)
+        XCTAssertNil(p.peer.leader)
+        XCTAssertEqual(p.peer.knownEpoch, 4)
+        XCTAssertEqual(p.peer.electionPhase, .awaitingOK(reason: .recovery, initiator: 2))
         p.fire(.election, at: .ms(300))
-        XCTAssertEqual(p.persists, [.claimEpoch(claim(1, by: 2, .recovery))])
-        p.persisted(.claimRefused(current: 4))
-        p.fire(.election, at: .ms(600))
-        XCTAssertEqual(p.persists, [.claimEpoch(claim(5, by: 2, .claimRefused))])
+        XCTAssertEqual(p.persists, [.claimEpoch(claim(5, by: 2, .recovery))])
+    }
+
+    func testARestartedPeerTakenForTheTraderElectsEvenIfItFollowsSomeoneElse() {
+        // P2 led epoch 5, crashed and restarted knowing nothing. An old COORDINATOR(3) from a
+        // zombie P3 (its answer to an ELECTION sent long ago) makes P2 follow P3. The others
+        // still take P2 for the trader of epoch 5 and say so in their heartbeats: P2 must not
+        // go on following P3 (nobody would trade), it elects.
+        let p = PeerDriver(id: 2, peers: all)
+        p.step(.restart)
+        p.persisted(.books(PeerBooks(peer: 2)))
+        p.receive(.ok, from: 3, clock: 30)
+        p.receive(.coordinator(epoch: 3), from: 3, clock: 31)
+        XCTAssertEqual(p.peer.leader, 3)
+        XCTAssertEqual(p.peer.electionPhase, .idle)
+
+        p.heartbeat(from: 0, clock: 40, epoch: 5, leader: 2, at: .ms(100))
+        XCTAssertNil(p.peer.leader, "epoch 5 is newer than P3's 3")
+        XCTAssertEqual(p.peer.knownEpoch, 5)
+        XCTAssertEqual(p.effects.recipients(of: .election), [3])
+        XCTAssertEqual(p.peer.electionPhase, .awaitingOK(reason: .recovery, initiator: 2))
+        p.fire(.election, at: .ms(400))
+        XCTAssertEqual(p.persists, [.claimEpoch(claim(6, by: 2, .recovery))])
     }
 }
