@@ -135,6 +135,19 @@ final class MiniMarketTests: XCTestCase {
         }
     }
 
+    /// P5 crashed as trader of epoch 13 and restarted; a resumed zombie P6 answered its old
+    /// ELECTIONs with COORDINATOR(11), so P5 followed P6 while P6 and everyone else followed
+    /// P5: nobody traded again.
+    func testARestartedTraderFollowingAZombie() {
+        let seed: UInt64 = 35
+        var s = scenario(.testCase1, seed: seed, requests: 10, sickRate: 0.5, sickMode: .crash)
+        s.recoverAfter = .milliseconds(50)
+        s.initialStock = 3
+        s.restock = 3
+        run(s, random: SplitMix64(seed: seed &* 31 &+ 7), jitter: 1, pauseChance: 0.05,
+            pauseLength: .milliseconds(2100))
+    }
+
     func testFaultsAndPausesAcrossTheBuiltIns() {
         for name in BuiltInScenario.allCases {
             for (index, mode) in SickMode.allCases.enumerated() {
