@@ -83,9 +83,11 @@ extension Peer {
         guard let theirLeader,
               epoch > knownEpoch || (epoch == knownEpoch && leader == nil && epoch > lostEpoch) else { return }
         if theirLeader == id {
-            // Others still name this peer, which lost its office in a crash: only the epoch
-            // is news, so its own claim goes past it.
+            // The others take this peer for the trader of a term it lost with its memory (a
+            // crash): whoever it follows now is older news. Only a new claim makes it trader.
             knownEpoch = epoch
+            loseLeader()
+            startElection(.recovery, initiator: id)
         } else {
             follow(theirLeader, epoch: epoch, direct: theirLeader == peer)
         }
@@ -100,6 +102,12 @@ extension Peer {
 
     /// Accepts `peer` as the trader of `epoch`, stepping down if this peer was trading.
     mutating func follow(_ peer: PeerID, epoch: Epoch, direct: Bool) {
+        if peer < id, election != .idle {
+            // A higher peer holding its own election (a recovery) does not bow to a lower
+            // trader: it learns the epoch, and its election makes it the trader (Bully).
+            knownEpoch = max(knownEpoch, epoch)
+            return
+        }
         if trader != nil, peer != id {
             stepDown("P\(peer) leads epoch \(epoch)")
         }

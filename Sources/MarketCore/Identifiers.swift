@@ -27,7 +27,7 @@ public struct RequestID: Hashable, Comparable, Codable, Sendable, CustomStringCo
         self.seq = seq
     }
 
-    /// Parses the text form `P0-17`.
+    /// Parses the text form `P0-17`, exactly as `description` writes it (no signs, no leading zeros).
     public init?(_ text: String) {
         guard text.first == "P" else { return nil }
         let parts = text.dropFirst().split(separator: "-", omittingEmptySubsequences: false)
@@ -35,6 +35,7 @@ public struct RequestID: Hashable, Comparable, Codable, Sendable, CustomStringCo
             return nil
         }
         self.init(buyer: buyer, seq: seq)
+        guard description == text else { return nil }
     }
 
     public var description: String { "P\(buyer)-\(seq)" }

@@ -1,0 +1,204 @@
+import XCTest
+@testable import MarketCore
+
+/// Drives one `Peer` through its public `step` API at given (virtual) times and keeps what
+/// the last step returned, so tests read like a message sequence chart.
+final class PeerDriver {
+    var peer: Peer
+    /// Effects of the last step only.
+    private(set) var effects: [Effect] = []
+    /// Virtual time of the last step.
+    private(set) var now: Duration = .zero
+
+    init(_ config: PeerConfig) {
+        peer = Peer(config: config)
+    }
+
+    convenience init(
+        id: PeerID, peers: [PeerID], role: Role = .seller, product: Product = .salt, requests: Int = 0,
+        quantity: Int = 1, initialStock: Int = 100, restock: Int = 100, priceCents: Int = 100,
+        commissionPercent: Int = 10, sickRate: Double = 0, sickMode: SickMode = .silent, seed: UInt64 = 0,
+        maxBatch: Int = 256, stabilityRule: OrderBook.StabilityRule = .lamport
+    ) {
+        self.init(PeerConfig(
+            id: id, peers: peers, role: role, product: product, requests: requests, quantity: quantity,
+            initialStock: initialStock, restock: restock, priceCents: priceCents,
+            commissionPercent: commissionPercent, sickRate: sickRate, sickMode: sickMode, seed: seed,
+            maxBatch: maxBatch, stabilityRule: stabilityRule))
+    }
+
+    var id: PeerID { peer.id }
+    var timing: Timing { peer.config.timing }
+
+    /// Steps one event at `time` (default: the time of the last step).
+    @discardableResult
+    func step(_ event: Event, at time: Duration? = nil) -> [Effect] {
+        if let time { now = time }
+        effects = peer.step(event, now: now)
+        return effects
+    }
+
+    @discardableResult
+    func start(at time: Duration = .zero) -> [Effect] { step(.start, at: time) }
+
+    /// Delivers `message` from `from`, stamped `clock`.
+    @discardableResult
+    func receive(_ message: Message, from: PeerID, clock: UInt64, at time: Duration? = nil) -> [Effect] {
+        step(.receive(Envelope(from: from, to: id, clock: clock, message: message)), at: time)
+    }
+
+    @discardableResult
+    func fire(_ timer: PeerTimer, at time: Duration? = nil) -> [Effect] { step(.timer(timer), at: time) }
+
+    @discardableResult
+    func command(_ command: Command, at time: Duration? = nil) -> [Effect] { step(.command(command), at: time) }
+
+    @discardableResult
+    func persisted(_ result: StoreResult, at time: Duration? = nil) -> [Effect] { step(.persisted(result), at: time) }
+
+    /// A heartbeat from `from` carrying what it believes.
+    @discardableResult
+    func heartbeat(from: PeerID, clock: UInt64, epoch: Epoch = 0, leader: PeerID? = nil, at time: Duration? = nil) -> [Effect] {
+        receive(.heartbeat(epoch: epoch, leader: leader), from: from, clock: clock, at: time)
+    }
+
+    // MARK: Canned sequences
+
+    /// Starts the highest peer and makes it the trader of `epoch` (its first claim is
+    /// refused with `epoch - 1` when `epoch > 1`), loading `takeover`. Every other peer
+    /// has been heard at `time`, with a heartbeat stamped `othersClock`.
+    static func trader(
+        id: PeerID = 3, peers: [PeerID] = [0, 1, 2, 3], epoch: Epoch = 1, takeover: Takeover? = nil,
+        othersClock: UInt64 = 1, at time: Duration = .zero, role: Role = .seller, product: Product = .boar,
+        priceCents: Int = 100, commissionPercent: Int = 10, sickRate: Double = 0, sickMode: SickMode = .silent,
+        maxBatch: Int = 256, stabilityRule: OrderBook.StabilityRule = .lamport,
+        file: StaticString = #filePath, line: UInt = #line
+    ) -> PeerDriver {
+        precondition(peers.allSatisfy { $0 <= id }, "the trader is the highest peer here")
+        let driver = PeerDriver(
+            id: id, peers: peers, role: role, product: product, priceCents: priceCents,
+            commissionPercent: commissionPercent, sickRate: sickRate, sickMode: sickMode, maxBatch: maxBatch,
+            stabilityRule: stabilityRule)
+        driver.start(at: time)
+        for other in peers where other != id {
+            driver.heartbeat(from: other, clock: othersClock)
+        }
+        driver.command(.startElection)
+        if epoch > 1 {
+            XCTAssertEqual(driver.persists.first?.claim?.epoch, 1, file: file, line: line)
+            driver.persisted(.claimRefused(current: epoch - 1))
+        }
+        guard let claim = driver.persists.first?.claim else {
+            XCTFail("no claim after the election", file: file, line: line)
+            return driver
+        }
+        XCTAssertEqual(claim.epoch, epoch, file: file, line: line)
+        driver.persisted(.claimed(claim))
+        XCTAssertEqual(driver.persists, [.loadTakeover(epoch: epoch)], file: file, line: line)
+        driver.persisted(.takeover(takeover ?? Takeover(epoch: epoch)))
+        XCTAssertTrue(driver.peer.isTrader, file: file, line: line)
+        return driver
+    }
+
+    /// A follower of `leader` in `epoch`, learnt from the leader's COORDINATOR at `time`.
+    static func follower(
+        id: PeerID, peers: [PeerID] = [0, 1, 2, 3], leader: PeerID = 3, epoch: Epoch = 1, leaderClock: UInt64 = 5,
+        role: Role = .seller, product: Product = .salt, requests: Int = 0, initialStock: Int = 100, restock: Int = 100,
+        seed: UInt64 = 0, at time: Duration = .zero
+    ) -> PeerDriver {
+        let driver = PeerDriver(
+            id: id, peers: peers, role: role, product: product, requests: requests, initialStock: initialStock,
+            restock: restock, seed: seed)
+        driver.start(at: time)
+        driver.receive(.coordinator(epoch: epoch), from: leader, clock: leaderClock)
+        return driver
+    }
+}
+
+// MARK: Reading effects
+
+extension Array where Element == Effect {
+    var sends: [Envelope] {
+        compactMap { if case .send(let envelope) = $0 { envelope } else { nil } }
+    }
+
+    /// Messages sent to `peer`, in order.
+    func sent(to peer: PeerID) -> [Message] {
+        sends.filter { $0.to == peer }.map(\.message)
+    }
+
+    /// Distinct messages sent, in order (a broadcast counts once).
+    var messages: [Message] {
+        var seen: [Message] = []
+        for envelope in sends where !seen.contains(envelope.message) {
+            seen.append(envelope.message)
+        }
+        return seen
+    }
+
+    /// Recipients of `message`, sorted.
+    func recipients(of message: Message) -> [PeerID] {
+        sends.filter { $0.message == message }.map(\.to).sorted()
+    }
+
+    var persists: [StoreRequest] {
+        compactMap { if case .persist(let request) = $0 { request } else { nil } }
+    }
+
+    var timersSet: [PeerTimer: Duration] {
+        var timers: [PeerTimer: Duration] = [:]
+        for case .setTimer(let timer, let after) in self { timers[timer] = after }
+        return timers
+    }
+
+    var timersCancelled: [PeerTimer] {
+        compactMap { if case .cancelTimer(let timer) = $0 { timer } else { nil } }
+    }
+
+    var sickness: [SickMode] {
+        compactMap { if case .fellSick(let mode) = $0 { mode } else { nil } }
+    }
+
+    var buys: [BuyRequest] {
+        var requests: [BuyRequest] = []
+        for envelope in sends {
+            if case .buy(let request) = envelope.message, !requests.contains(request) { requests.append(request) }
+        }
+        return requests
+    }
+
+    var commits: [DecisionBatch] {
+        persists.compactMap { if case .commitDecisions(let batch) = $0 { batch } else { nil } }
+    }
+
+    var enqueues: [BuyRequest] {
+        persists.compactMap { if case .enqueue(let request, _) = $0 { request } else { nil } }
+    }
+}
+
+extension PeerDriver {
+    var sends: [Envelope] { effects.sends }
+    var persists: [StoreRequest] { effects.persists }
+    func sent(to peer: PeerID) -> [Message] { effects.sent(to: peer) }
+}
+
+extension StoreRequest {
+    var claim: ElectionClaim? {
+        if case .claimEpoch(let claim) = self { return claim }
+        return nil
+    }
+}
+
+// MARK: Values
+
+func request(_ buyer: PeerID, _ seq: Int, _ lamport: UInt64, _ product: Product = .salt, quantity: Int = 1) -> BuyRequest {
+    BuyRequest(id: RequestID(buyer: buyer, seq: seq), product: product, quantity: quantity, lamport: lamport)
+}
+
+func deposit(_ seller: PeerID, _ seq: Int, _ product: Product, _ quantity: Int) -> Deposit {
+    Deposit(id: Deposit.makeID(seller: seller, seq: seq), seller: seller, product: product, quantity: quantity)
+}
+
+extension Duration {
+    static func ms(_ value: Int) -> Duration { .milliseconds(value) }
+}
