@@ -19,6 +19,22 @@ final class SeedSweepTests: XCTestCase {
         }
     }
 
+    func testSellersThatSellOutRestockUnderFaults() throws {
+        // Tiny stock: sellers sell out again and again and restock random products, while
+        // traders fall sick, crash and wake as zombies.
+        var restocks = 0
+        for seed in UInt64(1)...60 {
+            var scenario = try Simulation.scenario(seed % 2 == 0 ? .testCase1 : .testCase3, seed: seed, options: SimulationOptions())
+            scenario.initialStock = 2
+            scenario.restock = 3
+            let simulation = Simulation(scenario: scenario)
+            let result = simulation.run()
+            XCTAssertNil(result.violation, "seed \(seed): \(result.violation.map(String.init(describing:)) ?? "")")
+            restocks += simulation.store.deposits.filter { $0.quantity == 3 }.count
+        }
+        XCTAssertGreaterThan(restocks, 60, "sellers hardly ever restocked")
+    }
+
     func testTheSameSeedReplaysExactly() throws {
         for builtIn in [BuiltInScenario.testCase1, .normal, .testCase2] {
             let scenario = try Simulation.scenario(builtIn, seed: 77, options: SimulationOptions())
