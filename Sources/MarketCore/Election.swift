@@ -19,6 +19,10 @@ extension Peer {
         }
         let higher = config.peers.filter { $0 > id }
         log("starts an election (\(reason.rawValue))")
+        if reason != .bully {
+            // Bully's own cascade (a lower peer's election reaching this one) is the same election.
+            persist(.noteElectionStarted(by: id))
+        }
         if higher.isEmpty {
             claim(reason: reason, initiator: initiator)
         } else {
@@ -68,7 +72,13 @@ extension Peer {
             return  // our claim, if it lands, supersedes this one
         }
         guard epoch > knownEpoch || (epoch == knownEpoch && (leader == nil || leader == peer)) else { return }
+        let idle = election == .idle
         follow(peer, epoch: epoch, direct: true)
+        if peer < id, idle, leader == peer {
+            // It won without hearing from this higher peer (this one was not listening yet):
+            // the classic algorithm has the higher peer hold an election of its own.
+            startElection(.lowerTrader, initiator: id)
+        }
     }
 
     mutating func receiveResign(epoch: Epoch, from peer: PeerID) {

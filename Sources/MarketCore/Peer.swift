@@ -164,7 +164,7 @@ public struct Peer: Sendable {
         case .depositRecorded(let deposit, let duplicate): depositRecorded(deposit, duplicate: duplicate)
         case .committed(let batch): committed(batch)
         case .markedDelivered: trader?.flushInFlight = false
-        case .books: break
+        case .books, .noted: break
         case .deposed(let current): deposed(current: current)
         }
     }

@@ -4,6 +4,11 @@
 /// Every trader write names the writer's epoch and is refused with `.deposed(current:)`
 /// when the store already holds a newer one: the epoch is a fencing token.
 public protocol TradingPostStore: AnyObject {
+    /// Notes that a peer started an election because the trader is gone (or there is none
+    /// yet): the leader record shows an election in progress until a claim lands, and the
+    /// claim's `elections` row starts at the first such note. `.noted`.
+    func noteElectionStarted(by peer: PeerID) throws -> StoreResult
+
     /// Makes `claim.leader` the leader of `claim.epoch` if the stored epoch is exactly
     /// `claim.epoch - 1`; records the election. `.claimed` or `.claimRefused(current:)`.
     func claimEpoch(_ claim: ElectionClaim) throws -> StoreResult
@@ -34,6 +39,7 @@ extension TradingPostStore {
     /// Carries out a persistence request of the core.
     public func perform(_ request: StoreRequest) throws -> StoreResult {
         switch request {
+        case .noteElectionStarted(let peer): try noteElectionStarted(by: peer)
         case .claimEpoch(let claim): try claimEpoch(claim)
         case .loadTakeover(let epoch): try loadTakeover(epoch: epoch)
         case .enqueue(let buy, let epoch): try enqueue(buy, epoch: epoch)
@@ -48,6 +54,7 @@ extension TradingPostStore {
 /// A persistence request: the shell performs it and hands the result back as
 /// `Event.persisted`, and only then does the core send what depends on it.
 public enum StoreRequest: Hashable, Codable, Sendable {
+    case noteElectionStarted(by: PeerID)
     case claimEpoch(ElectionClaim)
     case loadTakeover(epoch: Epoch)
     case enqueue(BuyRequest, epoch: Epoch)
@@ -58,6 +65,7 @@ public enum StoreRequest: Hashable, Codable, Sendable {
 }
 
 public enum StoreResult: Hashable, Codable, Sendable {
+    case noted
     case claimed(ElectionClaim)
     case claimRefused(current: Epoch)
     case takeover(Takeover)

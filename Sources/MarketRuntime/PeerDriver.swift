@@ -197,6 +197,7 @@ final class PeerDriver {
 extension StoreRequest {
     var kindName: String {
         switch self {
+        case .noteElectionStarted: "noteElectionStarted"
         case .claimEpoch: "claimEpoch"
         case .loadTakeover: "loadTakeover"
         case .enqueue: "enqueue"

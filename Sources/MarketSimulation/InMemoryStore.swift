@@ -26,6 +26,8 @@ public final class InMemoryStore: TradingPostStore {
     public private(set) var epoch: Epoch = 0
     public private(set) var leader: PeerID?
     public private(set) var claims: [ElectionClaim] = []
+    /// Some peer started an election that no claim has ended yet.
+    public private(set) var electionInProgress = false
     public private(set) var requests: [RequestID: RequestRecord] = [:]
     /// Request ids in the order they were first recorded, for deterministic reads.
     private var requestOrder: [RequestID] = []
@@ -50,8 +52,14 @@ public final class InMemoryStore: TradingPostStore {
         fencing && writer != epoch
     }
 
+    public func noteElectionStarted(by peer: PeerID) throws -> StoreResult {
+        electionInProgress = true
+        return .noted
+    }
+
     public func claimEpoch(_ claim: ElectionClaim) throws -> StoreResult {
         guard claim.epoch == epoch + 1 else { return .claimRefused(current: epoch) }
+        electionInProgress = false
         epoch = claim.epoch
         leader = claim.leader
         claims.append(claim)

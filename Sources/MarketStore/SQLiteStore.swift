@@ -18,6 +18,11 @@ public final class SQLiteStore: TradingPostStore, Sendable {
 
     // MARK: TradingPostStore
 
+    public func noteElectionStarted(by peer: PeerID) throws -> StoreResult {
+        try recordElectionStart()
+        return .noted
+    }
+
     public func claimEpoch(_ claim: ElectionClaim) throws -> StoreResult {
         try database.write { db in
             let current = try epoch(db)

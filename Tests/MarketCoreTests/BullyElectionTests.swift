@@ -21,6 +21,28 @@ final class BullyElectionTests: XCTestCase {
         XCTAssertEqual(p.peer.electionPhase, .claiming(claim(1, by: 3, .startup)))
     }
 
+    func testAnElectionStartedForAReasonIsNotedInTheStoreButABullyCascadeIsNot() {
+        let p = PeerDriver(id: 1, peers: all)
+        p.start()
+        p.command(.startElection)
+        XCTAssertEqual(p.effects.electionNotes, [1], "the leader record shows an election in progress")
+
+        let q = PeerDriver(id: 2, peers: all)
+        q.start()
+        q.receive(.election, from: 1, clock: 3)
+        XCTAssertEqual(q.effects.electionNotes, [], "the same election, already noted by its initiator")
+        XCTAssertEqual(q.sent(to: 3), [.election])
+    }
+
+    func testACoordinatorFromALowerPeerMakesAnIdleHigherPeerHoldItsOwnElection() {
+        let p = PeerDriver(id: 2, peers: all)
+        p.start()
+        p.receive(.coordinator(epoch: 1), from: 1, clock: 5)
+        XCTAssertEqual(p.peer.leader, 1, "it follows the sitting trader meanwhile")
+        XCTAssertEqual(p.sent(to: 3), [.election])
+        XCTAssertEqual(p.peer.electionPhase, .awaitingOK(reason: .lowerTrader, initiator: 2))
+    }
+
     func testALonePeerElectsItself() {
         let p = PeerDriver(id: 0, peers: [0])
         p.start()

@@ -141,8 +141,15 @@ extension Array where Element == Effect {
         sends.filter { $0.message == message }.map(\.to).sorted()
     }
 
+    /// Store requests, less the election notes (bookkeeping for the leader record; see `electionNotes`).
     var persists: [StoreRequest] {
-        compactMap { if case .persist(let request) = $0 { request } else { nil } }
+        compactMap {
+            if case .persist(let request) = $0, request.electionNote == nil { request } else { nil }
+        }
+    }
+
+    var electionNotes: [PeerID] {
+        compactMap { if case .persist(let request) = $0 { request.electionNote } else { nil } }
     }
 
     var timersSet: [PeerTimer: Duration] {
@@ -183,6 +190,11 @@ extension PeerDriver {
 }
 
 extension StoreRequest {
+    var electionNote: PeerID? {
+        if case .noteElectionStarted(let peer) = self { return peer }
+        return nil
+    }
+
     var claim: ElectionClaim? {
         if case .claimEpoch(let claim) = self { return claim }
         return nil

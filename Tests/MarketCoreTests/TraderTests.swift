@@ -575,17 +575,21 @@ final class TraderTests: XCTestCase {
     }
 
     func testANewTradersOwnRequestJoinsTheQueueAndIsAnsweredWithoutTheWire() {
-        // P3 buys salt through trader P2; P2 goes quiet; P3 wins epoch 2 and takes over.
-        let p = PeerDriver(id: 3, peers: [0, 1, 2, 3], role: .buyer, product: .salt, requests: 2)
+        // P3 buys salt through trader P4; P4 goes quiet; P3 wins epoch 2 and takes over.
+        let p = PeerDriver(id: 3, peers: [0, 1, 2, 3, 4], role: .buyer, product: .salt, requests: 2)
         p.start()
         p.heartbeat(from: 0, clock: 1)
         p.heartbeat(from: 1, clock: 1)
-        p.receive(.coordinator(epoch: 1), from: 2, clock: 3)
+        p.heartbeat(from: 2, clock: 1)
+        p.receive(.coordinator(epoch: 1), from: 4, clock: 3)
         let own = p.effects.buys
         XCTAssertEqual(own.map(\.id), [RequestID(buyer: 3, seq: 0)])
-        p.heartbeat(from: 0, clock: 50, epoch: 1, leader: 2, at: .ms(700))
-        p.heartbeat(from: 1, clock: 50, epoch: 1, leader: 2)
+        p.heartbeat(from: 0, clock: 50, epoch: 1, leader: 4, at: .ms(700))
+        p.heartbeat(from: 1, clock: 50, epoch: 1, leader: 4)
+        p.heartbeat(from: 2, clock: 50, epoch: 1, leader: 4)
         p.fire(.heartbeat, at: .ms(800))
+        XCTAssertTrue(p.sent(to: 4).contains(.election))
+        p.fire(.election, at: .ms(1100))
         XCTAssertEqual(p.persists.first?.claim?.epoch, 2)
         p.persisted(.claimed(p.persists[0].claim!))
         XCTAssertEqual(p.effects.timersCancelled, [.request, .deposit])
@@ -606,7 +610,7 @@ final class TraderTests: XCTestCase {
         XCTAssertEqual(p.peer.ledger, Ledger(bought: 1, sold: 0, cashCents: -90), "paid 100, earned 10")
         XCTAssertEqual(p.peer.buyer.nextSeq, 1, "a trader stops its own buying")
 
-        p.fire(.heartbeat, at: .ms(900))
+        p.fire(.heartbeat, at: .ms(1200))
         XCTAssertEqual(p.persists, [.markDelivered([DeliveryKey(requestID: own[0].id, recipient: 3)])])
     }
 
