@@ -151,11 +151,12 @@ extension Peer {
     }
 
     mutating func claimRefused(current: Epoch) {
-        guard case .claiming = election else { return }
+        guard case .claiming(let claim) = election else { return }
         election = .idle
         knownEpoch = max(knownEpoch, current)
         if leader == nil {
-            startElection(.claimRefused, initiator: id)
+            // The same election, now past the store's epoch: it keeps its reason.
+            startElection(claim.reason, initiator: claim.initiator)
         }
     }
 }

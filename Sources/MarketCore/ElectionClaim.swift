@@ -14,8 +14,6 @@ public enum ElectionReason: String, Codable, Sendable, Hashable, CaseIterable {
     case bully
     /// An OK came but no COORDINATOR followed.
     case coordinatorTimeout = "coordinator timeout"
-    /// A claim lost a race in the store; the peer tries again with what the store said.
-    case claimRefused = "claim refused"
     /// A lower peer announced itself while this one was up: Bully wants the highest.
     case lowerTrader = "lower trader"
 }

@@ -23,10 +23,13 @@ public struct Timing: Hashable, Codable, Sendable {
     /// How long a seller waits for its deposit to be accepted before it sends it again.
     public var depositTimeout: Duration
 
+    /// The defaults detect a silent trader (300 ms) well before it recovers (the scenarios'
+    /// 500 ms), so another peer takes over its queue; on a busy 2-core machine a heartbeat
+    /// can come late, which costs an election, never a wrong decision (epochs fence).
     public init(
-        heartbeat: Duration = .milliseconds(100), suspectAfter: Duration = .milliseconds(800),
-        electionTimeout: Duration = .milliseconds(300), coordinatorTimeout: Duration = .milliseconds(1000),
-        requestTimeout: Duration = .milliseconds(1500), depositTimeout: Duration = .milliseconds(1000)
+        heartbeat: Duration = .milliseconds(50), suspectAfter: Duration = .milliseconds(300),
+        electionTimeout: Duration = .milliseconds(150), coordinatorTimeout: Duration = .milliseconds(500),
+        requestTimeout: Duration = .milliseconds(1000), depositTimeout: Duration = .milliseconds(500)
     ) {
         self.heartbeat = heartbeat
         self.suspectAfter = suspectAfter

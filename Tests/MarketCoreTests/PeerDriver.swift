@@ -23,9 +23,14 @@ final class PeerDriver {
         self.init(PeerConfig(
             id: id, peers: peers, role: role, product: product, requests: requests, quantity: quantity,
             initialStock: initialStock, restock: restock, priceCents: priceCents,
-            commissionPercent: commissionPercent, sickRate: sickRate, sickMode: sickMode, seed: seed,
-            maxBatch: maxBatch, stabilityRule: stabilityRule))
+            commissionPercent: commissionPercent, sickRate: sickRate, sickMode: sickMode, timing: Self.timing,
+            seed: seed, maxBatch: maxBatch, stabilityRule: stabilityRule))
     }
+
+    /// The timeouts these tests are written against, pinned so the defaults may change.
+    static let timing = Timing(
+        heartbeat: .milliseconds(100), suspectAfter: .milliseconds(800), electionTimeout: .milliseconds(300),
+        coordinatorTimeout: .milliseconds(1000), requestTimeout: .milliseconds(1500), depositTimeout: .milliseconds(1000))
 
     var id: PeerID { peer.id }
     var timing: Timing { peer.config.timing }

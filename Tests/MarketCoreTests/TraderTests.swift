@@ -199,7 +199,7 @@ final class TraderTests: XCTestCase {
         t.persisted(.claimed(ElectionClaim(epoch: 4, leader: 3, initiator: 3, reason: .recovery)))
         XCTAssertEqual(t.persists, [], "the claim was for epoch 1")
         t.persisted(.claimRefused(current: 3))
-        t.persisted(.claimed(ElectionClaim(epoch: 4, leader: 3, initiator: 3, reason: .claimRefused)))
+        t.persisted(.claimed(ElectionClaim(epoch: 4, leader: 3, initiator: 3, reason: .recovery)))
         let pending = request(0, 7, 90)
         t.persisted(.takeover(Takeover(epoch: 4, pending: [pending], deposits: stock, lastDecisionSeq: 20, maxLamport: 90)))
         XCTAssertTrue(t.peer.isTrader)

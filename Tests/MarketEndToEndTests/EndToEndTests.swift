@@ -273,6 +273,13 @@ final class EndToEndTests: XCTestCase {
                 try String.fetchOne(db, sql: "SELECT finished_at FROM elections WHERE epoch = 2")
             }) != nil
             XCTAssertEqual(kill(trader, SIGCONT), 0)
+            // The supervisor sees a stop and a continue by polling; pausing again before it
+            // saw this continue would hide the next pause from the history.
+            _ = try waitFor(path, "the supervisor noticing P3 continue") { db -> Int? in
+                let recovered = try Int.fetchOne(
+                    db, sql: "SELECT count(*) FROM faults WHERE peer_id = 3 AND kind = 'recover'") ?? 0
+                return recovered >= pausesTried ? recovered : nil
+            }
         }
         XCTAssertTrue(tookOffice, "no new trader took office while P3 was paused (\(pausesTried) pauses)")
         let epoch2 = try waitFor(path, "a new trader in epoch 2") { db -> String? in
