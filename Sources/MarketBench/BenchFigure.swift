@@ -9,6 +9,13 @@ public struct BenchFigure: Sendable, Codable {
     public var repetitions: [Double]
     public var note: String
 
+    public init(name: String, secondsPerOperation: Double, repetitions: [Double], note: String) {
+        self.name = name
+        self.secondsPerOperation = secondsPerOperation
+        self.repetitions = repetitions
+        self.note = note
+    }
+
     public var microseconds: Double { secondsPerOperation * 1e6 }
     public var perSecond: Double { 1 / secondsPerOperation }
 

@@ -1,8 +1,17 @@
 import ArgumentParser
 import Foundation
 import MarketBench
+import MarketStore
 
 struct BenchCommand: ParsableCommand {
+    /// This very binary, to start `market run` from.
+    static func executable() throws -> URL {
+        if let resolved = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") {
+            return URL(fileURLWithPath: resolved)
+        }
+        return URL(fileURLWithPath: CommandLine.arguments[0])
+    }
+
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure the product's speed next to this machine's floors, in one run (medians).",
@@ -28,6 +37,18 @@ struct BenchCommand: ParsableCommand {
         try measure("the socket floor") { try Floors.unixSocketRoundTrip(repetitions: repetitions) }
         try measure("the commit floor (NORMAL)") { try Floors.sqliteCommit(synchronous: "NORMAL", repetitions: repetitions) }
         try measure("the commit floor (FULL)") { try Floors.sqliteCommit(synchronous: "FULL", commits: 300, repetitions: repetitions) }
+        try measure("the store") {
+            let scratch = FileManager.default.temporaryDirectory.path
+            let cases = try StoreBenchmark(directory: scratch, batchSizes: [1, 64, 256], durabilities: [.normal],
+                                           repeats: repetitions).run()
+                + StoreBenchmark(directory: scratch, decisions: 1024, batchSizes: [1, 64], durabilities: [.full],
+                                 repeats: repetitions).run()
+            for result in cases.dropLast() {
+                figures.append(BenchFigure(storeCase: result))
+            }
+            return BenchFigure(storeCase: cases.last!)
+        }
+        try measure("end-to-end runs") { try EndToEndBench.sequentialBuy(market: try Self.executable(), repetitions: min(repetitions, 3)) }
         try measure("the simulator") { try SimulatorBench.eventsPerSecond(repetitions: min(repetitions, 3)) }
 
         if json {
@@ -36,10 +57,28 @@ struct BenchCommand: ParsableCommand {
             print(String(decoding: try encoder.encode(figures), as: UTF8.self))
             return
         }
+        if let rtt = figures.first(where: { $0.name.hasPrefix("Unix socket") }),
+           let commit = figures.first(where: { $0.name.contains("synchronous=NORMAL") }),
+           let buy = figures.first(where: { $0.name.hasPrefix("sequential buy") }) {
+            let floor = 2 * rtt.secondsPerOperation + commit.secondsPerOperation
+            figures.append(BenchFigure(
+                name: "floor of a sequential buy (2 round trips + 1 commit)", secondsPerOperation: floor, repetitions: [],
+                note: String(format: "the end-to-end buy costs %.1f× this floor", buy.secondsPerOperation / floor)))
+        }
         print("| measure | median | per second | note |")
         print("|---|---:|---:|---|")
         for figure in figures {
             print("| \(figure.name) | \(String(format: "%.1f µs", figure.microseconds)) | \(String(format: "%.0f", figure.perSecond)) | \(figure.note) |")
         }
+    }
+}
+
+extension BenchFigure {
+    init(storeCase result: StoreBenchmark.Measurement) {
+        let batch = result.benchCase.batchSize
+        self.init(
+            name: "store decision (\(result.benchCase.durability), \(batch == 1 ? "1 per transaction" : "batches of \(batch)"))",
+            secondsPerOperation: 1 / result.median, repetitions: result.rates.map { 1 / $0 },
+            note: String(format: "%.0f µs per commit", result.microsecondsPerCommit))
     }
 }
