@@ -24,7 +24,10 @@ let package = Package(
         .target(
             name: "MarketStore",
             dependencies: ["MarketCore", .product(name: "GRDB", package: "GRDB.swift")],
-            resources: [.embedInCode("Migrations/0001_history.sql")]
+            resources: [
+                .embedInCode("Migrations/0001_history.sql"),
+                .embedInCode("Migrations/0002_election_origin.sql"),
+            ]
         ),
         .target(
             name: "MarketRuntime",

@@ -13,6 +13,9 @@ enum Migrations {
     /// and a line here; a test compares this list with the directory.
     static let all: [Migration] = [
         Migration(version: 1, name: "history", sql: String(decoding: PackageResources._001_history_sql, as: UTF8.self)),
+        Migration(
+            version: 2, name: "election_origin",
+            sql: String(decoding: PackageResources._002_election_origin_sql, as: UTF8.self)),
     ]
 
     static var latest: Int { all.last?.version ?? 0 }

@@ -18,8 +18,8 @@ public final class SQLiteStore: TradingPostStore, Sendable {
 
     // MARK: TradingPostStore
 
-    public func noteElectionStarted(by peer: PeerID) throws -> StoreResult {
-        try recordElectionStart()
+    public func noteElectionStarted(by peer: PeerID, reason: ElectionReason) throws -> StoreResult {
+        try recordElectionStart(by: peer, reason: reason)
         return .noted
     }
 
@@ -28,16 +28,26 @@ public final class SQLiteStore: TradingPostStore, Sendable {
             let current = try epoch(db)
             guard current == claim.epoch - 1 else { return .claimRefused(current: current) }
             let now = Timestamp.now()
-            let startedAt = try String.fetchOne(
-                db, sql: "SELECT election_started_at FROM leader WHERE run_id = ?", arguments: [runID]) ?? now
+            let origin = try Row.fetchOne(db, sql: """
+                SELECT election_started_at, election_initiator_id, election_reason FROM leader WHERE run_id = ?
+                """, arguments: [runID])
+            let startedAt: String = origin?["election_started_at"] ?? now
+            // A winner that joined through Bully's cascade records why the election began.
+            var initiator = claim.initiator
+            var reason = claim.reason.rawValue
+            if claim.reason == .bully, let first: String = origin?["election_reason"] {
+                reason = first
+                initiator = origin?["election_initiator_id"] ?? initiator
+            }
             try db.execute(sql: """
-                UPDATE leader SET epoch = ?, leader_id = ?, election_in_progress = 0, election_started_at = NULL, updated_at = ?
+                UPDATE leader SET epoch = ?, leader_id = ?, election_in_progress = 0, election_started_at = NULL,
+                    election_initiator_id = NULL, election_reason = NULL, updated_at = ?
                 WHERE run_id = ?
                 """, arguments: [claim.epoch, claim.leader, now, runID])
             try db.execute(sql: """
                 INSERT INTO elections(run_id, epoch, initiator_id, winner_id, reason, started_at, finished_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [runID, claim.epoch, claim.initiator, claim.leader, claim.reason.rawValue, startedAt, now])
+                """, arguments: [runID, claim.epoch, initiator, claim.leader, reason, startedAt, now])
             return .claimed(claim)
         }
     }
@@ -242,12 +252,16 @@ public final class SQLiteStore: TradingPostStore, Sendable {
     /// Notes that an election is under way (`leader.election_in_progress = 1`); its start
     /// time becomes the `started_at` of the `elections` row the winner's claim writes.
     /// Not fenced: anyone may start an election.
-    public func recordElectionStart() throws(StoreError) {
+    public func recordElectionStart(by peer: PeerID? = nil, reason: ElectionReason? = nil) throws(StoreError) {
         try database.write { db in
+            // The first note of an election wins: later ones are the same election.
             try db.execute(sql: """
-                UPDATE leader SET election_in_progress = 1, election_started_at = coalesce(election_started_at, ?), updated_at = ?
+                UPDATE leader SET election_in_progress = 1, election_started_at = coalesce(election_started_at, ?),
+                    election_initiator_id = CASE WHEN election_started_at IS NULL THEN ? ELSE election_initiator_id END,
+                    election_reason = CASE WHEN election_started_at IS NULL THEN ? ELSE election_reason END,
+                    updated_at = ?
                 WHERE run_id = ?
-                """, arguments: [Timestamp.now(), Timestamp.now(), runID])
+                """, arguments: [Timestamp.now(), peer, reason?.rawValue, Timestamp.now(), runID])
         }
     }
 

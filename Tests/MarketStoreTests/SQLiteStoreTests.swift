@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import MarketCore
 @testable import MarketStore
 import XCTest
@@ -201,6 +202,35 @@ final class SQLiteStoreTests: XCTestCase {
     }
 
     // MARK: Refusals are whole
+
+    // MARK: Elections
+
+    func testAnElectionRecordsWhyItBeganAndWhenWhoeverWinsIt() throws {
+        let database = try MarketDatabase.open(path: directory.path("elections.db"))
+        let run = try database.beginRun(scenario: "elections", peerCount: 4, seed: 1, peers: [])
+        let store = database.store(runID: run)
+        // P1 notices the silent trader; P2 joins through Bully's cascade; P3 wins by cascade too.
+        XCTAssertEqual(try store.noteElectionStarted(by: 1, reason: .heartbeatTimeout), .noted)
+        XCTAssertEqual(try store.noteElectionStarted(by: 2, reason: .requestTimeout), .noted)
+        XCTAssertEqual(try database.inspect(runID: run).leader.electionInProgress, true)
+        let claim = ElectionClaim(epoch: 1, leader: 3, initiator: 2, reason: .bully)
+        XCTAssertEqual(try store.claimEpoch(claim), .claimed(claim))
+        // Then a recovery that the winner started itself keeps its own reason.
+        XCTAssertEqual(try store.noteElectionStarted(by: 0, reason: .heartbeatTimeout), .noted)
+        let own = ElectionClaim(epoch: 2, leader: 3, initiator: 3, reason: .recovery)
+        XCTAssertEqual(try store.claimEpoch(own), .claimed(own))
+
+        let rows = try DatabaseQueue(path: directory.path("elections.db")).read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT epoch, initiator_id, winner_id, reason, started_at <= finished_at AS ordered
+                FROM elections WHERE run_id = ? ORDER BY epoch
+                """, arguments: [run])
+        }
+        XCTAssertEqual(rows.map { [$0["epoch"], $0["initiator_id"], $0["winner_id"]] as [Int] }, [[1, 1, 3], [2, 3, 3]])
+        XCTAssertEqual(rows.map { $0["reason"] as String }, ["heartbeat timeout", "recovery"])
+        XCTAssertEqual(rows.map { $0["ordered"] as Bool }, [true, true])
+        XCTAssertEqual(try database.inspect(runID: run).leader.electionInProgress, false)
+    }
 
     func setUpTrader() throws -> (MarketDatabase, SQLiteStore) {
         let database = try MarketDatabase.open(path: directory.path("market.db"))
