@@ -209,25 +209,8 @@ extension StoreRequest {
     }
 }
 
-/// What the supervisor needs to know of a peer to tell when the run is done: up or not, the
-/// trader or not (and of which epoch), and whether it made and got answers to all its buys.
-struct PeerStanding: Equatable {
-    var up: Bool
-    var traderEpoch: Int?
-    var finishedBuying: Bool
-
-    init(_ peer: Peer) {
-        up = peer.isUp
-        traderEpoch = peer.isTrader ? peer.knownEpoch : nil
-        finishedBuying = peer.finishedBuying
-    }
-
-    init(up: Bool, traderEpoch: Int?, finishedBuying: Bool) {
-        self.up = up
-        self.traderEpoch = traderEpoch
-        self.finishedBuying = finishedBuying
-    }
-
+/// A peer's standing on the supervisor's pipe.
+extension PeerStanding {
     /// `state up|down trader:<epoch>|- finished|buying`
     var line: String {
         "\(PeerWire.state) \(up ? "up" : "down") \(traderEpoch.map { "trader:\($0)" } ?? "-") \(finishedBuying ? "finished" : "buying")"
@@ -236,8 +219,7 @@ struct PeerStanding: Equatable {
     init?(line: String) {
         let words = line.split(separator: " ")
         guard words.count == 4, words[0] == PeerWire.state else { return nil }
-        up = words[1] == "up"
-        traderEpoch = words[2].hasPrefix("trader:") ? Int(words[2].dropFirst(7)) : nil
-        finishedBuying = words[3] == "finished"
+        self.init(up: words[1] == "up", traderEpoch: words[2].hasPrefix("trader:") ? Int(words[2].dropFirst(7)) : nil,
+                  finishedBuying: words[3] == "finished")
     }
 }

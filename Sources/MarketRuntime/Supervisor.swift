@@ -425,22 +425,13 @@ final class SupervisorSession {
         loop.assumeIsolated().scheduleTask(in: .milliseconds(100)) { [self] in poll() }
     }
 
-    /// Every buyer finished its requests (the trader, if it is a buyer, does not buy while it
-    /// trades), nothing is pending or undelivered, every peer is up, and exactly one trader
-    /// holds the store's current epoch.
+    /// The core's rule for a finished run, on what the peers last said of themselves.
     func isDone(_ snapshot: RunSnapshot) -> Bool {
-        guard snapshot.epoch >= 1, snapshot.pending == 0, snapshot.undelivered == 0 else { return false }
-        var traders = 0
-        for slot in slots.values {
-            guard slot.state == .up, !slot.comebackScheduled, !slot.paused, slot.standing.up else { return false }
-            if let epoch = slot.standing.traderEpoch {
-                guard epoch == snapshot.epoch else { return false }
-                traders += 1
-            } else if !slot.standing.finishedBuying {
-                return false
-            }
+        let standings = slots.values.map { slot in
+            slot.state == .up && !slot.comebackScheduled && !slot.paused ? slot.standing : nil
         }
-        return traders == 1
+        return Settlement.isSettled(standings, pending: snapshot.pending, undelivered: snapshot.undelivered,
+                                    storeEpoch: snapshot.epoch)
     }
 
     func show(_ snapshot: RunSnapshot) {

@@ -344,20 +344,15 @@ public final class Simulation {
 
     private var settledOnce = false
 
-    /// Every buyer done, nothing pending or undelivered, every peer up, a trader in office.
+    /// The core's rule for a finished run: every buyer done, nothing pending or undelivered,
+    /// every peer up, one trader in office.
     private func settled() -> Bool {
         guard store.pendingCount == 0, store.outboxCount == 0 else { return false }
-        var traders = 0
-        for node in nodes where !node.down {
-            guard let peer = node.peer, peer.isUp, !node.paused else { return false }
-            if peer.isTrader {
-                guard peer.knownEpoch == store.epoch else { return false }
-                traders += 1
-            } else if !peer.finishedBuying {
-                return false
-            }
+        let standings = nodes.filter { !$0.down }.map { node in
+            node.paused ? nil : node.peer.map(PeerStanding.init)
         }
-        settledOnce = traders == 1
+        settledOnce = Settlement.isSettled(standings, pending: store.pendingCount, undelivered: store.outboxCount,
+                                           storeEpoch: store.epoch)
         return settledOnce
     }
 
