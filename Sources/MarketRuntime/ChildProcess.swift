@@ -66,20 +66,6 @@ struct ChildProcess {
         for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
         return true
     }
-
-    /// The path of the running executable, to start it again as `market peer`.
-    static func currentExecutable() -> String {
-        #if os(Linux)
-        if let resolved = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") {
-            return resolved
-        }
-        #endif
-        let first = CommandLine.arguments[0]
-        if first.contains("/") {
-            return URL(fileURLWithPath: first).standardizedFileURL.path
-        }
-        return first
-    }
 }
 
 /// How a reaped process ended.

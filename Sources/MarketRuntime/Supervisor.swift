@@ -181,7 +181,7 @@ final class SupervisorSession {
         self.runID = runID
         self.directory = directory
         self.done = done
-        self.executable = options.executable ?? ChildProcess.currentExecutable()
+        self.executable = options.executable ?? CurrentExecutable.path
         liveLine = isatty(2) == 1 && !options.verbose
     }
 

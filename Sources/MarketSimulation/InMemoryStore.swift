@@ -52,27 +52,14 @@ public final class InMemoryStore: TradingPostStore {
         fencing && writer != epoch
     }
 
-    /// The first note of the election in progress: who started it and why.
-    public private(set) var electionOrigin: (initiator: PeerID, reason: ElectionReason)?
-    /// Every claim as the `elections` table has it: the origin's initiator and reason when
-    /// the winner only joined an election someone else started.
-    public private(set) var elections: [ElectionClaim] = []
-
     public func noteElectionStarted(by peer: PeerID, reason: ElectionReason) throws -> StoreResult {
         electionInProgress = true
-        if electionOrigin == nil { electionOrigin = (peer, reason) }
         return .noted
     }
 
     public func claimEpoch(_ claim: ElectionClaim) throws -> StoreResult {
         guard claim.epoch == epoch + 1 else { return .claimRefused(current: epoch) }
         electionInProgress = false
-        var recorded = claim
-        if let origin = electionOrigin, claim.reason == .bully {
-            (recorded.initiator, recorded.reason) = origin
-        }
-        elections.append(recorded)
-        electionOrigin = nil
         epoch = claim.epoch
         leader = claim.leader
         claims.append(claim)

@@ -1,16 +1,10 @@
 import ArgumentParser
 import Foundation
 import MarketBench
+import MarketRuntime
 import MarketStore
 
 struct BenchCommand: ParsableCommand {
-    /// This very binary, to start `market run` from.
-    static func executable() throws -> URL {
-        if let resolved = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") {
-            return URL(fileURLWithPath: resolved)
-        }
-        return URL(fileURLWithPath: CommandLine.arguments[0])
-    }
 
     static let configuration = CommandConfiguration(
         commandName: "bench",
@@ -48,7 +42,7 @@ struct BenchCommand: ParsableCommand {
             }
             return BenchFigure(storeCase: cases.last!)
         }
-        try measure("end-to-end runs") { try EndToEndBench.sequentialBuy(market: try Self.executable(), repetitions: min(repetitions, 3)) }
+        try measure("end-to-end runs") { try EndToEndBench.sequentialBuy(market: URL(fileURLWithPath: CurrentExecutable.path), repetitions: min(repetitions, 3)) }
         try measure("the simulator") { try SimulatorBench.eventsPerSecond(repetitions: min(repetitions, 3)) }
 
         if json {
