@@ -38,6 +38,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // `market report`: a run's history drawn as one HTML page (inline SVG and CSS).
+        .target(name: "MarketReport", dependencies: ["MarketCore", "MarketStore"]),
         .target(
             name: "MarketBench",
             dependencies: [
@@ -48,13 +50,17 @@ let package = Package(
         .executableTarget(
             name: "market",
             dependencies: [
-                "MarketCore", "MarketSimulation", "MarketStore", "MarketRuntime", "MarketBench",
+                "MarketCore", "MarketSimulation", "MarketStore", "MarketRuntime", "MarketBench", "MarketReport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "MarketCoreTests", dependencies: ["MarketCore"]),
         .testTarget(name: "MarketSimulationTests", dependencies: ["MarketCore", "MarketSimulation"]),
         .testTarget(name: "MarketStoreTests", dependencies: ["MarketCore", "MarketStore", "MarketSimulation"]),
+        .testTarget(
+            name: "MarketReportTests",
+            dependencies: ["MarketCore", "MarketStore", "MarketReport", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
         .testTarget(
             name: "MarketEndToEndTests",
             dependencies: ["MarketCore", "MarketStore", .product(name: "GRDB", package: "GRDB.swift")]

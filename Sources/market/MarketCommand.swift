@@ -14,6 +14,7 @@ struct MarketCommand: AsyncParsableCommand {
             InspectCommand.self,
             RunsCommand.self,
             CheckCommand.self,
+            ReportCommand.self,
             BenchStoreCommand.self,
         ]
     )

@@ -60,6 +60,9 @@ struct RunCommand: ParsableCommand {
     @Flag(name: .customLong("keep-logs"), help: "Keep the peers' log files (in the run's directory under /tmp).")
     var keepLogs = false
 
+    @Option(name: .long, help: ArgumentHelp("Write the run's HTML report (market report) to this file when it ends.", valueName: "file"))
+    var report: String?
+
     func validate() throws {
         if let peers, peers < 1 { throw ValidationError("--peers must be at least 1") }
         if let requests, requests < 0 { throw ValidationError("--requests must be 0 or more") }
@@ -103,6 +106,7 @@ struct RunCommand: ParsableCommand {
         var runOptions = options
         runOptions.keepLogs = keepLogs
         let code = Supervisor.run(runOptions, opener: MarketStoreOpener())
+        if let report { ReportCommand.writeAfterRun(database: db, to: report, json: json) }
         if code != 0 { throw ExitCode(code) }
     }
 }

@@ -1,0 +1,166 @@
+import Foundation
+import GRDB
+import MarketCore
+
+/// What happened in a run, in time: the rows `market report` draws. Every time is in
+/// milliseconds since the run's `started_at`, worked out by SQLite from the ISO-8601 text.
+public struct RunChronicle: Sendable {
+    public struct Fault: Hashable, Sendable {
+        public var peer: PeerID
+        public var kind: String
+        public var atMs: Double
+    }
+
+    public struct Election: Hashable, Sendable {
+        public var epoch: Epoch
+        public var initiator: PeerID?
+        public var winner: PeerID
+        public var reason: String?
+        public var startedMs: Double?
+        public var finishedMs: Double?
+    }
+
+    /// One buy request. `decidedMs` is nil while it is pending.
+    public struct Request: Hashable, Sendable {
+        public var id: String
+        public var buyer: PeerID
+        public var status: String
+        public var epochReceived: Epoch?
+        public var epochDecided: Epoch?
+        public var receivedMs: Double
+        public var decidedMs: Double?
+
+        /// Queued under one trader, decided by a later one.
+        public var isTakeover: Bool {
+            guard let received = epochReceived, let decided = epochDecided else { return false }
+            return decided > received
+        }
+    }
+
+    /// A traced message: only the receiving side is recorded today, so `sentMs` is usually nil.
+    public struct Message: Hashable, Sendable {
+        public var id: Int64
+        public var kind: String
+        public var from: PeerID
+        public var to: PeerID
+        public var sendClock: Int64
+        public var recvClock: Int64?
+        public var sentMs: Double?
+        public var receivedMs: Double?
+    }
+
+    public var runID: Int64
+    /// The last moment the history speaks of: `finished_at`, or for a live run the newest
+    /// time in any table.
+    public var endMs: Double
+    public var faults: [Fault]
+    public var elections: [Election]
+    public var requests: [Request]
+    /// Every traced message of the run (`--trace`); empty without it.
+    public var messageCount: Int
+    /// The traced messages of the window asked for, in the order they were received.
+    public var messages: [Message]
+}
+
+/// Which traced messages a report draws.
+public enum MessageWindow: Hashable, Sendable {
+    /// The messages received while the election of `epoch` ran, with `before` messages
+    /// received before it and `after` after it; nil picks the first re-election, or the first
+    /// election.
+    case election(epoch: Epoch?, before: Int, after: Int)
+    /// The messages received between these times (ms since the run started).
+    case time(fromMs: Double, toMs: Double)
+}
+
+extension MarketDatabase {
+    /// Reads a run's chronicle in one read transaction: a consistent snapshot, also of a live
+    /// run. At most `messageLimit` traced messages of the window are returned.
+    public func chronicle(runID: Int64, window: MessageWindow, messageLimit: Int = 400) throws(StoreError) -> RunChronicle {
+        try read { db in
+            guard let start = try String.fetchOne(db, sql: "SELECT started_at FROM runs WHERE run_id = ?", arguments: [runID]) else {
+                throw StoreError.noSuchRun(runID)
+            }
+            // Milliseconds since the run started, for a column of ISO-8601 text.
+            func ms(_ column: String) -> String { "(julianday(\(column)) - julianday(:start)) * 86400000.0" }
+            let args: StatementArguments = ["run": runID, "start": start]
+            let faults = try Row.fetchAll(db, sql: """
+                SELECT peer_id, kind, \(ms("at")) AS at_ms FROM faults WHERE run_id = :run ORDER BY at, fault_id
+                """, arguments: args).map {
+                RunChronicle.Fault(peer: try $0.get("peer_id"), kind: try $0.get("kind"), atMs: try $0.get("at_ms"))
+            }
+            let elections = try Row.fetchAll(db, sql: """
+                SELECT epoch, initiator_id, winner_id, reason, \(ms("started_at")) AS started_ms, \(ms("finished_at")) AS finished_ms
+                FROM elections WHERE run_id = :run ORDER BY epoch
+                """, arguments: args).map {
+                RunChronicle.Election(epoch: try $0.get("epoch"), initiator: try $0.get("initiator_id"), winner: try $0.get("winner_id"),
+                                      reason: try $0.get("reason"), startedMs: try $0.get("started_ms"), finishedMs: try $0.get("finished_ms"))
+            }
+            var requests: [RunChronicle.Request] = []
+            let cursor = try Row.fetchCursor(db, sql: """
+                SELECT request_id, buyer_id, status, epoch_received, epoch_decided,
+                       \(ms("received_at")) AS received_ms, \(ms("decided_at")) AS decided_ms
+                FROM requests WHERE run_id = :run ORDER BY received_at, request_id
+                """, arguments: args)
+            while let row = try cursor.next() {
+                requests.append(RunChronicle.Request(
+                    id: try row.get("request_id"), buyer: try row.get("buyer_id"), status: try row.get("status"),
+                    epochReceived: try row.get("epoch_received"), epochDecided: try row.get("epoch_decided"),
+                    receivedMs: try row.get("received_ms"), decidedMs: try row.get("decided_ms")))
+            }
+            let end = try Double.fetchOne(db, sql: """
+                SELECT coalesce((SELECT \(ms("finished_at")) FROM runs WHERE run_id = :run), max(
+                    coalesce((SELECT max(\(ms("decided_at"))) FROM requests WHERE run_id = :run), 0),
+                    coalesce((SELECT max(\(ms("received_at"))) FROM requests WHERE run_id = :run), 0),
+                    coalesce((SELECT max(\(ms("at"))) FROM faults WHERE run_id = :run), 0),
+                    coalesce((SELECT max(\(ms("finished_at"))) FROM elections WHERE run_id = :run), 0)))
+                """, arguments: args) ?? 0
+            let messageCount = try Int.fetchOne(db, sql: "SELECT count(*) FROM messages WHERE run_id = ?", arguments: [runID]) ?? 0
+            let messages = messageCount == 0 ? [] : try Self.windowMessages(db, runID: runID, start: start, window: window,
+                                                                             elections: elections, limit: messageLimit)
+            return RunChronicle(runID: runID, endMs: end, faults: faults, elections: elections, requests: requests,
+                                messageCount: messageCount, messages: messages)
+        }
+    }
+
+    static func windowMessages(_ db: Database, runID: Int64, start: String, window: MessageWindow,
+                               elections: [RunChronicle.Election], limit: Int) throws -> [RunChronicle.Message] {
+        let received = "(julianday(received_at) - julianday(:start)) * 86400000.0"
+        func fetch(_ condition: String, _ order: String, _ arguments: StatementArguments, limit: Int) throws -> [RunChronicle.Message] {
+            var all: StatementArguments = ["run": runID, "start": start, "limit": max(0, limit)]
+            all += arguments
+            return try Row.fetchAll(db, sql: """
+                SELECT msg_id, kind, from_id, to_id, send_clock, recv_clock,
+                       (julianday(sent_at) - julianday(:start)) * 86400000.0 AS sent_ms, \(received) AS received_ms
+                FROM messages
+                WHERE run_id = :run AND received_at IS NOT NULL AND \(condition)
+                ORDER BY received_at \(order), msg_id \(order)
+                LIMIT :limit
+                """, arguments: all).map {
+                RunChronicle.Message(id: try $0.get("msg_id"), kind: try $0.get("kind"), from: try $0.get("from_id"),
+                                     to: try $0.get("to_id"), sendClock: try $0.get("send_clock"), recvClock: try $0.get("recv_clock"),
+                                     sentMs: try $0.get("sent_ms"), receivedMs: try $0.get("received_ms"))
+            }
+        }
+        switch window {
+        case .time(let from, let to):
+            return try fetch("\(received) BETWEEN :from AND :to", "ASC", ["from": from, "to": to], limit: limit)
+        case .election(let epoch, let before, let after):
+            guard let span = electionSpan(epoch, elections: elections) else { return [] }
+            let during = try fetch("\(received) BETWEEN :from AND :to", "ASC", ["from": span.lowerBound, "to": span.upperBound],
+                                   limit: limit)
+            let earlier = try fetch("\(received) < :from", "DESC", ["from": span.lowerBound], limit: min(before, limit - during.count))
+            let later = try fetch("\(received) > :to", "ASC", ["to": span.upperBound],
+                                  limit: min(after, limit - during.count - earlier.count))
+            return earlier.reversed() + during + later
+        }
+    }
+
+    /// When the election of `epoch` ran (ms since the start); nil picks the first re-election,
+    /// else the first election. Nil when the run has no such election.
+    public static func electionSpan(_ epoch: Epoch?, elections: [RunChronicle.Election]) -> ClosedRange<Double>? {
+        let chosen = epoch.map { wanted in elections.first { $0.epoch == wanted } }
+            ?? (elections.first { $0.epoch == 2 } ?? elections.first)
+        guard let election = chosen, let finished = election.finishedMs ?? election.startedMs else { return nil }
+        return min(election.startedMs ?? finished, finished)...finished
+    }
+}

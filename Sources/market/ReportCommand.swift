@@ -1,0 +1,72 @@
+import ArgumentParser
+import Foundation
+import MarketReport
+import MarketStore
+
+extension ReportWindow: ExpressibleByArgument {
+    public init?(argument: String) {
+        guard let window = try? ReportWindow(parsing: argument) else { return nil }
+        self = window
+    }
+}
+
+struct ReportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "report",
+        abstract: "Draw a run as one self-contained HTML page: timeline, latency, rate, space-time diagram, books.",
+        discussion: """
+            Opens the database read-only (it works while a run is live, on what is committed) and writes one \
+            HTML file with inline SVG and CSS that opens offline in any browser.
+            """
+    )
+
+    @OptionGroup var database: StoreDatabaseOptions
+
+    @Option(name: .long, help: ArgumentHelp("The HTML file to write (default: report-<run>.html).", valueName: "file"))
+    var out: String?
+
+    @Option(name: .long, help: ArgumentHelp(
+        "Which traced messages the space-time diagram shows: election (the first re-election), election:EPOCH, or FROM-TO in seconds.",
+        valueName: "window"))
+    var window: ReportWindow = .firstElection
+
+    func validate() throws {
+        if let out, out.isEmpty { throw ValidationError("--out must name a file") }
+    }
+
+    func run() throws {
+        let (db, runID) = try database.open()
+        let path = out ?? "report-\(runID).html"
+        let started = ContinuousClock.now
+        let bytes = try Self.write(db, runID: runID, window: window, to: path)
+        let elapsed = ContinuousClock.now - started
+        print("wrote \(path): run \(runID), \(bytes) bytes in \(elapsed.formatted(.units(allowed: [.seconds, .milliseconds], width: .narrow)))")
+    }
+
+    /// Writes the report, turning a failure into one line.
+    static func write(_ db: MarketDatabase, runID: Int64, window: ReportWindow, to path: String) throws -> Int {
+        do {
+            return try ReportWriter.write(database: db, runID: runID, window: window, to: path)
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            throw ValidationError("cannot write \(path): \(error.localizedDescription)")
+        }
+    }
+}
+
+extension ReportCommand {
+    /// `market run --report FILE`: the report of the run that just ended, from the database.
+    /// A report that cannot be written is said on standard error; the run's exit code stands.
+    static func writeAfterRun(database path: String, to file: String, json: Bool) {
+        do {
+            let db = try MarketDatabase.openReadOnly(path: path)
+            let runID = try db.resolveRun(nil)
+            let bytes = try write(db, runID: runID, window: .firstElection, to: file)
+            let line = "report: \(file) (\(bytes) bytes)\n"
+            (json ? FileHandle.standardError : FileHandle.standardOutput).write(Data(line.utf8))
+        } catch {
+            FileHandle.standardError.write(Data("market run: no report written: \(error.localizedDescription)\n".utf8))
+        }
+    }
+}
