@@ -40,8 +40,14 @@ enum BooksSection {
                              body: html)
     }
 
-    /// "1–3, 7" for epochs 1, 2, 3 and 7.
+    /// "1–3, 7" for epochs 1, 2, 3 and 7; a long list keeps its ends and says how many.
     static func compactEpochs(_ epochs: [Int]) -> String {
+        let text = epochRanges(epochs)
+        guard text.count > 10, epochs.count > 8 else { return text.joined(separator: ", ") }
+        return "\(epochs.count) epochs: " + text.prefix(3).joined(separator: ", ") + " … " + text.suffix(2).joined(separator: ", ")
+    }
+
+    static func epochRanges(_ epochs: [Int]) -> [String] {
         var parts: [String] = []
         var index = 0
         while index < epochs.count {
@@ -50,7 +56,7 @@ enum BooksSection {
             parts.append(end > index ? "\(epochs[index])–\(epochs[end])" : "\(epochs[index])")
             index = end + 1
         }
-        return parts.joined(separator: ", ")
+        return parts
     }
 
     static func optional<T>(_ value: T?) -> String { value.map { "\($0)" } ?? "–" }

@@ -5,7 +5,7 @@ enum RateSection {
     static let binMs = 100.0
     /// Wider bins once the run would need more than this many (still counted per 100 ms).
     static let maxBins = 600
-    static let top = 16.0
+    static let top = 24.0
     static let plotHeight = 150.0
 
     static func make(_ context: ReportContext) -> ReportSection {
@@ -46,7 +46,7 @@ enum RateSection {
                 parts.append(SVG.rect(x: x, y: allTop, width: barWidth, height: boughtTop - allTop, cssClass: "rate-failed", title: title))
             }
         }
-        parts.append(SVG.text("per 100 ms", x: time.range.lowerBound - 5, y: top - 1, cssClass: "tick", anchor: "end"))
+        parts.append(SVG.text("decisions per 100 ms", x: 4, y: 10, cssClass: "tick"))
         parts += context.timeAxis(y: top + plotHeight)
         let svg = SVG.frame(width: ReportContext.width, height: top + plotHeight + 22, label: "decisions per 100 ms", parts)
         var caption = "Decisions per 100 ms (blue bought, orange failed on top) by the time they were decided; violet bands are elections, "

@@ -5,7 +5,7 @@ import MarketStore
 /// values, an arrow per message from its send clock to its receive clock.
 enum SpaceTimeSection {
     static let rowHeight = 13.0
-    static let header = 34.0
+    static let header = 44.0
 
     static func make(_ context: ReportContext) -> ReportSection {
         let chronicle = context.chronicle
@@ -37,7 +37,7 @@ enum SpaceTimeSection {
         for (index, clock) in clocks.enumerated() where index % labelEvery == 0 {
             parts.append(SVG.text(String(clock), x: left - 8, y: y(clock) + 3.5, cssClass: "tick", anchor: "end"))
         }
-        parts.append(SVG.text("Lamport clock", x: 2, y: header - 12, cssClass: "tick"))
+        parts.append(SVG.text("Lamport clock", x: 2, y: 12, cssClass: "tick"))
         var violations = 0
         for message in messages {
             let received = message.recvClock!
@@ -67,6 +67,9 @@ enum SpaceTimeSection {
         let crashed = chronicle.faults.filter { $0.kind == "crash" && $0.atMs <= last }.map { "P\($0.peer)" }
         if !crashed.isEmpty {
             caption += " Crashed by then: \(Array(Set(crashed)).sorted().joined(separator: ", ")); a crash loses the trace it had not yet written."
+        }
+        if messages.contains(where: { $0.sendClock < 10 }), chronicle.faults.contains(where: { $0.kind == "crash" }) {
+            caption += " A crashed peer comes back with nothing but the database, so its clock starts again from 0."
         }
         caption += " Violet: election, ok, coordinator, resign; blue: buying; green: deposits and payouts; grey: heartbeats."
         return ReportSection(id: "spacetime", title: "Space-time diagram", caption: caption, count: messages.count, body: svg)

@@ -65,8 +65,8 @@ public struct RunChronicle: Sendable {
 /// Which traced messages a report draws.
 public enum MessageWindow: Hashable, Sendable {
     /// The messages received while the election of `epoch` ran, with `before` messages
-    /// received before it and `after` after it; nil picks the first re-election, or the first
-    /// election.
+    /// received before it and `after` after it (not counting heartbeats, which come in only
+    /// between those); nil picks the first re-election, or the first election.
     case election(epoch: Epoch?, before: Int, after: Int)
     /// The messages received between these times (ms since the run started).
     case time(fromMs: Double, toMs: Double)
@@ -145,13 +145,24 @@ extension MarketDatabase {
         case .time(let from, let to):
             return try fetch("\(received) BETWEEN :from AND :to", "ASC", ["from": from, "to": to], limit: limit)
         case .election(let epoch, let before, let after):
+            // Heartbeats would crowd out the buys around an election: `before` and `after`
+            // count the other messages; heartbeats come in only within the span those cover.
             guard let span = electionSpan(epoch, elections: elections) else { return [] }
             let during = try fetch("\(received) BETWEEN :from AND :to", "ASC", ["from": span.lowerBound, "to": span.upperBound],
                                    limit: limit)
-            let earlier = try fetch("\(received) < :from", "DESC", ["from": span.lowerBound], limit: min(before, limit - during.count))
-            let later = try fetch("\(received) > :to", "ASC", ["to": span.upperBound],
+            let earlier = try fetch("\(received) < :from AND kind != 'heartbeat'", "DESC", ["from": span.lowerBound],
+                                    limit: min(before, limit - during.count))
+            let later = try fetch("\(received) > :to AND kind != 'heartbeat'", "ASC", ["to": span.upperBound],
                                   limit: min(after, limit - during.count - earlier.count))
-            return earlier.reversed() + during + later
+            let from = earlier.last?.receivedMs ?? span.lowerBound
+            let to = later.last?.receivedMs ?? span.upperBound
+            let beats = try fetch("kind = 'heartbeat' AND ((\(received) >= :from AND \(received) < :start_ms) OR "
+                                  + "(\(received) > :end_ms AND \(received) <= :to))", "ASC",
+                                  ["from": from, "to": to, "start_ms": span.lowerBound, "end_ms": span.upperBound],
+                                  limit: limit - during.count - earlier.count - later.count)
+            return (earlier + during + later + beats).sorted {
+                ($0.receivedMs ?? 0, $0.id) < ($1.receivedMs ?? 0, $1.id)
+            }
         }
     }
 

@@ -31,32 +31,10 @@ final class EndToEndTests: XCTestCase {
 
     /// Runs `market` with a deadline: a run that outlives it is killed and the test fails.
     func market(_ arguments: [String], deadline: TimeInterval = 50) throws -> Outcome {
-        let process = Process()
-        process.executableURL = try Self.marketBinary()
-        process.arguments = arguments
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        let finished = DispatchSemaphore(value: 0)
-        process.terminationHandler = { _ in finished.signal() }
-        try process.run()
-        // Read both pipes to the end while waiting, so a full pipe cannot stall the run.
-        nonisolated(unsafe) var outData = Data()
-        nonisolated(unsafe) var errData = Data()
-        let readers = DispatchGroup()
-        DispatchQueue.global().async(group: readers) { outData = out.fileHandleForReading.readDataToEndOfFile() }
-        DispatchQueue.global().async(group: readers) { errData = err.fileHandleForReading.readDataToEndOfFile() }
-        if finished.wait(timeout: .now() + deadline) == .timedOut {
-            kill(process.processIdentifier, SIGTERM)
-            _ = finished.wait(timeout: .now() + 10)
-            XCTFail("market \(arguments.joined(separator: " ")) ran longer than \(Int(deadline)) s")
-        }
-        readers.wait()
-        let stdout = String(decoding: outData, as: UTF8.self)
-        let json = try? JSONSerialization.jsonObject(with: outData) as? [String: Any]
-        return Outcome(status: process.terminationStatus, stdout: stdout, stderr: String(decoding: errData, as: UTF8.self),
-                       json: json)
+        let run = try ChildRun.run(try Self.marketBinary(), arguments, deadline: deadline)
+        if run.timedOut { XCTFail("market \(arguments.joined(separator: " ")) ran longer than \(Int(deadline)) s") }
+        let json = try? JSONSerialization.jsonObject(with: run.stdout) as? [String: Any]
+        return Outcome(status: run.status, stdout: run.output, stderr: run.errors, json: json)
     }
 
     func temporaryDatabase() throws -> String {

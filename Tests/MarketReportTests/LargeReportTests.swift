@@ -32,6 +32,14 @@ final class LargeReportTests: XCTestCase {
                                         readAt: Timestamp.now()))
         print("of which: inspect and check \(inspected), chronicle \(read), page \(lap())")
 
+        // To look at it: MARKET_REPORT_COPY=/some/dir keeps a copy of the page and the database.
+        if let keep = ProcessInfo.processInfo.environment["MARKET_REPORT_COPY"] {
+            for (file, name) in [(out, "large-report.html"), (path, "large.db")] {
+                let target = URL(fileURLWithPath: keep).appendingPathComponent(name)
+                try? FileManager.default.removeItem(at: target)
+                try FileManager.default.copyItem(at: URL(fileURLWithPath: file), to: target)
+            }
+        }
         let page = try String(contentsOfFile: out, encoding: .utf8)
         XCTAssertLessThan(bytes, 1_000_000, "the report of a large run must stay small")
         let sections = ReportSections(page)
