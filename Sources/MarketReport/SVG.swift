@@ -94,7 +94,7 @@ struct LinearScale {
 enum Duration {
     static func text(ms: Double) -> String {
         if ms >= 10_000 { return SVG.number(ms / 1000) + " s" }
-        if ms >= 1000 { return String(format2(ms / 1000)) + " s" }
+        if ms >= 1000 { return (ms.truncatingRemainder(dividingBy: 1000) == 0 ? SVG.number(ms / 1000) : format2(ms / 1000)) + " s" }
         return SVG.number(ms) + " ms"
     }
 

@@ -80,8 +80,7 @@ extension MarketDatabase {
             guard let start = try String.fetchOne(db, sql: "SELECT started_at FROM runs WHERE run_id = ?", arguments: [runID]) else {
                 throw StoreError.noSuchRun(runID)
             }
-            // Milliseconds since the run started, for a column of ISO-8601 text.
-            func ms(_ column: String) -> String { "(julianday(\(column)) - julianday(:start)) * 86400000.0" }
+            func ms(_ column: String) -> String { Self.millisecondsSinceStart(column) }
             let args: StatementArguments = ["run": runID, "start": start]
             let faults = try Row.fetchAll(db, sql: """
                 SELECT peer_id, kind, \(ms("at")) AS at_ms FROM faults WHERE run_id = :run ORDER BY at, fault_id
@@ -124,13 +123,13 @@ extension MarketDatabase {
 
     static func windowMessages(_ db: Database, runID: Int64, start: String, window: MessageWindow,
                                elections: [RunChronicle.Election], limit: Int) throws -> [RunChronicle.Message] {
-        let received = "(julianday(received_at) - julianday(:start)) * 86400000.0"
+        let received = millisecondsSinceStart("received_at")
         func fetch(_ condition: String, _ order: String, _ arguments: StatementArguments, limit: Int) throws -> [RunChronicle.Message] {
             var all: StatementArguments = ["run": runID, "start": start, "limit": max(0, limit)]
             all += arguments
             return try Row.fetchAll(db, sql: """
                 SELECT msg_id, kind, from_id, to_id, send_clock, recv_clock,
-                       (julianday(sent_at) - julianday(:start)) * 86400000.0 AS sent_ms, \(received) AS received_ms
+                       \(millisecondsSinceStart("sent_at")) AS sent_ms, \(received) AS received_ms
                 FROM messages
                 WHERE run_id = :run AND received_at IS NOT NULL AND \(condition)
                 ORDER BY received_at \(order), msg_id \(order)
@@ -164,6 +163,12 @@ extension MarketDatabase {
                 ($0.receivedMs ?? 0, $0.id) < ($1.receivedMs ?? 0, $1.id)
             }
         }
+    }
+
+    /// Milliseconds from `:start` to a column of ISO-8601 text. Times are written to the
+    /// millisecond; rounding takes off julianday's floating-point dust.
+    static func millisecondsSinceStart(_ column: String) -> String {
+        "round((julianday(\(column)) - julianday(:start)) * 86400000.0)"
     }
 
     /// When the election of `epoch` ran (ms since the start); nil picks the first re-election,
