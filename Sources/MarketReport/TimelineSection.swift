@@ -64,8 +64,9 @@ enum TimelineSection {
         parts += context.timeAxis(y: top + plotHeight + 4)
         let svg = SVG.frame(width: ReportContext.width, height: height, label: "timeline of every peer", parts)
         let caption = "A lane per peer over the run's wall-clock time: grey up, orange sick, red crashed, "
-            + "purple resigned, hatched recovering (from its recover until the next election ends, at most 1 s), "
-            + "dark grey down from the start; the blue bar is the peer trading, by epoch; violet bands are elections, "
+            + "purple resigned, green recovering (from its recover until the next election ends, at most 1 s), "
+            + "dark grey down from the start; the blue bar is the peer trading, by epoch; violet bands are elections "
+            + "(from the start the history records for each to its end), "
             + "◆ marks the peer that started one, ✕ crash, ! sick, ▼ resign, ▲ recover. Hover for details."
         return ReportSection(id: "timeline", title: "Timeline", caption: caption, count: lanes.count,
                              body: svg + "\n" + legend() + "\n" + electionList(context))
