@@ -18,9 +18,12 @@ enum TimelineSection {
             let y = top + laneHeight * Double(row)
             parts.append(SVG.rect(x: time.range.lowerBound, y: y + 1, width: time.range.upperBound - time.range.lowerBound,
                                   height: laneHeight - 2, cssClass: "up"))
-            let fontSize = min(11, laneHeight - 1)
+            // Many thin lanes get short labels; the full one is on hover.
+            let fontSize = min(11, laneHeight * 0.85)
+            let label = lanes.count > 32 ? "P\(lane.peer)" : lane.label
             parts.append("<text x=\"\(SVG.number(ReportContext.left - 6))\" y=\"\(SVG.number(y + laneHeight / 2 + fontSize / 3))\" "
-                + "class=\"lane\" text-anchor=\"end\" font-size=\"\(SVG.number(fontSize))\">\(SVG.escape(lane.label))</text>")
+                + "class=\"lane\" text-anchor=\"end\" font-size=\"\(SVG.number(fontSize))\">\(SVG.escape(label))"
+                + "<title>\(SVG.escape(lane.label))</title></text>")
         }
         parts += context.electionBands(top: top, height: plotHeight)
         for (row, lane) in lanes.enumerated() {
