@@ -27,6 +27,7 @@ let package = Package(
             resources: [
                 .embedInCode("Migrations/0001_history.sql"),
                 .embedInCode("Migrations/0002_election_origin.sql"),
+                .embedInCode("Migrations/0003_run_supervisor.sql"),
             ]
         ),
         .target(

@@ -19,6 +19,9 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible, Loc
     case noDatabase(path: String)
     /// The file exists but is not a market database (not SQLite, or SQLite of something else).
     case notAMarketDatabase(path: String)
+    /// SQLite's header is there but the pages behind it are not what SQLite wrote: the file was
+    /// overwritten in part or truncated. Nothing is written to it.
+    case damaged(path: String, detail: String)
     /// The database was written by a newer `market`: its schema is ahead of this binary's.
     case newerSchema(path: String, found: Int, supported: Int)
     case cannotOpen(path: String, reason: String)
@@ -38,6 +41,8 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible, Loc
         switch self {
         case .noDatabase(let path): "no database at \(path)"
         case .notAMarketDatabase(let path): "\(path) is not a market database"
+        case .damaged(let path, let detail):
+            "\(path) is damaged (\(detail)); nothing was written to it: restore it from a copy or use another file"
         case .newerSchema(let path, let found, let supported):
             "\(path) has schema version \(found), newer than this market binary supports (\(supported)); use a newer market"
         case .cannotOpen(let path, let reason): "cannot open \(path): \(reason)"
@@ -58,6 +63,9 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible, Loc
     static func wrap(_ error: any Error) -> StoreError {
         if let error = error as? StoreError { return error }
         if let error = error as? DatabaseError {
+            if error.resultCode == .SQLITE_CORRUPT || error.resultCode == .SQLITE_NOTADB {
+                return .damaged(path: "the database", detail: error.message ?? "database disk image is malformed")
+            }
             let message = error.message ?? "\(error.resultCode)"
             return .sqlite(message.split(whereSeparator: \.isNewline).joined(separator: " "))
         }

@@ -14,6 +14,12 @@ struct StoreDatabaseOptions: ParsableArguments {
         if path.isEmpty { throw ValidationError("--db must name a file") }
     }
 
+    /// Said of a run still marked running whose supervisor process is gone.
+    static func abandonedNote(_ runID: Int64) -> String {
+        "note: run \(runID) was abandoned: its supervisor is gone, so its history ends where it stopped "
+            + "(the next `market run` on this database marks it interrupted)"
+    }
+
     /// Opens read-only: never creates the file, never migrates it.
     func open() throws(StoreError) -> (MarketDatabase, Int64) {
         let database = try MarketDatabase.openReadOnly(path: path)
