@@ -54,6 +54,10 @@ let package = Package(
             ]
         ),
         .testTarget(name: "MarketCoreTests", dependencies: ["MarketCore"]),
+        .testTarget(
+            name: "MarketRuntimeTests",
+            dependencies: ["MarketCore", "MarketRuntime", .product(name: "NIOEmbedded", package: "swift-nio")]
+        ),
         .testTarget(name: "MarketSimulationTests", dependencies: ["MarketCore", "MarketSimulation"]),
         .testTarget(name: "MarketStoreTests", dependencies: ["MarketCore", "MarketStore", "MarketSimulation"]),
         .testTarget(

@@ -189,7 +189,8 @@ final class PeerDriver {
         let clock = peer.clock.time
         try database.recordLedger(peer: peer.id, ledger: ledger, finalClock: clock)
         log("stops: bought \(ledger.bought), sold \(ledger.sold), cash \(ledger.cashCents) cents; "
-            + "\(transport.dropped) messages dropped (neighbour down or not reading)")
+            + "\(transport.dropped) messages dropped (neighbour down or not reading); "
+            + "\(transport.rejected + peer.rejectedFrames) frames refused (unproven, in another's name, or impossible)")
         return (ledger, clock)
     }
 }

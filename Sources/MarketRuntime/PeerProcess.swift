@@ -164,7 +164,7 @@ final class PeerSession {
 
     func start() {
         let directory = RunDirectory(path: options.directory)
-        let transport = Transport(loop: loop, me: options.id, directory: directory) { [logger] line in
+        let transport = Transport(loop: loop, me: options.id, peerCount: scenario.peers.count, directory: directory) { [logger] line in
             logger.warning("\(line)")
         }
         driver = PeerDriver(
