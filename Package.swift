@@ -62,7 +62,7 @@ let package = Package(
         .testTarget(name: "MarketStoreTests", dependencies: ["MarketCore", "MarketStore", "MarketSimulation"]),
         .testTarget(
             name: "MarketEndToEndTests",
-            dependencies: ["MarketCore", "MarketStore", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["MarketCore", "MarketStore", "MarketRuntime", .product(name: "GRDB", package: "GRDB.swift")]
         ),
     ]
 )
