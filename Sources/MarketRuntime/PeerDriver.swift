@@ -58,7 +58,7 @@ final class PeerDriver {
     }
 
     var now: Duration {
-        .nanoseconds((NIODeadline.now() - startedAt).nanoseconds)
+        Duration(NIODeadline.now() - startedAt)
     }
 
     func log(_ line: String) {
@@ -156,9 +156,7 @@ final class PeerDriver {
         timers[timer]?.task.cancel()
         timerGeneration += 1
         let generation = timerGeneration
-        let (seconds, attoseconds) = delay.components
-        let nanos = seconds * 1_000_000_000 + attoseconds / 1_000_000_000
-        let task = loop.assumeIsolated().scheduleTask(in: .nanoseconds(max(0, nanos))) { [self] in
+        let task = loop.assumeIsolated().scheduleTask(in: .nanoseconds(max(0, delay.nanoseconds))) { [self] in
             guard timers[timer]?.generation == generation else { return }
             timers[timer] = nil
             handle(.timer(timer))

@@ -65,7 +65,7 @@ public struct RunReport: Codable, Sendable {
             let epochs = peer.tradedEpochs.isEmpty ? "" : peer.tradedEpochs.map(String.init).joined(separator: ",")
             rows.append(["P\(peer.peer)", role, peer.product, number(peer.bought), number(peer.sold), cash, epochs])
         }
-        out.append(contentsOf: Self.table(rows, rightAligned: [3, 4, 5]))
+        out.append(contentsOf: TextTable.lines(rows, rightAligned: [3, 4, 5]))
         out.append("")
         out.append("elections: \(elections.count)")
         for election in elections {
@@ -89,16 +89,5 @@ public struct RunReport: Codable, Sendable {
         encoder.keyEncodingStrategy = .convertToSnakeCase
         guard let data = try? encoder.encode(self) else { return "{}" }
         return String(decoding: data, as: UTF8.self)
-    }
-
-    static func table(_ rows: [[String]], rightAligned: Set<Int>) -> [String] {
-        guard let width = rows.first?.count else { return [] }
-        let widths = (0..<width).map { column in rows.map { $0[column].count }.max() ?? 0 }
-        return rows.map { row in
-            row.enumerated().map { column, cell in
-                let pad = String(repeating: " ", count: widths[column] - cell.count)
-                return rightAligned.contains(column) ? pad + cell : cell + pad
-            }.joined(separator: "  ").trimmingCharacters(in: .whitespaces)
-        }
     }
 }

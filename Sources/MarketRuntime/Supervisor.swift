@@ -304,7 +304,7 @@ final class SupervisorSession {
     func scheduleRecovery(_ slot: PeerSlot) {
         slot.comebackScheduled = true
         let pid = slot.pid
-        loop.assumeIsolated().scheduleTask(in: timeAmount(scenario.recoverAfter)) { [self] in
+        loop.assumeIsolated().scheduleTask(in: TimeAmount(scenario.recoverAfter)) { [self] in
             slot.comebackScheduled = false
             guard slot.pid == pid, case .sick = slot.state, phase == .running else { return }
             record(fault: .recover, peer: slot.id)
@@ -335,7 +335,7 @@ final class SupervisorSession {
                 }
                 slot.state = .down
                 slot.comebackScheduled = true
-                loop.assumeIsolated().scheduleTask(in: timeAmount(scenario.recoverAfter)) { [self] in
+                loop.assumeIsolated().scheduleTask(in: TimeAmount(scenario.recoverAfter)) { [self] in
                     slot.comebackScheduled = false
                     guard slot.state == .down, phase == .running || phase == .starting else { return }
                     record(fault: .recover, peer: id)
@@ -411,7 +411,7 @@ final class SupervisorSession {
             show(snapshot)
             if isDone(snapshot) {
                 beginStopping()
-            } else if duration(now - startedAt) > options.effectiveTimeLimit {
+            } else if Duration(now - startedAt) > options.effectiveTimeLimit {
                 fail("time limit of \(options.effectiveTimeLimit) reached with \(snapshot.decided)/\(options.totalRequests) decided, \(snapshot.pending) pending, \(snapshot.undelivered) undelivered")
                 return
             }
@@ -435,7 +435,7 @@ final class SupervisorSession {
     }
 
     func show(_ snapshot: RunSnapshot) {
-        let seconds = Double((NIODeadline.now() - (runningSince ?? startedAt)).nanoseconds) / 1e9
+        let seconds = Duration(NIODeadline.now() - (runningSince ?? startedAt)).seconds
         let rate = seconds > 0 ? Double(snapshot.decided) / seconds : 0
         let trader = snapshot.leader.map { "P\($0)" } ?? "none"
         let text = "buys \(snapshot.decided)/\(options.totalRequests) · \(String(format: "%.0f", rate))/s · "
@@ -570,7 +570,7 @@ final class SupervisorSession {
     }
 
     func makeReport(violations: [String]) -> RunReport {
-        let seconds = Double((NIODeadline.now() - (runningSince ?? startedAt)).nanoseconds) / 1e9
+        let seconds = Duration(NIODeadline.now() - (runningSince ?? startedAt)).seconds
         let record = (try? database.record()) ?? RunHistory()
         let peers = scenario.peers.map { spec in
             let row = record.peers.first { $0.peer == spec.id }
@@ -615,13 +615,4 @@ final class SupervisorSession {
             }
         }
     }
-}
-
-func timeAmount(_ duration: Duration) -> TimeAmount {
-    let (seconds, attoseconds) = duration.components
-    return .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
-}
-
-func duration(_ amount: TimeAmount) -> Duration {
-    .nanoseconds(amount.nanoseconds)
 }
