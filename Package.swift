@@ -55,6 +55,7 @@ let package = Package(
         .testTarget(name: "MarketCoreTests", dependencies: ["MarketCore"]),
         .testTarget(name: "MarketSimulationTests", dependencies: ["MarketCore", "MarketSimulation"]),
         .testTarget(name: "MarketStoreTests", dependencies: ["MarketCore", "MarketStore", "MarketSimulation"]),
+        .testTarget(name: "MarketRuntimeTests", dependencies: ["MarketCore", "MarketStore", "MarketRuntime"]),
         .testTarget(
             name: "MarketEndToEndTests",
             dependencies: ["MarketCore", "MarketStore", .product(name: "GRDB", package: "GRDB.swift")]

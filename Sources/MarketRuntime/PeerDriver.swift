@@ -206,18 +206,3 @@ extension StoreRequest {
         }
     }
 }
-
-/// A peer's standing on the supervisor's pipe.
-extension PeerStanding {
-    /// `state up|down trader:<epoch>|- finished|buying`
-    var line: String {
-        "\(PeerWire.state) \(up ? "up" : "down") \(traderEpoch.map { "trader:\($0)" } ?? "-") \(finishedBuying ? "finished" : "buying")"
-    }
-
-    init?(line: String) {
-        let words = line.split(separator: " ")
-        guard words.count == 4, words[0] == PeerWire.state else { return nil }
-        self.init(up: words[1] == "up", traderEpoch: words[2].hasPrefix("trader:") ? Int(words[2].dropFirst(7)) : nil,
-                  finishedBuying: words[3] == "finished")
-    }
-}

@@ -48,32 +48,6 @@ public struct PeerOptions: Sendable {
     }
 }
 
-/// The line protocol between the supervisor and a peer process, over the peer's stdin
-/// and stdout. One command or report per line.
-///
-/// Supervisor → peer (stdin):
-/// - `start-election` — the scenario's first election starts here (`Command.startElection`).
-/// - `recover` — come back after a sickness (`Command.recover`).
-/// - `stop` — write the ledger to the store, answer `stopped`, exit 0.
-/// - end of file — the supervisor is gone: exit at once (so is a change of `getppid()`).
-///
-/// Peer → supervisor (stdout):
-/// - `ready` — listening on its socket, the core started (`Event.start` or `.restart`).
-/// - `sick silent|crash|resign` — the core reported `Effect.fellSick`.
-/// - `state up|down trader:<epoch>|- finished|buying` — where the peer stands, on every change.
-/// - `stopped <bought> <sold> <cash_cents> <final_clock>` — the ledger is recorded.
-/// - `fatal <why>` — the peer cannot go on (a store error); it exits non-zero.
-public enum PeerWire {
-    public static let startElection = "start-election"
-    public static let recover = "recover"
-    public static let stop = "stop"
-    public static let ready = "ready"
-    public static let sick = "sick"
-    public static let state = "state"
-    public static let stopped = "stopped"
-    public static let fatal = "fatal"
-}
-
 /// One peer process: opens the database (one connection), listens on its socket, drives
 /// the core, obeys the supervisor, exits when told to or when the supervisor is gone.
 public enum PeerProcess {
@@ -171,10 +145,10 @@ final class PeerSession {
             loop: loop, config: scenario.config(for: options.id), incarnation: options.incarnation,
             database: database, transport: transport,
             logger: logger, trace: options.trace,
-            reportSick: { [unowned self] mode in tell("\(PeerWire.sick) \(mode.rawValue)") },
+            reportSick: { [unowned self] mode in tell(.sick(mode)) },
             fatal: { [unowned self] why in
                 logger.error("\(why)")
-                tell("\(PeerWire.fatal) \(why)")
+                tell(.fatal(why))
                 finish(3)
             })
         let bound = NIOLoopBound(self, eventLoop: loop)
@@ -201,10 +175,10 @@ final class PeerSession {
                 switch result {
                 case .success(let channel):
                     control = channel
-                    driver.reportState = { [unowned self] standing in tell(standing.line) }
+                    driver.reportState = { [unowned self] standing in tell(.state(standing)) }
                     watchParent()
                     driver.log(options.restart ? "restarts after a crash" : "starts")
-                    tell(PeerWire.ready)
+                    tell(.ready)
                     driver.handle(options.restart ? .restart : .start)
                 case .failure(let error):
                     logger.error("cannot start: \(error)")
@@ -215,19 +189,25 @@ final class PeerSession {
     }
 
 
-    /// One line to the supervisor.
-    func tell(_ line: String) {
-        control?.writeAndFlush(ByteBuffer(string: line + "\n"), promise: nil)
+    /// One report to the supervisor.
+    func tell(_ report: PeerReport) {
+        control?.writeAndFlush(ByteBuffer(string: report.line + "\n"), promise: nil)
     }
 
     func command(_ line: String) {
-        switch line.trimmingCharacters(in: .whitespaces) {
-        case PeerWire.startElection: driver.handle(.command(.startElection))
-        case PeerWire.recover:
+        let command: PeerCommand
+        do {
+            command = try PeerCommand(line: line)
+        } catch {
+            driver.log("ignores \(error) from the supervisor")
+            return
+        }
+        switch command {
+        case .startElection: driver.handle(.command(.startElection))
+        case .recover:
             driver.log("recovers")
             driver.handle(.command(.recover))
-        case PeerWire.stop: stop()
-        case let other: driver.log("ignores an unknown command '\(other.prefix(40))'")
+        case .stop: stop()
         }
     }
 
@@ -235,12 +215,12 @@ final class PeerSession {
         guard !finished else { return }
         do {
             let (ledger, clock) = try driver.stop()
-            let line = "\(PeerWire.stopped) \(ledger.bought) \(ledger.sold) \(ledger.cashCents) \(clock)\n"
+            let line = PeerReport.stopped(ledger, finalClock: clock).line + "\n"
             let written = control?.writeAndFlush(ByteBuffer(string: line)) ?? loop.makeSucceededVoidFuture()
             written.hop(to: loop).assumeIsolated().whenComplete { [self] _ in finish(0) }
         } catch {
             logger.error("cannot record the ledger: \(error)")
-            tell("\(PeerWire.fatal) cannot record the ledger: \(error)")
+            tell(.fatal("cannot record the ledger: \(error)"))
             finish(3)
         }
     }

@@ -1,5 +1,6 @@
 import Foundation
 import MarketCore
+import MarketStore
 
 /// What `market run` prints at the end, as text or (with `--json`) as one JSON object.
 public struct RunReport: Codable, Sendable {
@@ -42,7 +43,7 @@ public struct RunReport: Codable, Sendable {
     public var decidedPerSecond: Double
     public var peers: [PeerLine]
     public var elections: [ElectionLine]
-    public var faults: [String: Int]
+    public var faults: [FaultKind: Int]
     /// Invariant violations found by the check; empty when it passed.
     public var violations: [String]
     /// Why the run did not complete, if it did not.
@@ -72,7 +73,7 @@ public struct RunReport: Codable, Sendable {
             out.append("  epoch \(election.epoch): P\(election.winner) (\(election.reason), started by P\(election.initiator))")
         }
         if !faults.isEmpty {
-            out.append("faults: " + faults.sorted { $0.key < $1.key }.map { "\($0.key) ×\($0.value)" }.joined(separator: ", "))
+            out.append("faults: " + faults.sorted { $0.key.rawValue < $1.key.rawValue }.map { "\($0.key.rawValue) ×\($0.value)" }.joined(separator: ", "))
         }
         out.append("requests: \(decided)/\(made) decided (\(bought) bought, \(failed) failed); takeovers: \(takeovers)"
             + (made < requests ? "; \(requests) planned, but a buyer that trades does not buy" : ""))

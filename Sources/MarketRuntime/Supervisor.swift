@@ -168,7 +168,7 @@ final class SupervisorSession {
     var problem: String?
     var interruptedBy: Int32?
     /// Faults recorded in this run, per kind.
-    var faults: [String: Int] = [:]
+    var faults: [FaultKind: Int] = [:]
     /// The supervisor's writes (faults, pids), in order, off the loop.
     let writes = DispatchQueue(label: "market.supervisor.writes")
 
@@ -251,36 +251,33 @@ final class SupervisorSession {
             }
     }
 
-    func tell(_ slot: PeerSlot, _ line: String) {
-        slot.channel?.writeAndFlush(ByteBuffer(string: line + "\n"), promise: nil)
+    func tell(_ slot: PeerSlot, _ command: PeerCommand) {
+        slot.channel?.writeAndFlush(ByteBuffer(string: command.line + "\n"), promise: nil)
     }
 
-    /// A line from a peer's stdout (see `PeerWire`).
+    /// A line from a peer's stdout. A line that is not a report is ignored: the peer runs
+    /// this same binary, so it can only be a stray write.
     func line(_ text: String, from id: PeerID, pid: pid_t) {
-        guard let slot = slots[id], slot.pid == pid else { return }
-        let words = text.split(separator: " ", maxSplits: 1).map(String.init)
-        switch words.first {
-        case PeerWire.ready:
+        guard let slot = slots[id], slot.pid == pid, let report = try? PeerReport(line: text) else { return }
+        switch report {
+        case .ready:
             guard slot.state == .starting else { return }
             slot.state = phase == .stopping ? .stopping : .up
-            if phase == .stopping { tell(slot, PeerWire.stop) }
+            if phase == .stopping { tell(slot, .stop) }
             if phase == .starting, livePeers.allSatisfy({ slots[$0]?.state == .up }) {
                 phase = .running
                 runningSince = .now()
-                if let first = slots[scenario.firstElection] { tell(first, PeerWire.startElection) }
+                if let first = slots[scenario.firstElection] { tell(first, .startElection) }
             }
-        case PeerWire.sick:
-            guard let mode = words.count > 1 ? SickMode(rawValue: words[1]) : nil else { return }
+        case .sick(let mode):
             sick(slot, mode)
-        case PeerWire.stopped:
+        case .stopped:
             slot.state = .stopped
             checkStopped()
-        case PeerWire.state:
-            if let standing = PeerStanding(line: text) { slot.standing = standing }
-        case PeerWire.fatal:
-            say("P\(id): \(words.count > 1 ? words[1] : "fatal error")")
-        default:
-            break
+        case .state(let standing):
+            slot.standing = standing
+        case .fatal(let why):
+            say("P\(id): \(why.isEmpty ? "fatal error" : why)")
         }
     }
 
@@ -309,7 +306,7 @@ final class SupervisorSession {
             guard slot.pid == pid, case .sick = slot.state, phase == .running else { return }
             record(fault: .recover, peer: slot.id)
             slot.state = .up
-            tell(slot, PeerWire.recover)
+            tell(slot, .recover)
         }
     }
 
@@ -471,7 +468,7 @@ final class SupervisorSession {
             switch slot.state {
             case .up, .sick:
                 slot.state = .stopping
-                tell(slot, PeerWire.stop)
+                tell(slot, .stop)
             case .starting:
                 break  // told to stop when it is ready
             case .down, .stopping, .stopped:
@@ -594,7 +591,7 @@ final class SupervisorSession {
     }
 
     func record(fault: FaultKind, peer: PeerID) {
-        faults[fault.rawValue, default: 0] += 1
+        faults[fault, default: 0] += 1
         let now = Date()  // when it happened, not when the write gets the lock
         write("record a \(fault.rawValue) of P\(peer)") { try $0.recordFault(peer: peer, kind: fault, at: now) }
     }
