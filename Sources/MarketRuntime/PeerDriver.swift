@@ -20,8 +20,10 @@ import NIOPosix
 final class PeerDriver {
     let loop: EventLoop
     private(set) var peer: Peer
-    private let database: any PeerDatabase
-    private let store: any TradingPostStore
+    private let database: MarketDatabase
+    private let runID: Int64
+    /// This run's trading post in the database.
+    private let store: SQLiteStore
     let transport: Transport
     private let logger: Logger
     private let startedAt = NIODeadline.now()
@@ -44,12 +46,13 @@ final class PeerDriver {
     private var traced: [TracedMessage] = []
     private var stopped = false
 
-    init(loop: EventLoop, config: PeerConfig, incarnation: Int, database: any PeerDatabase, transport: Transport,
+    init(loop: EventLoop, config: PeerConfig, incarnation: Int, database: MarketDatabase, runID: Int64, transport: Transport,
          logger: Logger, trace: Bool, reportSick: @escaping (SickMode) -> Void, fatal: @escaping (String) -> Void) {
         self.loop = loop
         self.peer = Peer(config: config, incarnation: incarnation)
         self.database = database
-        self.store = database.store
+        self.runID = runID
+        self.store = database.store(runID: runID)
         self.transport = transport
         self.logger = logger
         self.trace = trace
@@ -170,7 +173,7 @@ final class PeerDriver {
         let batch = traced
         traced = []
         do {
-            try database.recordMessages(batch)
+            try database.recordMessages(runID: runID, batch)
         } catch {
             log("could not record \(batch.count) traced messages: \(error)")
         }
@@ -185,7 +188,7 @@ final class PeerDriver {
         flushTrace()
         let ledger = peer.ledger
         let clock = peer.clock.time
-        try database.recordLedger(peer: peer.id, ledger: ledger, finalClock: clock)
+        try database.recordLedger(runID: runID, peer: peer.id, ledger: ledger, finalClock: clock)
         log("stops: bought \(ledger.bought), sold \(ledger.sold), cash \(ledger.cashCents) cents; "
             + "\(transport.dropped) messages dropped (neighbour down or not reading)")
         return (ledger, clock)

@@ -55,7 +55,7 @@ public enum PeerProcess {
     /// socket): restarting it would not help, so the supervisor fails the run.
     public static let cannotStart: Int32 = 2
 
-    public static func run(_ options: PeerOptions, opener: any DatabaseOpener) -> Int32 {
+    public static func run(_ options: PeerOptions) -> Int32 {
         signal(SIGPIPE, SIG_IGN)
         let parent = getppid()
         let directory = RunDirectory(path: options.directory)
@@ -71,10 +71,9 @@ public enum PeerProcess {
             FileHandle.standardError.write(Data("P\(options.id): no such peer in the scenario\n".utf8))
             return cannotStart
         }
-        let database: any PeerDatabase
+        let database: MarketDatabase
         do {
-            database = try opener.openForPeer(path: options.databasePath, durability: options.durability,
-                                              runID: options.runID)
+            database = try MarketDatabase.open(path: options.databasePath, durability: options.durability)
         } catch {
             FileHandle.standardError.write(Data("P\(options.id): cannot open the database: \(error)\n".utf8))
             return cannotStart
@@ -83,9 +82,8 @@ public enum PeerProcess {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let loop = group.next()
         let done = loop.makePromise(of: Int32.self)
-        let box = UnsafeTransfer(database)
         loop.execute {
-            let session = PeerSession(loop: loop, options: options, scenario: scenario, database: box.value,
+            let session = PeerSession(loop: loop, options: options, scenario: scenario, database: database,
                                       parent: parent, done: done)
             session.start()
         }
@@ -106,7 +104,7 @@ final class PeerSession {
     let loop: EventLoop
     let options: PeerOptions
     let scenario: Scenario
-    let database: any PeerDatabase
+    let database: MarketDatabase
     let parent: pid_t
     let done: EventLoopPromise<Int32>
     var driver: PeerDriver!
@@ -114,7 +112,7 @@ final class PeerSession {
     var logger: Logger
     var finished = false
 
-    init(loop: EventLoop, options: PeerOptions, scenario: Scenario, database: any PeerDatabase, parent: pid_t,
+    init(loop: EventLoop, options: PeerOptions, scenario: Scenario, database: MarketDatabase, parent: pid_t,
          done: EventLoopPromise<Int32>) {
         self.loop = loop
         self.options = options
@@ -143,7 +141,7 @@ final class PeerSession {
         }
         driver = PeerDriver(
             loop: loop, config: scenario.config(for: options.id), incarnation: options.incarnation,
-            database: database, transport: transport,
+            database: database, runID: options.runID, transport: transport,
             logger: logger, trace: options.trace,
             reportSick: { [unowned self] mode in tell(.sick(mode)) },
             fatal: { [unowned self] why in

@@ -51,14 +51,20 @@ public struct RunOptions: Sendable {
 public enum Supervisor {
     /// Runs to the end and returns the process's exit code: 0 only if the run completed and
     /// its check passed.
-    public static func run(_ options: RunOptions, opener: any DatabaseOpener) -> Int32 {
+    public static func run(_ options: RunOptions) -> Int32 {
         signal(SIGPIPE, SIG_IGN)
-        let database: any SupervisorDatabase
+        let writer: MarketDatabase
+        let reader: MarketDatabase
         let runID: Int64
         let directory: RunDirectory
         do {
-            database = try opener.openForSupervisor(path: options.databasePath, durability: options.durability)
-            runID = try database.beginRun(scenario: options.scenario)
+            // Two connections: one that writes (faults, pids; it may wait on a paused peer's
+            // write lock) and one that reads progress, which WAL never makes wait.
+            writer = try MarketDatabase.open(path: options.databasePath, durability: options.durability)
+            reader = try MarketDatabase.open(path: options.databasePath, durability: options.durability)
+            let scenario = options.scenario
+            runID = try writer.beginRun(scenario: scenario.name, peerCount: scenario.peers.count, seed: scenario.seed,
+                                        peers: scenario.peers)
             directory = try RunDirectory.create()
             let encoder = JSONEncoder()
             try encoder.encode(options.scenario).write(to: URL(fileURLWithPath: directory.scenarioPath))
@@ -78,9 +84,8 @@ public enum Supervisor {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let loop = group.next()
         let done = loop.makePromise(of: Int32.self)
-        let transfer = UnsafeTransfer(database)
         let sessionBox = loop.submit {
-            let session = SupervisorSession(loop: loop, options: options, database: transfer.value, runID: runID,
+            let session = SupervisorSession(loop: loop, options: options, writer: writer, reader: reader, runID: runID,
                                             directory: directory, done: done)
             session.start()
             return NIOLoopBound(session, eventLoop: loop)
@@ -152,7 +157,10 @@ final class SupervisorSession {
     let loop: EventLoop
     let options: RunOptions
     let scenario: Scenario
-    let database: any SupervisorDatabase
+    /// Writes faults and pids, off the loop (`write`).
+    let writer: MarketDatabase
+    /// Reads the run's progress and, at the end, its history.
+    let reader: MarketDatabase
     let runID: Int64
     let directory: RunDirectory
     let done: EventLoopPromise<Int32>
@@ -172,12 +180,13 @@ final class SupervisorSession {
     /// The supervisor's writes (faults, pids), in order, off the loop.
     let writes = DispatchQueue(label: "market.supervisor.writes")
 
-    init(loop: EventLoop, options: RunOptions, database: any SupervisorDatabase, runID: Int64, directory: RunDirectory,
-         done: EventLoopPromise<Int32>) {
+    init(loop: EventLoop, options: RunOptions, writer: MarketDatabase, reader: MarketDatabase, runID: Int64,
+         directory: RunDirectory, done: EventLoopPromise<Int32>) {
         self.loop = loop
         self.options = options
         self.scenario = options.scenario
-        self.database = database
+        self.writer = writer
+        self.reader = reader
         self.runID = runID
         self.directory = directory
         self.done = done
@@ -221,7 +230,7 @@ final class SupervisorSession {
         slot.collected = nil
         slot.channel = nil
         let peerID = slot.id, childPID = child.pid
-        write("record P\(peerID)'s pid") { try $0.recordPID(peer: peerID, pid: childPID) }
+        write("record P\(peerID)'s pid") { try $0.recordPID(runID: $1, peer: peerID, pid: childPID) }
         let pid = child.pid
         let id = slot.id
         let bound = NIOLoopBound(self, eventLoop: loop)
@@ -398,9 +407,9 @@ final class SupervisorSession {
                 return
             }
         case .running:
-            let snapshot: RunSnapshot
+            let snapshot: RunProgress
             do {
-                snapshot = try database.snapshot()
+                snapshot = try reader.progress(runID: runID)
             } catch {
                 fail("cannot read the run's progress: \(error)")
                 return
@@ -423,7 +432,7 @@ final class SupervisorSession {
     }
 
     /// The core's rule for a finished run, on what the peers last said of themselves.
-    func isDone(_ snapshot: RunSnapshot) -> Bool {
+    func isDone(_ snapshot: RunProgress) -> Bool {
         let standings = slots.values.map { slot in
             slot.state == .up && !slot.comebackScheduled && !slot.paused ? slot.standing : nil
         }
@@ -431,7 +440,7 @@ final class SupervisorSession {
                                     storeEpoch: snapshot.epoch)
     }
 
-    func show(_ snapshot: RunSnapshot) {
+    func show(_ snapshot: RunProgress) {
         let seconds = Duration(NIODeadline.now() - (runningSince ?? startedAt)).seconds
         let rate = seconds > 0 ? Double(snapshot.decided) / seconds : 0
         let trader = snapshot.leader.map { "P\($0)" } ?? "none"
@@ -532,23 +541,13 @@ final class SupervisorSession {
         }
         writes.sync {}  // every fault and pid is written before the run is marked
         do {
-            try database.finishRun(endStatus)
+            try writer.finishRun(runID: runID, status: endStatus)
         } catch {
             say("cannot mark the run \(endStatus.rawValue): \(error)")
         }
-        var violations: [String] = []
-        var verdict: String?
-        if endStatus == .completed {
-            do {
-                let outcome = try database.check()
-                violations = outcome.violations
-                verdict = outcome.verdict
-            } catch {
-                violations = ["the check could not run: \(error)"]
-            }
-        }
-        var report = makeReport(violations: violations)
-        report.check = verdict
+        // The history as the store has it, with the check's verdict (`market check`).
+        let history: Result<RunInspection, any Error> = Result { try reader.inspect(runID: runID, head: 0, trades: 0) }
+        let report = makeReport(history: history)
         if endStatus == .failed || options.keepLogs {
             say("peer logs kept in \(directory.path)")
             directory.removeSockets()
@@ -566,46 +565,59 @@ final class SupervisorSession {
         done.succeed(code)
     }
 
-    func makeReport(violations: [String]) -> RunReport {
+    func makeReport(history read: Result<RunInspection, any Error>) -> RunReport {
+        let history = try? read.get()
+        var violations: [String] = []
+        var verdict: String?
+        if endStatus == .completed {
+            switch read {
+            case .success(let history):
+                violations = history.check.items.flatMap { item in item.violations.map { "\(item.name): \($0)" } }
+                verdict = history.check.verdict
+            case .failure(let error):
+                violations = ["the check could not run: \(error)"]
+            }
+        }
         let seconds = Duration(NIODeadline.now() - (runningSince ?? startedAt)).seconds
-        let record = (try? database.record()) ?? RunHistory()
+        let progress = try? reader.progress(runID: runID)
         let peers = scenario.peers.map { spec in
-            let row = record.peers.first { $0.peer == spec.id }
+            let row = history?.peers.first { $0.peer == spec.id }
             return RunReport.PeerLine(
                 peer: spec.id, role: spec.role.rawValue, product: spec.product.rawValue, downAtStart: spec.downAtStart,
-                tradedEpochs: record.elections.filter { $0.winner == spec.id }.map(\.epoch),
-                bought: row?.bought, sold: row?.sold, cashCents: row?.cashCents, finalClock: row?.finalClock)
+                tradedEpochs: (history?.elections ?? []).filter { $0.winner == spec.id }.map(\.epoch),
+                bought: row?.bought, sold: row?.sold, cashCents: row?.cashCents, finalClock: row?.finalClock.map { Int($0) })
         }
+        let decided = progress?.decided ?? 0
         return RunReport(
             runID: runID, scenario: scenario.name, seed: scenario.seed, database: options.databasePath,
-            status: endStatus.rawValue, seconds: seconds, requests: options.totalRequests, made: record.made,
-            decided: record.decided,
-            bought: record.bought, failed: record.failed, takeovers: record.takeovers,
-            decidedPerSecond: seconds > 0 ? Double(record.decided) / seconds : 0,
+            status: endStatus.rawValue, seconds: seconds, requests: options.totalRequests,
+            made: decided + (progress?.pending ?? 0), decided: decided,
+            bought: progress?.bought ?? 0, failed: progress?.failed ?? 0, takeovers: progress?.takeovers ?? 0,
+            decidedPerSecond: seconds > 0 ? Double(decided) / seconds : 0,
             peers: peers,
-            elections: record.elections.map {
-                RunReport.ElectionLine(epoch: $0.epoch, winner: $0.winner, initiator: $0.initiator, reason: $0.reason)
+            elections: (history?.elections ?? []).map {
+                RunReport.ElectionLine(epoch: $0.epoch, winner: $0.winner, initiator: $0.initiator ?? -1, reason: $0.reason ?? "")
             },
-            faults: faults, violations: violations, problem: problem, check: nil,
+            faults: faults, violations: violations, problem: problem, check: verdict,
             passed: endStatus == .completed && violations.isEmpty)
     }
 
     func record(fault: FaultKind, peer: PeerID) {
         faults[fault, default: 0] += 1
         let now = Date()  // when it happened, not when the write gets the lock
-        write("record a \(fault.rawValue) of P\(peer)") { try $0.recordFault(peer: peer, kind: fault, at: now) }
+        write("record a \(fault.rawValue) of P\(peer)") { try $0.recordFault(runID: $1, peer: peer, kind: fault, at: now) }
     }
 
     /// Writes the supervisor's records in order, off the event loop: while a paused peer
     /// holds SQLite's write lock, a write waits (up to the store's busy timeout), and the
     /// supervisor must go on watching, showing progress and answering signals meanwhile.
-    func write(_ what: String, _ body: @escaping @Sendable (any SupervisorDatabase) throws -> Void) {
-        let database = UnsafeTransfer(self.database)
+    func write(_ what: String, _ body: @escaping @Sendable (MarketDatabase, Int64) throws -> Void) {
+        let writer = writer, runID = runID
         let bound = NIOLoopBound(self, eventLoop: loop)
         let loop = self.loop
         writes.async {
             do {
-                try body(database.value)
+                try body(writer, runID)
             } catch {
                 let message = "cannot \(what): \(error)"
                 loop.execute { bound.value.say(message) }
