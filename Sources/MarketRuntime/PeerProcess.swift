@@ -10,44 +10,6 @@ import MarketStore
 import NIOCore
 import NIOPosix
 
-/// How the supervisor starts one peer process (`market peer …`).
-public struct PeerOptions: Sendable {
-    public var directory: String
-    public var id: PeerID
-    public var runID: Int64
-    public var databasePath: String
-    public var durability: Durability
-    /// Started again after a crash: the core gets `Event.restart` and reads its books back.
-    public var restart: Bool
-    /// How many times this peer was started before (0 for the first start).
-    public var incarnation: Int = 0
-    public var verbose: Bool
-    public var trace: Bool
-
-    public init(directory: String, id: PeerID, runID: Int64, databasePath: String, durability: Durability,
-                restart: Bool, verbose: Bool, trace: Bool) {
-        self.directory = directory
-        self.id = id
-        self.runID = runID
-        self.databasePath = databasePath
-        self.durability = durability
-        self.restart = restart
-        self.verbose = verbose
-        self.trace = trace
-    }
-
-    /// The arguments after the executable's path.
-    var arguments: [String] {
-        var args = ["peer", "--dir", directory, "--id", String(id), "--run-id", String(runID),
-                    "--db", databasePath, "--durability", durability.rawValue]
-        if restart { args.append("--restart") }
-        if incarnation > 0 { args += ["--incarnation", String(incarnation)] }
-        if verbose { args.append("--verbose") }
-        if trace { args.append("--trace") }
-        return args
-    }
-}
-
 /// One peer process: opens the database (one connection), listens on its socket, drives
 /// the core, obeys the supervisor, exits when told to or when the supervisor is gone.
 public enum PeerProcess {
@@ -157,16 +119,8 @@ final class PeerSession {
             session.driver.handle(.receive(envelope))
         }
             .flatMap {
-                NIOPipeBootstrap(group: loop)
-                    .channelInitializer { channel in
-                        channel.eventLoop.makeCompletedFuture {
-                            try channel.pipeline.syncOperations.addHandler(
-                                ByteToMessageHandler(NIOSplitUTF8LinesMessageDecoder(omittingEmptySubsequences: true)))
-                            try channel.pipeline.syncOperations.addHandler(
-                                LineHandler(onLine: { bound.value.command($0) }, onEnd: { bound.value.supervisorGone() }))
-                        }
-                    }
-                    .takingOwnershipOfDescriptors(input: 0, output: 1)
+                LinePipe.open(on: loop, input: 0, output: 1,
+                              onLine: { bound.value.command($0) }, onEnd: { bound.value.supervisorGone() })
             }
             .assumeIsolated()
             .whenComplete { [self] result in
@@ -248,31 +202,5 @@ final class PeerSession {
         driver.transport.close().assumeIsolated().whenComplete { [self] _ in
             done.succeed(code)
         }
-    }
-}
-
-/// Lines in, with a callback at the end of the input.
-final class LineHandler: ChannelInboundHandler {
-    typealias InboundIn = String
-
-    private let onLine: (String) -> Void
-    private let onEnd: () -> Void
-
-    init(onLine: @escaping (String) -> Void, onEnd: @escaping () -> Void) {
-        self.onLine = onLine
-        self.onEnd = onEnd
-    }
-
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        onLine(unwrapInboundIn(data))
-    }
-
-    func channelInactive(context: ChannelHandlerContext) {
-        onEnd()
-        context.fireChannelInactive()
-    }
-
-    func errorCaught(context: ChannelHandlerContext, error: Error) {
-        context.close(promise: nil)
     }
 }
