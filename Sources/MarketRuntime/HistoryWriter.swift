@@ -8,8 +8,8 @@ import MarketStore
 /// timeout), and the supervisor must go on watching, showing progress and answering
 /// signals meanwhile.
 final class HistoryWriter: Sendable {
-    let database: MarketDatabase
-    let runID: Int64
+    private let database: MarketDatabase
+    private let runID: Int64
     private let queue = DispatchQueue(label: "market.supervisor.writes")
     /// Hears of a write that failed (on the writer's queue).
     private let complain: @Sendable (String) -> Void
@@ -33,9 +33,9 @@ final class HistoryWriter: Sendable {
         }
     }
 
-    /// Returns once every write asked for so far is done.
-    func drain() {
-        queue.sync {}
+    /// Marks the run finished, once every write asked for before is done.
+    func finishRun(_ status: RunStatus) throws {
+        try queue.sync { try database.finishRun(runID: runID, status: status) }
     }
 
     private func write(_ what: String, _ body: @escaping @Sendable (MarketDatabase, Int64) throws -> Void) {

@@ -10,9 +10,10 @@ import MarketStore
 import NIOCore
 import NIOPosix
 
-/// One peer process: opens the database (one connection), listens on its socket, drives
-/// the core, obeys the supervisor, exits when told to or when the supervisor is gone.
-public enum PeerProcess {
+/// One peer process (`market peer`): opens the database (one connection), runs the peer in
+/// its `PeerShell`, obeys the supervisor over its stdin and stdout, and exits when told to
+/// or when the supervisor is gone. Everything but `run` happens on its one event loop.
+public final class PeerProcess {
     /// The exit code of a peer that could not start at all (no scenario, no database, no
     /// socket): restarting it would not help, so the supervisor fails the run.
     public static let cannotStart: Int32 = 2
@@ -45,79 +46,44 @@ public enum PeerProcess {
         let loop = group.next()
         let done = loop.makePromise(of: Int32.self)
         loop.execute {
-            let session = PeerSession(loop: loop, options: options, scenario: scenario, database: database,
-                                      parent: parent, done: done)
-            session.start()
+            PeerProcess(loop: loop, options: options, scenario: scenario, database: database, parent: parent,
+                        done: done).start()
         }
         let code = (try? done.futureResult.wait()) ?? 1
         try? group.syncShutdownGracefully()
         return code
     }
-}
 
-/// Moves a value to the peer's event loop once, before anything else touches it.
-struct UnsafeTransfer<Value>: @unchecked Sendable {
-    let value: Value
-    init(_ value: Value) { self.value = value }
-}
-
-/// The peer process's state on its event loop.
-final class PeerSession {
     let loop: EventLoop
     let options: PeerOptions
-    let scenario: Scenario
-    let database: MarketDatabase
+    let directory: RunDirectory
+    /// The supervisor's pid: when it changes, the supervisor is gone.
     let parent: pid_t
     let done: EventLoopPromise<Int32>
-    var driver: PeerDriver!
-    var control: Channel?
-    var logger: Logger
+    let logger: Logger
+    let shell: PeerShell
+    /// The pipe to the supervisor (stdin and stdout), once it is open.
+    var supervisor: Channel?
     var finished = false
 
     init(loop: EventLoop, options: PeerOptions, scenario: Scenario, database: MarketDatabase, parent: pid_t,
          done: EventLoopPromise<Int32>) {
         self.loop = loop
         self.options = options
-        self.scenario = scenario
-        self.database = database
+        self.directory = RunDirectory(path: options.directory)
         self.parent = parent
         self.done = done
-        let directory = RunDirectory(path: options.directory)
-        let fileSink = LineSink(appendingTo: directory.logPath(for: options.id))
-        let verbose = options.verbose
-        let peerID = options.id
-        logger = Logger(label: "market.peer") { _ in
-            var handlers: [any LogHandler] = []
-            if let fileSink { handlers.append(PeerLogHandler(sink: fileSink, withTime: true)) }
-            if verbose { handlers.append(PeerLogHandler(sink: LineSink(fd: 2, owned: false), withTime: false)) }
-            var handler = MultiplexLogHandler(handlers)
-            handler[metadataKey: "peer"] = "\(peerID)"
-            return handler
-        }
+        logger = PeerLogHandler.logger(for: options.id, file: directory.logPath(for: options.id), verbose: options.verbose)
+        shell = PeerShell(
+            loop: loop, config: scenario.config(for: options.id), incarnation: options.incarnation,
+            database: database, runID: options.runID, directory: directory, logger: logger, trace: options.trace)
+        shell.delegate = self
     }
 
     func start() {
-        let directory = RunDirectory(path: options.directory)
-        let transport = Transport(loop: loop, me: options.id, directory: directory) { [logger] line in
-            logger.warning("\(line)")
-        }
-        driver = PeerDriver(
-            loop: loop, config: scenario.config(for: options.id), incarnation: options.incarnation,
-            database: database, runID: options.runID, transport: transport,
-            logger: logger, trace: options.trace,
-            reportSick: { [unowned self] mode in tell(.sick(mode)) },
-            fatal: { [unowned self] why in
-                logger.error("\(why)")
-                tell(.fatal(why))
-                finish(3)
-            })
         let bound = NIOLoopBound(self, eventLoop: loop)
         let loop = self.loop
-        transport.listen { envelope in
-            let session = bound.value
-            session.driver.transport.heard(from: envelope.from)
-            session.driver.handle(.receive(envelope))
-        }
+        shell.listen()
             .flatMap {
                 LinePipe.open(on: loop, input: 0, output: 1,
                               onLine: { bound.value.command($0) }, onEnd: { bound.value.supervisorGone() })
@@ -126,12 +92,12 @@ final class PeerSession {
             .whenComplete { [self] result in
                 switch result {
                 case .success(let channel):
-                    control = channel
-                    driver.reportState = { [unowned self] standing in tell(.state(standing)) }
+                    supervisor = channel
+                    shell.startReportingStanding()
                     watchParent()
-                    driver.log(options.restart ? "restarts after a crash" : "starts")
+                    shell.log(options.restart ? "restarts after a crash" : "starts")
                     tell(.ready)
-                    driver.handle(options.restart ? .restart : .start)
+                    shell.handle(options.restart ? .restart : .start)
                 case .failure(let error):
                     logger.error("cannot start: \(error)")
                     FileHandle.standardError.write(Data("P\(options.id): cannot start: \(error)\n".utf8))
@@ -140,10 +106,9 @@ final class PeerSession {
             }
     }
 
-
     /// One report to the supervisor.
     func tell(_ report: PeerReport) {
-        control?.writeAndFlush(ByteBuffer(string: report.line + "\n"), promise: nil)
+        supervisor?.writeAndFlush(ByteBuffer(string: report.line + "\n"), promise: nil)
     }
 
     func command(_ line: String) {
@@ -151,14 +116,14 @@ final class PeerSession {
         do {
             command = try PeerCommand(line: line)
         } catch {
-            driver.log("ignores \(error) from the supervisor")
+            shell.log("ignores \(error) from the supervisor")
             return
         }
         switch command {
-        case .startElection: driver.handle(.command(.startElection))
+        case .startElection: shell.handle(.command(.startElection))
         case .recover:
-            driver.log("recovers")
-            driver.handle(.command(.recover))
+            shell.log("recovers")
+            shell.handle(.command(.recover))
         case .stop: stop()
         }
     }
@@ -166,9 +131,9 @@ final class PeerSession {
     func stop() {
         guard !finished else { return }
         do {
-            let (ledger, clock) = try driver.stop()
+            let (ledger, clock) = try shell.stop()
             let line = PeerReport.stopped(ledger, finalClock: clock).line + "\n"
-            let written = control?.writeAndFlush(ByteBuffer(string: line)) ?? loop.makeSucceededVoidFuture()
+            let written = supervisor?.writeAndFlush(ByteBuffer(string: line)) ?? loop.makeSucceededVoidFuture()
             written.hop(to: loop).assumeIsolated().whenComplete { [self] _ in finish(0) }
         } catch {
             logger.error("cannot record the ledger: \(error)")
@@ -179,7 +144,7 @@ final class PeerSession {
 
     func supervisorGone() {
         guard !finished else { return }
-        driver.log("the supervisor is gone; exiting")
+        shell.log("the supervisor is gone; exiting")
         finish(0)
     }
 
@@ -198,9 +163,25 @@ final class PeerSession {
         guard !finished else { return }
         finished = true
         // The socket goes with the peer (a restarted peer binds it again).
-        unlink(RunDirectory(path: options.directory).socketPath(for: options.id))
-        driver.transport.close().assumeIsolated().whenComplete { [self] _ in
+        unlink(directory.socketPath(for: options.id))
+        shell.close().assumeIsolated().whenComplete { [self] _ in
             done.succeed(code)
         }
+    }
+}
+
+extension PeerProcess: PeerShellDelegate {
+    func shell(reportsSick mode: SickMode) {
+        tell(.sick(mode))
+    }
+
+    func shell(standsAt standing: PeerStanding) {
+        tell(.state(standing))
+    }
+
+    func shell(failed why: String) {
+        logger.error("\(why)")
+        tell(.fatal(why))
+        finish(3)
     }
 }

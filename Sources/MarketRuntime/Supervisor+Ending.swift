@@ -69,9 +69,8 @@ extension Supervisor {
         guard phase != .finished else { return }
         phase = .finished
         progressLine.clear()
-        history.drain()  // every fault and pid is written before the run is marked
         do {
-            try history.database.finishRun(runID: runID, status: endStatus)
+            try history.finishRun(endStatus)  // after every fault and pid
         } catch {
             say("cannot mark the run \(endStatus.rawValue): \(error)")
         }

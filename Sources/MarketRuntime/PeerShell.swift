@@ -10,30 +10,38 @@ import MarketStore
 import NIOCore
 import NIOPosix
 
-/// Drives one `Peer` state machine with real time, the store and the socket transport.
+/// What a `PeerShell` tells the process around it, on the event loop.
+protocol PeerShellDelegate: AnyObject {
+    /// The core reported a sickness (`Effect.fellSick`).
+    func shell(reportsSick mode: SickMode)
+    /// Where the peer stands changed (only once `startReportingStanding()` was called).
+    func shell(standsAt standing: PeerStanding)
+    /// The store failed: the process cannot go on safely.
+    func shell(failed why: String)
+}
+
+/// Runs one `Peer` state machine with real time, the store and the socket transport: the
+/// core's shell, as `SWIMNIOShell` is for `SWIMInstance`.
 ///
 /// Everything here runs on ONE event loop: the peer, its timers (NIO scheduled tasks), the
 /// transport's channels and the store's connection are confined to it, so nothing is shared
 /// between threads. Effects are carried out in the order the core gave them; persistence
 /// requests are performed synchronously against the store and their results are fed back
 /// as `.persisted` events in the same order, before anything else happens.
-final class PeerDriver {
+final class PeerShell {
     let loop: EventLoop
     private(set) var peer: Peer
     private let database: MarketDatabase
     private let runID: Int64
     /// This run's trading post in the database.
     private let store: SQLiteStore
-    let transport: Transport
+    private let transport: Transport
     private let logger: Logger
     private let startedAt = NIODeadline.now()
     private let trace: Bool
-    /// Tells the supervisor about a sickness (one line on stdout).
-    private let reportSick: (SickMode) -> Void
-    /// The store failed: the process cannot go on safely.
-    private let fatal: (String) -> Void
-    /// Tells the supervisor where the peer stands, whenever that changes.
-    var reportState: ((PeerStanding) -> Void)?
+    weak var delegate: PeerShellDelegate?
+    /// Changes of standing go to the delegate only once it can pass them on.
+    private var reportsStanding = false
     private var lastStanding: PeerStanding?
 
     private var timers: [PeerTimer: (generation: Int, task: Scheduled<Void>)] = [:]
@@ -46,18 +54,40 @@ final class PeerDriver {
     private var traced: [TracedMessage] = []
     private var stopped = false
 
-    init(loop: EventLoop, config: PeerConfig, incarnation: Int, database: MarketDatabase, runID: Int64, transport: Transport,
-         logger: Logger, trace: Bool, reportSick: @escaping (SickMode) -> Void, fatal: @escaping (String) -> Void) {
+    init(loop: EventLoop, config: PeerConfig, incarnation: Int, database: MarketDatabase, runID: Int64,
+         directory: RunDirectory, logger: Logger, trace: Bool) {
         self.loop = loop
         self.peer = Peer(config: config, incarnation: incarnation)
         self.database = database
         self.runID = runID
         self.store = database.store(runID: runID)
-        self.transport = transport
+        self.transport = Transport(loop: loop, me: config.id, directory: directory) { [logger] line in
+            logger.warning("\(line)")
+        }
         self.logger = logger
         self.trace = trace
-        self.reportSick = reportSick
-        self.fatal = fatal
+    }
+
+    /// Binds the peer's socket; every envelope that arrives is fed to the core.
+    func listen() -> EventLoopFuture<Void> {
+        let bound = NIOLoopBound(self, eventLoop: loop)
+        return transport.listen { envelope in bound.value.receive(envelope) }
+    }
+
+    private func receive(_ envelope: Envelope) {
+        transport.heard(from: envelope.from)
+        handle(.receive(envelope))
+    }
+
+    /// From now on, every change of standing goes to the delegate, starting with the next.
+    func startReportingStanding() {
+        reportsStanding = true
+        lastStanding = nil
+    }
+
+    /// Closes the peer's connections and its socket.
+    func close() -> EventLoopFuture<Void> {
+        transport.close()
     }
 
     var now: Duration {
@@ -96,9 +126,9 @@ final class PeerDriver {
         stepping = false
         transport.flush()
         let standing = PeerStanding(peer)
-        if standing != lastStanding, !stopped {
+        if reportsStanding, standing != lastStanding, !stopped {
             lastStanding = standing
-            reportState?(standing)
+            delegate?.shell(standsAt: standing)
         }
         if traced.count >= 256 { flushTrace() }
     }
@@ -117,7 +147,7 @@ final class PeerDriver {
                 if persistQueue.count == 1 { performPersists() }
             case .fellSick(let mode):
                 log("reports sickness (\(mode.rawValue)) to the supervisor")
-                reportSick(mode)
+                delegate?.shell(reportsSick: mode)
             case .log(let line):
                 log(line)
             }
@@ -144,7 +174,7 @@ final class PeerDriver {
                 return
             } catch {
                 stopped = true
-                fatal("store failed on \(request.kindName): \(error)")
+                delegate?.shell(failed: "store failed on \(request.kindName): \(error)")
                 return
             }
         }
