@@ -55,7 +55,10 @@ let package = Package(
         .testTarget(name: "MarketCoreTests", dependencies: ["MarketCore"]),
         .testTarget(name: "MarketSimulationTests", dependencies: ["MarketCore", "MarketSimulation"]),
         .testTarget(name: "MarketStoreTests", dependencies: ["MarketCore", "MarketStore", "MarketSimulation"]),
-        .testTarget(name: "MarketRuntimeTests", dependencies: ["MarketCore", "MarketStore", "MarketRuntime"]),
+        .testTarget(
+            name: "MarketRuntimeTests",
+            dependencies: ["MarketCore", "MarketStore", "MarketRuntime", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
         .testTarget(
             name: "MarketEndToEndTests",
             dependencies: ["MarketCore", "MarketStore", .product(name: "GRDB", package: "GRDB.swift")]

@@ -164,7 +164,7 @@ final class PeerShell {
                 let result = try store.perform(request)
                 persistQueue.removeFirst()
                 queue.append(.persisted(result))
-            } catch where Self.isBusy(error) {
+            } catch StoreError.busy {
                 log("the database is locked (\(request.kindName)); trying again")
                 loop.assumeIsolated().scheduleTask(in: .milliseconds(50)) { [self] in
                     guard !stopped else { return }
@@ -178,11 +178,6 @@ final class PeerShell {
                 return
             }
         }
-    }
-
-    static func isBusy(_ error: any Error) -> Bool {
-        let text = String(describing: error).lowercased()
-        return text.contains("database is locked") || text.contains("busy")
     }
 
     private func arm(_ timer: PeerTimer, after delay: Duration) {
