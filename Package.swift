@@ -54,12 +54,15 @@ let package = Package(
             ]
         ),
         .testTarget(name: "MarketCoreTests", dependencies: ["MarketCore"]),
-        .testTarget(
-            name: "MarketRuntimeTests",
-            dependencies: ["MarketCore", "MarketRuntime", .product(name: "NIOEmbedded", package: "swift-nio")]
-        ),
         .testTarget(name: "MarketSimulationTests", dependencies: ["MarketCore", "MarketSimulation"]),
         .testTarget(name: "MarketStoreTests", dependencies: ["MarketCore", "MarketStore", "MarketSimulation"]),
+        .testTarget(
+            name: "MarketRuntimeTests",
+            dependencies: [
+                "MarketCore", "MarketStore", "MarketRuntime", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+            ]
+        ),
         .testTarget(
             name: "MarketEndToEndTests",
             dependencies: ["MarketCore", "MarketStore", "MarketRuntime", .product(name: "GRDB", package: "GRDB.swift")]

@@ -36,6 +36,9 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible, Loc
     case malformed(column: String, value: String)
     /// SQLite said no; its message, on one line.
     case sqlite(String)
+    /// Another connection held the lock past the busy timeout (SQLITE_BUSY or SQLITE_LOCKED):
+    /// trying again later may succeed. SQLite's message, on one line.
+    case busy(String)
 
     public var description: String {
         switch self {
@@ -53,7 +56,7 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible, Loc
         case .insufficientStock(let seller, let product, let quantity):
             "P\(seller) does not hold \(quantity) \(product.rawValue) in the inventory; the batch was not written"
         case .malformed(let column, let value): "malformed history: column \(column) holds \(value)"
-        case .sqlite(let message): "database error: \(message)"
+        case .sqlite(let message), .busy(let message): "database error: \(message)"
         }
     }
 
@@ -63,11 +66,13 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible, Loc
     static func wrap(_ error: any Error) -> StoreError {
         if let error = error as? StoreError { return error }
         if let error = error as? DatabaseError {
-            if error.resultCode == .SQLITE_CORRUPT || error.resultCode == .SQLITE_NOTADB {
-                return .damaged(path: "the database", detail: error.message ?? "database disk image is malformed")
+            let message = (error.message ?? "\(error.resultCode)").split(whereSeparator: \.isNewline).joined(separator: " ")
+            // `resultCode` is the primary code: SQLITE_BUSY_SNAPSHOT and the like are busy too.
+            switch error.resultCode {
+            case .SQLITE_BUSY, .SQLITE_LOCKED: return .busy(message)
+            case .SQLITE_CORRUPT, .SQLITE_NOTADB: return .damaged(path: "the database", detail: message)
+            default: return .sqlite(message)
             }
-            let message = error.message ?? "\(error.resultCode)"
-            return .sqlite(message.split(whereSeparator: \.isNewline).joined(separator: " "))
         }
         return .sqlite(String(describing: error).split(whereSeparator: \.isNewline).joined(separator: " "))
     }

@@ -111,7 +111,7 @@ struct RunCommand: ParsableCommand {
                                  verbose: verbose, timeLimit: limit)
         var runOptions = options
         runOptions.keepLogs = keepLogs
-        let code = Supervisor.run(runOptions, opener: MarketStoreOpener())
+        let code = Supervisor.run(runOptions)
         if code != 0 { throw ExitCode(code) }
     }
 }
@@ -138,7 +138,7 @@ struct PeerCommand: ParsableCommand {
         var options = PeerOptions(directory: dir, id: id, runID: runID, databasePath: db, durability: durability,
                                   restart: restart, verbose: verbose, trace: trace)
         options.incarnation = incarnation
-        let code = PeerProcess.run(options, opener: MarketStoreOpener())
+        let code = PeerProcess.run(options)
         if code != 0 { throw ExitCode(code) }
     }
 }

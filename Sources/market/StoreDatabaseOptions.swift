@@ -1,4 +1,5 @@
 import ArgumentParser
+import MarketCore
 import MarketStore
 
 /// `--db` and `--run`, shared by the commands that read the history.
@@ -30,16 +31,7 @@ struct StoreDatabaseOptions: ParsableArguments {
 /// Pads columns for the terminal.
 enum ColumnText {
     static func table(_ header: [String], _ rows: [[String]], indent: String = "  ") -> [String] {
-        let all = [header] + rows
-        let widths = header.indices.map { column in all.map { $0.indices.contains(column) ? $0[column].count : 0 }.max() ?? 0 }
-        return all.map { row in
-            var line = indent
-            for (column, cell) in row.enumerated() {
-                let last = column == row.count - 1
-                line += last ? cell : cell + String(repeating: " ", count: widths[column] - cell.count + 2)
-            }
-            return line
-        }
+        TextTable.lines([header] + rows, indent: indent)
     }
 
     static func money(_ cents: Int?) -> String {
