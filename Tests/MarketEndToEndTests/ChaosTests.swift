@@ -41,22 +41,9 @@ extension EndToEndTests {
                {"role": "buyer", "product": "boar"}, {"role": "seller", "product": "salt"}],
              "requests": 400, "sick_rate": 0, "recover_after_ms": 150, "seed": \(seed), "time_limit_s": 110}
             """.utf8).write(to: scenario)
-        let process = Process()
-        process.executableURL = try Self.marketBinary()
-        process.arguments = ["run", "--scenario", scenario.path, "--db", path, "--json"]
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        let finished = DispatchSemaphore(value: 0)
-        process.terminationHandler = { _ in finished.signal() }
-        try process.run()
+        let running = try ChildRun.Running(try Self.marketBinary(), ["run", "--scenario", scenario.path, "--db", path, "--json"])
+        let process = running.process
         defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
-        nonisolated(unsafe) var outData = Data()
-        nonisolated(unsafe) var errData = Data()
-        let readers = DispatchGroup()
-        DispatchQueue.global().async(group: readers) { outData = out.fileHandleForReading.readDataToEndOfFile() }
-        DispatchQueue.global().async(group: readers) { errData = err.fileHandleForReading.readDataToEndOfFile() }
 
         var random = SplitMix64(seed: seed)
         var tally = ChaosTally()
@@ -100,10 +87,10 @@ extension EndToEndTests {
             usleep(UInt32(100_000 + random.next() % 200_000))
         }
         lockHolder.wait()
-        XCTAssertEqual(finished.wait(timeout: .now() + 150), .success, "round \(seed): the run did not end")
-        readers.wait()
-        let stdout = String(decoding: outData, as: UTF8.self)
-        let stderr = String(decoding: errData, as: UTF8.self)
+        let run = running.finish(deadline: 150)
+        XCTAssertFalse(run.timedOut, "round \(seed): the run did not end")
+        let stdout = run.output
+        let stderr = run.errors
         print("chaos round \(seed): \(tally)")
         XCTAssertEqual(process.terminationStatus, 0, "round \(seed): \(tally)\n\(stdout)\n\(stderr.suffix(3000))")
         let check = try market(["check", "--db", path], deadline: 60)

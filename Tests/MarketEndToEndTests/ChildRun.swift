@@ -11,32 +11,44 @@ struct ChildRun {
     var output: String { String(decoding: stdout, as: UTF8.self) }
     var errors: String { String(decoding: stderr, as: UTF8.self) }
 
-    /// Runs `executable` with a deadline, reading both pipes to the end while it runs so a
-    /// full pipe cannot stall it; one that outlives the deadline is terminated.
+    /// Runs `executable` with a deadline; one that outlives it is terminated.
     static func run(_ executable: URL, _ arguments: [String], deadline: TimeInterval) throws -> ChildRun {
+        try Running(executable, arguments).finish(deadline: deadline)
+    }
+
+    /// A child still running, its pipes read to the end as it goes so a full pipe cannot stall it.
+    /// Unchecked: each buffer is written by its reader alone and read only after `readers.wait()`.
+    final class Running: @unchecked Sendable {
         let process = Process()
-        process.executableURL = executable
-        process.arguments = arguments
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        let finished = DispatchSemaphore(value: 0)
-        process.terminationHandler = { _ in finished.signal() }
-        try process.run()
-        nonisolated(unsafe) var outData = Data()
-        nonisolated(unsafe) var errData = Data()
-        let readers = DispatchGroup()
-        DispatchQueue.global().async(group: readers) { outData = out.fileHandleForReading.readDataToEndOfFile() }
-        DispatchQueue.global().async(group: readers) { errData = err.fileHandleForReading.readDataToEndOfFile() }
-        var timedOut = false
-        if finished.wait(timeout: .now() + deadline) == .timedOut {
-            timedOut = true
-            kill(process.processIdentifier, SIGTERM)
-            _ = finished.wait(timeout: .now() + 10)
+        private let finished = DispatchSemaphore(value: 0)
+        private let readers = DispatchGroup()
+        private var outData = Data()
+        private var errData = Data()
+
+        init(_ executable: URL, _ arguments: [String]) throws {
+            process.executableURL = executable
+            process.arguments = arguments
+            let out = Pipe()
+            let err = Pipe()
+            process.standardOutput = out
+            process.standardError = err
+            process.terminationHandler = { [finished] _ in finished.signal() }
+            try process.run()
+            DispatchQueue.global().async(group: readers) { self.outData = out.fileHandleForReading.readDataToEndOfFile() }
+            DispatchQueue.global().async(group: readers) { self.errData = err.fileHandleForReading.readDataToEndOfFile() }
         }
-        readers.wait()
-        return ChildRun(status: process.terminationStatus, stdout: outData, stderr: errData, timedOut: timedOut)
+
+        /// Waits for the child to end; past the deadline it is sent SIGTERM (and `timedOut` says so).
+        func finish(deadline: TimeInterval) -> ChildRun {
+            var timedOut = false
+            if finished.wait(timeout: .now() + deadline) == .timedOut {
+                timedOut = true
+                kill(process.processIdentifier, SIGTERM)
+                _ = finished.wait(timeout: .now() + 10)
+            }
+            readers.wait()
+            return ChildRun(status: process.terminationStatus, stdout: outData, stderr: errData, timedOut: timedOut)
+        }
     }
 
     /// The first of `names` found on PATH (or in the usual places), if any.
