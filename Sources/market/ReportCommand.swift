@@ -3,13 +3,6 @@ import Foundation
 import MarketReport
 import MarketStore
 
-extension ReportWindow: ExpressibleByArgument {
-    public init?(argument: String) {
-        guard let window = try? ReportWindow(parsing: argument) else { return nil }
-        self = window
-    }
-}
-
 struct ReportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "report",
@@ -28,17 +21,22 @@ struct ReportCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp(
         "Which traced messages the space-time diagram shows: election (the first re-election), election:EPOCH, or FROM-TO in seconds.",
         valueName: "window"))
-    var window: ReportWindow = .firstElection
+    var window = "election"
 
     func validate() throws {
         if let out, out.isEmpty { throw ValidationError("--out must name a file") }
+        do {
+            _ = try ReportWindow(parsing: window)
+        } catch {
+            throw ValidationError(error.description)
+        }
     }
 
     func run() throws {
         let (db, runID) = try database.open()
         let path = out ?? "report-\(runID).html"
         let started = ContinuousClock.now
-        let bytes = try Self.write(db, runID: runID, window: window, to: path)
+        let bytes = try Self.write(db, runID: runID, window: try ReportWindow(parsing: window), to: path)
         let elapsed = ContinuousClock.now - started
         print("wrote \(path): run \(runID), \(bytes) bytes in \(elapsed.formatted(.units(allowed: [.seconds, .milliseconds], width: .narrow)))")
     }
@@ -50,9 +48,16 @@ struct ReportCommand: ParsableCommand {
         } catch let error as StoreError {
             throw error
         } catch {
-            throw ValidationError("cannot write \(path): \(error.localizedDescription)")
+            throw ReportFileError(path: path, reason: error.localizedDescription)
         }
     }
+}
+
+/// The page could not be written: one line, no usage text (the arguments were fine).
+struct ReportFileError: Error, CustomStringConvertible {
+    let path: String
+    let reason: String
+    var description: String { "cannot write \(path): \(reason)" }
 }
 
 extension ReportCommand {

@@ -114,6 +114,66 @@ final class ReportEndToEndTests: XCTestCase {
     }
 }
 
+extension ReportEndToEndTests {
+    /// A run still going: the report reads what is committed and says so; the run goes on.
+    func testReportOfALiveRunShowsWhatIsCommitted() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("market-report-live-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let database = directory.appendingPathComponent("market.db").path
+        let running = try ChildRun.Running(try EndToEndTests.marketBinary(), [
+            "run", "--scenario", "test_case2", "--requests", "1000", "--sick-rate", "0", "--seed", "4", "--db", database,
+        ])
+        defer { if running.process.isRunning { kill(running.process.processIdentifier, SIGKILL) } }
+        let deadline = Date().addingTimeInterval(30)
+        var page = ""
+        while Date() < deadline, running.process.isRunning {
+            let out = directory.appendingPathComponent("live.html").path
+            if try market(["report", "--db", database, "--out", out]).status == 0 {
+                page = try String(contentsOfFile: out, encoding: .utf8)
+                if page.contains("still going"), (ReportSections(page).count("latency") ?? 0) > 0 { break }
+            }
+            usleep(50_000)
+        }
+        XCTAssertTrue(page.contains("still going when the report was written"), "the live run's page says it is live")
+        XCTAssertGreaterThan(ReportSections(page).count("latency") ?? 0, 0, "decisions committed so far are drawn")
+        XCTAssertTrue(running.process.isRunning, "reading the database did not stop the run")
+        kill(running.process.processIdentifier, SIGINT)
+        XCTAssertFalse(running.finish(deadline: 20).timedOut)
+    }
+
+    func testBadInputGetsOneLineErrors() throws {
+        let run = try tracedCrashRun()
+        let foreign = run.directory.appendingPathComponent("foreign.db").path
+        try Data("not a database".utf8).write(to: URL(fileURLWithPath: foreign))
+        let cases: [([String], String)] = [
+            (["report", "--db", foreign], "is not a market database"),
+            (["report", "--db", run.directory.appendingPathComponent("none.db").path], "no database at"),
+            (["report", "--db", run.database, "--run", "7"], "no run 7 in the database"),
+            (["report", "--db", run.database, "--window", "soon"], "--window 'soon' is not a window"),
+            (["report", "--db", run.database, "--out", run.directory.appendingPathComponent("no/such/dir.html").path], "cannot write"),
+        ]
+        for (arguments, expected) in cases {
+            let outcome = try market(arguments)
+            XCTAssertNotEqual(outcome.status, 0, arguments.joined(separator: " "))
+            XCTAssertTrue(outcome.errors.hasPrefix("Error: ") && outcome.errors.contains(expected), outcome.errors)
+            XCTAssertFalse(outcome.errors.contains("Fatal error"), outcome.errors)
+        }
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: foreign)), Data("not a database".utf8), "a foreign file is left alone")
+    }
+}
+
+/// A page's sections by id, with the count of things each drew (`data-count`).
+struct ReportSections {
+    let counts: [String: Int]
+
+    init(_ page: String) {
+        counts = ReportDOM(page).sections.mapValues(\.count)
+    }
+
+    func count(_ id: String) -> Int? { counts[id] }
+}
+
 /// The sections of a page as Chromium rendered it (`--dump-dom`).
 struct ReportDOM {
     struct Section {
