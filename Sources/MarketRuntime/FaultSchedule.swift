@@ -34,9 +34,10 @@ final class FaultSchedule {
 
     /// After `recoverAfter`, if `stillDue()` says the peer is still to come back then: records
     /// its `recover` and runs `comeBack`. Meanwhile the slot says a comeback is scheduled.
-    func scheduleRecovery(of slot: PeerSlot, if stillDue: @escaping () -> Bool, comeBack: @escaping () -> Void) {
+    func scheduleRecovery(of slot: PeerSlot, after delay: TimeAmount? = nil, if stillDue: @escaping () -> Bool,
+                          comeBack: @escaping () -> Void) {
         slot.comebackScheduled = true
-        loop.assumeIsolated().scheduleTask(in: recoverAfter) { [self] in
+        loop.assumeIsolated().scheduleTask(in: delay ?? recoverAfter) { [self] in
             slot.comebackScheduled = false
             guard stillDue() else { return }
             record(.recover, peer: slot.id)

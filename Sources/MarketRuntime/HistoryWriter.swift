@@ -11,19 +11,27 @@ final class HistoryWriter: Sendable {
     private let database: MarketDatabase
     private let runID: Int64
     private let queue = DispatchQueue(label: "market.supervisor.writes")
-    /// Hears of a write that failed (on the writer's queue).
-    private let complain: @Sendable (String) -> Void
+    /// Hears of a write that waits on the lock, and of one that failed for good (on the
+    /// writer's queue); a record that cannot be written makes the history untrue, so the
+    /// supervisor ends the run.
+    private let waiting: @Sendable (String) -> Void
+    private let failed: @Sendable (String) -> Void
+    /// How long a write keeps trying while other processes hold the lock, beyond the
+    /// store's own busy timeout: long enough for any pause a run survives.
+    static let patience: Duration = .seconds(60)
 
-    init(database: MarketDatabase, runID: Int64, complain: @escaping @Sendable (String) -> Void) {
+    init(database: MarketDatabase, runID: Int64, waiting: @escaping @Sendable (String) -> Void,
+         failed: @escaping @Sendable (String) -> Void) {
         self.database = database
         self.runID = runID
-        self.complain = complain
+        self.waiting = waiting
+        self.failed = failed
     }
 
-    func recordFault(_ kind: FaultKind, peer: PeerID) {
-        let now = Date()  // when it happened, not when the write gets the lock
+    func recordFault(_ kind: FaultKind, peer: PeerID, at date: Date = Date()) {
+        // `date`: when it happened, not when the write gets the lock.
         write("record a \(kind.rawValue) of P\(peer)") { database, runID in
-            try database.recordFault(runID: runID, peer: peer, kind: kind, at: now)
+            try database.recordFault(runID: runID, peer: peer, kind: kind, at: date)
         }
     }
 
@@ -35,16 +43,38 @@ final class HistoryWriter: Sendable {
 
     /// Marks the run finished, once every write asked for before is done.
     func finishRun(_ status: RunStatus) throws {
-        try queue.sync { try database.finishRun(runID: runID, status: status) }
+        try queue.sync {
+            try Self.persevering { try database.finishRun(runID: runID, status: status) }
+        }
     }
 
     private func write(_ what: String, _ body: @escaping @Sendable (MarketDatabase, Int64) throws -> Void) {
-        let database = database, runID = runID, complain = complain
+        let database = database, runID = runID, waiting = waiting, failed = failed
         queue.async {
             do {
-                try body(database, runID)
+                try Self.persevering(onWait: { waiting("waiting for the database's lock to \(what)") }) {
+                    try body(database, runID)
+                }
             } catch {
-                complain("cannot \(what): \(error)")
+                failed("cannot \(what): \(error)")
+            }
+        }
+    }
+
+    /// Runs `body` until it is not refused for a lock held elsewhere, for `patience` at most.
+    private static func persevering(onWait: () -> Void = {}, _ body: () throws -> Void) throws {
+        let start = ContinuousClock.now
+        var told = false
+        while true {
+            do {
+                return try body()
+            } catch StoreError.busy(let message) {
+                guard ContinuousClock.now - start < patience else { throw StoreError.busy(message) }
+                if !told {
+                    told = true
+                    onWait()
+                }
+                usleep(50_000)
             }
         }
     }

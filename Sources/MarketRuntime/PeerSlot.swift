@@ -37,6 +37,12 @@ final class PeerSlot {
     var killedByUs = false
     /// A recovery or a restart is scheduled (`FaultSchedule`).
     var comebackScheduled = false
+    /// When its current process was started, and how many of its processes in a row exited
+    /// on their own soon after starting.
+    var startedAt = NIODeadline.distantPast
+    var quickExits = 0
+    /// Its sickness was over while it was stopped from outside: it recovers when it continues.
+    var recoveryDue = false
     /// The peer's own word on where it stands (`PeerReport.state`).
     var standing = PeerStanding(up: false, traderEpoch: nil, finishedBuying: false)
 

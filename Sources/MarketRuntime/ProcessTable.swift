@@ -15,8 +15,8 @@ protocol ProcessTableDelegate: AnyObject {
     func peer(_ slot: PeerSlot, unreachable error: any Error)
     /// Stopped from outside (SIGSTOP, Ctrl-Z on it).
     func peerPaused(_ slot: PeerSlot)
-    /// Continued after a pause.
-    func peerContinued(_ slot: PeerSlot)
+    /// Continued after a pause; `missedStop`: the stop itself came and went between two looks.
+    func peerContinued(_ slot: PeerSlot, missedStop: Bool)
 }
 
 /// The supervisor's peer processes: starts each with its two pipes, tells it commands,
@@ -122,7 +122,8 @@ final class ProcessTable {
 
     /// A peer stopped from outside (SIGSTOP, Ctrl-Z on it) is silently sick for as long as
     /// it stays stopped. Only the supervisor can see this (`waitpid` with WUNTRACED |
-    /// WCONTINUED); an exit seen here is kept for `reap`.
+    /// WCONTINUED); it looks when SIGCHLD says a child changed, and on every poll. An exit
+    /// seen here is kept for `reap`.
     func watchPauses() {
         for slot in slots.values where slot.isAlive && slot.collected == nil {
             var raw: Int32 = 0
@@ -133,9 +134,9 @@ final class ProcessTable {
                 slot.paused = true
                 delegate?.peerPaused(slot)
             } else if raw == 0xffff {
-                guard slot.paused else { continue }
+                let missedStop = !slot.paused
                 slot.paused = false
-                delegate?.peerContinued(slot)
+                delegate?.peerContinued(slot, missedStop: missedStop)
             } else {
                 slot.collected = ExitStatus(raw: raw)
             }

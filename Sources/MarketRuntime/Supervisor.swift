@@ -67,6 +67,14 @@ public final class Supervisor {
                 source.resume()
                 sources.append(source)
             }
+            // A child stopped or continued from outside is seen when it happens, not on the
+            // next poll. (SIGCHLD keeps its default disposition: ignoring it would reap children.)
+            let children = DispatchSource.makeSignalSource(signal: SIGCHLD, queue: .global())
+            children.setEventHandler {
+                loop.execute { bound.value.processes.watchPauses() }
+            }
+            children.resume()
+            sources.append(children)
         }
         let code = (try? done.futureResult.wait()) ?? 1
         sources.forEach { $0.cancel() }
@@ -114,13 +122,16 @@ public final class Supervisor {
         let progressLine = ProgressLine(verbose: options.verbose)
         self.progressLine = progressLine
         let shown = NIOLoopBound(progressLine, eventLoop: loop)
-        history = HistoryWriter(database: writer, runID: runID) { message in
-            loop.execute { shown.value.say(message) }
-        }
+        let link = NIOLoopBound(SupervisorLink(), eventLoop: loop)
+        history = HistoryWriter(
+            database: writer, runID: runID,
+            waiting: { message in loop.execute { shown.value.say(message) } },
+            failed: { message in loop.execute { link.value.supervisor?.fail(message) } })
         faults = FaultSchedule(loop: loop, recoverAfter: options.scenario.recoverAfter, history: history)
         processes = ProcessTable(loop: loop, executable: options.executable ?? CurrentExecutable.path,
                                  peers: options.scenario.peers.filter { !$0.downAtStart }.map(\.id))
         processes.delegate = self
+        link.value.supervisor = self
     }
 
     func start() {
@@ -146,10 +157,16 @@ public final class Supervisor {
         }
         slot.state = .starting
         slot.killedByUs = false
+        slot.startedAt = .now()
         history.recordPID(slot.pid, peer: slot.id)
     }
 
     var isLive: Bool { phase == .running || phase == .starting }
+
+    /// A process that exits on its own this soon after it started, `maxQuickExits` times in
+    /// a row, is failing for a reason a restart does not fix.
+    static let quickExit = TimeAmount.seconds(2)
+    static let maxQuickExits = 5
 
     /// Every 100 ms: pauses from outside, the run's progress, and the ends of the phases.
     func poll() {
@@ -196,6 +213,11 @@ public final class Supervisor {
     }
 }
 
+/// Lets what the supervisor owns reach it back, once it exists.
+final class SupervisorLink {
+    weak var supervisor: Supervisor?
+}
+
 extension Supervisor: ProcessTableDelegate {
     func peer(_ slot: PeerSlot, reported report: PeerReport) {
         switch report {
@@ -216,7 +238,9 @@ extension Supervisor: ProcessTableDelegate {
         case .state(let standing):
             slot.standing = standing
         case .fatal(let why):
-            say("P\(slot.id): \(why.isEmpty ? "fatal error" : why)")
+            // A store error a peer cannot get past (disk full, read-only, a damaged schema)
+            // would come back after every restart: the run ends now, and says why.
+            fail("P\(slot.id) cannot go on: \(why.isEmpty ? "fatal error" : why)")
         }
     }
 
@@ -228,11 +252,12 @@ extension Supervisor: ProcessTableDelegate {
         case .silent, .resign:
             let pid = slot.pid
             faults.scheduleRecovery(of: slot, if: { [self] in
-                guard slot.pid == pid, case .sick = slot.state else { return false }
-                return phase == .running
+                guard slot.pid == pid, case .sick = slot.state, phase == .running else { return false }
+                // A peer stopped from outside cannot come back yet: it does when it continues.
+                if slot.paused { slot.recoveryDue = true }
+                return !slot.paused
             }, comeBack: { [self] in
-                slot.state = .up
-                processes.tell(slot, .recover)
+                comeBack(slot)
             })
         case .crash:
             slot.killedByUs = true
@@ -250,12 +275,20 @@ extension Supervisor: ProcessTableDelegate {
                 fail("P\(slot.id) could not start (see the message above)")
                 return
             }
+            var delay: TimeAmount?
             if !slot.killedByUs {
                 say("P\(slot.id) exited unexpectedly (\(status)); treating it as a crash")
                 faults.record(.crash, peer: slot.id)
+                slot.quickExits = NIODeadline.now() - slot.startedAt < Self.quickExit ? slot.quickExits + 1 : 0
+                if slot.quickExits >= Self.maxQuickExits {
+                    fail("P\(slot.id) exited \(slot.quickExits) times in a row within \(Self.quickExit) of starting; giving up")
+                    return
+                }
+                // Each quick exit in a row doubles the wait before the next start.
+                delay = faults.recoverAfter * (1 << slot.quickExits)
             }
             slot.state = .down
-            faults.scheduleRecovery(of: slot, if: { [self] in slot.state == .down && isLive },
+            faults.scheduleRecovery(of: slot, after: delay, if: { [self] in slot.state == .down && isLive },
                                     comeBack: { [self] in spawn(slot, restart: true) })
         }
     }
@@ -264,14 +297,32 @@ extension Supervisor: ProcessTableDelegate {
         fail("cannot talk to P\(slot.id): \(error)")
     }
 
+    func comeBack(_ slot: PeerSlot) {
+        slot.recoveryDue = false
+        slot.state = .up
+        processes.tell(slot, .recover)
+    }
+
+    /// The history holds one `sick` … `recover` span for as long as a peer is sick, stopped
+    /// from outside, or both: a pause of a peer already sick adds nothing, and its scheduled
+    /// recovery waits until it continues.
     func peerPaused(_ slot: PeerSlot) {
         guard isLive else { return }
         say("P\(slot.id) was stopped from outside; it counts as sick until it continues")
+        if case .sick = slot.state { return }
         faults.record(.sick, peer: slot.id)
     }
 
-    func peerContinued(_ slot: PeerSlot) {
+    func peerContinued(_ slot: PeerSlot, missedStop: Bool) {
         guard isLive else { return }
+        if case .sick = slot.state {
+            guard slot.recoveryDue else { return }
+            faults.record(.recover, peer: slot.id)
+            comeBack(slot)
+            return
+        }
+        // A stop and continue between two looks still happened: both go into the history.
+        if missedStop { faults.record(.sick, peer: slot.id) }
         faults.record(.recover, peer: slot.id)
     }
 }

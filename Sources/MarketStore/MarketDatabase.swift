@@ -101,6 +101,13 @@ public final class MarketDatabase: Sendable {
             case .foreign: throw StoreError.notAMarketDatabase(path: path)
             case .market(let version) where version > Migrations.latest:
                 throw StoreError.newerSchema(path: path, found: version, supported: Migrations.latest)
+            case .market(let version) where version == Migrations.latest:
+                // Already in WAL mode and migrated (every peer of a run opens it so): nothing to
+                // write, so no lock to wait for, even while another process holds it for long.
+                let mode = try queue.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") }
+                if mode?.lowercased() == "wal" {
+                    return MarketDatabase(path: path, durability: durability, readOnly: false, queue: queue)
+                }
             default: break
             }
             try queue.writeWithoutTransaction { db in
