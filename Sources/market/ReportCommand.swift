@@ -61,12 +61,21 @@ struct ReportFileError: Error, CustomStringConvertible {
 }
 
 extension ReportCommand {
-    /// `market run --report FILE`: the report of the run that just ended, from the database.
-    /// A report that cannot be written is said on standard error; the run's exit code stands.
-    static func writeAfterRun(database path: String, to file: String, json: Bool) {
+    /// The newest run in the database at `path`, if it holds one.
+    static func latestRun(in path: String) -> Int64? {
+        try? MarketDatabase.openReadOnly(path: path).latestRunID()
+    }
+
+    /// `market run --report FILE`: the report of the run that just ended (the newest run, if it
+    /// is newer than `previous`), from the database. A report that cannot be written is said
+    /// on standard error; the run's exit code stands.
+    static func writeAfterRun(database path: String, after previous: Int64?, to file: String, json: Bool) {
         do {
             let db = try MarketDatabase.openReadOnly(path: path)
-            let runID = try db.resolveRun(nil)
+            guard let runID = try db.latestRunID(), runID > previous ?? 0 else {
+                FileHandle.standardError.write(Data("market run: no report written: the run was not recorded\n".utf8))
+                return
+            }
             let bytes = try write(db, runID: runID, window: .firstElection, to: file)
             let line = "report: \(file) (\(bytes) bytes)\n"
             (json ? FileHandle.standardError : FileHandle.standardOutput).write(Data(line.utf8))

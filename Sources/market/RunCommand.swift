@@ -114,8 +114,9 @@ struct RunCommand: ParsableCommand {
                                  verbose: verbose, timeLimit: limit)
         var runOptions = options
         runOptions.keepLogs = keepLogs
+        let runBefore = report == nil ? nil : ReportCommand.latestRun(in: db)
         let code = Supervisor.run(runOptions)
-        if let report { ReportCommand.writeAfterRun(database: db, to: report, json: json) }
+        if let report { ReportCommand.writeAfterRun(database: db, after: runBefore, to: report, json: json) }
         if code != 0 { throw ExitCode(code) }
     }
 }
