@@ -18,9 +18,21 @@ public final class SQLiteStore: TradingPostStore, Sendable {
 
     // MARK: TradingPostStore
 
+    /// Notes that an election is under way (`leader.election_in_progress = 1`); its start
+    /// time becomes the `started_at` of the `elections` row the winner's claim writes.
+    /// Not fenced: anyone may start an election.
     public func noteElectionStarted(by peer: PeerID, reason: ElectionReason) throws -> StoreResult {
-        try recordElectionStart(by: peer, reason: reason)
-        return .noted
+        try database.write { db in
+            // The first note of an election wins: later ones are the same election.
+            try db.execute(sql: """
+                UPDATE leader SET election_in_progress = 1, election_started_at = coalesce(election_started_at, ?),
+                    election_initiator_id = CASE WHEN election_started_at IS NULL THEN ? ELSE election_initiator_id END,
+                    election_reason = CASE WHEN election_started_at IS NULL THEN ? ELSE election_reason END,
+                    updated_at = ?
+                WHERE run_id = ?
+                """, arguments: [Timestamp.now(), peer, reason.rawValue, Timestamp.now(), runID])
+            return .noted
+        }
     }
 
     public func claimEpoch(_ claim: ElectionClaim) throws -> StoreResult {
@@ -248,22 +260,6 @@ public final class SQLiteStore: TradingPostStore, Sendable {
     }
 
     // MARK: Beyond the protocol
-
-    /// Notes that an election is under way (`leader.election_in_progress = 1`); its start
-    /// time becomes the `started_at` of the `elections` row the winner's claim writes.
-    /// Not fenced: anyone may start an election.
-    public func recordElectionStart(by peer: PeerID? = nil, reason: ElectionReason? = nil) throws(StoreError) {
-        try database.write { db in
-            // The first note of an election wins: later ones are the same election.
-            try db.execute(sql: """
-                UPDATE leader SET election_in_progress = 1, election_started_at = coalesce(election_started_at, ?),
-                    election_initiator_id = CASE WHEN election_started_at IS NULL THEN ? ELSE election_initiator_id END,
-                    election_reason = CASE WHEN election_started_at IS NULL THEN ? ELSE election_reason END,
-                    updated_at = ?
-                WHERE run_id = ?
-                """, arguments: [Timestamp.now(), peer, reason?.rawValue, Timestamp.now(), runID])
-        }
-    }
 
     /// The epoch and leader the store holds now.
     public func leaderRecord() throws(StoreError) -> (epoch: Epoch, leader: PeerID?) {

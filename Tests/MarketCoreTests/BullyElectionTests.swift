@@ -13,7 +13,7 @@ final class BullyElectionTests: XCTestCase {
     // MARK: Starting an election
 
     func testTheHighestPeerClaimsAtOnce() {
-        let p = PeerDriver(id: 3, peers: all)
+        let p = PeerHarness(id: 3, peers: all)
         p.start()
         p.command(.startElection)
         XCTAssertEqual(p.persists, [.claimEpoch(claim(1, by: 3, .startup))])
@@ -22,12 +22,12 @@ final class BullyElectionTests: XCTestCase {
     }
 
     func testAnElectionStartedForAReasonIsNotedInTheStoreButABullyCascadeIsNot() {
-        let p = PeerDriver(id: 1, peers: all)
+        let p = PeerHarness(id: 1, peers: all)
         p.start()
         p.command(.startElection)
         XCTAssertEqual(p.effects.electionNotes, [1], "the leader record shows an election in progress")
 
-        let q = PeerDriver(id: 2, peers: all)
+        let q = PeerHarness(id: 2, peers: all)
         q.start()
         q.receive(.election, from: 1, clock: 3)
         XCTAssertEqual(q.effects.electionNotes, [], "the same election, already noted by its initiator")
@@ -35,7 +35,7 @@ final class BullyElectionTests: XCTestCase {
     }
 
     func testACoordinatorFromALowerPeerMakesAnIdleHigherPeerHoldItsOwnElection() {
-        let p = PeerDriver(id: 2, peers: all)
+        let p = PeerHarness(id: 2, peers: all)
         p.start()
         p.receive(.coordinator(epoch: 1), from: 1, clock: 5)
         XCTAssertEqual(p.peer.leader, 1, "it follows the sitting trader meanwhile")
@@ -44,7 +44,7 @@ final class BullyElectionTests: XCTestCase {
     }
 
     func testALonePeerElectsItself() {
-        let p = PeerDriver(id: 0, peers: [0])
+        let p = PeerHarness(id: 0, peers: [0])
         p.start()
         XCTAssertEqual(p.sends, [])
         p.command(.startElection)
@@ -57,7 +57,7 @@ final class BullyElectionTests: XCTestCase {
     }
 
     func testALowerPeerSendsElectionToEveryHigherPeerOnly() {
-        let p = PeerDriver(id: 1, peers: all)
+        let p = PeerHarness(id: 1, peers: all)
         p.start()
         p.command(.startElection)
         XCTAssertEqual(p.effects.recipients(of: .election), [2, 3])
@@ -69,7 +69,7 @@ final class BullyElectionTests: XCTestCase {
     }
 
     func testAnElectionInProgressIsNotStartedTwice() {
-        let p = PeerDriver(id: 1, peers: all)
+        let p = PeerHarness(id: 1, peers: all)
         p.start()
         p.command(.startElection)
         p.command(.startElection)
@@ -82,7 +82,7 @@ final class BullyElectionTests: XCTestCase {
     // MARK: OK and COORDINATOR
 
     func testOKThenCoordinator() {
-        let p = PeerDriver(id: 1, peers: all)
+        let p = PeerHarness(id: 1, peers: all)
         p.start()
         p.command(.startElection, at: .ms(10))
         p.receive(.ok, from: 3, clock: 4, at: .ms(20))
@@ -101,7 +101,7 @@ final class BullyElectionTests: XCTestCase {
     }
 
     func testCoordinatorWithoutAnOKEndsTheElectionToo() {
-        let p = PeerDriver(id: 1, peers: all)
+        let p = PeerHarness(id: 1, peers: all)
         p.start()
         p.command(.startElection)
         p.receive(.coordinator(epoch: 1), from: 2, clock: 4)
@@ -113,7 +113,7 @@ final class BullyElectionTests: XCTestCase {
     }
 
     func testOKFromALowerPeerOrOutsideAnElectionIsIgnored() {
-        let p = PeerDriver(id: 2, peers: all)
+        let p = PeerHarness(id: 2, peers: all)
         p.start()
         p.receive(.ok, from: 3, clock: 1)
         XCTAssertEqual(p.peer.electionPhase, .idle)
@@ -124,7 +124,7 @@ final class BullyElectionTests: XCTestCase {
     }
 
     func testOKThenCoordinatorTimeoutStartsANewElection() {
-        let q = PeerDriver(id: 1, peers: all)
+        let q = PeerHarness(id: 1, peers: all)
         q.start()
         q.receive(.election, from: 0, clock: 1)  // P1 takes over P0's election
         XCTAssertEqual(q.peer.electionPhase, .awaitingOK(reason: .bully, initiator: 0))
@@ -139,7 +139,7 @@ final class BullyElectionTests: XCTestCase {
     }
 
     func testACoordinatorTimerOutsideThatPhaseDoesNothing() {
-        let p = PeerDriver(id: 1, peers: all)
+        let p = PeerHarness(id: 1, peers: all)
         p.start()
         p.command(.startElection)
         p.fire(.coordinator)
@@ -150,7 +150,7 @@ final class BullyElectionTests: XCTestCase {
     // MARK: Claiming the epoch
 
     func testElectionTimeoutClaimsTheNextEpoch() {
-        let p = PeerDriver.follower(id: 1, leader: 3, epoch: 4)
+        let p = PeerHarness.follower(id: 1, leader: 3, epoch: 4)
         p.fire(.heartbeat, at: .ms(700))
         XCTAssertEqual(p.effects.recipients(of: .election), [], "P3 is not overdue yet")
         p.fire(.heartbeat, at: .ms(800))
@@ -162,7 +162,7 @@ final class BullyElectionTests: XCTestCase {
     }
 
     func testClaimedThenTakeoverMakesTheTraderAndAnnouncesIt() {
-        let p = PeerDriver(id: 3, peers: all)
+        let p = PeerHarness(id: 3, peers: all)
         p.start()
         p.command(.startElection)
         p.persisted(.claimed(claim(1, by: 3, .startup)))
@@ -180,7 +180,7 @@ final class BullyElectionTests: XCTestCase {
     }
 
     func testAClaimResultForAnotherClaimIsIgnored() {
-        let p = PeerDriver(id: 3, peers: all)
+        let p = PeerHarness(id: 3, peers: all)
         p.start()
         p.command(.startElection)
         p.persisted(.claimed(claim(1, by: 3, .recovery)))
@@ -191,7 +191,7 @@ final class BullyElectionTests: XCTestCase {
     }
 
     func testARefusedClaimIsRetriedWithTheStoresEpoch() {
-        let p = PeerDriver(id: 3, peers: all)
+        let p = PeerHarness(id: 3, peers: all)
         p.start()
         p.command(.startElection)
         p.persisted(.claimRefused(current: 6))
@@ -204,7 +204,7 @@ final class BullyElectionTests: XCTestCase {
     }
 
     func testALowerPeerWhoseClaimIsRefusedAsksTheHigherPeersAgain() {
-        let p = PeerDriver(id: 1, peers: all)
+        let p = PeerHarness(id: 1, peers: all)
         p.start()
         p.command(.startElection)
         p.fire(.election)
@@ -219,7 +219,7 @@ final class BullyElectionTests: XCTestCase {
     // MARK: COORDINATOR and epochs
 
     func testACoordinatorWithAnOlderEpochIsIgnored() {
-        let p = PeerDriver.follower(id: 1, leader: 3, epoch: 5)
+        let p = PeerHarness.follower(id: 1, leader: 3, epoch: 5)
         p.receive(.coordinator(epoch: 4), from: 2, clock: 9)
         XCTAssertEqual(p.peer.leader, 3)
         XCTAssertEqual(p.peer.knownEpoch, 5)
@@ -231,8 +231,8 @@ final class BullyElectionTests: XCTestCase {
     }
 
     /// P2 follows P3 in epoch 2, P3 goes quiet, P2's ELECTION goes unanswered: P2 claims epoch 3.
-    private func claimingP2() -> PeerDriver {
-        let p = PeerDriver.follower(id: 2, leader: 3, epoch: 2)
+    private func claimingP2() -> PeerHarness {
+        let p = PeerHarness.follower(id: 2, leader: 3, epoch: 2)
         p.fire(.heartbeat, at: .ms(800))
         XCTAssertEqual(p.effects.recipients(of: .election), [3])
         p.fire(.election, at: .ms(1100))
@@ -269,7 +269,7 @@ final class BullyElectionTests: XCTestCase {
 
     func testAnIdlePeerFollowsALowerTraderOfANewerEpoch() {
         // It was not there to answer that election; the store's epoch decides.
-        let p = PeerDriver.follower(id: 2, leader: 3, epoch: 1)
+        let p = PeerHarness.follower(id: 2, leader: 3, epoch: 1)
         p.receive(.coordinator(epoch: 2), from: 0, clock: 20)
         XCTAssertEqual(p.peer.leader, 0)
         XCTAssertEqual(p.peer.knownEpoch, 2)
@@ -277,7 +277,7 @@ final class BullyElectionTests: XCTestCase {
 
     func testALowerTraderDoesNotEndAHigherPeersElection() {
         // P2 is electing; P1 meanwhile leads epoch 3 (P2 did not answer its election).
-        let p = PeerDriver.follower(id: 2, leader: 3, epoch: 2)
+        let p = PeerHarness.follower(id: 2, leader: 3, epoch: 2)
         p.fire(.heartbeat, at: .ms(800))
         p.heartbeat(from: 0, clock: 20, epoch: 3, leader: 1)
         p.receive(.coordinator(epoch: 3), from: 1, clock: 21)
@@ -299,7 +299,7 @@ final class BullyElectionTests: XCTestCase {
     func testARecoveredHigherPeerTakesOverFromALowerTrader() {
         // P2 was sick while P0 won epoch 3 (P1 was sick too). Back, P2 hears of P0 from a
         // heartbeat before its own election ends; it still wins, as in the classic algorithm.
-        let p = PeerDriver.follower(id: 2, leader: 3, epoch: 2)
+        let p = PeerHarness.follower(id: 2, leader: 3, epoch: 2)
         p.command(.fallSick(.silent), at: .ms(100))
         p.command(.recover, at: .ms(600))
         XCTAssertEqual(p.peer.electionPhase, .awaitingOK(reason: .recovery, initiator: 2))
@@ -314,7 +314,7 @@ final class BullyElectionTests: XCTestCase {
     }
 
     func testTheTraderAnswersElectionWithOKAndCoordinator() {
-        let p = PeerDriver.trader(epoch: 2)
+        let p = PeerHarness.trader(epoch: 2)
         p.receive(.election, from: 1, clock: 9)
         XCTAssertEqual(p.sent(to: 1), [.ok, .coordinator(epoch: 2)])
         XCTAssertEqual(p.sends.count, 2, "no election of its own")
@@ -323,7 +323,7 @@ final class BullyElectionTests: XCTestCase {
     }
 
     func testAFollowerAnswersALowerPeerAndTakesTheElectionOver() {
-        let p = PeerDriver.follower(id: 2, leader: 3, epoch: 1)
+        let p = PeerHarness.follower(id: 2, leader: 3, epoch: 1)
         p.receive(.election, from: 0, clock: 9)
         XCTAssertEqual(p.sent(to: 0), [.ok])
         XCTAssertEqual(p.sent(to: 3), [.election])
@@ -332,7 +332,7 @@ final class BullyElectionTests: XCTestCase {
     }
 
     func testElectionFromAHigherPeerIsNotAnswered() {
-        let p = PeerDriver(id: 1, peers: all)
+        let p = PeerHarness(id: 1, peers: all)
         p.start()
         p.receive(.election, from: 2, clock: 3)
         XCTAssertEqual(p.sends, [])
@@ -342,14 +342,14 @@ final class BullyElectionTests: XCTestCase {
     // MARK: Leaving office
 
     func testResign() {
-        let trader = PeerDriver.trader(epoch: 2)
+        let trader = PeerHarness.trader(epoch: 2)
         trader.command(.fallSick(.resign))
         XCTAssertEqual(trader.effects.recipients(of: .resign(epoch: 2)), [0, 1, 2])
         XCTAssertEqual(trader.effects.timersCancelled, allTimers)
         XCTAssertEqual(trader.effects.sickness, [.resign])
         XCTAssertEqual(trader.peer.status, .sick(.resign))
 
-        let p = PeerDriver.follower(id: 1, leader: 3, epoch: 2)
+        let p = PeerHarness.follower(id: 1, leader: 3, epoch: 2)
         p.receive(.resign(epoch: 2), from: 3, clock: 9)
         XCTAssertNil(p.peer.leader)
         XCTAssertEqual(p.effects.recipients(of: .election), [2, 3])
@@ -357,7 +357,7 @@ final class BullyElectionTests: XCTestCase {
     }
 
     func testAResignFromANonLeaderOrAnOldEpochIsIgnored() {
-        let p = PeerDriver.follower(id: 1, leader: 3, epoch: 2)
+        let p = PeerHarness.follower(id: 1, leader: 3, epoch: 2)
         p.receive(.resign(epoch: 2), from: 2, clock: 9)
         p.receive(.resign(epoch: 1), from: 3, clock: 10)
         XCTAssertEqual(p.peer.leader, 3)
@@ -366,7 +366,7 @@ final class BullyElectionTests: XCTestCase {
     }
 
     func testASilentlySickTraderAnnouncesNothing() {
-        let trader = PeerDriver.trader()
+        let trader = PeerHarness.trader()
         trader.command(.fallSick(.silent))
         XCTAssertEqual(trader.sends, [])
         XCTAssertEqual(trader.effects.sickness, [.silent])
@@ -377,7 +377,7 @@ final class BullyElectionTests: XCTestCase {
     }
 
     func testADeposedTraderStepsDown() {
-        let p = PeerDriver.trader(epoch: 2)
+        let p = PeerHarness.trader(epoch: 2)
         p.persisted(.deposed(current: 5))
         XCTAssertNil(p.peer.trader)
         XCTAssertNil(p.peer.leader)
@@ -388,7 +388,7 @@ final class BullyElectionTests: XCTestCase {
     }
 
     func testANewerCoordinatorMakesATraderStepDown() {
-        let p = PeerDriver.trader(epoch: 2)
+        let p = PeerHarness.trader(epoch: 2)
         p.receive(.coordinator(epoch: 2), from: 2, clock: 9)
         XCTAssertTrue(p.peer.isTrader, "same epoch from someone else: ignored")
         p.receive(.coordinator(epoch: 3), from: 2, clock: 10)
@@ -399,7 +399,7 @@ final class BullyElectionTests: XCTestCase {
     }
 
     func testANewerHeartbeatMakesATraderStepDown() {
-        let p = PeerDriver.trader(epoch: 2)
+        let p = PeerHarness.trader(epoch: 2)
         p.heartbeat(from: 0, clock: 9, epoch: 4, leader: 1)
         XCTAssertNil(p.peer.trader)
         XCTAssertEqual(p.peer.leader, 1)
@@ -409,7 +409,7 @@ final class BullyElectionTests: XCTestCase {
     // MARK: Failure detection
 
     func testTheTradersSilenceIsDetectedByHeartbeatTimeout() {
-        let p = PeerDriver.follower(id: 1, leader: 3, epoch: 1)
+        let p = PeerHarness.follower(id: 1, leader: 3, epoch: 1)
         p.heartbeat(from: 3, clock: 9, epoch: 1, leader: 3, at: .ms(500))
         p.fire(.heartbeat, at: .ms(1299))
         XCTAssertEqual(p.peer.leader, 3)
@@ -423,7 +423,7 @@ final class BullyElectionTests: XCTestCase {
     }
 
     func testAPeerWithoutATraderStartsAnElectionAfterSuspectAfter() {
-        let p = PeerDriver(id: 1, peers: all)
+        let p = PeerHarness(id: 1, peers: all)
         p.start(at: .ms(100))
         p.fire(.heartbeat, at: .ms(899))
         XCTAssertEqual(p.effects.recipients(of: .election), [])
@@ -433,7 +433,7 @@ final class BullyElectionTests: XCTestCase {
     }
 
     func testAHeartbeatWithANewerEpochTeachesTheLeader() {
-        let p = PeerDriver.follower(id: 1, leader: 3, epoch: 1)
+        let p = PeerHarness.follower(id: 1, leader: 3, epoch: 1)
         p.heartbeat(from: 0, clock: 9, epoch: 1, leader: 2)
         XCTAssertEqual(p.peer.leader, 3, "same epoch: no news")
         p.heartbeat(from: 0, clock: 10, epoch: 2, leader: 2)
@@ -447,7 +447,7 @@ final class BullyElectionTests: XCTestCase {
     // MARK: Coming back
 
     func testARecoveredPeerStartsAnElection() {
-        let p = PeerDriver.follower(id: 1, leader: 3, epoch: 2)
+        let p = PeerHarness.follower(id: 1, leader: 3, epoch: 2)
         p.command(.fallSick(.silent), at: .ms(100))
         XCTAssertEqual(p.effects.timersCancelled, allTimers)
         XCTAssertEqual(p.peer.status, .sick(.silent))
@@ -465,7 +465,7 @@ final class BullyElectionTests: XCTestCase {
     }
 
     func testARecoveredTraderComesBackAsAPlainPeerAndClaimsANewEpoch() {
-        let p = PeerDriver.trader(epoch: 2)
+        let p = PeerHarness.trader(epoch: 2)
         p.command(.fallSick(.silent))
         p.command(.recover, at: .ms(500))
         XCTAssertNil(p.peer.trader)
@@ -473,14 +473,14 @@ final class BullyElectionTests: XCTestCase {
     }
 
     func testRecoverOnlyMattersToASickPeer() {
-        let p = PeerDriver.follower(id: 1, leader: 3, epoch: 2)
+        let p = PeerHarness.follower(id: 1, leader: 3, epoch: 2)
         p.command(.recover)
         XCTAssertEqual(p.effects, [])
         XCTAssertEqual(p.peer.leader, 3)
     }
 
     func testARestartedPeerReadsItsBooksThenStartsAnElection() {
-        let p = PeerDriver(id: 1, peers: all)
+        let p = PeerHarness(id: 1, peers: all)
         p.step(.restart)
         XCTAssertEqual(p.effects, [.persist(.loadBooks(peer: 1))])
         XCTAssertEqual(p.peer.status, .restoring)
@@ -498,7 +498,7 @@ final class BullyElectionTests: XCTestCase {
         // claim of epoch 1 is with the store, a heartbeat from a peer that has not noticed the
         // crash names P3 as the trader of epoch 4. P3 holds no trader state, so it must not take
         // that for leadership: when the store refuses epoch 1, it claims epoch 5.
-        let p = PeerDriver(id: 3, peers: all)
+        let p = PeerHarness(id: 3, peers: all)
         p.step(.restart)
         p.persisted(.books(PeerBooks(peer: 3)))
         XCTAssertEqual(p.persists, [.claimEpoch(claim(1, by: 3, .recovery))])
@@ -514,7 +514,7 @@ final class BullyElectionTests: XCTestCase {
     func testARestartedLowerPeerThatHearsOfItsOldTermStillElects() {
         // The same with P2, trader of epoch 4 while P3 was down: it learns epoch 4 and its
         // election claims epoch 5 straight away.
-        let p = PeerDriver(id: 2, peers: all)
+        let p = PeerHarness(id: 2, peers: all)
         p.step(.restart)
         p.persisted(.books(PeerBooks(peer: 2)))
         p.heartbeat(from: 1, clock: 40, epoch: 4, leader: 2)
@@ -530,7 +530,7 @@ final class BullyElectionTests: XCTestCase {
         // zombie P3 (its answer to an ELECTION sent long ago) makes P2 follow P3. The others
         // still take P2 for the trader of epoch 5 and say so in their heartbeats: P2 must not
         // go on following P3 (nobody would trade), it elects.
-        let p = PeerDriver(id: 2, peers: all)
+        let p = PeerHarness(id: 2, peers: all)
         p.step(.restart)
         p.persisted(.books(PeerBooks(peer: 2)))
         p.receive(.ok, from: 3, clock: 30)

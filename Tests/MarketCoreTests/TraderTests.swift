@@ -10,8 +10,8 @@ final class TraderTests: XCTestCase {
         deposits: [Deposit]? = nil, priceCents: Int = 100, commissionPercent: Int = 10, sickRate: Double = 0,
         maxBatch: Int = 256, stabilityRule: OrderBook.StabilityRule = .lamport,
         file: StaticString = #filePath, line: UInt = #line
-    ) -> PeerDriver {
-        PeerDriver.trader(
+    ) -> PeerHarness {
+        PeerHarness.trader(
             takeover: Takeover(epoch: 1, deposits: deposits ?? stock), priceCents: priceCents,
             commissionPercent: commissionPercent, sickRate: sickRate, maxBatch: maxBatch,
             stabilityRule: stabilityRule, file: file, line: line)
@@ -24,14 +24,14 @@ final class TraderTests: XCTestCase {
     }
 
     /// Every other peer speaks with a stamp past everything so far.
-    private func everyoneSpeaks(_ t: PeerDriver, clock: UInt64, except: Set<PeerID> = []) {
+    private func everyoneSpeaks(_ t: PeerHarness, clock: UInt64, except: Set<PeerID> = []) {
         for other in [0, 1, 2] where !except.contains(other) {
             t.heartbeat(from: other, clock: clock, epoch: 1, leader: 3)
         }
     }
 
     /// A buy from its buyer, made durable, then made stable; returns what was committed.
-    private func decide(_ t: PeerDriver, _ r: BuyRequest, file: StaticString = #filePath, line: UInt = #line) -> DecisionBatch? {
+    private func decide(_ t: PeerHarness, _ r: BuyRequest, file: StaticString = #filePath, line: UInt = #line) -> DecisionBatch? {
         t.receive(.buy(r), from: r.buyer, clock: r.lamport)
         XCTAssertEqual(t.effects.enqueues, [r], file: file, line: line)
         t.persisted(.enqueued(r))
@@ -193,7 +193,7 @@ final class TraderTests: XCTestCase {
     func testARestartedTraderWaitsForPeersItHasNotHeardFromSinceItCameBack() {
         // P3 restarts after a crash (it has heard from nobody), wins, and loads a pending
         // request. Nobody has had time to be heard from: nobody may be taken for down yet.
-        let t = PeerDriver(id: 3, peers: [0, 1, 2, 3])
+        let t = PeerHarness(id: 3, peers: [0, 1, 2, 3])
         t.step(.restart, at: .ms(1000))
         t.persisted(.books(PeerBooks(peer: 3)))
         t.persisted(.claimed(ElectionClaim(epoch: 4, leader: 3, initiator: 3, reason: .recovery)))
@@ -230,7 +230,7 @@ final class TraderTests: XCTestCase {
     }
 
     func testAPeerUnheardForSuspectAfterSinceTheTraderCameBackIsTakenForDown() {
-        let t = PeerDriver(id: 3, peers: [0, 1, 2, 3])
+        let t = PeerHarness(id: 3, peers: [0, 1, 2, 3])
         t.step(.restart, at: .ms(1000))
         t.persisted(.books(PeerBooks(peer: 3)))
         t.persisted(.claimed(ElectionClaim(epoch: 1, leader: 3, initiator: 3, reason: .recovery)))
@@ -362,7 +362,7 @@ final class TraderTests: XCTestCase {
     }
 
     func testAFollowerAcksABuyToTheTrader() {
-        let p = PeerDriver.follower(id: 1, leader: 3, epoch: 1)
+        let p = PeerHarness.follower(id: 1, leader: 3, epoch: 1)
         let r = request(0, 0, 6)
         p.receive(.buy(r), from: 0, clock: 6)
         XCTAssertEqual(p.sends.map(\.message), [.ack(r.id)])
@@ -371,7 +371,7 @@ final class TraderTests: XCTestCase {
     }
 
     func testAPeerWithoutATraderAcksNothing() {
-        let p = PeerDriver(id: 1, peers: [0, 1, 2, 3])
+        let p = PeerHarness(id: 1, peers: [0, 1, 2, 3])
         p.start()
         p.receive(.buy(request(0, 0, 6)), from: 0, clock: 6)
         XCTAssertEqual(p.sends, [])
@@ -405,7 +405,7 @@ final class TraderTests: XCTestCase {
     }
 
     func testAFollowerIgnoresDeposits() {
-        let p = PeerDriver.follower(id: 1, leader: 3, epoch: 1)
+        let p = PeerHarness.follower(id: 1, leader: 3, epoch: 1)
         p.receive(.deposit(deposit(2, 0, .boar, 1)), from: 2, clock: 9)
         XCTAssertEqual(p.persists, [])
         XCTAssertEqual(p.sends, [])
@@ -505,7 +505,7 @@ final class TraderTests: XCTestCase {
 
     func testTakeoverLoadsPendingRequestsAndContinuesTheDecisionSequence() {
         let pending = [request(0, 3, 7), request(1, 2, 3)]
-        let t = PeerDriver.trader(takeover: Takeover(
+        let t = PeerHarness.trader(takeover: Takeover(
             epoch: 1, pending: pending, deposits: stock, lastDecisionSeq: 40, maxLamport: 7))
         XCTAssertEqual(t.effects.enqueues, [], "already durable")
         XCTAssertEqual(t.peer.trader?.book.entries.map(\.request), [pending[1], pending[0]])
@@ -518,7 +518,7 @@ final class TraderTests: XCTestCase {
     }
 
     func testTakeoverRebuildsTheInventory() {
-        let t = PeerDriver.trader(takeover: Takeover(
+        let t = PeerHarness.trader(takeover: Takeover(
             epoch: 1, deposits: [deposit(1, 0, .salt, 2), deposit(2, 0, .salt, 1)],
             sold: [SellerProduct(seller: 1, product: .salt): 2]))
         XCTAssertEqual(t.peer.trader?.inventory.stock(of: .salt, seller: 1), 0)
@@ -535,7 +535,7 @@ final class TraderTests: XCTestCase {
         ]
         XCTAssertEqual(OutboxItem.items(for: Decision(request: request(0, 5, 3), outcome: .bought(sale), seq: 12, epoch: 1)),
                        outbox)
-        let t = PeerDriver.trader(epoch: 2, takeover: Takeover(epoch: 2, outbox: outbox, lastDecisionSeq: 12))
+        let t = PeerHarness.trader(epoch: 2, takeover: Takeover(epoch: 2, outbox: outbox, lastDecisionSeq: 12))
         XCTAssertEqual(t.effects.messages, [.coordinator(epoch: 2), .buyResult(id, .bought(sale)), .payout(id, sale)])
         XCTAssertEqual(t.sent(to: 0), [.coordinator(epoch: 2), .buyResult(id, .bought(sale))])
         XCTAssertEqual(t.sent(to: 1), [.coordinator(epoch: 2), .payout(id, sale)])
@@ -544,13 +544,13 @@ final class TraderTests: XCTestCase {
     }
 
     func testTakeoverStartsTheClockPastTheStoresMaxStamp() {
-        let t = PeerDriver.trader(takeover: Takeover(epoch: 1, maxLamport: 500))
+        let t = PeerHarness.trader(takeover: Takeover(epoch: 1, maxLamport: 500))
         XCTAssertEqual(Set(t.sends.map(\.clock)), [502], "advanced past 500, then one tick for COORDINATOR")
         XCTAssertEqual(t.peer.clock.time, 502)
     }
 
     func testTakeoverForAnotherEpochIsIgnored() {
-        let t = PeerDriver(id: 3, peers: [0, 1, 2, 3])
+        let t = PeerHarness(id: 3, peers: [0, 1, 2, 3])
         t.start()
         t.command(.startElection)
         t.persisted(.claimed(ElectionClaim(epoch: 1, leader: 3, initiator: 3, reason: .startup)))
@@ -560,7 +560,7 @@ final class TraderTests: XCTestCase {
     }
 
     func testBuysThatArriveWhileLoadingAreAdmittedAfterTheTakeover() {
-        let t = PeerDriver(id: 3, peers: [0, 1, 2, 3])
+        let t = PeerHarness(id: 3, peers: [0, 1, 2, 3])
         t.start()
         t.command(.startElection)
         t.persisted(.claimed(ElectionClaim(epoch: 1, leader: 3, initiator: 3, reason: .startup)))
@@ -576,7 +576,7 @@ final class TraderTests: XCTestCase {
 
     func testANewTradersOwnRequestJoinsTheQueueAndIsAnsweredWithoutTheWire() {
         // P3 buys salt through trader P4; P4 goes quiet; P3 wins epoch 2 and takes over.
-        let p = PeerDriver(id: 3, peers: [0, 1, 2, 3, 4], role: .buyer, product: .salt, requests: 2)
+        let p = PeerHarness(id: 3, peers: [0, 1, 2, 3, 4], role: .buyer, product: .salt, requests: 2)
         p.start()
         p.heartbeat(from: 0, clock: 1)
         p.heartbeat(from: 1, clock: 1)
