@@ -125,7 +125,8 @@ public struct Takeover: Hashable, Codable, Sendable {
     }
 }
 
-public struct SellerProduct: Hashable, Codable, Sendable, Comparable {
+/// One seller's goods of one product: how the trader keeps its books of goods.
+public struct SellerProduct: Hashable, Codable, Sendable, Comparable, CustomStringConvertible {
     public var seller: PeerID
     public var product: Product
 
@@ -137,6 +138,9 @@ public struct SellerProduct: Hashable, Codable, Sendable, Comparable {
     public static func < (lhs: SellerProduct, rhs: SellerProduct) -> Bool {
         (lhs.seller, lhs.product) < (rhs.seller, rhs.product)
     }
+
+    /// `P1 salt`
+    public var description: String { "P\(seller) \(product.rawValue)" }
 }
 
 /// A peer's account as the store has it: what a peer that lost its memory starts again from.
@@ -165,45 +169,5 @@ public struct PeerBooks: Hashable, Codable, Sendable {
         self.requests = requests
         self.pendingRequest = pendingRequest
         self.deposits = deposits
-    }
-}
-
-/// A peer's own account: items bought and sold, and net cash in cents
-/// (paid out as seller and earned as trader, minus spent as buyer).
-public struct Ledger: Hashable, Codable, Sendable {
-    public var bought: Int
-    public var sold: Int
-    public var cashCents: Int
-
-    public init(bought: Int = 0, sold: Int = 0, cashCents: Int = 0) {
-        self.bought = bought
-        self.sold = sold
-        self.cashCents = cashCents
-    }
-
-    /// The books of a whole run, per peer: what each ledger must equal at the end.
-    public static func books(of decisions: some Sequence<Decision>) -> [PeerID: Ledger] {
-        var books: [PeerID: Ledger] = [:]
-        for decision in decisions {
-            guard let trade = decision.outcome.trade else { continue }
-            books[decision.request.buyer, default: Ledger()].record(buying: trade)
-            books[trade.seller, default: Ledger()].record(selling: trade)
-            books[trade.trader, default: Ledger()].record(commissionOf: trade)
-        }
-        return books
-    }
-
-    public mutating func record(buying trade: Trade) {
-        bought += trade.quantity
-        cashCents -= trade.priceCents
-    }
-
-    public mutating func record(selling trade: Trade) {
-        sold += trade.quantity
-        cashCents += trade.sellerCents
-    }
-
-    public mutating func record(commissionOf trade: Trade) {
-        cashCents += trade.commissionCents
     }
 }

@@ -6,7 +6,7 @@ public enum RunStatus: String, CaseIterable, Codable, Sendable {
     case running, completed, failed, interrupted
 }
 
-public enum FaultKind: String, CaseIterable, Codable, Sendable {
+public enum FaultKind: String, CaseIterable, Codable, Sendable, DatabaseValueConvertible {
     case sick, crash, resign, recover
     case downAtStart = "down_at_start"
 }

@@ -217,26 +217,15 @@ public final class SQLiteStore: TradingPostStore, Sendable {
             var ledger = Ledger()
             var sellerTrades: Set<Int> = []
             var soldByProduct: [Product: Int] = [:]
-            for row in try Row.fetchAll(db, sql: """
-                SELECT trade_id, buyer_id, seller_id, trader_id, product, quantity, price_cents, commission_cents
-                FROM trades WHERE run_id = ? AND (buyer_id = ? OR seller_id = ? OR trader_id = ?) ORDER BY trade_id
-                """,
-                arguments: [runID, peer, peer, peer]) {
-                let quantity: Int = try row.get("quantity")
-                let price: Int = try row.get("price_cents")
-                let commission: Int = try row.get("commission_cents")
-                if try row.get("buyer_id") == peer {
-                    ledger.bought += quantity
-                    ledger.cashCents -= price
-                }
-                if try row.get("seller_id") == peer {
-                    ledger.sold += quantity
-                    ledger.cashCents += price - commission
-                    sellerTrades.insert(try row.get("trade_id"))
-                    soldByProduct[try Self.product(try row.get("product")), default: 0] += quantity
-                }
-                if try row.get("trader_id") == peer {
-                    ledger.cashCents += commission
+            let trades = try History.TradeRow.fetchAllCheckingTypes(db, sql: """
+                SELECT * FROM trades WHERE run_id = ?1 AND (buyer_id = ?2 OR seller_id = ?2 OR trader_id = ?2) ORDER BY trade_id
+                """, arguments: [runID, peer])
+            for row in trades {
+                let trade = row.trade
+                ledger.record(trade, buyer: row.buyerID, as: peer)
+                if trade.seller == peer {
+                    sellerTrades.insert(trade.tradeID)
+                    soldByProduct[trade.product, default: 0] += trade.quantity
                 }
             }
             let requestRows = try Row.fetchAll(db, sql: """
