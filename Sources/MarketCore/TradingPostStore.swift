@@ -8,7 +8,11 @@ public protocol TradingPostStore: AnyObject {
     /// yet): the leader record shows an election in progress until a claim lands, and the
     /// claim's `elections` row starts at the first such note and keeps its initiator and
     /// reason (the winner itself mostly joined through Bully's cascade). `.noted`.
-    func noteElectionStarted(by peer: PeerID, reason: ElectionReason) throws -> StoreResult
+    ///
+    /// A note from a peer that does not know the stored epoch yet (`knownEpoch` is older) is
+    /// about an election a claim has already ended: it changes nothing, so the record does
+    /// not show an election in progress that nobody will finish.
+    func noteElectionStarted(by peer: PeerID, reason: ElectionReason, knownEpoch: Epoch) throws -> StoreResult
 
     /// Makes `claim.leader` the leader of `claim.epoch` if the stored epoch is exactly
     /// `claim.epoch - 1`; records the election. `.claimed` or `.claimRefused(current:)`.
@@ -40,7 +44,7 @@ extension TradingPostStore {
     /// Carries out a persistence request of the core.
     public func perform(_ request: StoreRequest) throws -> StoreResult {
         switch request {
-        case .noteElectionStarted(let peer, let reason): try noteElectionStarted(by: peer, reason: reason)
+        case .noteElectionStarted(let peer, let reason, let known): try noteElectionStarted(by: peer, reason: reason, knownEpoch: known)
         case .claimEpoch(let claim): try claimEpoch(claim)
         case .loadTakeover(let epoch): try loadTakeover(epoch: epoch)
         case .enqueue(let buy, let epoch): try enqueue(buy, epoch: epoch)
@@ -55,7 +59,7 @@ extension TradingPostStore {
 /// A persistence request: the shell performs it and hands the result back as
 /// `Event.persisted`, and only then does the core send what depends on it.
 public enum StoreRequest: Hashable, Codable, Sendable {
-    case noteElectionStarted(by: PeerID, reason: ElectionReason)
+    case noteElectionStarted(by: PeerID, reason: ElectionReason, knownEpoch: Epoch)
     case claimEpoch(ElectionClaim)
     case loadTakeover(epoch: Epoch)
     case enqueue(BuyRequest, epoch: Epoch)

@@ -252,11 +252,19 @@ public final class MarketDatabase: Sendable {
         }
     }
 
+    /// Ends the run. Its peers are gone, so no election is in progress any more: one that a
+    /// sitting trader answered (no claim ends those) or that the end of the run cut short.
     public func finishRun(runID: Int64, status: RunStatus) throws(StoreError) {
         try write { db in
+            let now = Timestamp.now()
             try db.execute(sql: "UPDATE runs SET status = ?, finished_at = ? WHERE run_id = ?",
-                           arguments: [status.rawValue, Timestamp.now(), runID])
+                           arguments: [status.rawValue, now, runID])
             guard db.changesCount == 1 else { throw StoreError.noSuchRun(runID) }
+            try db.execute(sql: """
+                UPDATE leader SET election_in_progress = 0, election_started_at = NULL, election_initiator_id = NULL,
+                    election_reason = NULL, updated_at = ?
+                WHERE run_id = ? AND election_in_progress = 1
+                """, arguments: [now, runID])
         }
     }
 

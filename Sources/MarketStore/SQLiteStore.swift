@@ -20,8 +20,9 @@ public final class SQLiteStore: TradingPostStore, Sendable {
 
     /// Notes that an election is under way (`leader.election_in_progress = 1`); its start
     /// time becomes the `started_at` of the `elections` row the winner's claim writes.
-    /// Not fenced: anyone may start an election.
-    public func noteElectionStarted(by peer: PeerID, reason: ElectionReason) throws -> StoreResult {
+    /// Not fenced: anyone may start an election; but a note from a peer behind the stored
+    /// epoch is late news of an election a claim already ended, and changes nothing.
+    public func noteElectionStarted(by peer: PeerID, reason: ElectionReason, knownEpoch: Epoch) throws -> StoreResult {
         try database.write { db in
             // The first note of an election wins: later ones are the same election.
             try db.execute(sql: """
@@ -29,8 +30,8 @@ public final class SQLiteStore: TradingPostStore, Sendable {
                     election_initiator_id = CASE WHEN election_started_at IS NULL THEN ? ELSE election_initiator_id END,
                     election_reason = CASE WHEN election_started_at IS NULL THEN ? ELSE election_reason END,
                     updated_at = ?
-                WHERE run_id = ?
-                """, arguments: [Timestamp.now(), peer, reason.rawValue, Timestamp.now(), runID])
+                WHERE run_id = ? AND epoch <= ?
+                """, arguments: [Timestamp.now(), peer, reason.rawValue, Timestamp.now(), runID, knownEpoch])
             return .noted
         }
     }

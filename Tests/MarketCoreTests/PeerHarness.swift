@@ -196,7 +196,7 @@ extension PeerHarness {
 
 extension StoreRequest {
     var electionNote: PeerID? {
-        if case .noteElectionStarted(let peer, _) = self { return peer }
+        if case .noteElectionStarted(let peer, _, _) = self { return peer }
         return nil
     }
 

@@ -147,6 +147,8 @@ final class EndToEndTests: XCTestCase {
             XCTAssertGreaterThan(takenOver, 0, "no request queued under one epoch was decided under a later one")
             let epochs = try Int.fetchOne(db, sql: "SELECT epoch FROM leader WHERE run_id = ?", arguments: [runID]) ?? 0
             XCTAssertGreaterThan(epochs, 1)
+            let electing = try Bool.fetchOne(db, sql: "SELECT election_in_progress FROM leader WHERE run_id = ?", arguments: [runID])
+            XCTAssertEqual(electing, false, "a completed run shows no election in progress")
             let down = try Int.fetchOne(db, sql: """
                 SELECT count(*) FROM faults WHERE run_id = ? AND kind = 'down_at_start' AND peer_id = 4
                 """, arguments: [runID])

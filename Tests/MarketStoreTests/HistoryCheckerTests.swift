@@ -32,7 +32,7 @@ final class HistoryCheckerTests: XCTestCase {
                            .committed(DecisionBatch(epoch: epoch, decisions: [decision])))
         }
 
-        _ = try store.noteElectionStarted(by: 0, reason: .startup)
+        _ = try store.noteElectionStarted(by: 0, reason: .startup, knownEpoch: 0)
         XCTAssertEqual(try store.claimEpoch(ElectionClaim(epoch: 1, leader: 4, initiator: 0, reason: .startup)),
                        .claimed(ElectionClaim(epoch: 1, leader: 4, initiator: 0, reason: .startup)))
         _ = try store.recordDeposit(Deposit(id: 1_000_000, seller: 1, product: .salt, quantity: 3), epoch: 1)

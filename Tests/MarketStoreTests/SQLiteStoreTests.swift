@@ -210,13 +210,13 @@ final class SQLiteStoreTests: XCTestCase {
         let run = try database.beginRun(scenario: "elections", peerCount: 4, seed: 1, peers: [])
         let store = database.store(runID: run)
         // P1 notices the silent trader; P2 joins through Bully's cascade; P3 wins by cascade too.
-        XCTAssertEqual(try store.noteElectionStarted(by: 1, reason: .heartbeatTimeout), .noted)
-        XCTAssertEqual(try store.noteElectionStarted(by: 2, reason: .requestTimeout), .noted)
+        XCTAssertEqual(try store.noteElectionStarted(by: 1, reason: .heartbeatTimeout, knownEpoch: 0), .noted)
+        XCTAssertEqual(try store.noteElectionStarted(by: 2, reason: .requestTimeout, knownEpoch: 0), .noted)
         XCTAssertEqual(try database.inspect(runID: run).leader.electionInProgress, true)
         let claim = ElectionClaim(epoch: 1, leader: 3, initiator: 2, reason: .bully)
         XCTAssertEqual(try store.claimEpoch(claim), .claimed(claim))
         // Then a recovery that the winner started itself keeps its own reason.
-        XCTAssertEqual(try store.noteElectionStarted(by: 0, reason: .heartbeatTimeout), .noted)
+        XCTAssertEqual(try store.noteElectionStarted(by: 0, reason: .heartbeatTimeout, knownEpoch: 1), .noted)
         let own = ElectionClaim(epoch: 2, leader: 3, initiator: 3, reason: .recovery)
         XCTAssertEqual(try store.claimEpoch(own), .claimed(own))
 
@@ -230,6 +230,24 @@ final class SQLiteStoreTests: XCTestCase {
         XCTAssertEqual(rows.map { $0["reason"] as String }, ["heartbeat timeout", "recovery"])
         XCTAssertEqual(rows.map { $0["ordered"] as Bool }, [true, true])
         XCTAssertEqual(try database.inspect(runID: run).leader.electionInProgress, false)
+    }
+
+    func testALateNoteOfAnElectionAClaimEndedLeavesNoElectionInProgress() throws {
+        let database = try MarketDatabase.open(path: directory.path("late-note.db"))
+        let run = try database.beginRun(scenario: "elections", peerCount: 7, seed: 1, peers: [])
+        let store = database.store(runID: run)
+        XCTAssertEqual(try store.noteElectionStarted(by: 4, reason: .heartbeatTimeout, knownEpoch: 0), .noted)
+        let claim = ElectionClaim(epoch: 1, leader: 6, initiator: 4, reason: .bully)
+        XCTAssertEqual(try store.claimEpoch(claim), .claimed(claim))
+        // P5 came back from a crash and noted its recovery election before it heard of epoch 1.
+        XCTAssertEqual(try store.noteElectionStarted(by: 5, reason: .recovery, knownEpoch: 0), .noted)
+        XCTAssertFalse(try database.inspect(runID: run).leader.electionInProgress)
+        XCTAssertEqual(try database.progress(runID: run).electionInProgress, false)
+        // One that knows epoch 1 does start an election, which a claim or the run's end closes.
+        XCTAssertEqual(try store.noteElectionStarted(by: 0, reason: .heartbeatTimeout, knownEpoch: 1), .noted)
+        XCTAssertTrue(try database.inspect(runID: run).leader.electionInProgress)
+        try database.finishRun(runID: run, status: .completed)
+        XCTAssertFalse(try database.inspect(runID: run).leader.electionInProgress, "a finished run has nobody left to elect")
     }
 
     func setUpTrader() throws -> (MarketDatabase, SQLiteStore) {
