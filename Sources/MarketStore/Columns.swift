@@ -1,9 +1,18 @@
 import GRDB
 import MarketCore
 
-/// How record types read the history's columns: `snake_case` columns fill `camelCase`
-/// properties, an `_id` suffix reads as `ID` (`trade_id` → `tradeID`), and a record may rename
-/// the rest (`buyer_id` → `buyer`). Records keep their own property names for JSON.
+/// A record read from the history's tables. Columns fill properties by name: `snake_case`
+/// columns fill `camelCase` properties, an `_id` suffix reads as `ID` (`trade_id` → `tradeID`),
+/// and a peer's column names the peer in its part (`buyer_id` → `buyer`). Records keep
+/// their own property names for JSON.
+protocol HistoryRecord: FetchableRecord, Decodable {}
+
+extension HistoryRecord {
+    public static var databaseColumnDecodingStrategy: DatabaseColumnDecodingStrategy {
+        .custom { column in ColumnKey(stringValue: ColumnKey.property(for: column)) }
+    }
+}
+
 struct ColumnKey: CodingKey {
     var stringValue: String
     var intValue: Int? { nil }
@@ -11,19 +20,19 @@ struct ColumnKey: CodingKey {
     init(stringValue: String) { self.stringValue = stringValue }
     init?(intValue: Int) { nil }
 
+    /// Columns that name a peer by its part, and the one Lamport stamp.
+    static let renamed = [
+        "buyer_id": "buyer", "seller_id": "seller", "trader_id": "trader", "peer_id": "peer", "leader_id": "leader",
+        "initiator_id": "initiator", "winner_id": "winner", "lamport_ts": "lamport",
+    ]
+
     static func property(for column: String) -> String {
+        if let name = renamed[column] { return name }
         let words = column.split(separator: "_")
         guard let first = words.first else { return column }
         return words.dropFirst().reduce(String(first)) { name, word in
             name + (word == "id" ? "ID" : word.prefix(1).uppercased() + word.dropFirst())
         }
-    }
-}
-
-extension DatabaseColumnDecodingStrategy {
-    /// The history's columns, with `renamed` columns read into properties of other names.
-    static func historyColumns(renaming renamed: [String: String] = [:]) -> Self {
-        .custom { column in ColumnKey(stringValue: renamed[column] ?? ColumnKey.property(for: column)) }
     }
 }
 

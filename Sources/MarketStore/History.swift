@@ -3,64 +3,57 @@ import MarketCore
 
 /// A run's history as `market check` reads it, loaded once inside one read transaction.
 struct History {
-    struct Request: Decodable, FetchableRecord {
+    struct Request: HistoryRecord {
         var requestID: String
-        var buyerID: PeerID
+        var buyer: PeerID
         var product: Product
         var quantity: Int
-        var lamportTs: Int64
+        var lamport: Int64
         var status: RequestStatus
         var epochReceived: Epoch?
         var epochDecided: Epoch?
         var decidedSeq: Int?
 
-        static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.historyColumns()
-
         /// Where the order invariants place it, once decided.
         var stamp: DecisionStamp? {
             guard let epochDecided, let decidedSeq, let id = RequestID(requestID) else { return nil }
-            return DecisionStamp(request: id, key: OrderKey(lamport: UInt64(clamping: lamportTs), buyer: buyerID),
+            return DecisionStamp(request: id, key: OrderKey(lamport: UInt64(clamping: lamport), buyer: buyer),
                                  epoch: epochDecided, seq: decidedSeq)
         }
     }
 
-    struct TradeRow: Decodable, FetchableRecord {
+    struct TradeRow: HistoryRecord {
         var tradeID: Int
         var requestID: String
-        var buyerID: PeerID
-        var sellerID: PeerID
-        var traderID: PeerID
+        var buyer: PeerID
+        var seller: PeerID
+        var trader: PeerID
         var epoch: Epoch
         var product: Product
         var quantity: Int
         var priceCents: Int
         var commissionCents: Int
 
-        static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.historyColumns()
-
         var trade: Trade {
-            Trade(tradeID: tradeID, seller: sellerID, trader: traderID, epoch: epoch, product: product,
+            Trade(tradeID: tradeID, seller: seller, trader: trader, epoch: epoch, product: product,
                   quantity: quantity, priceCents: priceCents, commissionCents: commissionCents)
         }
     }
 
-    struct Election: Decodable, FetchableRecord {
+    struct Election: HistoryRecord {
         var epoch: Epoch
-        var winnerID: PeerID
+        var winner: PeerID
         var startedAt: String?
         var finishedAt: String?
 
-        static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.historyColumns()
     }
 
-    struct Peer: Decodable, FetchableRecord {
-        var peerID: PeerID
+    struct Peer: HistoryRecord {
+        var peer: PeerID
         var downAtStart: Bool
         var bought: Int?
         var sold: Int?
         var cashCents: Int?
-
-        static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.historyColumns()
 
         /// The ledger the peer wrote when it stopped, if it did.
         var ledger: Ledger? {
@@ -69,32 +62,29 @@ struct History {
         }
     }
 
-    struct Fault: Decodable, FetchableRecord {
-        var peerID: PeerID
+    struct Fault: HistoryRecord {
+        var peer: PeerID
         var kind: FaultKind
         var at: String
 
-        static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.historyColumns()
     }
 
     /// A seller's product: its inventory row, and the deposits and sales the other tables add up to.
-    struct Goods: Decodable, FetchableRecord {
-        var sellerID: PeerID
+    struct Goods: HistoryRecord {
+        var seller: PeerID
         var product: Product
         var stock: Int?
         var deposited: Int?
         var depositTotal: Int
         var soldTotal: Int
 
-        static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.historyColumns()
-
-        var key: SellerProduct { SellerProduct(seller: sellerID, product: product) }
+        var key: SellerProduct { SellerProduct(seller: seller, product: product) }
         var count: GoodsCount {
             GoodsCount(deposited: depositTotal, sold: soldTotal, stock: stock, recordedDeposited: deposited)
         }
     }
 
-    struct Message: Decodable, FetchableRecord {
+    struct Message: HistoryRecord {
         var msgID: Int64
         var kind: String
         var fromID: PeerID
@@ -102,14 +92,12 @@ struct History {
         var sendClock: Int64
         var recvClock: Int64
 
-        static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.historyColumns()
     }
 
-    struct Leader: Decodable, FetchableRecord {
+    struct Leader: HistoryRecord {
         var epoch: Epoch
-        var leaderID: PeerID?
+        var leader: PeerID?
 
-        static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.historyColumns()
     }
 
     let runID: Int64
@@ -121,7 +109,7 @@ struct History {
     let faults: [Fault]
     let goods: [Goods]
     let messages: [Message]
-    let leader: Leader?
+    let leaderRecord: Leader?
 
     init(_ db: Database, runID: Int64) throws {
         self.runID = runID
@@ -153,7 +141,7 @@ struct History {
         messages = try Message.fetchAllCheckingTypes(db, sql: """
             SELECT * FROM messages WHERE run_id = ? AND recv_clock IS NOT NULL ORDER BY msg_id
             """, arguments: run)
-        leader = try Leader.fetchAllCheckingTypes(db, sql: "SELECT * FROM leader WHERE run_id = ?", arguments: run).first
+        leaderRecord = try Leader.fetchAllCheckingTypes(db, sql: "SELECT * FROM leader WHERE run_id = ?", arguments: run).first
     }
 
     /// Decided requests in the order they were decided.

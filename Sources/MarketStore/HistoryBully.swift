@@ -23,18 +23,18 @@ extension History {
             for peer in peers {
                 let atStart = isDown(peer, at: started, inclusive: false)
                 let atFinish = isDown(peer, at: finished, inclusive: true)
-                let changed = faults.contains { $0.peerID == peer.peerID && $0.at >= started && $0.at <= finished }
+                let changed = faults.contains { $0.peer == peer.peer && $0.at >= started && $0.at <= finished }
                 let recovered = faults.contains {
-                    $0.peerID == peer.peerID && $0.kind == .recover && $0.at > previousFinish && $0.at <= finished
+                    $0.peer == peer.peer && $0.kind == .recover && $0.at > previousFinish && $0.at <= finished
                 }
-                if !atStart, !atFinish, !changed, !recovered { steadyUp.append(peer.peerID) }
-                if atStart, atFinish, !changed { steadyDown.insert(peer.peerID) }
+                if !atStart, !atFinish, !changed, !recovered { steadyUp.append(peer.peer) }
+                if atStart, atFinish, !changed { steadyDown.insert(peer.peer) }
             }
-            if let highest = steadyUp.max(), election.winnerID < highest {
-                violations.append(Violation(.bully, "epoch \(election.epoch) was won by P\(election.winnerID), but P\(highest) was up"))
+            if let highest = steadyUp.max(), election.winner < highest {
+                violations.append(Violation(.bully, "epoch \(election.epoch) was won by P\(election.winner), but P\(highest) was up"))
             }
-            if steadyDown.contains(election.winnerID) {
-                violations.append(Violation(.bully, "epoch \(election.epoch) was won by P\(election.winnerID), which was down"))
+            if steadyDown.contains(election.winner) {
+                violations.append(Violation(.bully, "epoch \(election.epoch) was won by P\(election.winner), which was down"))
             }
             previousFinish = max(previousFinish, finished)
         }
@@ -44,7 +44,7 @@ extension History {
     /// Down at `time`: down from the start or last sick/crashed/resigned, without a recovery since.
     func isDown(_ peer: Peer, at time: String, inclusive: Bool) -> Bool {
         var down = peer.downAtStart
-        for fault in faults where fault.peerID == peer.peerID && (inclusive ? fault.at <= time : fault.at < time) {
+        for fault in faults where fault.peer == peer.peer && (inclusive ? fault.at <= time : fault.at < time) {
             down = fault.kind != .recover
         }
         return down

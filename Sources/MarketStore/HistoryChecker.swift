@@ -67,7 +67,7 @@ extension History {
             if trade.tradeID != request.decidedSeq {
                 details.append("trade \(trade.tradeID) decides \(id), whose decided_seq is \(request.decidedSeq.map(String.init) ?? "NULL")")
             }
-            if trade.buyerID != request.buyerID || trade.product != request.product || trade.quantity != request.quantity {
+            if trade.buyer != request.buyer || trade.product != request.product || trade.quantity != request.quantity {
                 details.append("trade \(trade.tradeID) does not match request \(id) (buyer, product or quantity)")
             }
             if trade.epoch != request.epochDecided {
@@ -90,18 +90,18 @@ extension History {
     /// The elections' winners, admitted in epoch order.
     func winners() -> (EpochWinners, [Violation]) {
         var winners = EpochWinners()
-        let violations = elections.compactMap { winners.admit(epoch: $0.epoch, winner: $0.winnerID) }
+        let violations = elections.compactMap { winners.admit(epoch: $0.epoch, winner: $0.winner) }
         return (winners, violations)
     }
 
     func epochWinners() -> CheckReport.Item {
         var (winners, violations) = self.winners()
         let lastEpoch = elections.last?.epoch ?? 0
-        if let leader, leader.epoch != lastEpoch {
-            violations.append(Violation(.epochWinner, "the leader record holds epoch \(leader.epoch), the last election is epoch \(lastEpoch)"))
+        if let leaderRecord, leaderRecord.epoch != lastEpoch {
+            violations.append(Violation(.epochWinner, "the leader record holds epoch \(leaderRecord.epoch), the last election is epoch \(lastEpoch)"))
         }
-        if let last = elections.last, leader?.leaderID != last.winnerID {
-            violations.append(Violation(.epochWinner, "the leader record names P\(leader?.leaderID.map(String.init) ?? "-"), epoch \(last.epoch) was won by P\(last.winnerID)"))
+        if let last = elections.last, leaderRecord?.leader != last.winner {
+            violations.append(Violation(.epochWinner, "the leader record names P\(leaderRecord?.leader.map(String.init) ?? "-"), epoch \(last.epoch) was won by P\(last.winner)"))
         }
         violations += trades.flatMap { winners.check($0.trade) }
         violations += decided.compactMap { request in request.stamp.flatMap { winners.check(decidedIn: $0.epoch, $0.request) } }
@@ -126,8 +126,8 @@ extension History {
     }
 
     func ledgersEqualBooks() -> CheckReport.Item {
-        let books = Ledger.books(ofTrades: trades.map { (buyer: $0.buyerID, trade: $0.trade) })
-        let written = peers.compactMap { peer in peer.ledger.map { (peer.peerID, $0) } }
+        let books = Ledger.books(ofTrades: trades.map { (buyer: $0.buyer, trade: $0.trade) })
+        let written = peers.compactMap { peer in peer.ledger.map { (peer.peer, $0) } }
         return .init(.ledgersEqualBooks, checked: written.count, unit: "ledgers written",
                      violations: written.compactMap { LedgersEqualBooks.check($0.0, ledger: $0.1, books: books) })
     }

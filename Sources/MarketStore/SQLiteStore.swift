@@ -71,8 +71,8 @@ public final class SQLiteStore: TradingPostStore, Sendable {
             guard current == epoch else { return .deposed(current: current) }
             let pending = try Row.fetchAll(db, sql: """
                 SELECT request_id, product, quantity, lamport_ts FROM requests
-                WHERE run_id = ? AND status = 'pending' ORDER BY lamport_ts, buyer_id, request_id
-                """, arguments: [runID]).map(Self.request)
+                WHERE run_id = ? AND status = ? ORDER BY lamport_ts, buyer_id, request_id
+                """, arguments: [runID, RequestStatus.pending]).map(Self.request)
             let deposits = try Row.fetchAll(db, sql: """
                 SELECT deposit_id, seller_id, product, quantity FROM deposits WHERE run_id = ? ORDER BY accept_seq
                 """, arguments: [runID]).map(Self.deposit)
@@ -105,15 +105,15 @@ public final class SQLiteStore: TradingPostStore, Sendable {
             let lookup = try db.cachedStatement(sql: "SELECT * FROM requests WHERE run_id = ? AND request_id = ?")
             if let row = try Row.fetchOne(lookup, arguments: [runID, request.id.description]) {
                 let stored = try Self.request(row)
-                if try row.get("status") as String == "pending" { return .alreadyPending(stored) }
+                if try row.get("status") as RequestStatus == .pending { return .alreadyPending(stored) }
                 return .alreadyDecided(try decision(db, row: row, request: stored))
             }
             try db.cachedStatement(sql: """
                 INSERT INTO requests(run_id, request_id, buyer_id, product, quantity, lamport_ts, status, epoch_received, received_at)
-                VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """).execute(arguments: [
-                    runID, request.id.description, request.buyer, request.product.rawValue, request.quantity,
-                    Int64(clamping: request.lamport), epoch, Timestamp.now(),
+                    runID, request.id.description, request.buyer, request.product, request.quantity,
+                    Int64(clamping: request.lamport), RequestStatus.pending, epoch, Timestamp.now(),
                 ])
             return .enqueued(request)
         }
@@ -147,7 +147,7 @@ public final class SQLiteStore: TradingPostStore, Sendable {
             let now = Timestamp.now()
             let decide = try db.cachedStatement(sql: """
                 UPDATE requests SET status = ?, reason = ?, epoch_decided = ?, decided_seq = ?, decided_at = ?
-                WHERE run_id = ? AND request_id = ? AND status = 'pending'
+                WHERE run_id = ? AND request_id = ? AND status = ?
                 """)
             let trade = try db.cachedStatement(sql: """
                 INSERT INTO trades(run_id, trade_id, request_id, buyer_id, seller_id, trader_id, epoch, product, quantity,
@@ -163,13 +163,13 @@ public final class SQLiteStore: TradingPostStore, Sendable {
             for decision in batch.decisions {
                 let request = decision.request
                 let requestID = request.id.description
-                let status: String
+                let status: RequestStatus
                 let reason: String?
                 switch decision.outcome {
-                case .bought: (status, reason) = ("bought", nil)
-                case .failed(let why): (status, reason) = ("failed", why.rawValue)
+                case .bought: (status, reason) = (.bought, nil)
+                case .failed(let why): (status, reason) = (.failed, why.rawValue)
                 }
-                try decide.execute(arguments: [status, reason, decision.epoch, decision.seq, now, runID, requestID])
+                try decide.execute(arguments: [status, reason, decision.epoch, decision.seq, now, runID, requestID, RequestStatus.pending])
                 if db.changesCount == 0 {
                     let known = try Bool.fetchOne(
                         db, sql: "SELECT count(*) > 0 FROM requests WHERE run_id = ? AND request_id = ?",
@@ -223,7 +223,7 @@ public final class SQLiteStore: TradingPostStore, Sendable {
                 """, arguments: [runID, peer])
             for row in trades {
                 let trade = row.trade
-                ledger.record(trade, buyer: row.buyerID, as: peer)
+                ledger.record(trade, buyer: row.buyer, as: peer)
                 if trade.seller == peer {
                     sellerTrades.insert(trade.tradeID)
                     soldByProduct[trade.product, default: 0] += trade.quantity
@@ -237,7 +237,7 @@ public final class SQLiteStore: TradingPostStore, Sendable {
             for row in requestRows {
                 let request = try Self.request(row)
                 requests.append(request)
-                if try row.get("status") as String == "pending" { pending = max(pending ?? request.id, request.id) }
+                if try row.get("status") as RequestStatus == .pending { pending = max(pending ?? request.id, request.id) }
             }
             requests.sort { $0.id < $1.id }
             let deposits = try Row.fetchAll(db, sql: """
@@ -286,7 +286,7 @@ public final class SQLiteStore: TradingPostStore, Sendable {
     func decision(_ db: Database, row: Row, request: BuyRequest) throws -> Decision {
         let seq: Int = try row.get("decided_seq") ?? 0
         let epoch: Epoch = try row.get("epoch_decided") ?? 0
-        if try row.get("status") as String == "bought" {
+        if try row.get("status") as RequestStatus == .bought {
             guard let trade = try Row.fetchOne(
                 db, sql: "SELECT * FROM trades WHERE run_id = ? AND request_id = ?", arguments: [runID, request.id.description]) else {
                 throw StoreError.sqlite("request \(request.id) is bought but has no trade")
