@@ -52,12 +52,14 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "MarketCoreTests", dependencies: ["MarketCore"]),
-        .testTarget(name: "MarketSimulationTests", dependencies: ["MarketCore", "MarketSimulation"]),
-        .testTarget(name: "MarketStoreTests", dependencies: ["MarketCore", "MarketStore", "MarketSimulation"]),
+        // What the test targets share: fixtures, temporary directories (as SWIM ships SWIMTestKit).
+        .target(name: "MarketTestKit", dependencies: ["MarketCore"], path: "Tests/MarketTestKit"),
+        .testTarget(name: "MarketCoreTests", dependencies: ["MarketCore", "MarketTestKit"]),
+        .testTarget(name: "MarketSimulationTests", dependencies: ["MarketCore", "MarketSimulation", "MarketTestKit"]),
+        .testTarget(name: "MarketStoreTests", dependencies: ["MarketCore", "MarketStore", "MarketSimulation", "MarketTestKit"]),
         .testTarget(
             name: "MarketEndToEndTests",
-            dependencies: ["MarketCore", "MarketStore", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["MarketCore", "MarketStore", "MarketTestKit", .product(name: "GRDB", package: "GRDB.swift")]
         ),
     ]
 )

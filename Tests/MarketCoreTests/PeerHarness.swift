@@ -1,3 +1,4 @@
+import MarketTestKit
 import XCTest
 @testable import MarketCore
 
@@ -204,16 +205,6 @@ extension StoreRequest {
         if case .claimEpoch(let claim) = self { return claim }
         return nil
     }
-}
-
-// MARK: Values
-
-func request(_ buyer: PeerID, _ seq: Int, _ lamport: UInt64, _ product: Product = .salt, quantity: Int = 1) -> BuyRequest {
-    BuyRequest(id: RequestID(buyer: buyer, seq: seq), product: product, quantity: quantity, lamport: lamport)
-}
-
-func deposit(_ seller: PeerID, _ seq: Int, _ product: Product, _ quantity: Int) -> Deposit {
-    Deposit(id: Deposit.makeID(seller: seller, seq: seq), seller: seller, product: product, quantity: quantity)
 }
 
 extension Duration {

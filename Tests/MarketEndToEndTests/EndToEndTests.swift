@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import MarketTestKit
 import XCTest
 
 /// Runs of the real `market` binary: one OS process per peer, Unix sockets, SQLite.
@@ -59,13 +60,6 @@ final class EndToEndTests: XCTestCase {
                        json: json)
     }
 
-    func temporaryDatabase() throws -> String {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("market-e2e-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        addTeardownBlock { try? FileManager.default.removeItem(at: directory) }
-        return directory.appendingPathComponent("market.db").path
-    }
-
     func readOnly(_ path: String) throws -> DatabaseQueue {
         var config = Configuration()
         config.readonly = true
@@ -98,7 +92,7 @@ final class EndToEndTests: XCTestCase {
     }
 
     func test_case3_twoBuyersOfSalt() throws {
-        let path = try temporaryDatabase()
+        let path = try temporaryDatabasePath()
         let outcome = try market(["run", "--scenario", "test_case3", "--requests", "30", "--seed", "3",
                                   "--sick-rate", "0", "--db", path, "--json", "--time-limit", "45"])
         XCTAssertEqual(outcome.status, 0, outcome.stderr + outcome.stdout)
@@ -127,7 +121,7 @@ final class EndToEndTests: XCTestCase {
     }
 
     func test_case2_crashTakeover() throws {
-        let path = try temporaryDatabase()
+        let path = try temporaryDatabasePath()
         let outcome = try market(["run", "--scenario", "test_case2", "--requests", "120", "--sick-mode", "crash",
                                   "--sick-rate", "0.05", "--recover-after", "0.2", "--seed", "11", "--db", path,
                                   "--json", "--time-limit", "45"])
@@ -158,7 +152,7 @@ final class EndToEndTests: XCTestCase {
 
     /// Ctrl-C while a run is live: every peer stops, the run is `interrupted`, exit non-zero soon.
     func test_interrupt_stopsEveryPeer() throws {
-        let path = try temporaryDatabase()
+        let path = try temporaryDatabasePath()
         let process = Process()
         process.executableURL = try Self.marketBinary()
         process.arguments = ["run", "--scenario", "test_case2", "--seed", "5", "--db", path]
@@ -199,7 +193,7 @@ final class EndToEndTests: XCTestCase {
 
     /// A scenario file, and a trader that falls silent now and then and recovers.
     func test_scenarioFile_silentSickness() throws {
-        let path = try temporaryDatabase()
+        let path = try temporaryDatabasePath()
         let file = URL(fileURLWithPath: path).deletingLastPathComponent().appendingPathComponent("salt.json")
         try Data("""
             {"name": "salt_pair", "peers": [
@@ -244,7 +238,7 @@ final class EndToEndTests: XCTestCase {
     /// A trader paused (SIGSTOP) until a new trader took office, then continued (SIGCONT):
     /// it writes nothing with its old epoch, steps down, and the run completes and checks.
     func test_pausedTrader_writesNothingWithItsOldEpoch() throws {
-        let path = try temporaryDatabase()
+        let path = try temporaryDatabasePath()
         let process = Process()
         process.executableURL = try Self.marketBinary()
         process.arguments = ["run", "--scenario", "test_case2", "--requests", "400", "--sick-rate", "0", "--seed", "5",
@@ -308,7 +302,7 @@ final class EndToEndTests: XCTestCase {
     }
 
     func test_unknownScenario_oneLineError() throws {
-        let path = try temporaryDatabase()
+        let path = try temporaryDatabasePath()
         let outcome = try market(["run", "--scenario", "no_such_thing", "--db", path], deadline: 20)
         XCTAssertNotEqual(outcome.status, 0)
         XCTAssertTrue(outcome.stderr.contains("unknown scenario 'no_such_thing'"), outcome.stderr)

@@ -1,6 +1,7 @@
 import Foundation
 import MarketCore
 import MarketStore
+import MarketTestKit
 import XCTest
 
 /// `market check` on a good history, then on hand-tampered copies of it.
@@ -38,9 +39,9 @@ final class HistoryCheckerTests: XCTestCase {
         _ = try store.recordDeposit(Deposit(id: 1_000_000, seller: 1, product: .salt, quantity: 3), epoch: 1)
         _ = try store.recordDeposit(Deposit(id: 2_000_000, seller: 2, product: .boar, quantity: 5), epoch: 1)
         let r = [
-            StoreContract.request(0, 0, lamport: 4), StoreContract.request(3, 0, lamport: 4),
-            StoreContract.request(0, 1, lamport: 9), StoreContract.request(3, 1, .fish, lamport: 11),
-            StoreContract.request(0, 2, lamport: 20), StoreContract.request(3, 2, lamport: 22),
+            request(0, 0, 4), request(3, 0, 4),
+            request(0, 1, 9), request(3, 1, 11, .fish),
+            request(0, 2, 20), request(3, 2, 22),
         ]
         for request in r.prefix(4) { _ = try store.enqueue(request, epoch: 1) }
         try decide(r[0], 1, epoch: 1, trader: 4)

@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import MarketCore
 @testable import MarketStore
+import MarketTestKit
 import XCTest
 
 /// What only the SQLite store has to show: the schema, the file checks, atomic refusals,
@@ -261,8 +262,8 @@ final class SQLiteStoreTests: XCTestCase {
 
     func testABatchWithARequestDecidedBeforeIsRefusedWhole() throws {
         let (database, store) = try setUpTrader()
-        let a = StoreContract.request(0, 0, lamport: 1)
-        let b = StoreContract.request(3, 0, lamport: 2)
+        let a = request(0, 0, 1)
+        let b = request(3, 0, 2)
         _ = try store.enqueue(a, epoch: 1)
         _ = try store.enqueue(b, epoch: 1)
         _ = try store.commitDecisions(DecisionBatch(epoch: 1, decisions: [StoreContract.bought(a, seq: 1, epoch: 1)]))
@@ -277,7 +278,7 @@ final class SQLiteStoreTests: XCTestCase {
 
     func testABatchSellingGoodsNotHeldIsRefusedWhole() throws {
         let (database, store) = try setUpTrader()
-        let requests = [0, 3, 4].map { StoreContract.request($0, 0, lamport: UInt64($0 + 1)) }
+        let requests = [0, 3, 4].map { request($0, 0, UInt64($0 + 1)) }
         for request in requests { _ = try store.enqueue(request, epoch: 1) }
         let batch = DecisionBatch(epoch: 1, decisions: requests.enumerated().map {
             StoreContract.bought($1, seq: $0 + 1, epoch: 1)
@@ -298,8 +299,8 @@ final class SQLiteStoreTests: XCTestCase {
     /// only the decisions of the epoch current when they committed are in the history.
     func testASecondProcessThatClaimsANewerEpochFencesTheFirst() throws {
         let (database, store) = try setUpTrader()
-        let a = StoreContract.request(0, 0, lamport: 1)
-        let b = StoreContract.request(3, 0, lamport: 2)
+        let a = request(0, 0, 1)
+        let b = request(3, 0, 2)
         _ = try store.enqueue(a, epoch: 1)
         _ = try store.enqueue(b, epoch: 1)
         let first = DecisionBatch(epoch: 1, decisions: [StoreContract.bought(a, seq: 1, epoch: 1)])
@@ -337,7 +338,7 @@ final class SQLiteStoreTests: XCTestCase {
 
         let trades = try sqlite3(database.path, "SELECT trade_id, request_id, trader_id, epoch FROM trades ORDER BY trade_id;")
         XCTAssertEqual(trades, "1|P0-0|6|1\n2|P3-0|5|2\n")
-        XCTAssertEqual(try store.enqueue(StoreContract.request(0, 1, lamport: 9), epoch: 1), .deposed(current: 2))
+        XCTAssertEqual(try store.enqueue(request(0, 1, 9), epoch: 1), .deposed(current: 2))
         XCTAssertEqual(try store.commitDecisions(late), .deposed(current: 2))
         XCTAssertEqual(try sqlite3(database.path, "SELECT count(*) FROM requests;"), "2\n")
     }
