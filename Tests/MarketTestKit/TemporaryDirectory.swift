@@ -12,8 +12,13 @@ public final class TemporaryDirectory {
 
     public func path(_ name: String) -> String { url.appendingPathComponent(name).path }
 
-    deinit {
+    /// Removes the directory and everything in it now.
+    public func remove() {
         try? FileManager.default.removeItem(at: url)
+    }
+
+    deinit {
+        remove()
     }
 }
 
@@ -21,7 +26,8 @@ extension XCTestCase {
     /// A path for a database file of this test only; its directory goes when the test ends.
     public func temporaryDatabasePath(_ name: String = "market.db") throws -> String {
         let directory = try TemporaryDirectory()
-        addTeardownBlock { _ = directory }
+        // XCTest keeps a test case, and the blocks it was given, until the whole run ends.
+        addTeardownBlock { directory.remove() }
         return directory.path(name)
     }
 }
