@@ -20,6 +20,29 @@ public struct CheckReport: Hashable, Codable, Sendable {
         public var name: String { Self.title(of: kind) }
         public var passed: Bool { violations.isEmpty }
 
+        // JSON keeps the shape it had when violations were lines: a name and the lines,
+        // now with the kind beside them.
+        private enum CodingKeys: String, CodingKey {
+            case name, kind, checked, unit, violations
+        }
+
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            let kind = try container.decode(Violation.Kind.self, forKey: .kind)
+            self.init(kind, checked: try container.decode(Int.self, forKey: .checked),
+                      unit: try container.decode(String.self, forKey: .unit),
+                      violations: try container.decode([String].self, forKey: .violations).map { Violation(kind, $0) })
+        }
+
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(name, forKey: .name)
+            try container.encode(kind, forKey: .kind)
+            try container.encode(checked, forKey: .checked)
+            try container.encode(unit, forKey: .unit)
+            try container.encode(violations.map(\.detail), forKey: .violations)
+        }
+
         /// How a report names each invariant.
         public static func title(of kind: Violation.Kind) -> String {
             switch kind {

@@ -216,6 +216,17 @@ final class HistoryCheckerTests: XCTestCase {
         try assertOnlyFails(.clockCondition, containing: "(ack P1→P4) sent at clock 12, received at clock 12")
     }
 
+    func testAReportInJSONNamesEachCheckAndListsItsViolationsAsLines() throws {
+        try tamper("UPDATE peers SET cash_cents = cash_cents + 1 WHERE peer_id = 1;")
+        let report = try check()
+        let json = try JSONEncoder().encode(report)
+        let items = try XCTUnwrap((try JSONSerialization.jsonObject(with: json) as? [String: Any])?["items"] as? [[String: Any]])
+        let ledgers = try XCTUnwrap(items.first { $0["kind"] as? String == "ledgers" })
+        XCTAssertEqual(ledgers["name"] as? String, "ledgers equal the books from trades")
+        XCTAssertEqual((ledgers["violations"] as? [String])?.first?.hasPrefix("P1's ledger says"), true)
+        XCTAssertEqual(try JSONDecoder().decode(CheckReport.self, from: json), report)
+    }
+
     func testAValueOfTheWrongTypeIsAOneLineErrorNotACrash() throws {
         try tamper("UPDATE trades SET quantity = 'lots' WHERE trade_id = 1;")
         XCTAssertThrowsError(try check()) { error in
