@@ -22,24 +22,6 @@ struct History {
         }
     }
 
-    struct TradeRow: HistoryRecord {
-        var tradeID: Int
-        var requestID: String
-        var buyer: PeerID
-        var seller: PeerID
-        var trader: PeerID
-        var epoch: Epoch
-        var product: Product
-        var quantity: Int
-        var priceCents: Int
-        var commissionCents: Int
-
-        var trade: Trade {
-            Trade(tradeID: tradeID, seller: seller, trader: trader, epoch: epoch, product: product,
-                  quantity: quantity, priceCents: priceCents, commissionCents: commissionCents)
-        }
-    }
-
     struct Election: HistoryRecord {
         var epoch: Epoch
         var winner: PeerID

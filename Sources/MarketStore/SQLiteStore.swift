@@ -218,7 +218,7 @@ public final class SQLiteStore: TradingPostStore, Sendable {
             var ledger = Ledger()
             var sellerTrades: Set<Int> = []
             var soldByProduct: [Product: Int] = [:]
-            let trades = try History.TradeRow.fetchAllCheckingTypes(db, sql: """
+            let trades = try TradeRow.fetchAllCheckingTypes(db, sql: """
                 SELECT * FROM trades WHERE run_id = ?1 AND (buyer_id = ?2 OR seller_id = ?2 OR trader_id = ?2) ORDER BY trade_id
                 """, arguments: [runID, peer])
             for row in trades {
@@ -287,11 +287,11 @@ public final class SQLiteStore: TradingPostStore, Sendable {
         let seq: Int = try row.get("decided_seq") ?? 0
         let epoch: Epoch = try row.get("epoch_decided") ?? 0
         if try row.get("status") as RequestStatus == .bought {
-            guard let trade = try Row.fetchOne(
-                db, sql: "SELECT * FROM trades WHERE run_id = ? AND request_id = ?", arguments: [runID, request.id.description]) else {
+            guard let trade = try TradeRow.fetchAllCheckingTypes(
+                db, sql: "SELECT * FROM trades WHERE run_id = ? AND request_id = ?", arguments: [runID, request.id.description]).first else {
                 throw StoreError.sqlite("request \(request.id) is bought but has no trade")
             }
-            return Decision(request: request, outcome: .bought(try Self.trade(trade)), seq: seq, epoch: epoch)
+            return Decision(request: request, outcome: .bought(trade.trade), seq: seq, epoch: epoch)
         }
         let reason = FailureReason(rawValue: try row.get("reason") ?? "") ?? .noSeller
         return Decision(request: request, outcome: .failed(reason), seq: seq, epoch: epoch)
@@ -315,12 +315,6 @@ public final class SQLiteStore: TradingPostStore, Sendable {
 
     static func deposit(_ row: Row) throws -> Deposit {
         Deposit(id: try row.get("deposit_id"), seller: try row.get("seller_id"), product: try product(try row.get("product")), quantity: try row.get("quantity"))
-    }
-
-    static func trade(_ row: Row) throws -> Trade {
-        Trade(tradeID: try row.get("trade_id"), seller: try row.get("seller_id"), trader: try row.get("trader_id"), epoch: try row.get("epoch"),
-              product: try product(try row.get("product")), quantity: try row.get("quantity"), priceCents: try row.get("price_cents"),
-              commissionCents: try row.get("commission_cents"))
     }
 
     /// An undelivered outbox row, rebuilt from the decision it carries (joined request row).
