@@ -27,6 +27,7 @@ let package = Package(
             resources: [
                 .embedInCode("Migrations/0001_history.sql"),
                 .embedInCode("Migrations/0002_election_origin.sql"),
+                .embedInCode("Migrations/0003_run_supervisor.sql"),
             ]
         ),
         .target(
@@ -58,8 +59,15 @@ let package = Package(
         .testTarget(name: "MarketSimulationTests", dependencies: ["MarketCore", "MarketSimulation", "MarketTestKit"]),
         .testTarget(name: "MarketStoreTests", dependencies: ["MarketCore", "MarketStore", "MarketSimulation", "MarketTestKit"]),
         .testTarget(
+            name: "MarketRuntimeTests",
+            dependencies: [
+                "MarketCore", "MarketStore", "MarketRuntime", "MarketTestKit", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+            ]
+        ),
+        .testTarget(
             name: "MarketEndToEndTests",
-            dependencies: ["MarketCore", "MarketStore", "MarketTestKit", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["MarketCore", "MarketStore", "MarketRuntime", "MarketTestKit", .product(name: "GRDB", package: "GRDB.swift")]
         ),
     ]
 )

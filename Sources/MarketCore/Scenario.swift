@@ -73,6 +73,7 @@ public struct Scenario: Hashable, Codable, Sendable {
         guard peers.indices.contains(firstElection), !peers[firstElection].downAtStart else {
             throw .invalid("the first election must start at a live peer")
         }
+        try validateLimits()
     }
 }
 
@@ -138,7 +139,9 @@ public enum BuiltInScenario: String, CaseIterable, Sendable {
             ], requestsPerBuyer: 1000, seed: seed)
         case .normal:
             let n = count ?? 6
-            guard (2...64).contains(n) else { throw .invalid("normal needs 2 to 64 peers") }
+            guard (2...ScenarioLimits.maxPeers).contains(n) else {
+                throw .invalid("normal needs 2 to \(ScenarioLimits.maxPeers) peers")
+            }
             var random = SplitMix64.derive(seed, 0x5CE7)
             var peers: [PeerSpec] = (0..<n).map { id in
                 spec(id, random.next() % 2 == 0 ? .buyer : .seller,

@@ -16,8 +16,7 @@ extension Simulation {
     }
 
     public static func format(_ duration: Duration) -> String {
-        let ms = duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000
-        let micros = (duration.components.attoseconds / 1_000_000_000_000) % 1000
+        let (ms, micros) = (duration.nanoseconds / 1000).quotientAndRemainder(dividingBy: 1000)
         return "\(ms).\(String(repeating: "0", count: 3 - String(micros).count))\(micros)ms"
     }
 }

@@ -126,7 +126,7 @@ public final class Simulation {
     }
 
     private func jitter(_ bound: Duration) -> Duration {
-        let nanos = max(1, bound.components.seconds * 1_000_000_000 + bound.components.attoseconds / 1_000_000_000)
+        let nanos = max(1, bound.nanoseconds)
         return .nanoseconds(Int64(random.next() % UInt64(nanos)))
     }
 

@@ -68,18 +68,20 @@ struct SimulateCommand: ParsableCommand {
         if interactive { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
         let elapsed = ContinuousClock.now - started
 
-        let width = max(8, scenarios.map(\.rawValue.count).max() ?? 0)
-        print("scenario".padded(width) + "  seeds    events  elections  takeovers  faults  violations")
-        var failures: [SimulationResult] = []
-        for summary in summaries where summary.seeds > 0 {
-            print(summary.scenario.padded(width) + "  "
-                + "\(summary.seeds)".leftPadded(5) + "  " + "\(summary.events)".leftPadded(8) + "  "
-                + "\(summary.elections)".leftPadded(9) + "  " + "\(summary.takeovers)".leftPadded(9) + "  "
-                + "\(summary.faults)".leftPadded(6) + "  " + "\(summary.failures.count)".leftPadded(10))
-            failures += summary.failures
+        let shown = summaries.filter { $0.seeds > 0 }
+        let rows = shown.map {
+            [$0.scenario, String($0.seeds), String($0.events), String($0.elections), String($0.takeovers),
+             String($0.faults), String($0.failures.count)]
         }
+        let width = max(8, scenarios.map(\.rawValue.count).max() ?? 0)
+        for line in TextTable.lines(
+            [["scenario", "seeds", "events", "elections", "takeovers", "faults", "violations"]] + rows,
+            rightAligned: Set(1...6), minimumWidths: [width, 5, 8, 9, 9, 6, 10]) {
+            print(line)
+        }
+        let failures = shown.flatMap(\.failures)
         let events = summaries.reduce(0) { $0 + $1.events }
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let seconds = elapsed.seconds
         FileHandle.standardError.write(Data(String(
             format: "%d events in %.2f s (%.0f events/s)\n", events, seconds, Double(events) / max(seconds, 1e-9)).utf8))
         for result in failures {
@@ -96,15 +98,5 @@ struct SimulateCommand: ParsableCommand {
             print("replay: \(replay) --trace")
         }
         if !failures.isEmpty { throw ExitCode(1) }
-    }
-}
-
-extension String {
-    func padded(_ width: Int) -> String {
-        self + String(repeating: " ", count: max(0, width - count))
-    }
-
-    func leftPadded(_ width: Int) -> String {
-        String(repeating: " ", count: max(0, width - count)) + self
     }
 }

@@ -153,9 +153,9 @@ final class ScenarioTests: XCTestCase {
         XCTAssertEqual(builtIn(.normal, peers: 2).peers.count, 2)
         XCTAssertEqual(builtIn(.normal, peers: 64).peers.count, 64)
         XCTAssertEqual(builtIn(.normal, peers: 11).peerIDs, Array(0..<11))
-        for bad in [-1, 0, 1, 65] {
+        for bad in [-1, 0, 1, ScenarioLimits.maxPeers + 1] {
             XCTAssertThrowsError(try BuiltInScenario.normal.scenario(seed: 1, peers: bad)) { error in
-                XCTAssertEqual(error as? ScenarioError, .invalid("normal needs 2 to 64 peers"))
+                XCTAssertEqual(error as? ScenarioError, .invalid("normal needs 2 to \(ScenarioLimits.maxPeers) peers"))
             }
         }
     }

@@ -57,7 +57,7 @@ final class TraderDecisionTests: TraderTestCase {
     }
 
     func testCommissionOfAMultiItemBuyIsOnTheWholePrice() {
-        let t = trader(priceCents: 35)
+        let t = trader(quantity: 3, priceCents: 35)
         let sale = decide(t, request(0, 0, 6, quantity: 3))?.decisions.first?.outcome.trade
         XCTAssertEqual(sale, trade(1, seller: 1, quantity: 3, price: 105, commission: 10))
         XCTAssertEqual(PeerConfig(id: 0, peers: [0], role: .buyer, product: .salt, quantity: 3, priceCents: 35).commissionCents, 10)
@@ -82,7 +82,7 @@ final class TraderDecisionTests: TraderTestCase {
     }
 
     func testTooFewItemsIsNoSellerToo() {
-        let t = trader(deposits: [deposit(1, 0, .salt, 1)])
+        let t = trader(deposits: [deposit(1, 0, .salt, 1)], quantity: 2)
         XCTAssertEqual(decide(t, request(0, 0, 6, quantity: 2))?.decisions.first?.outcome, .failed(.noSeller))
     }
 

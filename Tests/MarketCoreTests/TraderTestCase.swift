@@ -8,12 +8,12 @@ class TraderTestCase: XCTestCase {
     let stock = [deposit(1, 0, .salt, 10), deposit(2, 0, .boar, 10)]
 
     func trader(
-        deposits: [Deposit]? = nil, priceCents: Int = 100, commissionPercent: Int = 10, sickRate: Double = 0,
-        maxBatch: Int = 256, stabilityRule: OrderBook.StabilityRule = .lamport,
+        deposits: [Deposit]? = nil, quantity: Int = 1, priceCents: Int = 100, commissionPercent: Int = 10,
+        sickRate: Double = 0, maxBatch: Int = 256, stabilityRule: OrderBook.StabilityRule = .lamport,
         file: StaticString = #filePath, line: UInt = #line
     ) -> PeerHarness {
         PeerHarness.trader(
-            takeover: Takeover(epoch: 1, deposits: deposits ?? stock), priceCents: priceCents,
+            takeover: Takeover(epoch: 1, deposits: deposits ?? stock), quantity: quantity, priceCents: priceCents,
             commissionPercent: commissionPercent, sickRate: sickRate, maxBatch: maxBatch,
             stabilityRule: stabilityRule, file: file, line: line)
     }

@@ -8,19 +8,19 @@ final class TraderTests: TraderTestCase {
 
     func testADepositIsRecordedThenAccepted() {
         let t = trader(deposits: [])
-        let d = deposit(1, 0, .fish, 5)
+        let d = deposit(1, 0, .fish, 100)
         t.receive(.deposit(d), from: 1, clock: 6)
         XCTAssertEqual(t.persists, [.recordDeposit(d, epoch: 1)])
         XCTAssertEqual(t.sends, [])
         t.persisted(.depositRecorded(d, duplicate: false))
         XCTAssertEqual(t.sends.map(\.message), [.depositAccepted(depositID: d.id)])
         XCTAssertEqual(t.sends.map(\.to), [1])
-        XCTAssertEqual(t.peer.trader?.inventory.stock(of: .fish, seller: 1), 5)
+        XCTAssertEqual(t.peer.trader?.inventory.stock(of: .fish, seller: 1), 100)
 
         t.receive(.deposit(d), from: 1, clock: 8)
         t.persisted(.depositRecorded(d, duplicate: true))
         XCTAssertEqual(t.sends.map(\.message), [.depositAccepted(depositID: d.id)], "a re-sent deposit is accepted again")
-        XCTAssertEqual(t.peer.trader?.inventory.stock(of: .fish, seller: 1), 5, "and counted once")
+        XCTAssertEqual(t.peer.trader?.inventory.stock(of: .fish, seller: 1), 100, "and counted once")
     }
 
     func testADepositSellsOnceRecorded() {
