@@ -55,9 +55,11 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "MarketCoreTests", dependencies: ["MarketCore"]),
-        .testTarget(name: "MarketSimulationTests", dependencies: ["MarketCore", "MarketSimulation"]),
-        .testTarget(name: "MarketStoreTests", dependencies: ["MarketCore", "MarketStore", "MarketSimulation"]),
+        // What the test targets share: fixtures, temporary directories (as SWIM ships SWIMTestKit).
+        .target(name: "MarketTestKit", dependencies: ["MarketCore"], path: "Tests/MarketTestKit"),
+        .testTarget(name: "MarketCoreTests", dependencies: ["MarketCore", "MarketTestKit"]),
+        .testTarget(name: "MarketSimulationTests", dependencies: ["MarketCore", "MarketSimulation", "MarketTestKit"]),
+        .testTarget(name: "MarketStoreTests", dependencies: ["MarketCore", "MarketStore", "MarketSimulation", "MarketTestKit"]),
         .testTarget(
             name: "MarketReportTests",
             dependencies: ["MarketCore", "MarketStore", "MarketReport", .product(name: "GRDB", package: "GRDB.swift")]
@@ -65,13 +67,13 @@ let package = Package(
         .testTarget(
             name: "MarketRuntimeTests",
             dependencies: [
-                "MarketCore", "MarketStore", "MarketRuntime", .product(name: "GRDB", package: "GRDB.swift"),
+                "MarketCore", "MarketStore", "MarketRuntime", "MarketTestKit", .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
             ]
         ),
         .testTarget(
             name: "MarketEndToEndTests",
-            dependencies: ["MarketCore", "MarketStore", "MarketRuntime", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["MarketCore", "MarketStore", "MarketRuntime", "MarketTestKit", .product(name: "GRDB", package: "GRDB.swift")]
         ),
     ]
 )

@@ -21,7 +21,7 @@ extension Peer {
         log("starts an election (\(reason.rawValue))")
         if reason != .bully {
             // Bully's own cascade (a lower peer's election reaching this one) is the same election.
-            persist(.noteElectionStarted(by: id, reason: reason))
+            persist(.noteElectionStarted(by: id, reason: reason, knownEpoch: knownEpoch))
         }
         if higher.isEmpty {
             claim(reason: reason, initiator: initiator)

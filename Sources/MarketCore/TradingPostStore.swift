@@ -8,7 +8,11 @@ public protocol TradingPostStore: AnyObject {
     /// yet): the leader record shows an election in progress until a claim lands, and the
     /// claim's `elections` row starts at the first such note and keeps its initiator and
     /// reason (the winner itself mostly joined through Bully's cascade). `.noted`.
-    func noteElectionStarted(by peer: PeerID, reason: ElectionReason) throws -> StoreResult
+    ///
+    /// A note from a peer that does not know the stored epoch yet (`knownEpoch` is older) is
+    /// about an election a claim has already ended: it changes nothing, so the record does
+    /// not show an election in progress that nobody will finish.
+    func noteElectionStarted(by peer: PeerID, reason: ElectionReason, knownEpoch: Epoch) throws -> StoreResult
 
     /// Makes `claim.leader` the leader of `claim.epoch` if the stored epoch is exactly
     /// `claim.epoch - 1`; records the election. `.claimed` or `.claimRefused(current:)`.
@@ -40,7 +44,7 @@ extension TradingPostStore {
     /// Carries out a persistence request of the core.
     public func perform(_ request: StoreRequest) throws -> StoreResult {
         switch request {
-        case .noteElectionStarted(let peer, let reason): try noteElectionStarted(by: peer, reason: reason)
+        case .noteElectionStarted(let peer, let reason, let known): try noteElectionStarted(by: peer, reason: reason, knownEpoch: known)
         case .claimEpoch(let claim): try claimEpoch(claim)
         case .loadTakeover(let epoch): try loadTakeover(epoch: epoch)
         case .enqueue(let buy, let epoch): try enqueue(buy, epoch: epoch)
@@ -55,7 +59,7 @@ extension TradingPostStore {
 /// A persistence request: the shell performs it and hands the result back as
 /// `Event.persisted`, and only then does the core send what depends on it.
 public enum StoreRequest: Hashable, Codable, Sendable {
-    case noteElectionStarted(by: PeerID, reason: ElectionReason)
+    case noteElectionStarted(by: PeerID, reason: ElectionReason, knownEpoch: Epoch)
     case claimEpoch(ElectionClaim)
     case loadTakeover(epoch: Epoch)
     case enqueue(BuyRequest, epoch: Epoch)
@@ -125,7 +129,8 @@ public struct Takeover: Hashable, Codable, Sendable {
     }
 }
 
-public struct SellerProduct: Hashable, Codable, Sendable, Comparable {
+/// One seller's goods of one product: how the trader keeps its books of goods.
+public struct SellerProduct: Hashable, Codable, Sendable, Comparable, CustomStringConvertible {
     public var seller: PeerID
     public var product: Product
 
@@ -137,6 +142,9 @@ public struct SellerProduct: Hashable, Codable, Sendable, Comparable {
     public static func < (lhs: SellerProduct, rhs: SellerProduct) -> Bool {
         (lhs.seller, lhs.product) < (rhs.seller, rhs.product)
     }
+
+    /// `P1 salt`
+    public var description: String { "P\(seller) \(product.rawValue)" }
 }
 
 /// A peer's account as the store has it: what a peer that lost its memory starts again from.
@@ -165,45 +173,5 @@ public struct PeerBooks: Hashable, Codable, Sendable {
         self.requests = requests
         self.pendingRequest = pendingRequest
         self.deposits = deposits
-    }
-}
-
-/// A peer's own account: items bought and sold, and net cash in cents
-/// (paid out as seller and earned as trader, minus spent as buyer).
-public struct Ledger: Hashable, Codable, Sendable {
-    public var bought: Int
-    public var sold: Int
-    public var cashCents: Int
-
-    public init(bought: Int = 0, sold: Int = 0, cashCents: Int = 0) {
-        self.bought = bought
-        self.sold = sold
-        self.cashCents = cashCents
-    }
-
-    /// The books of a whole run, per peer: what each ledger must equal at the end.
-    public static func books(of decisions: some Sequence<Decision>) -> [PeerID: Ledger] {
-        var books: [PeerID: Ledger] = [:]
-        for decision in decisions {
-            guard let trade = decision.outcome.trade else { continue }
-            books[decision.request.buyer, default: Ledger()].record(buying: trade)
-            books[trade.seller, default: Ledger()].record(selling: trade)
-            books[trade.trader, default: Ledger()].record(commissionOf: trade)
-        }
-        return books
-    }
-
-    public mutating func record(buying trade: Trade) {
-        bought += trade.quantity
-        cashCents -= trade.priceCents
-    }
-
-    public mutating func record(selling trade: Trade) {
-        sold += trade.quantity
-        cashCents += trade.sellerCents
-    }
-
-    public mutating func record(commissionOf trade: Trade) {
-        cashCents += trade.commissionCents
     }
 }

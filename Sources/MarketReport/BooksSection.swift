@@ -29,7 +29,7 @@ enum BooksSection {
         for item in check.items {
             html += "<li class=\"\(item.passed ? "ok" : "bad")\">\(item.passed ? "ok" : "FAIL") \(SVG.escape(item.name)) "
                 + "(\(item.checked) \(SVG.escape(item.unit)))"
-            for violation in item.violations.prefix(5) { html += "<br>– \(SVG.escape(violation))" }
+            for violation in item.violations.prefix(5) { html += "<br>– \(SVG.escape(violation.description))" }
             if item.violations.count > 5 { html += "<br>– … and \(item.violations.count - 5) more (market check lists them)" }
             html += "</li>"
         }

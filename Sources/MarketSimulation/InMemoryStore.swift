@@ -52,8 +52,9 @@ public final class InMemoryStore: TradingPostStore {
         fencing && writer != epoch
     }
 
-    public func noteElectionStarted(by peer: PeerID, reason: ElectionReason) throws -> StoreResult {
-        electionInProgress = true
+    public func noteElectionStarted(by peer: PeerID, reason: ElectionReason, knownEpoch: Epoch) throws -> StoreResult {
+        // A peer behind the stored epoch notes an election that a claim has already ended.
+        if knownEpoch >= epoch { electionInProgress = true }
         return .noted
     }
 

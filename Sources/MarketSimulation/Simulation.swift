@@ -17,10 +17,7 @@ public final class Simulation {
     private var linkClear: [Int: Duration] = [:]
     private var trace: [String] = []
     private var result: SimulationResult
-    private var checkedClaims = 0
-    private var checkedCommits = 0
-    private var lastKey: [Epoch: OrderKey] = [:]
-    private var decided: Set<RequestID> = []
+    private var watch = StoreWatch()
     private var pauseAtNextCommit = false
 
     private static let traceLength = 40
@@ -40,19 +37,6 @@ public final class Simulation {
         result = SimulationResult(scenario: scenario.name, seed: scenario.seed)
     }
 
-    /// A built-in scenario shaped for simulation: fewer requests, more faults.
-    public static func scenario(_ builtIn: BuiltInScenario, seed: UInt64, options: SimulationOptions) throws -> Scenario {
-        var scenario = try builtIn.scenario(seed: seed, peers: options.peers)
-        var random = SplitMix64.derive(seed, 0x51C4)
-        scenario.requestsPerBuyer = options.requestsPerBuyer
-        scenario.sickRate = options.sickRate
-        if !options.sickModes.isEmpty {
-            scenario.sickMode = options.sickModes[Int(random.next() % UInt64(options.sickModes.count))]
-        }
-        try scenario.validate()
-        return scenario
-    }
-
     /// Runs until the scenario settles (then checks the books) or an invariant fails.
     public func run() -> SimulationResult {
         for node in nodes where !node.down {
@@ -62,23 +46,23 @@ public final class Simulation {
         if options.pauses, random.chance(0.5) {
             schedule(.armPause, after: .milliseconds(Int64(random.next() % 2000)))
         }
-        while result.violation == nil, let next = queue.popMin() {
+        while result.failure == nil, let next = queue.popMin() {
             now = next.at
             if now > options.timeLimit {
-                fail("liveness", "not settled after \(Self.format(options.timeLimit)): \(summary())")
+                fail(Violation(.liveness, "not settled after \(Self.format(options.timeLimit)): \(summary())"))
                 break
             }
             result.events += 1
             remember(next.event)
             onTrace?(trace.last!)
             process(next.event)
-            if result.violation == nil, settled() {
+            if result.failure == nil, settled() {
                 checkBooks()
                 break
             }
         }
-        if result.violation == nil, !settledOnce {
-            fail("liveness", "ran out of events before settling: \(summary())")
+        if result.failure == nil, !settledOnce {
+            fail(Violation(.liveness, "ran out of events before settling: \(summary())"))
         }
         result.elections = store.claims.count
         result.decisions = store.decisions.count
@@ -92,7 +76,7 @@ public final class Simulation {
 
     // MARK: Scheduling
 
-    private enum SimEvent: Hashable {
+    enum SimEvent: Hashable {
         case start(PeerID)
         case restart(PeerID, incarnation: Int)
         case deliver(Envelope)
@@ -167,8 +151,8 @@ public final class Simulation {
             if nodes[id].paused { return nodes[id].postponed.append(event) }
             let wasUp = nodes[id].peer?.isUp == true
             step(id, .receive(envelope))
-            if wasUp, let clock = nodes[id].peer?.clock.time, clock <= envelope.clock {
-                fail("clock condition", "P\(id) received \(envelope.message.kind) stamped \(envelope.clock) and its clock is \(clock)")
+            if wasUp, let clock = nodes[id].peer?.clock.time {
+                fail(ClockCondition.check("\(envelope.message.kind) P\(envelope.from)→P\(id)", sent: envelope.clock, received: clock))
             }
         case .timer(let id, let timer, let generation):
             guard nodes[id].peer != nil, nodes[id].timerGeneration[timer] == generation else { return }
@@ -182,7 +166,7 @@ public final class Simulation {
             do {
                 outcome = try store.perform(request)
             } catch {
-                return fail("store", "\(request) threw \(error)")
+                return fail(Violation(.store, "\(request) threw \(error)"))
             }
             checkStore(after: request, outcome: outcome, askedAt: askedAt)
             if !nodes[id].persistQueue.isEmpty {
@@ -288,17 +272,7 @@ public final class Simulation {
         if case .claimed(let claim) = outcome {
             checkBully(claim, askedAt: askedAt)
         }
-        while checkedClaims < store.claims.count {
-            let claim = store.claims[checkedClaims]
-            if claim.epoch != checkedClaims + 1 {
-                fail("one winner per epoch", "claim #\(checkedClaims + 1) is for epoch \(claim.epoch)")
-            }
-            checkedClaims += 1
-        }
-        while checkedCommits < store.commits.count {
-            check(store.commits[checkedCommits])
-            checkedCommits += 1
-        }
+        fail(watch.check(store))
     }
 
     /// The winner must be the highest peer up: no higher peer was up for the whole election
@@ -307,37 +281,7 @@ public final class Simulation {
         let electionStart = askedAt - nodes[claim.leader].config.timing.electionTimeout
         for node in nodes where node.config.id > claim.leader {
             if let since = node.upSince, since <= electionStart {
-                fail("bully", "P\(claim.leader) won epoch \(claim.epoch) while higher P\(node.config.id) was up since \(Self.format(since))")
-            }
-        }
-    }
-
-    private func check(_ commit: InMemoryStore.Commit) {
-        let batch = commit.batch
-        if batch.epoch != commit.storeEpoch {
-            fail("fencing", "decisions written with epoch \(batch.epoch) while the store holds epoch \(commit.storeEpoch)")
-        }
-        let winner = store.claims.first { $0.epoch == batch.epoch }?.leader
-        for decision in batch.decisions {
-            let id = decision.request.id
-            if !decided.insert(id).inserted {
-                fail("decided once", "\(id) decided a second time in epoch \(decision.epoch)")
-            }
-            let key = decision.request.orderKey
-            if let last = lastKey[decision.epoch], !(last < key) {
-                fail("lamport order", "epoch \(decision.epoch) decided \(id) \(key) after \(last)")
-            }
-            lastKey[decision.epoch] = key
-            if let trade = decision.outcome.trade {
-                if trade.trader != winner {
-                    fail("trader", "trade \(trade.tradeID) made by P\(trade.trader), epoch \(batch.epoch) belongs to \(winner.map { "P\($0)" } ?? "nobody")")
-                }
-                let goods = SellerProduct(seller: trade.seller, product: trade.product)
-                let stock = store.stock[goods] ?? 0
-                let expected = (store.deposited[goods] ?? 0) - (store.sold[goods] ?? 0)
-                if stock < 0 || stock != expected {
-                    fail("goods conserved", "P\(trade.seller) \(trade.product.rawValue): stock \(stock), deposited − sold = \(expected)")
-                }
+                fail(Violation(.bully, "P\(claim.leader) won epoch \(claim.epoch) while higher P\(node.config.id) was up since \(Self.format(since))"))
             }
         }
     }
@@ -361,16 +305,18 @@ public final class Simulation {
         let books = Ledger.books(of: store.decisions)
         for node in nodes where !node.down {
             guard let peer = node.peer else { continue }
-            let expected = books[peer.id] ?? Ledger()
-            if peer.ledger != expected {
-                fail("ledgers", "P\(peer.id) holds \(peer.ledger), the books say \(expected)")
-            }
+            fail(LedgersEqualBooks.check(peer.id, ledger: peer.ledger, books: books))
         }
     }
 
-    private func fail(_ invariant: String, _ detail: String) {
-        guard result.violation == nil else { return }
-        result.violation = Violation(invariant: invariant, detail: detail, at: now, trace: trace)
+    /// Keeps the first violation, with the events that led to it.
+    private func fail(_ violation: Violation?) {
+        guard let violation, result.failure == nil else { return }
+        result.failure = SimulationFailure(violation: violation, at: now, trace: trace)
+    }
+
+    private func fail(_ violations: [Violation]) {
+        fail(violations.first)
     }
 
     private func remember(_ event: SimEvent) {
@@ -387,23 +333,5 @@ public final class Simulation {
             return text
         }
         return "store epoch \(store.epoch), \(store.pendingCount) pending, \(store.outboxCount) undelivered; " + peers.joined(separator: "; ")
-    }
-
-    private static func describe(_ event: SimEvent) -> String {
-        switch event {
-        case .start(let id): "P\(id) starts"
-        case .restart(let id, _): "P\(id) restarts after a crash"
-        case .deliver(let e): "P\(e.from)→P\(e.to) @\(e.clock) \(e.message)"
-        case .timer(let id, let timer, _): "P\(id) timer \(timer)"
-        case .persisted(let id, _): "P\(id) store request completes"
-        case .command(let id, let command): "P\(id) command \(command)"
-        case .armPause: "the next committing trader will be paused"
-        case .resume(let id): "P\(id) resumes"
-        }
-    }
-
-    public static func format(_ duration: Duration) -> String {
-        let (ms, micros) = (duration.nanoseconds / 1000).quotientAndRemainder(dividingBy: 1000)
-        return "\(ms).\(String(repeating: "0", count: 3 - String(micros).count))\(micros)ms"
     }
 }

@@ -11,17 +11,19 @@ public struct SimulationResult: Hashable, Sendable {
     public var decisions = 0
     public var faults = 0
     public var virtualTime: Duration = .zero
-    public var violation: Violation?
+    public var failure: SimulationFailure?
 
-    public var passed: Bool { violation == nil }
+    public var passed: Bool { failure == nil }
 }
 
-/// An invariant that failed, with the last events before it, so the seed can be replayed.
-public struct Violation: Hashable, Sendable, CustomStringConvertible {
-    public var invariant: String
-    public var detail: String
+/// The first invariant that failed, when, and the last events before it, so the seed can be
+/// replayed.
+public struct SimulationFailure: Hashable, Sendable, CustomStringConvertible {
+    public var violation: Violation
     public var at: Duration
     public var trace: [String]
 
-    public var description: String { "\(invariant): \(detail) (at \(Simulation.format(at)))" }
+    public var kind: Violation.Kind { violation.kind }
+
+    public var description: String { "\(violation.kind.rawValue): \(violation.detail) (at \(Simulation.format(at)))" }
 }

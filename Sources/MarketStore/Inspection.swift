@@ -1,4 +1,3 @@
-import Foundation
 import GRDB
 import MarketCore
 
@@ -95,28 +94,77 @@ public struct RunInspection: Hashable, Codable, Sendable {
     public var check: CheckReport
 }
 
+extension RunRecord: HistoryRecord {
+    /// `seed` holds the 64 bits of the seed as SQLite's signed integer.
+    public init(row: Row) throws {
+        self = try FetchableRecordDecoder().decode(Stored.self, from: row).record
+    }
+
+    private struct Stored: HistoryRecord {
+        var runID: Int64
+        var scenario: String
+        var peerCount: Int
+        var seed: Int64?
+        var startedAt: String?
+        var finishedAt: String?
+        var status: String?
+        var decided: Int
+        var trades: Int
+        var pending: Int
+        var elections: Int
+
+        var record: RunRecord {
+            RunRecord(runID: runID, scenario: scenario, peerCount: peerCount, seed: UInt64(bitPattern: seed ?? 0),
+                      startedAt: startedAt ?? "", finishedAt: finishedAt, status: status ?? "", decided: decided,
+                      trades: trades, pending: pending, elections: elections)
+        }
+    }
+}
+
+extension RunInspection.LeaderRecord: HistoryRecord {}
+extension RunInspection.ElectionRecord: HistoryRecord {}
+extension RunInspection.InventoryRecord: HistoryRecord {}
+extension RunInspection.PendingRecord: HistoryRecord {}
+extension RunInspection.TradeRecord: HistoryRecord {}
+extension RunInspection.PeerRecord: HistoryRecord {}
+
+/// How many of a run's requests stand where, and how many a later epoch decided.
+struct RequestCounts {
+    var byStatus: [RequestStatus: Int] = [:]
+    /// Decided under a later epoch than the one that received them.
+    var takeovers = 0
+
+    var decided: Int { self[.bought] + self[.failed] }
+    subscript(status: RequestStatus) -> Int { byStatus[status] ?? 0 }
+
+    init(_ db: Database, runID: Int64) throws {
+        for row in try Row.fetchAll(db, sql: """
+            SELECT status, count(*) AS requests, count(*) FILTER (WHERE epoch_decided > epoch_received) AS takeovers
+            FROM requests WHERE run_id = ? GROUP BY status
+            """, arguments: [runID]) {
+            let status: RequestStatus = try row.get("status")
+            byStatus[status] = try row.get("requests")
+            if status != .pending { takeovers += try row.get("takeovers") as Int }
+        }
+    }
+}
+
 extension MarketDatabase {
+    /// A run with its counts, as `market runs` lists it.
+    static let runRecords = """
+        SELECT r.*,
+               (SELECT count(*) FROM requests q WHERE q.run_id = r.run_id AND q.status != 'pending') AS decided,
+               (SELECT count(*) FROM requests q WHERE q.run_id = r.run_id AND q.status = 'pending') AS pending,
+               (SELECT count(*) FROM trades t WHERE t.run_id = r.run_id) AS trades,
+               (SELECT count(*) FROM elections e WHERE e.run_id = r.run_id) AS elections
+        FROM runs r
+        """
+
     /// Every run, oldest first.
     public func runs() throws(StoreError) -> [RunRecord] {
         try read { db in
-            try Row.fetchAll(db, sql: """
-                SELECT r.*,
-                       (SELECT count(*) FROM requests q WHERE q.run_id = r.run_id AND q.status != 'pending') AS decided,
-                       (SELECT count(*) FROM requests q WHERE q.run_id = r.run_id AND q.status = 'pending') AS pending,
-                       (SELECT count(*) FROM trades t WHERE t.run_id = r.run_id) AS trades,
-                       (SELECT count(*) FROM elections e WHERE e.run_id = r.run_id) AS elections
-                FROM runs r ORDER BY r.run_id
-                """).map(Self.runRecord)
+            try RunRecord.fetchAllCheckingTypes(db, sql: "\(Self.runRecords) ORDER BY r.run_id", arguments: [])
         }
-    }
-
-    static func runRecord(_ row: Row) throws -> RunRecord {
-        let seed: Int64 = try row.get("seed") ?? 0
-        return RunRecord(
-            runID: try row.get("run_id"), scenario: try row.get("scenario"), peerCount: try row.get("peer_count"), seed: UInt64(bitPattern: seed),
-            startedAt: try row.get("started_at") ?? "", finishedAt: try row.get("finished_at"), status: try row.get("status") ?? "",
-            decided: try row.get("decided") ?? 0, trades: try row.get("trades") ?? 0, pending: try row.get("pending") ?? 0,
-            elections: try row.get("elections") ?? 0)
     }
 
     /// `runID`, or the latest run when nil; a clear error when there is none.
@@ -136,60 +184,31 @@ extension MarketDatabase {
     public func inspect(runID: Int64, head: Int = 5, trades: Int = 10) throws(StoreError) -> RunInspection {
         try read { db in
             let check = try HistoryChecker.check(db, runID: runID)
-            let args: StatementArguments = [runID]
-            guard let run = try Row.fetchOne(db, sql: """
-                SELECT r.*,
-                       (SELECT count(*) FROM requests q WHERE q.run_id = r.run_id AND q.status != 'pending') AS decided,
-                       (SELECT count(*) FROM requests q WHERE q.run_id = r.run_id AND q.status = 'pending') AS pending,
-                       (SELECT count(*) FROM trades t WHERE t.run_id = r.run_id) AS trades,
-                       (SELECT count(*) FROM elections e WHERE e.run_id = r.run_id) AS elections
-                FROM runs r WHERE r.run_id = ?
-                """, arguments: args) else { throw StoreError.noSuchRun(runID) }
-            let leaderRow = try Row.fetchOne(db, sql: "SELECT * FROM leader WHERE run_id = ?", arguments: args)
-            let leader = RunInspection.LeaderRecord(
-                epoch: try leaderRow?.get("epoch") ?? 0, leader: try leaderRow?.get("leader_id"),
-                electionInProgress: try leaderRow?.get("election_in_progress") ?? false, updatedAt: try leaderRow?.get("updated_at"))
-            let elections = try Row.fetchAll(db, sql: "SELECT * FROM elections WHERE run_id = ? ORDER BY epoch", arguments: args).map {
-                RunInspection.ElectionRecord(epoch: try $0.get("epoch"), initiator: try $0.get("initiator_id"), winner: try $0.get("winner_id"),
-                                             reason: try $0.get("reason"), startedAt: try $0.get("started_at"), finishedAt: try $0.get("finished_at"))
-            }
-            let inventory = try Row.fetchAll(db, sql: """
-                SELECT * FROM inventory WHERE run_id = ? ORDER BY seller_id, product
-                """, arguments: args).map {
-                RunInspection.InventoryRecord(seller: try $0.get("seller_id"), product: try $0.get("product"), stock: try $0.get("stock"),
-                                              deposited: try $0.get("deposited"))
-            }
-            let pendingHead = try Row.fetchAll(db, sql: """
-                SELECT * FROM requests WHERE run_id = ? AND status = 'pending' ORDER BY lamport_ts, buyer_id LIMIT ?
-                """, arguments: [runID, head]).map {
-                RunInspection.PendingRecord(requestID: try $0.get("request_id"), buyer: try $0.get("buyer_id"), product: try $0.get("product"),
-                                            quantity: try $0.get("quantity"), lamport: try $0.get("lamport_ts"), epochReceived: try $0.get("epoch_received"))
-            }
-            let lastTrades = try Row.fetchAll(db, sql: """
-                SELECT * FROM trades WHERE run_id = ? ORDER BY trade_id DESC LIMIT ?
-                """, arguments: [runID, trades]).map {
-                RunInspection.TradeRecord(
-                    tradeID: try $0.get("trade_id"), requestID: try $0.get("request_id"), buyer: try $0.get("buyer_id"), seller: try $0.get("seller_id"),
-                    trader: try $0.get("trader_id"), epoch: try $0.get("epoch"), product: try $0.get("product"), quantity: try $0.get("quantity"),
-                    priceCents: try $0.get("price_cents"), commissionCents: try $0.get("commission_cents"), lamport: try $0.get("lamport_ts"), at: try $0.get("at"))
-            }
-            let peers = try Row.fetchAll(db, sql: "SELECT * FROM peers WHERE run_id = ? ORDER BY peer_id", arguments: args).map {
-                RunInspection.PeerRecord(
-                    peer: try $0.get("peer_id"), role: try $0.get("role"), product: try $0.get("product"), downAtStart: try $0.get("down_at_start") ?? false,
-                    pid: try $0.get("pid"), bought: try $0.get("bought"), sold: try $0.get("sold"), cashCents: try $0.get("cash_cents"), finalClock: try $0.get("final_clock"))
-            }
-            let bought = try Int.fetchOne(
-                db, sql: "SELECT count(*) FROM requests WHERE run_id = ? AND status = 'bought'", arguments: args) ?? 0
-            let failed = try Int.fetchOne(
-                db, sql: "SELECT count(*) FROM requests WHERE run_id = ? AND status = 'failed'", arguments: args) ?? 0
+            let run: StatementArguments = [runID]
+            guard let record = try RunRecord.fetchAllCheckingTypes(
+                db, sql: "\(Self.runRecords) WHERE r.run_id = ?", arguments: run).first else { throw StoreError.noSuchRun(runID) }
+            let leader = try RunInspection.LeaderRecord.fetchAllCheckingTypes(
+                db, sql: "SELECT * FROM leader WHERE run_id = ?", arguments: run).first
+                ?? RunInspection.LeaderRecord(epoch: 0, leader: nil, electionInProgress: false, updatedAt: nil)
+            let elections = try RunInspection.ElectionRecord.fetchAllCheckingTypes(
+                db, sql: "SELECT * FROM elections WHERE run_id = ? ORDER BY epoch", arguments: run)
+            let inventory = try RunInspection.InventoryRecord.fetchAllCheckingTypes(
+                db, sql: "SELECT * FROM inventory WHERE run_id = ? ORDER BY seller_id, product", arguments: run)
+            let pendingHead = try RunInspection.PendingRecord.fetchAllCheckingTypes(db, sql: """
+                SELECT * FROM requests WHERE run_id = ? AND status = ? ORDER BY lamport_ts, buyer_id LIMIT ?
+                """, arguments: [runID, RequestStatus.pending, head])
+            let lastTrades = try RunInspection.TradeRecord.fetchAllCheckingTypes(
+                db, sql: "SELECT * FROM trades WHERE run_id = ? ORDER BY trade_id DESC LIMIT ?", arguments: [runID, trades])
+            let peers = try RunInspection.PeerRecord.fetchAllCheckingTypes(
+                db, sql: "SELECT * FROM peers WHERE run_id = ? ORDER BY peer_id", arguments: run)
+            let counts = try RequestCounts(db, runID: runID)
             let outbox = try Int.fetchOne(
-                db, sql: "SELECT count(*) FROM outbox WHERE run_id = ? AND delivered = 0", arguments: args) ?? 0
-            let faults = try Int.fetchOne(db, sql: "SELECT count(*) FROM faults WHERE run_id = ?", arguments: args) ?? 0
-            let record = try Self.runRecord(run)
+                db, sql: "SELECT count(*) FROM outbox WHERE run_id = ? AND delivered = 0", arguments: run) ?? 0
+            let faults = try Int.fetchOne(db, sql: "SELECT count(*) FROM faults WHERE run_id = ?", arguments: run) ?? 0
             return RunInspection(
                 run: record, leader: leader, elections: elections, inventory: inventory, pendingCount: record.pending,
-                pendingHead: pendingHead, bought: bought, failed: failed, undeliveredOutbox: outbox, faults: faults,
-                lastTrades: lastTrades, peers: peers, check: check)
+                pendingHead: pendingHead, bought: counts[.bought], failed: counts[.failed], undeliveredOutbox: outbox,
+                faults: faults, lastTrades: lastTrades, peers: peers, check: check)
         }
     }
 }

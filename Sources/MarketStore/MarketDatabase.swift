@@ -6,7 +6,7 @@ public enum RunStatus: String, CaseIterable, Codable, Sendable {
     case running, completed, failed, interrupted
 }
 
-public enum FaultKind: String, CaseIterable, Codable, Sendable {
+public enum FaultKind: String, CaseIterable, Codable, Sendable, DatabaseValueConvertible {
     case sick, crash, resign, recover
     case downAtStart = "down_at_start"
 }
@@ -221,8 +221,8 @@ public final class MarketDatabase: Sendable {
                     arguments: [runID, peer.id, peer.role.rawValue, peer.product.rawValue, peer.downAtStart])
                 if peer.downAtStart {
                     try db.execute(
-                        sql: "INSERT INTO faults(run_id, peer_id, kind, at) VALUES (?, ?, 'down_at_start', ?)",
-                        arguments: [runID, peer.id, now])
+                        sql: "INSERT INTO faults(run_id, peer_id, kind, at) VALUES (?, ?, ?, ?)",
+                        arguments: [runID, peer.id, FaultKind.downAtStart, now])
                 }
             }
             try db.execute(
@@ -241,12 +241,12 @@ public final class MarketDatabase: Sendable {
     public func recordFault(runID: Int64, peer: PeerID, kind: FaultKind, at date: Date = Date()) throws(StoreError) {
         try write { db in
             if kind == .downAtStart, try Bool.fetchOne(
-                db, sql: "SELECT count(*) > 0 FROM faults WHERE run_id = ? AND peer_id = ? AND kind = 'down_at_start'",
-                arguments: [runID, peer]) == true {
+                db, sql: "SELECT count(*) > 0 FROM faults WHERE run_id = ? AND peer_id = ? AND kind = ?",
+                arguments: [runID, peer, FaultKind.downAtStart]) == true {
                 return
             }
             try db.execute(sql: "INSERT INTO faults(run_id, peer_id, kind, at) VALUES (?, ?, ?, ?)",
-                           arguments: [runID, peer, kind.rawValue, Timestamp.format(date)])
+                           arguments: [runID, peer, kind, Timestamp.format(date)])
         }
     }
 
@@ -267,11 +267,19 @@ public final class MarketDatabase: Sendable {
         }
     }
 
+    /// Ends the run. Its peers are gone, so no election is in progress any more: one that a
+    /// sitting trader answered (no claim ends those) or that the end of the run cut short.
     public func finishRun(runID: Int64, status: RunStatus) throws(StoreError) {
         try write { db in
+            let now = Timestamp.now()
             try db.execute(sql: "UPDATE runs SET status = ?, finished_at = ? WHERE run_id = ?",
-                           arguments: [status.rawValue, Timestamp.now(), runID])
+                           arguments: [status.rawValue, now, runID])
             guard db.changesCount == 1 else { throw StoreError.noSuchRun(runID) }
+            try db.execute(sql: """
+                UPDATE leader SET election_in_progress = 0, election_started_at = NULL, election_initiator_id = NULL,
+                    election_reason = NULL, updated_at = ?
+                WHERE run_id = ? AND election_in_progress = 1
+                """, arguments: [now, runID])
         }
     }
 
@@ -296,27 +304,18 @@ public final class MarketDatabase: Sendable {
     /// Counts for a live progress line.
     public func progress(runID: Int64) throws(StoreError) -> RunProgress {
         try read { db in
-            guard let leader = try Row.fetchOne(
-                db, sql: "SELECT epoch, leader_id, election_in_progress FROM leader WHERE run_id = ?", arguments: [runID]) else {
+            guard let leader = try RunInspection.LeaderRecord.fetchAllCheckingTypes(
+                db, sql: "SELECT * FROM leader WHERE run_id = ?", arguments: [runID]).first else {
                 throw StoreError.noSuchRun(runID)
             }
-            let counts = try Row.fetchOne(db, sql: """
-                SELECT count(*) FILTER (WHERE status = 'bought') AS bought,
-                       count(*) FILTER (WHERE status = 'failed') AS failed,
-                       count(*) FILTER (WHERE status = 'pending') AS pending,
-                       count(*) FILTER (WHERE status != 'pending' AND epoch_decided > epoch_received) AS takeovers
-                FROM requests WHERE run_id = ?
-                """, arguments: [runID])!
+            let counts = try RequestCounts(db, runID: runID)
             let undelivered = try Int.fetchOne(
                 db, sql: "SELECT count(*) FROM outbox WHERE run_id = ? AND delivered = 0", arguments: [runID]) ?? 0
             let elections = try Int.fetchOne(db, sql: "SELECT count(*) FROM elections WHERE run_id = ?", arguments: [runID]) ?? 0
-            let bought: Int = try counts.get("bought") ?? 0
-            let failed: Int = try counts.get("failed") ?? 0
             return RunProgress(
-                decided: bought + failed, bought: bought, failed: failed, pending: try counts.get("pending") ?? 0,
-                takeovers: try counts.get("takeovers") ?? 0, undelivered: undelivered,
-                epoch: try leader.get("epoch"), leader: try leader.get("leader_id"), electionInProgress: try leader.get("election_in_progress") ?? false,
-                elections: elections)
+                decided: counts.decided, bought: counts[.bought], failed: counts[.failed], pending: counts[.pending],
+                takeovers: counts.takeovers, undelivered: undelivered, epoch: leader.epoch, leader: leader.leader,
+                electionInProgress: leader.electionInProgress, elections: elections)
         }
     }
 

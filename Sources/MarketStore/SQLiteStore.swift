@@ -18,9 +18,22 @@ public final class SQLiteStore: TradingPostStore, Sendable {
 
     // MARK: TradingPostStore
 
-    public func noteElectionStarted(by peer: PeerID, reason: ElectionReason) throws -> StoreResult {
-        try recordElectionStart(by: peer, reason: reason)
-        return .noted
+    /// Notes that an election is under way (`leader.election_in_progress = 1`); its start
+    /// time becomes the `started_at` of the `elections` row the winner's claim writes.
+    /// Not fenced: anyone may start an election; but a note from a peer behind the stored
+    /// epoch is late news of an election a claim already ended, and changes nothing.
+    public func noteElectionStarted(by peer: PeerID, reason: ElectionReason, knownEpoch: Epoch) throws -> StoreResult {
+        try database.write { db in
+            // The first note of an election wins: later ones are the same election.
+            try db.execute(sql: """
+                UPDATE leader SET election_in_progress = 1, election_started_at = coalesce(election_started_at, ?),
+                    election_initiator_id = CASE WHEN election_started_at IS NULL THEN ? ELSE election_initiator_id END,
+                    election_reason = CASE WHEN election_started_at IS NULL THEN ? ELSE election_reason END,
+                    updated_at = ?
+                WHERE run_id = ? AND epoch <= ?
+                """, arguments: [Timestamp.now(), peer, reason.rawValue, Timestamp.now(), runID, knownEpoch])
+            return .noted
+        }
     }
 
     public func claimEpoch(_ claim: ElectionClaim) throws -> StoreResult {
@@ -58,8 +71,8 @@ public final class SQLiteStore: TradingPostStore, Sendable {
             guard current == epoch else { return .deposed(current: current) }
             let pending = try Row.fetchAll(db, sql: """
                 SELECT request_id, product, quantity, lamport_ts FROM requests
-                WHERE run_id = ? AND status = 'pending' ORDER BY lamport_ts, buyer_id, request_id
-                """, arguments: [runID]).map(Self.request)
+                WHERE run_id = ? AND status = ? ORDER BY lamport_ts, buyer_id, request_id
+                """, arguments: [runID, RequestStatus.pending]).map(Self.request)
             let deposits = try Row.fetchAll(db, sql: """
                 SELECT deposit_id, seller_id, product, quantity FROM deposits WHERE run_id = ? ORDER BY accept_seq
                 """, arguments: [runID]).map(Self.deposit)
@@ -92,15 +105,15 @@ public final class SQLiteStore: TradingPostStore, Sendable {
             let lookup = try db.cachedStatement(sql: "SELECT * FROM requests WHERE run_id = ? AND request_id = ?")
             if let row = try Row.fetchOne(lookup, arguments: [runID, request.id.description]) {
                 let stored = try Self.request(row)
-                if try row.get("status") as String == "pending" { return .alreadyPending(stored) }
+                if try row.get("status") as RequestStatus == .pending { return .alreadyPending(stored) }
                 return .alreadyDecided(try decision(db, row: row, request: stored))
             }
             try db.cachedStatement(sql: """
                 INSERT INTO requests(run_id, request_id, buyer_id, product, quantity, lamport_ts, status, epoch_received, received_at)
-                VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """).execute(arguments: [
-                    runID, request.id.description, request.buyer, request.product.rawValue, request.quantity,
-                    Int64(clamping: request.lamport), epoch, Timestamp.now(),
+                    runID, request.id.description, request.buyer, request.product, request.quantity,
+                    Int64(clamping: request.lamport), RequestStatus.pending, epoch, Timestamp.now(),
                 ])
             return .enqueued(request)
         }
@@ -134,7 +147,7 @@ public final class SQLiteStore: TradingPostStore, Sendable {
             let now = Timestamp.now()
             let decide = try db.cachedStatement(sql: """
                 UPDATE requests SET status = ?, reason = ?, epoch_decided = ?, decided_seq = ?, decided_at = ?
-                WHERE run_id = ? AND request_id = ? AND status = 'pending'
+                WHERE run_id = ? AND request_id = ? AND status = ?
                 """)
             let trade = try db.cachedStatement(sql: """
                 INSERT INTO trades(run_id, trade_id, request_id, buyer_id, seller_id, trader_id, epoch, product, quantity,
@@ -150,13 +163,13 @@ public final class SQLiteStore: TradingPostStore, Sendable {
             for decision in batch.decisions {
                 let request = decision.request
                 let requestID = request.id.description
-                let status: String
+                let status: RequestStatus
                 let reason: String?
                 switch decision.outcome {
-                case .bought: (status, reason) = ("bought", nil)
-                case .failed(let why): (status, reason) = ("failed", why.rawValue)
+                case .bought: (status, reason) = (.bought, nil)
+                case .failed(let why): (status, reason) = (.failed, why.rawValue)
                 }
-                try decide.execute(arguments: [status, reason, decision.epoch, decision.seq, now, runID, requestID])
+                try decide.execute(arguments: [status, reason, decision.epoch, decision.seq, now, runID, requestID, RequestStatus.pending])
                 if db.changesCount == 0 {
                     let known = try Bool.fetchOne(
                         db, sql: "SELECT count(*) > 0 FROM requests WHERE run_id = ? AND request_id = ?",
@@ -205,26 +218,15 @@ public final class SQLiteStore: TradingPostStore, Sendable {
             var ledger = Ledger()
             var sellerTrades: Set<Int> = []
             var soldByProduct: [Product: Int] = [:]
-            for row in try Row.fetchAll(db, sql: """
-                SELECT trade_id, buyer_id, seller_id, trader_id, product, quantity, price_cents, commission_cents
-                FROM trades WHERE run_id = ? AND (buyer_id = ? OR seller_id = ? OR trader_id = ?) ORDER BY trade_id
-                """,
-                arguments: [runID, peer, peer, peer]) {
-                let quantity: Int = try row.get("quantity")
-                let price: Int = try row.get("price_cents")
-                let commission: Int = try row.get("commission_cents")
-                if try row.get("buyer_id") == peer {
-                    ledger.bought += quantity
-                    ledger.cashCents -= price
-                }
-                if try row.get("seller_id") == peer {
-                    ledger.sold += quantity
-                    ledger.cashCents += price - commission
-                    sellerTrades.insert(try row.get("trade_id"))
-                    soldByProduct[try Self.product(try row.get("product")), default: 0] += quantity
-                }
-                if try row.get("trader_id") == peer {
-                    ledger.cashCents += commission
+            let trades = try TradeRow.fetchAllCheckingTypes(db, sql: """
+                SELECT * FROM trades WHERE run_id = ?1 AND (buyer_id = ?2 OR seller_id = ?2 OR trader_id = ?2) ORDER BY trade_id
+                """, arguments: [runID, peer])
+            for row in trades {
+                let trade = row.trade
+                ledger.record(trade, buyer: row.buyer, as: peer)
+                if trade.seller == peer {
+                    sellerTrades.insert(trade.tradeID)
+                    soldByProduct[trade.product, default: 0] += trade.quantity
                 }
             }
             let requestRows = try Row.fetchAll(db, sql: """
@@ -235,7 +237,7 @@ public final class SQLiteStore: TradingPostStore, Sendable {
             for row in requestRows {
                 let request = try Self.request(row)
                 requests.append(request)
-                if try row.get("status") as String == "pending" { pending = max(pending ?? request.id, request.id) }
+                if try row.get("status") as RequestStatus == .pending { pending = max(pending ?? request.id, request.id) }
             }
             requests.sort { $0.id < $1.id }
             let deposits = try Row.fetchAll(db, sql: """
@@ -248,22 +250,6 @@ public final class SQLiteStore: TradingPostStore, Sendable {
     }
 
     // MARK: Beyond the protocol
-
-    /// Notes that an election is under way (`leader.election_in_progress = 1`); its start
-    /// time becomes the `started_at` of the `elections` row the winner's claim writes.
-    /// Not fenced: anyone may start an election.
-    public func recordElectionStart(by peer: PeerID? = nil, reason: ElectionReason? = nil) throws(StoreError) {
-        try database.write { db in
-            // The first note of an election wins: later ones are the same election.
-            try db.execute(sql: """
-                UPDATE leader SET election_in_progress = 1, election_started_at = coalesce(election_started_at, ?),
-                    election_initiator_id = CASE WHEN election_started_at IS NULL THEN ? ELSE election_initiator_id END,
-                    election_reason = CASE WHEN election_started_at IS NULL THEN ? ELSE election_reason END,
-                    updated_at = ?
-                WHERE run_id = ?
-                """, arguments: [Timestamp.now(), peer, reason?.rawValue, Timestamp.now(), runID])
-        }
-    }
 
     /// The epoch and leader the store holds now.
     public func leaderRecord() throws(StoreError) -> (epoch: Epoch, leader: PeerID?) {
@@ -300,12 +286,12 @@ public final class SQLiteStore: TradingPostStore, Sendable {
     func decision(_ db: Database, row: Row, request: BuyRequest) throws -> Decision {
         let seq: Int = try row.get("decided_seq") ?? 0
         let epoch: Epoch = try row.get("epoch_decided") ?? 0
-        if try row.get("status") as String == "bought" {
-            guard let trade = try Row.fetchOne(
-                db, sql: "SELECT * FROM trades WHERE run_id = ? AND request_id = ?", arguments: [runID, request.id.description]) else {
+        if try row.get("status") as RequestStatus == .bought {
+            guard let trade = try TradeRow.fetchAllCheckingTypes(
+                db, sql: "SELECT * FROM trades WHERE run_id = ? AND request_id = ?", arguments: [runID, request.id.description]).first else {
                 throw StoreError.sqlite("request \(request.id) is bought but has no trade")
             }
-            return Decision(request: request, outcome: .bought(try Self.trade(trade)), seq: seq, epoch: epoch)
+            return Decision(request: request, outcome: .bought(trade.trade), seq: seq, epoch: epoch)
         }
         let reason = FailureReason(rawValue: try row.get("reason") ?? "") ?? .noSeller
         return Decision(request: request, outcome: .failed(reason), seq: seq, epoch: epoch)
@@ -329,12 +315,6 @@ public final class SQLiteStore: TradingPostStore, Sendable {
 
     static func deposit(_ row: Row) throws -> Deposit {
         Deposit(id: try row.get("deposit_id"), seller: try row.get("seller_id"), product: try product(try row.get("product")), quantity: try row.get("quantity"))
-    }
-
-    static func trade(_ row: Row) throws -> Trade {
-        Trade(tradeID: try row.get("trade_id"), seller: try row.get("seller_id"), trader: try row.get("trader_id"), epoch: try row.get("epoch"),
-              product: try product(try row.get("product")), quantity: try row.get("quantity"), priceCents: try row.get("price_cents"),
-              commissionCents: try row.get("commission_cents"))
     }
 
     /// An undelivered outbox row, rebuilt from the decision it carries (joined request row).

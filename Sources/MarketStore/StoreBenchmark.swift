@@ -82,11 +82,11 @@ public struct StoreBenchmark: Sendable {
         try database.write { db in
             let statement = try db.cachedStatement(sql: """
                 INSERT INTO requests(run_id, request_id, buyer_id, product, quantity, lamport_ts, status, epoch_received)
-                VALUES (?, ?, ?, ?, ?, ?, 'pending', 1)
+                VALUES (?, ?, ?, ?, ?, ?, ?, 1)
                 """)
             for request in requests {
                 try statement.execute(arguments: [runID, request.id.description, request.buyer, request.product.rawValue,
-                                                  request.quantity, Int64(request.lamport)])
+                                                  request.quantity, Int64(request.lamport), RequestStatus.pending])
             }
         }
         let batches = stride(from: 0, to: decisions, by: batchSize).map { start in

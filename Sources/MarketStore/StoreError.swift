@@ -65,6 +65,7 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible, Loc
     /// Turns whatever a database call threw into a one-line `StoreError`.
     static func wrap(_ error: any Error) -> StoreError {
         if let error = error as? StoreError { return error }
+        if let error = error as? RowDecodingError { return malformed(error) }
         if let error = error as? DatabaseError {
             let message = (error.message ?? "\(error.resultCode)").split(whereSeparator: \.isNewline).joined(separator: " ")
             // `resultCode` is the primary code: SQLITE_BUSY_SNAPSHOT and the like are busy too.
@@ -75,6 +76,15 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible, Loc
             }
         }
         return .sqlite(String(describing: error).split(whereSeparator: \.isNewline).joined(separator: " "))
+    }
+
+    /// A record could not be read from its row. GRDB keeps the column and the value in its
+    /// message only: `could not decode Int from database value "lots" - column: "quantity", …`.
+    static func malformed(_ error: RowDecodingError) -> StoreError {
+        let text = String(describing: error)
+        let column = text.firstMatch(of: #/column: "([^"]*)"/#).map { String($0.1) } ?? "?"
+        let value = text.firstMatch(of: #/database value (.*?) - /#).map { String($0.1) } ?? "NULL"
+        return .malformed(column: column, value: value.split(whereSeparator: \.isNewline).joined(separator: " "))
     }
 }
 

@@ -84,13 +84,14 @@ struct SimulateCommand: ParsableCommand {
         let seconds = elapsed.seconds
         FileHandle.standardError.write(Data(String(
             format: "%d events in %.2f s (%.0f events/s)\n", events, seconds, Double(events) / max(seconds, 1e-9)).utf8))
-        for failure in failures {
+        for result in failures {
+            guard let failure = result.failure else { continue }
             print("")
-            print("seed \(failure.seed) (\(failure.scenario)) violated \(failure.violation!)")
+            print("seed \(result.seed) (\(result.scenario)) violated \(failure)")
             if trace {
-                for line in failure.violation!.trace { print("  " + line) }
+                for line in failure.trace { print("  " + line) }
             }
-            var replay = "market simulate --scenario \(failure.scenario) --seed \(failure.seed) --seeds 1"
+            var replay = "market simulate --scenario \(result.scenario) --seed \(result.seed) --seeds 1"
             if let peers { replay += " --peers \(peers)" }
             if requests != SimulationOptions().requestsPerBuyer { replay += " --requests \(requests)" }
             if sickRate != SimulationOptions().sickRate { replay += " --sick-rate \(sickRate)" }

@@ -1,3 +1,4 @@
+import MarketTestKit
 import XCTest
 @testable import MarketCore
 
@@ -6,8 +7,8 @@ final class BuyerSellerTests: XCTestCase {
     private let p00 = RequestID(buyer: 0, seq: 0)
     private let p01 = RequestID(buyer: 0, seq: 1)
 
-    private func buyer(requests: Int = 3) -> PeerDriver {
-        PeerDriver.follower(id: 0, leader: 3, epoch: 1, role: .buyer, product: .salt, requests: requests)
+    private func buyer(requests: Int = 3) -> PeerHarness {
+        PeerHarness.follower(id: 0, leader: 3, epoch: 1, role: .buyer, product: .salt, requests: requests)
     }
 
     private func sale(_ id: Int, seller: PeerID = 1, _ product: Product = .salt, quantity: Int = 1) -> Trade {
@@ -18,7 +19,7 @@ final class BuyerSellerTests: XCTestCase {
     // MARK: Buyer
 
     func testABuyerWaitsForATrader() {
-        let p = PeerDriver(id: 0, peers: [0, 1, 2, 3], role: .buyer, requests: 3)
+        let p = PeerHarness(id: 0, peers: [0, 1, 2, 3], role: .buyer, requests: 3)
         p.start()
         p.heartbeat(from: 1, clock: 3)
         p.fire(.heartbeat, at: .ms(100))
@@ -39,7 +40,7 @@ final class BuyerSellerTests: XCTestCase {
     func testABuyerDoesNotBuyOnHearsay() {
         // It learns of the trader from someone else's heartbeat: its clock may still be behind
         // what that trader decided, so it waits until the trader itself speaks.
-        let p = PeerDriver(id: 0, peers: [0, 1, 2, 3], role: .buyer, requests: 3)
+        let p = PeerHarness(id: 0, peers: [0, 1, 2, 3], role: .buyer, requests: 3)
         p.start()
         p.heartbeat(from: 1, clock: 3, epoch: 1, leader: 3)
         XCTAssertEqual(p.peer.leader, 3)
@@ -161,13 +162,13 @@ final class BuyerSellerTests: XCTestCase {
         let p = buyer(requests: 0)
         XCTAssertEqual(p.effects.buys, [])
         XCTAssertTrue(p.peer.finishedBuying)
-        XCTAssertTrue(PeerDriver.follower(id: 1).peer.finishedBuying, "a seller has nothing to buy")
+        XCTAssertTrue(PeerHarness.follower(id: 1).peer.finishedBuying, "a seller has nothing to buy")
     }
 
     // MARK: Seller
 
-    private func seller(initialStock: Int = 100, restock: Int = 100, seed: UInt64 = 0) -> PeerDriver {
-        PeerDriver.follower(id: 1, leader: 3, epoch: 1, role: .seller, product: .salt,
+    private func seller(initialStock: Int = 100, restock: Int = 100, seed: UInt64 = 0) -> PeerHarness {
+        PeerHarness.follower(id: 1, leader: 3, epoch: 1, role: .seller, product: .salt,
                             initialStock: initialStock, restock: restock, seed: seed)
     }
 
@@ -180,7 +181,7 @@ final class BuyerSellerTests: XCTestCase {
     }
 
     func testASellerWaitsForATrader() {
-        let p = PeerDriver(id: 1, peers: [0, 1, 2, 3], role: .seller)
+        let p = PeerHarness(id: 1, peers: [0, 1, 2, 3], role: .seller)
         p.start()
         p.fire(.deposit, at: .ms(100))
         XCTAssertEqual(p.effects, [], "nothing to deposit with")
@@ -282,7 +283,7 @@ final class BuyerSellerTests: XCTestCase {
     // MARK: Back from a crash
 
     func testARestartedBuyerPicksUpItsPendingRequest() {
-        let p = PeerDriver(id: 0, peers: [0, 1, 2, 3], role: .buyer, requests: 5)
+        let p = PeerHarness(id: 0, peers: [0, 1, 2, 3], role: .buyer, requests: 5)
         p.step(.restart)
         p.persisted(.books(PeerBooks(
             peer: 0, ledger: Ledger(bought: 1, sold: 0, cashCents: -100),
@@ -297,7 +298,7 @@ final class BuyerSellerTests: XCTestCase {
     }
 
     func testARestartedSellerPicksUpItsStockAndCreditedTrades() {
-        let p = PeerDriver(id: 1, peers: [0, 1, 2, 3], role: .seller, product: .salt)
+        let p = PeerHarness(id: 1, peers: [0, 1, 2, 3], role: .seller, product: .salt)
         p.step(.restart)
         p.persisted(.books(PeerBooks(
             peer: 1, ledger: Ledger(bought: 0, sold: 3, cashCents: 270), sellerTradeIDs: [4, 5, 6],

@@ -1,3 +1,4 @@
+import MarketTestKit
 import XCTest
 @testable import MarketCore
 

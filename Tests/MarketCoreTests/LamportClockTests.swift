@@ -1,3 +1,4 @@
+import MarketTestKit
 import XCTest
 @testable import MarketCore
 
@@ -39,7 +40,7 @@ final class LamportClockTests: XCTestCase {
     // MARK: The clock on the wire, through the peer
 
     func testABroadcastIsOneSendEventWithOneStamp() {
-        let p = PeerDriver(id: 1, peers: [0, 1, 2, 3])
+        let p = PeerHarness(id: 1, peers: [0, 1, 2, 3])
         p.start()
         // The first heartbeat goes to every other peer, all with stamp 1.
         XCTAssertEqual(p.sends.map(\.to).sorted(), [0, 2, 3])
@@ -51,7 +52,7 @@ final class LamportClockTests: XCTestCase {
     func testEverySendTicks() {
         // A plain follower answers an ELECTION with OK (one send) and starts its own election
         // (a broadcast to the higher peers): two send events, two consecutive stamps.
-        let p = PeerDriver(id: 1, peers: [0, 1, 2, 3])
+        let p = PeerHarness(id: 1, peers: [0, 1, 2, 3])
         p.start()
         XCTAssertEqual(p.peer.clock.time, 1)
         p.receive(.election, from: 0, clock: 1)
@@ -64,7 +65,7 @@ final class LamportClockTests: XCTestCase {
     }
 
     func testReceiveTakesMaxPlusOneThenTheNextSendIsHigher() {
-        let p = PeerDriver(id: 1, peers: [0, 1])
+        let p = PeerHarness(id: 1, peers: [0, 1])
         p.start()
         p.heartbeat(from: 0, clock: 10)
         XCTAssertEqual(p.peer.clock.time, 11)
@@ -75,7 +76,7 @@ final class LamportClockTests: XCTestCase {
     }
 
     func testEveryReceivedStampIsNotedPerSender() {
-        let p = PeerDriver(id: 1, peers: [0, 1, 2])
+        let p = PeerHarness(id: 1, peers: [0, 1, 2])
         p.start()
         p.heartbeat(from: 0, clock: 10)
         p.heartbeat(from: 2, clock: 7)
@@ -84,7 +85,7 @@ final class LamportClockTests: XCTestCase {
     }
 
     func testAnEnvelopeForAnotherPeerIsIgnored() {
-        let p = PeerDriver(id: 1, peers: [0, 1, 2])
+        let p = PeerHarness(id: 1, peers: [0, 1, 2])
         p.start()
         let effects = p.step(.receive(Envelope(from: 0, to: 2, clock: 50, message: .election)))
         XCTAssertEqual(effects.filter { if case .log = $0 { false } else { true } }, [])
@@ -94,7 +95,7 @@ final class LamportClockTests: XCTestCase {
     }
 
     func testABuyRequestCarriesTheStampOfItsMulticast() {
-        let p = PeerDriver.follower(id: 0, role: .buyer, requests: 1)
+        let p = PeerHarness.follower(id: 0, role: .buyer, requests: 1)
         let envelopes = p.sends.filter { if case .buy = $0.message { true } else { false } }
         XCTAssertEqual(envelopes.map(\.to).sorted(), [1, 2, 3], "multicast to every other peer")
         XCTAssertEqual(Set(envelopes.map(\.clock)).count, 1, "one stamp for the whole multicast")

@@ -1,4 +1,5 @@
 import Foundation
+import MarketTestKit
 import XCTest
 
 /// Hostile numbers and files on `market run`: each is refused before anything starts, with
@@ -6,7 +7,7 @@ import XCTest
 extension EndToEndTests {
     func assertRefused(_ arguments: [String], saying expected: String,
                        file: StaticString = #filePath, line: UInt = #line) throws {
-        let path = try temporaryDatabase()
+        let path = try temporaryDatabasePath()
         let outcome = try market(["run"] + arguments + ["--db", path], deadline: 20)
         XCTAssertNotEqual(outcome.status, 0, "refused: \(arguments)", file: file, line: line)
         XCTAssertTrue(outcome.stderr.contains(expected), "\(arguments): \(outcome.stderr)", file: file, line: line)
@@ -18,7 +19,7 @@ extension EndToEndTests {
     }
 
     func scenarioFile(_ json: String) throws -> String {
-        let path = try temporaryDatabase().replacingOccurrences(of: "market.db", with: "scenario.json")
+        let path = try temporaryDatabasePath().replacingOccurrences(of: "market.db", with: "scenario.json")
         try json.write(toFile: path, atomically: true, encoding: .utf8)
         return path
     }

@@ -3,6 +3,7 @@ import GRDB
 import MarketCore
 import MarketStore
 @testable import MarketRuntime
+import MarketTestKit
 import XCTest
 
 /// Real processes under fire: SIGKILL and SIGSTOP/SIGCONT of random peers (traders
@@ -32,7 +33,7 @@ extension EndToEndTests {
     }
 
     func chaosRound(seed: UInt64, lockTheDatabase: Bool) throws {
-        let path = try temporaryDatabase()
+        let path = try temporaryDatabasePath()
         let scenario = URL(fileURLWithPath: path).deletingLastPathComponent().appendingPathComponent("chaos.json")
         try Data("""
             {"name": "chaos", "peers": [

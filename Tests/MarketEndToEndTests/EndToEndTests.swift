@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import MarketTestKit
 import XCTest
 
 /// Runs of the real `market` binary: one OS process per peer, Unix sockets, SQLite.
@@ -37,13 +38,6 @@ final class EndToEndTests: XCTestCase {
         return Outcome(status: run.status, stdout: run.output, stderr: run.errors, json: json)
     }
 
-    func temporaryDatabase() throws -> String {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("market-e2e-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        addTeardownBlock { try? FileManager.default.removeItem(at: directory) }
-        return directory.appendingPathComponent("market.db").path
-    }
-
     func readOnly(_ path: String) throws -> DatabaseQueue {
         var config = Configuration()
         config.readonly = true
@@ -79,7 +73,7 @@ final class EndToEndTests: XCTestCase {
     }
 
     func test_case3_twoBuyersOfSalt() throws {
-        let path = try temporaryDatabase()
+        let path = try temporaryDatabasePath()
         let outcome = try market(["run", "--scenario", "test_case3", "--requests", "30", "--seed", "3",
                                   "--sick-rate", "0", "--db", path, "--json", "--time-limit", "45"])
         XCTAssertEqual(outcome.status, 0, outcome.stderr + outcome.stdout)
@@ -108,7 +102,7 @@ final class EndToEndTests: XCTestCase {
     }
 
     func test_case2_crashTakeover() throws {
-        let path = try temporaryDatabase()
+        let path = try temporaryDatabasePath()
         let outcome = try market(["run", "--scenario", "test_case2", "--requests", "120", "--sick-mode", "crash",
                                   "--sick-rate", "0.05", "--recover-after", "0.2", "--seed", "11", "--db", path,
                                   "--json", "--time-limit", "45"])
@@ -128,6 +122,8 @@ final class EndToEndTests: XCTestCase {
             XCTAssertGreaterThan(takenOver, 0, "no request queued under one epoch was decided under a later one")
             let epochs = try Int.fetchOne(db, sql: "SELECT epoch FROM leader WHERE run_id = ?", arguments: [runID]) ?? 0
             XCTAssertGreaterThan(epochs, 1)
+            let electing = try Bool.fetchOne(db, sql: "SELECT election_in_progress FROM leader WHERE run_id = ?", arguments: [runID])
+            XCTAssertEqual(electing, false, "a completed run shows no election in progress")
             let down = try Int.fetchOne(db, sql: """
                 SELECT count(*) FROM faults WHERE run_id = ? AND kind = 'down_at_start' AND peer_id = 4
                 """, arguments: [runID])
@@ -137,7 +133,7 @@ final class EndToEndTests: XCTestCase {
 
     /// Ctrl-C while a run is live: every peer stops, the run is `interrupted`, exit non-zero soon.
     func test_interrupt_stopsEveryPeer() throws {
-        let path = try temporaryDatabase()
+        let path = try temporaryDatabasePath()
         let process = Process()
         process.executableURL = try Self.marketBinary()
         process.arguments = ["run", "--scenario", "test_case2", "--seed", "5", "--db", path]
@@ -178,7 +174,7 @@ final class EndToEndTests: XCTestCase {
 
     /// A scenario file, and a trader that falls silent now and then and recovers.
     func test_scenarioFile_silentSickness() throws {
-        let path = try temporaryDatabase()
+        let path = try temporaryDatabasePath()
         let file = URL(fileURLWithPath: path).deletingLastPathComponent().appendingPathComponent("salt.json")
         try Data("""
             {"name": "salt_pair", "peers": [
@@ -223,7 +219,7 @@ final class EndToEndTests: XCTestCase {
     /// A trader paused (SIGSTOP) until a new trader took office, then continued (SIGCONT):
     /// it writes nothing with its old epoch, steps down, and the run completes and checks.
     func test_pausedTrader_writesNothingWithItsOldEpoch() throws {
-        let path = try temporaryDatabase()
+        let path = try temporaryDatabasePath()
         let process = Process()
         process.executableURL = try Self.marketBinary()
         process.arguments = ["run", "--scenario", "test_case2", "--requests", "400", "--sick-rate", "0", "--seed", "5",
@@ -287,7 +283,7 @@ final class EndToEndTests: XCTestCase {
     }
 
     func test_unknownScenario_oneLineError() throws {
-        let path = try temporaryDatabase()
+        let path = try temporaryDatabasePath()
         let outcome = try market(["run", "--scenario", "no_such_thing", "--db", path], deadline: 20)
         XCTAssertNotEqual(outcome.status, 0)
         XCTAssertTrue(outcome.stderr.contains("unknown scenario 'no_such_thing'"), outcome.stderr)

@@ -1,11 +1,12 @@
 import Foundation
 import GRDB
+import MarketTestKit
 import XCTest
 
 /// A store error that will not go away ends the run within seconds, marked and explained.
 extension EndToEndTests {
     func test_aDatabaseMissingATable_failsTheRunFast_sayingWhy() throws {
-        let path = try temporaryDatabase()
+        let path = try temporaryDatabasePath()
         let first = try market(["run", "--scenario", "single_pair", "--requests", "3", "--sick-rate", "0", "--seed", "1",
                                 "--db", path], deadline: 30)
         XCTAssertEqual(first.status, 0, first.stderr)

@@ -21,7 +21,7 @@ enum ReportFixtures {
             },
             inventory: [.init(seller: 1, product: "salt", stock: 3, deposited: 10)], pendingCount: 0, pendingHead: [], bought: 0,
             failed: 0, undeliveredOutbox: 0, faults: 0, lastTrades: [], peers: peers,
-            check: CheckReport(runID: 1, items: [.init(name: "no request has two trades", checked: 1, unit: "trades", violations: [])]))
+            check: CheckReport(runID: 1, items: [.init(.decidedOnce, checked: 1, unit: "trades", violations: [])]))
     }
 
     static func election(_ epoch: Epoch, winner: PeerID, from: Double, to: Double, by initiator: PeerID = 0,

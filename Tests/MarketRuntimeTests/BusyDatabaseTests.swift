@@ -1,16 +1,14 @@
 import Foundation
 import GRDB
 @testable import MarketStore
+import MarketTestKit
 import XCTest
 
 /// A peer waits and tries again when the database is busy; it knows it by SQLite's result
 /// code, whatever the message says.
 final class BusyDatabaseTests: XCTestCase {
     func testALockHeldByAnotherConnectionIsBusy() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("market-busy-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let path = directory.appendingPathComponent("busy.db").path
+        let path = try temporaryDatabasePath("busy.db")
         let holder = try DatabaseQueue(path: path)
         try holder.write { db in try db.execute(sql: "CREATE TABLE t(x)") }
         var config = Configuration()

@@ -9,7 +9,7 @@ final class SeedSweepTests: XCTestCase {
         let summaries = try sweep.run()
 
         let failures = summaries.flatMap(\.failures)
-        XCTAssertEqual(failures.count, 0, failures.map { "seed \($0.seed) \($0.scenario): \($0.violation!)" }.joined(separator: "\n"))
+        XCTAssertEqual(failures.count, 0, failures.map { "seed \($0.seed) \($0.scenario): \($0.failure!)" }.joined(separator: "\n"))
         XCTAssertEqual(summaries.reduce(0) { $0 + $1.seeds }, 504)
         // Faults really happened, so the clean result means something.
         for summary in summaries where ["test_case1", "test_case2", "test_case3", "normal"].contains(summary.scenario) {
@@ -29,7 +29,7 @@ final class SeedSweepTests: XCTestCase {
             scenario.restock = 3
             let simulation = Simulation(scenario: scenario)
             let result = simulation.run()
-            XCTAssertNil(result.violation, "seed \(seed): \(result.violation.map(String.init(describing:)) ?? "")")
+            XCTAssertNil(result.failure, "seed \(seed): \(result.failure.map(String.init(describing:)) ?? "")")
             restocks += simulation.store.deposits.filter { $0.quantity == 3 }.count
         }
         XCTAssertGreaterThan(restocks, 60, "sellers hardly ever restocked")
@@ -59,7 +59,7 @@ final class SeedSweepTests: XCTestCase {
             let scenario = try Simulation.scenario(builtIn, seed: 5, options: options)
             let simulation = Simulation(scenario: scenario, options: options)
             let result = simulation.run()
-            XCTAssertNil(result.violation, "\(builtIn.rawValue): \(result.violation.map(String.init(describing:)) ?? "")")
+            XCTAssertNil(result.failure, "\(builtIn.rawValue): \(result.failure.map(String.init(describing:)) ?? "")")
             XCTAssertEqual(result.elections, 1, "\(builtIn.rawValue) needs exactly one election without faults")
             XCTAssertEqual(result.faults, 0)
             let buyers = scenario.buyers.filter { $0.id != simulation.store.leader }.count
@@ -71,7 +71,7 @@ final class SeedSweepTests: XCTestCase {
         var options = SimulationOptions()
         options.sickRate = 0
         let simulation = Simulation(scenario: try Simulation.scenario(.noMatch, seed: 3, options: options), options: options)
-        XCTAssertNil(simulation.run().violation)
+        XCTAssertNil(simulation.run().failure)
         let outcomes = simulation.store.decisions.map(\.outcome)
         XCTAssertEqual(outcomes.count, options.requestsPerBuyer)
         XCTAssertTrue(outcomes.allSatisfy { $0 == .failed(.noSeller) })
@@ -82,7 +82,7 @@ final class SeedSweepTests: XCTestCase {
         options.sickRate = 0
         options.pauses = false
         let simulation = Simulation(scenario: try Simulation.scenario(.testCase2, seed: 9, options: options), options: options)
-        XCTAssertNil(simulation.run().violation)
+        XCTAssertNil(simulation.run().failure)
         XCTAssertEqual(simulation.store.claims.first?.leader, 3)
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import MarketCore
 @testable import MarketStore
+import MarketTestKit
 import XCTest
 
 /// A damaged file is refused as damaged; a run whose supervisor died is recognised and marked.

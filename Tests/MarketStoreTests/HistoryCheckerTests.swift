@@ -1,6 +1,7 @@
 import Foundation
 import MarketCore
 import MarketStore
+import MarketTestKit
 import XCTest
 
 /// `market check` on a good history, then on hand-tampered copies of it.
@@ -32,15 +33,15 @@ final class HistoryCheckerTests: XCTestCase {
                            .committed(DecisionBatch(epoch: epoch, decisions: [decision])))
         }
 
-        try store.recordElectionStart()
+        _ = try store.noteElectionStarted(by: 0, reason: .startup, knownEpoch: 0)
         XCTAssertEqual(try store.claimEpoch(ElectionClaim(epoch: 1, leader: 4, initiator: 0, reason: .startup)),
                        .claimed(ElectionClaim(epoch: 1, leader: 4, initiator: 0, reason: .startup)))
         _ = try store.recordDeposit(Deposit(id: 1_000_000, seller: 1, product: .salt, quantity: 3), epoch: 1)
         _ = try store.recordDeposit(Deposit(id: 2_000_000, seller: 2, product: .boar, quantity: 5), epoch: 1)
         let r = [
-            StoreContract.request(0, 0, lamport: 4), StoreContract.request(3, 0, lamport: 4),
-            StoreContract.request(0, 1, lamport: 9), StoreContract.request(3, 1, .fish, lamport: 11),
-            StoreContract.request(0, 2, lamport: 20), StoreContract.request(3, 2, lamport: 22),
+            request(0, 0, 4), request(3, 0, 4),
+            request(0, 1, 9), request(3, 1, 11, .fish),
+            request(0, 2, 20), request(3, 2, 22),
         ]
         for request in r.prefix(4) { _ = try store.enqueue(request, epoch: 1) }
         try decide(r[0], 1, epoch: 1, trader: 4)
@@ -85,28 +86,29 @@ final class HistoryCheckerTests: XCTestCase {
         _ = try sqlite3(path, sql)
     }
 
-    /// The check named `name` fails, and every other one passes.
-    func assertOnlyFails(_ name: String, containing text: String, file: StaticString = #filePath, line: UInt = #line) throws {
+    /// The check of `kind` fails, naming `text`, and every other one passes.
+    func assertOnlyFails(_ kind: Violation.Kind, containing text: String, file: StaticString = #filePath, line: UInt = #line) throws {
         let report = try check()
-        XCTAssertFalse(report.passed, file: file, line: line)
-        let failing = report.items.filter { !$0.passed }
-        XCTAssertEqual(failing.map(\.name).filter { $0.hasPrefix(name) }.count, 1, "\(report.lines())", file: file, line: line)
-        XCTAssertTrue(failing.flatMap(\.violations).contains { $0.contains(text) }, "\(report.lines())", file: file, line: line)
+        XCTAssertEqual(report.items.filter { !$0.passed }.map(\.kind), [kind], "\(report.lines())", file: file, line: line)
+        XCTAssertTrue(report.item(kind)?.violations.allSatisfy { $0.kind == kind } == true, file: file, line: line)
+        XCTAssertTrue(report.item(kind)?.violations.contains { $0.detail.contains(text) } == true, "\(report.lines())",
+                      file: file, line: line)
     }
 
     func testAGoodHistoryPasses() throws {
         let report = try check()
         XCTAssertTrue(report.passed, report.lines().joined(separator: "\n"))
-        XCTAssertEqual(report.items.count, 9)
-        func checked(_ prefix: String) -> Int? { report.items.first { $0.name.hasPrefix(prefix) }?.checked }
-        XCTAssertEqual(checked("no request has two trades"), 5)
-        XCTAssertEqual(checked("bought"), 6)
-        XCTAssertEqual(checked("goods conserved"), 2)
-        XCTAssertEqual(checked("epochs 1..n"), 3)
-        XCTAssertEqual(checked("Bully"), 3)
-        XCTAssertEqual(checked("decisions in"), 6)
-        XCTAssertEqual(checked("ledgers"), 5)
-        XCTAssertEqual(checked("clock condition"), 2)
+        XCTAssertEqual(report.items.map(\.kind), [.decidedOnce, .outcomeMatchesTrades, .goodsConserved, .epochWinner, .epochsOnlyAdvance, .bully, .lamportOrder, .ledgersEqualBooks, .clockCondition])
+        func checked(_ kind: Violation.Kind) -> Int? { report.item(kind)?.checked }
+        XCTAssertEqual(checked(.decidedOnce), 5)
+        XCTAssertEqual(checked(.outcomeMatchesTrades), 6)
+        XCTAssertEqual(checked(.goodsConserved), 2)
+        XCTAssertEqual(checked(.epochWinner), 3)
+        XCTAssertEqual(checked(.epochsOnlyAdvance), 6)
+        XCTAssertEqual(checked(.bully), 3)
+        XCTAssertEqual(checked(.lamportOrder), 6)
+        XCTAssertEqual(checked(.ledgersEqualBooks), 5)
+        XCTAssertEqual(checked(.clockCondition), 2)
         XCTAssertEqual(report.verdict, "passed: 9 checks, no violation")
     }
 
@@ -120,8 +122,9 @@ final class HistoryCheckerTests: XCTestCase {
                        price_cents, commission_cents, lamport_ts, at FROM trades WHERE trade_id = 1;
             """)
         let report = try check()
-        XCTAssertTrue(report.items[0].violations.contains("request P0-0 has 2 trades (trade ids 1, 99)"), "\(report.lines())")
-        XCTAssertFalse(report.items.first { $0.name.hasPrefix("bought") }!.passed)
+        XCTAssertEqual(report.item(.decidedOnce)?.violations, [Violation(.decidedOnce, "P0-0 decided a second time (trade 99; first trade 1)")],
+                       "\(report.lines())")
+        XCTAssertEqual(report.item(.outcomeMatchesTrades)?.passed, false)
     }
 
     func testTheStoreItselfRefusesASecondTradeForARequest() throws {
@@ -133,7 +136,7 @@ final class HistoryCheckerTests: XCTestCase {
 
     func testStockThatNoDepositExplains() throws {
         try tamper("UPDATE inventory SET stock = stock + 5 WHERE seller_id = 2;")
-        try assertOnlyFails("goods conserved", containing: "P2 boar: stock 10 is not deposited 5 − sold 0 = 5")
+        try assertOnlyFails(.goodsConserved, containing: "P2 boar: stock 10 is not deposited 5 − sold 0 = 5")
     }
 
     func testGoodsSoldThatWereNeverDeposited() throws {
@@ -141,7 +144,7 @@ final class HistoryCheckerTests: XCTestCase {
             DELETE FROM deposits WHERE deposit_id = 1000001;
             UPDATE inventory SET deposited = deposited - 2, stock = stock - 2 WHERE seller_id = 1;
             """)
-        try assertOnlyFails("goods conserved", containing: "P1 salt: 5 sold but only 3 deposited")
+        try assertOnlyFails(.goodsConserved, containing: "P1 salt: 5 sold but only 3 deposited")
     }
 
     func testATradeFromAnOlderEpochAfterNewerOnes() throws {
@@ -157,7 +160,7 @@ final class HistoryCheckerTests: XCTestCase {
             UPDATE peers SET sold = sold + 1, cash_cents = cash_cents + 90 WHERE peer_id = 2;
             UPDATE peers SET cash_cents = cash_cents + 10 WHERE peer_id = 4;
             """)
-        try assertOnlyFails("decisions never go back", containing: "trade 7 is of epoch 1, after trade 5 of epoch 3")
+        try assertOnlyFails(.epochsOnlyAdvance, containing: "trade 7 is of epoch 1, after trade 5 of epoch 3")
     }
 
     func testATradeByAPeerThatDidNotWinItsEpoch() throws {
@@ -166,13 +169,14 @@ final class HistoryCheckerTests: XCTestCase {
             UPDATE peers SET cash_cents = cash_cents - 10 WHERE peer_id = 3;
             UPDATE peers SET cash_cents = cash_cents + 10 WHERE peer_id = 2;
             """)
-        try assertOnlyFails("epochs 1..n", containing: "trade 3 was made by P2 in epoch 2, won by P3")
+        try assertOnlyFails(.epochWinner, containing: "trade 3 was made by P2 in epoch 2, won by P3")
     }
 
     func testAMissingEpoch() throws {
         try tamper("DELETE FROM elections WHERE epoch = 2;")
         let report = try check()
-        XCTAssertTrue(report.items.flatMap(\.violations).contains("elections hold epochs 1, 3, not 1..2"), "\(report.lines())")
+        XCTAssertTrue(report.item(.epochWinner)?.violations.contains(Violation(.epochWinner, "claim #2 is for epoch 3")) == true,
+                      "\(report.lines())")
     }
 
     func testALowerPeerWinsWhileAHigherOneIsUp() throws {
@@ -182,34 +186,45 @@ final class HistoryCheckerTests: XCTestCase {
             UPDATE peers SET cash_cents = cash_cents - 10 WHERE peer_id = 3;
             UPDATE peers SET cash_cents = cash_cents + 10 WHERE peer_id = 2;
             """)
-        try assertOnlyFails("Bully", containing: "epoch 2 was won by P2, but P3 was up")
+        try assertOnlyFails(.bully, containing: "epoch 2 was won by P2, but P3 was up")
     }
 
     func testAPeerDownFromTheStartWins() throws {
         try tamper("""
             INSERT INTO faults(run_id, peer_id, kind, at) VALUES (\(runID), 3, 'down_at_start', '2000-01-01T00:00:00.000Z');
             """)
-        try assertOnlyFails("Bully", containing: "epoch 2 was won by P3, which was down")
+        try assertOnlyFails(.bully, containing: "epoch 2 was won by P3, which was down")
     }
 
     func testDecisionsOutOfLamportOrder() throws {
         try tamper("UPDATE requests SET lamport_ts = 25 WHERE request_id = 'P0-2'; UPDATE trades SET lamport_ts = 25 WHERE trade_id = 5;")
-        try assertOnlyFails("decisions in (lamport_ts, buyer_id) order", containing: "decision 6 P3-2 (22, P3) comes after decision 5 P0-2 (25, P0)")
+        try assertOnlyFails(.lamportOrder, containing: "decision 6 P3-2 (22, P3) comes after decision 5 P0-2 (25, P0)")
     }
 
     func testBoughtWithoutATrade() throws {
         try tamper("UPDATE requests SET status = 'bought' WHERE request_id = 'P3-1';")
-        try assertOnlyFails("bought ⇔", containing: "request P3-1 is bought but has 0 trades")
+        try assertOnlyFails(.outcomeMatchesTrades, containing: "request P3-1 is bought but has 0 trades")
     }
 
     func testALedgerThatDisagreesWithTheTrades() throws {
         try tamper("UPDATE peers SET cash_cents = cash_cents + 1 WHERE peer_id = 1;")
-        try assertOnlyFails("ledgers", containing: "P1's ledger says bought 0, sold 5, cash 451¢; the trades say bought 0, sold 5, cash 450¢")
+        try assertOnlyFails(.ledgersEqualBooks, containing: "P1's ledger says bought 0, sold 5, cash 451¢; the trades say bought 0, sold 5, cash 450¢")
     }
 
     func testAMessageReceivedBeforeItWasSent() throws {
         try tamper("INSERT INTO messages(run_id, kind, from_id, to_id, send_clock, recv_clock) VALUES (\(runID), 'ack', 1, 4, 12, 12);")
-        try assertOnlyFails("clock condition", containing: "(ack P1→P4) sent at clock 12, received at clock 12")
+        try assertOnlyFails(.clockCondition, containing: "(ack P1→P4) sent at clock 12, received at clock 12")
+    }
+
+    func testAReportInJSONNamesEachCheckAndListsItsViolationsAsLines() throws {
+        try tamper("UPDATE peers SET cash_cents = cash_cents + 1 WHERE peer_id = 1;")
+        let report = try check()
+        let json = try JSONEncoder().encode(report)
+        let items = try XCTUnwrap((try JSONSerialization.jsonObject(with: json) as? [String: Any])?["items"] as? [[String: Any]])
+        let ledgers = try XCTUnwrap(items.first { $0["kind"] as? String == "ledgers" })
+        XCTAssertEqual(ledgers["name"] as? String, "ledgers equal the books from trades")
+        XCTAssertEqual((ledgers["violations"] as? [String])?.first?.hasPrefix("P1's ledger says"), true)
+        XCTAssertEqual(try JSONDecoder().decode(CheckReport.self, from: json), report)
     }
 
     func testAValueOfTheWrongTypeIsAOneLineErrorNotACrash() throws {

@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import MarketCore
 @testable import MarketStore
+import MarketTestKit
 import XCTest
 
 /// What only the SQLite store has to show: the schema, the file checks, atomic refusals,
@@ -210,13 +211,13 @@ final class SQLiteStoreTests: XCTestCase {
         let run = try database.beginRun(scenario: "elections", peerCount: 4, seed: 1, peers: [])
         let store = database.store(runID: run)
         // P1 notices the silent trader; P2 joins through Bully's cascade; P3 wins by cascade too.
-        XCTAssertEqual(try store.noteElectionStarted(by: 1, reason: .heartbeatTimeout), .noted)
-        XCTAssertEqual(try store.noteElectionStarted(by: 2, reason: .requestTimeout), .noted)
+        XCTAssertEqual(try store.noteElectionStarted(by: 1, reason: .heartbeatTimeout, knownEpoch: 0), .noted)
+        XCTAssertEqual(try store.noteElectionStarted(by: 2, reason: .requestTimeout, knownEpoch: 0), .noted)
         XCTAssertEqual(try database.inspect(runID: run).leader.electionInProgress, true)
         let claim = ElectionClaim(epoch: 1, leader: 3, initiator: 2, reason: .bully)
         XCTAssertEqual(try store.claimEpoch(claim), .claimed(claim))
         // Then a recovery that the winner started itself keeps its own reason.
-        XCTAssertEqual(try store.noteElectionStarted(by: 0, reason: .heartbeatTimeout), .noted)
+        XCTAssertEqual(try store.noteElectionStarted(by: 0, reason: .heartbeatTimeout, knownEpoch: 1), .noted)
         let own = ElectionClaim(epoch: 2, leader: 3, initiator: 3, reason: .recovery)
         XCTAssertEqual(try store.claimEpoch(own), .claimed(own))
 
@@ -232,6 +233,24 @@ final class SQLiteStoreTests: XCTestCase {
         XCTAssertEqual(try database.inspect(runID: run).leader.electionInProgress, false)
     }
 
+    func testALateNoteOfAnElectionAClaimEndedLeavesNoElectionInProgress() throws {
+        let database = try MarketDatabase.open(path: directory.path("late-note.db"))
+        let run = try database.beginRun(scenario: "elections", peerCount: 7, seed: 1, peers: [])
+        let store = database.store(runID: run)
+        XCTAssertEqual(try store.noteElectionStarted(by: 4, reason: .heartbeatTimeout, knownEpoch: 0), .noted)
+        let claim = ElectionClaim(epoch: 1, leader: 6, initiator: 4, reason: .bully)
+        XCTAssertEqual(try store.claimEpoch(claim), .claimed(claim))
+        // P5 came back from a crash and noted its recovery election before it heard of epoch 1.
+        XCTAssertEqual(try store.noteElectionStarted(by: 5, reason: .recovery, knownEpoch: 0), .noted)
+        XCTAssertFalse(try database.inspect(runID: run).leader.electionInProgress)
+        XCTAssertEqual(try database.progress(runID: run).electionInProgress, false)
+        // One that knows epoch 1 does start an election, which a claim or the run's end closes.
+        XCTAssertEqual(try store.noteElectionStarted(by: 0, reason: .heartbeatTimeout, knownEpoch: 1), .noted)
+        XCTAssertTrue(try database.inspect(runID: run).leader.electionInProgress)
+        try database.finishRun(runID: run, status: .completed)
+        XCTAssertFalse(try database.inspect(runID: run).leader.electionInProgress, "a finished run has nobody left to elect")
+    }
+
     func setUpTrader() throws -> (MarketDatabase, SQLiteStore) {
         let database = try MarketDatabase.open(path: directory.path("market.db"))
         let run = try database.beginRun(scenario: "test", peerCount: 7, seed: 3, peers: [])
@@ -243,8 +262,8 @@ final class SQLiteStoreTests: XCTestCase {
 
     func testABatchWithARequestDecidedBeforeIsRefusedWhole() throws {
         let (database, store) = try setUpTrader()
-        let a = StoreContract.request(0, 0, lamport: 1)
-        let b = StoreContract.request(3, 0, lamport: 2)
+        let a = request(0, 0, 1)
+        let b = request(3, 0, 2)
         _ = try store.enqueue(a, epoch: 1)
         _ = try store.enqueue(b, epoch: 1)
         _ = try store.commitDecisions(DecisionBatch(epoch: 1, decisions: [StoreContract.bought(a, seq: 1, epoch: 1)]))
@@ -259,7 +278,7 @@ final class SQLiteStoreTests: XCTestCase {
 
     func testABatchSellingGoodsNotHeldIsRefusedWhole() throws {
         let (database, store) = try setUpTrader()
-        let requests = [0, 3, 4].map { StoreContract.request($0, 0, lamport: UInt64($0 + 1)) }
+        let requests = [0, 3, 4].map { request($0, 0, UInt64($0 + 1)) }
         for request in requests { _ = try store.enqueue(request, epoch: 1) }
         let batch = DecisionBatch(epoch: 1, decisions: requests.enumerated().map {
             StoreContract.bought($1, seq: $0 + 1, epoch: 1)
@@ -280,8 +299,8 @@ final class SQLiteStoreTests: XCTestCase {
     /// only the decisions of the epoch current when they committed are in the history.
     func testASecondProcessThatClaimsANewerEpochFencesTheFirst() throws {
         let (database, store) = try setUpTrader()
-        let a = StoreContract.request(0, 0, lamport: 1)
-        let b = StoreContract.request(3, 0, lamport: 2)
+        let a = request(0, 0, 1)
+        let b = request(3, 0, 2)
         _ = try store.enqueue(a, epoch: 1)
         _ = try store.enqueue(b, epoch: 1)
         let first = DecisionBatch(epoch: 1, decisions: [StoreContract.bought(a, seq: 1, epoch: 1)])
@@ -319,7 +338,7 @@ final class SQLiteStoreTests: XCTestCase {
 
         let trades = try sqlite3(database.path, "SELECT trade_id, request_id, trader_id, epoch FROM trades ORDER BY trade_id;")
         XCTAssertEqual(trades, "1|P0-0|6|1\n2|P3-0|5|2\n")
-        XCTAssertEqual(try store.enqueue(StoreContract.request(0, 1, lamport: 9), epoch: 1), .deposed(current: 2))
+        XCTAssertEqual(try store.enqueue(request(0, 1, 9), epoch: 1), .deposed(current: 2))
         XCTAssertEqual(try store.commitDecisions(late), .deposed(current: 2))
         XCTAssertEqual(try sqlite3(database.path, "SELECT count(*) FROM requests;"), "2\n")
     }

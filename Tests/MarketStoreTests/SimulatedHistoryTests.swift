@@ -2,6 +2,7 @@ import Foundation
 import MarketCore
 import MarketSimulation
 import MarketStore
+import MarketTestKit
 import XCTest
 
 /// Histories the real protocol makes: simulated runs (elections, sickness, zombie traders,

@@ -1,4 +1,5 @@
 import MarketCore
+import MarketTestKit
 import XCTest
 
 /// The store contract of `TradingPostStore`, written once and run against every store.
@@ -11,10 +12,6 @@ struct StoreContract {
     static let trader = 6
     static let seller = 1
     static let otherSeller = 2
-
-    static func request(_ buyer: PeerID, _ seq: Int, _ product: Product = .salt, lamport: UInt64, quantity: Int = 1) -> BuyRequest {
-        BuyRequest(id: RequestID(buyer: buyer, seq: seq), product: product, quantity: quantity, lamport: lamport)
-    }
 
     static func claim(_ epoch: Epoch, _ leader: PeerID = trader) -> ElectionClaim {
         ElectionClaim(epoch: epoch, leader: leader, initiator: 0, reason: .startup)
@@ -76,7 +73,7 @@ struct StoreContract {
 
     func enqueueIsIdempotentWhilePending() throws {
         let store = try trading()
-        let first = Self.request(0, 0, lamport: 5)
+        let first = request(0, 0, 5)
         XCTAssertEqual(try store.enqueue(first, epoch: 1), .enqueued(first))
         var retry = first
         retry.lamport = 9
@@ -86,8 +83,8 @@ struct StoreContract {
 
     func enqueueOfADecidedRequestReturnsTheDecision() throws {
         let store = try trading()
-        let sold = Self.request(0, 0, lamport: 5)
-        let refused = Self.request(3, 0, .fish, lamport: 6)
+        let sold = request(0, 0, 5)
+        let refused = request(3, 0, 6, .fish)
         _ = try store.enqueue(sold, epoch: 1)
         _ = try store.enqueue(refused, epoch: 1)
         let decisions = [Self.bought(sold, seq: 1, epoch: 1), Self.failed(refused, seq: 2, epoch: 1)]
@@ -119,11 +116,11 @@ struct StoreContract {
 
     func deposedWritersWriteNothing() throws {
         let store = try trading()
-        let early = Self.request(0, 0, lamport: 3)
+        let early = request(0, 0, 3)
         _ = try store.enqueue(early, epoch: 1)
         XCTAssertEqual(try store.claimEpoch(Self.claim(2, 5)), .claimed(Self.claim(2, 5)))
 
-        let late = Self.request(3, 0, lamport: 4)
+        let late = request(3, 0, 4)
         XCTAssertEqual(try store.enqueue(late, epoch: 1), .deposed(current: 2))
         let deposit = Deposit(id: Deposit.makeID(seller: 2, seq: 0), seller: 2, product: .boar, quantity: 5)
         XCTAssertEqual(try store.recordDeposit(deposit, epoch: 1), .deposed(current: 2))
@@ -145,7 +142,7 @@ struct StoreContract {
 
     func aBatchCommitsWhole() throws {
         let store = try trading()
-        let requests = [Self.request(0, 0, lamport: 5), Self.request(3, 0, lamport: 5), Self.request(0, 1, .boar, lamport: 8)]
+        let requests = [request(0, 0, 5), request(3, 0, 5), request(0, 1, 8, .boar)]
         for request in requests { _ = try store.enqueue(request, epoch: 1) }
         let decisions = [
             Self.bought(requests[0], seq: 1, epoch: 1), Self.bought(requests[1], seq: 2, epoch: 1),
@@ -166,10 +163,10 @@ struct StoreContract {
 
     func takeoverLoadsPendingInLamportOrderAndTheOutbox() throws {
         let store = try trading()
-        let a = Self.request(3, 0, lamport: 7)
-        let b = Self.request(0, 0, lamport: 7)
-        let c = Self.request(5, 0, lamport: 2)
-        let d = Self.request(4, 0, lamport: 12)
+        let a = request(3, 0, 7)
+        let b = request(0, 0, 7)
+        let c = request(5, 0, 2)
+        let d = request(4, 0, 12)
         for request in [a, b, c, d] { _ = try store.enqueue(request, epoch: 1) }
         let first = Self.bought(c, seq: 1, epoch: 1)
         _ = try store.commitDecisions(DecisionBatch(epoch: 1, decisions: [first]))
@@ -195,8 +192,8 @@ struct StoreContract {
 
     func markDeliveredForgetsConfirmedItems() throws {
         let store = try trading()
-        let a = Self.request(0, 0, lamport: 1)
-        let b = Self.request(3, 0, lamport: 2)
+        let a = request(0, 0, 1)
+        let b = request(3, 0, 2)
         _ = try store.enqueue(a, epoch: 1)
         _ = try store.enqueue(b, epoch: 1)
         let first = Self.bought(a, seq: 1, epoch: 1)
@@ -225,10 +222,10 @@ struct StoreContract {
         let fishDeposit = Deposit(id: Deposit.makeID(seller: Self.otherSeller, seq: 0), seller: Self.otherSeller,
                                   product: .fish, quantity: 4)
         _ = try store.recordDeposit(fishDeposit, epoch: 1)
-        let a = Self.request(0, 0, lamport: 1, quantity: 2)
-        let b = Self.request(0, 1, .fish, lamport: 4)
-        let c = Self.request(0, 2, .boar, lamport: 6)
-        let d = Self.request(0, 3, lamport: 9)
+        let a = request(0, 0, 1, quantity: 2)
+        let b = request(0, 1, 4, .fish)
+        let c = request(0, 2, 6, .boar)
+        let d = request(0, 3, 9)
         for request in [a, b, c, d] { _ = try store.enqueue(request, epoch: 1) }
         let decisions = [
             Self.bought(a, seq: 1, epoch: 1), Self.bought(b, seq: 2, epoch: 1, seller: Self.otherSeller),

@@ -1,6 +1,7 @@
 import Foundation
 import MarketCore
 import MarketStore
+import MarketTestKit
 import XCTest
 
 /// Two OS processes write as traders through `SQLiteStore`: this one as P3 in epoch 1, which
@@ -30,7 +31,7 @@ final class TwoTraderProcessesTests: XCTestCase {
                        .claimed(ElectionClaim(epoch: 1, leader: 3, initiator: 0, reason: .startup)))
         let count = 400
         _ = try store.recordDeposit(Deposit(id: 1_000_000, seller: 1, product: .salt, quantity: count), epoch: 1)
-        let requests = (0..<count).map { StoreContract.request(0, $0, lamport: UInt64(2 * $0 + 1)) }
+        let requests = (0..<count).map { request(0, $0, UInt64(2 * $0 + 1)) }
         for request in requests { _ = try store.enqueue(request, epoch: 1) }
         XCTAssertEqual(try store.commitDecisions(DecisionBatch(epoch: 1, decisions: [
             StoreContract.bought(requests[0], seq: 1, epoch: 1, trader: 3),
@@ -66,7 +67,7 @@ final class TwoTraderProcessesTests: XCTestCase {
         // Once the second process has claimed epoch 2, every write of epoch 1 is refused.
         let late = DecisionBatch(epoch: 1, decisions: [StoreContract.bought(requests[count - 1], seq: count, epoch: 1, trader: 3)])
         XCTAssertEqual(try store.commitDecisions(late), .deposed(current: 2))
-        XCTAssertEqual(try store.enqueue(StoreContract.request(0, count, lamport: 5), epoch: 1), .deposed(current: 2))
+        XCTAssertEqual(try store.enqueue(request(0, count, 5), epoch: 1), .deposed(current: 2))
         if let deposed { XCTAssertEqual(deposed, 2) }
 
         let progress = try database.progress(runID: runID)

@@ -1,9 +1,10 @@
+import MarketTestKit
 import XCTest
 @testable import MarketCore
 
 /// Drives one `Peer` through its public `step` API at given (virtual) times and keeps what
 /// the last step returned, so tests read like a message sequence chart.
-final class PeerDriver {
+final class PeerHarness {
     var peer: Peer
     /// Effects of the last step only.
     private(set) var effects: [Effect] = []
@@ -78,31 +79,31 @@ final class PeerDriver {
         quantity: Int = 1, priceCents: Int = 100, commissionPercent: Int = 10, sickRate: Double = 0,
         sickMode: SickMode = .silent, maxBatch: Int = 256, stabilityRule: OrderBook.StabilityRule = .lamport,
         file: StaticString = #filePath, line: UInt = #line
-    ) -> PeerDriver {
+    ) -> PeerHarness {
         precondition(peers.allSatisfy { $0 <= id }, "the trader is the highest peer here")
-        let driver = PeerDriver(
+        let harness = PeerHarness(
             id: id, peers: peers, role: role, product: product, quantity: quantity, priceCents: priceCents,
             commissionPercent: commissionPercent, sickRate: sickRate, sickMode: sickMode, maxBatch: maxBatch,
             stabilityRule: stabilityRule)
-        driver.start(at: time)
+        harness.start(at: time)
         for other in peers where other != id {
-            driver.heartbeat(from: other, clock: othersClock)
+            harness.heartbeat(from: other, clock: othersClock)
         }
-        driver.command(.startElection)
+        harness.command(.startElection)
         if epoch > 1 {
-            XCTAssertEqual(driver.persists.first?.claim?.epoch, 1, file: file, line: line)
-            driver.persisted(.claimRefused(current: epoch - 1))
+            XCTAssertEqual(harness.persists.first?.claim?.epoch, 1, file: file, line: line)
+            harness.persisted(.claimRefused(current: epoch - 1))
         }
-        guard let claim = driver.persists.first?.claim else {
+        guard let claim = harness.persists.first?.claim else {
             XCTFail("no claim after the election", file: file, line: line)
-            return driver
+            return harness
         }
         XCTAssertEqual(claim.epoch, epoch, file: file, line: line)
-        driver.persisted(.claimed(claim))
-        XCTAssertEqual(driver.persists, [.loadTakeover(epoch: epoch)], file: file, line: line)
-        driver.persisted(.takeover(takeover ?? Takeover(epoch: epoch)))
-        XCTAssertTrue(driver.peer.isTrader, file: file, line: line)
-        return driver
+        harness.persisted(.claimed(claim))
+        XCTAssertEqual(harness.persists, [.loadTakeover(epoch: epoch)], file: file, line: line)
+        harness.persisted(.takeover(takeover ?? Takeover(epoch: epoch)))
+        XCTAssertTrue(harness.peer.isTrader, file: file, line: line)
+        return harness
     }
 
     /// A follower of `leader` in `epoch`, learnt from the leader's COORDINATOR at `time`.
@@ -110,13 +111,13 @@ final class PeerDriver {
         id: PeerID, peers: [PeerID] = [0, 1, 2, 3], leader: PeerID = 3, epoch: Epoch = 1, leaderClock: UInt64 = 5,
         role: Role = .seller, product: Product = .salt, requests: Int = 0, initialStock: Int = 100, restock: Int = 100,
         seed: UInt64 = 0, at time: Duration = .zero
-    ) -> PeerDriver {
-        let driver = PeerDriver(
+    ) -> PeerHarness {
+        let harness = PeerHarness(
             id: id, peers: peers, role: role, product: product, requests: requests, initialStock: initialStock,
             restock: restock, seed: seed)
-        driver.start(at: time)
-        driver.receive(.coordinator(epoch: epoch), from: leader, clock: leaderClock)
-        return driver
+        harness.start(at: time)
+        harness.receive(.coordinator(epoch: epoch), from: leader, clock: leaderClock)
+        return harness
     }
 }
 
@@ -188,7 +189,7 @@ extension Array where Element == Effect {
     }
 }
 
-extension PeerDriver {
+extension PeerHarness {
     var sends: [Envelope] { effects.sends }
     var persists: [StoreRequest] { effects.persists }
     func sent(to peer: PeerID) -> [Message] { effects.sent(to: peer) }
@@ -196,7 +197,7 @@ extension PeerDriver {
 
 extension StoreRequest {
     var electionNote: PeerID? {
-        if case .noteElectionStarted(let peer, _) = self { return peer }
+        if case .noteElectionStarted(let peer, _, _) = self { return peer }
         return nil
     }
 
@@ -204,16 +205,6 @@ extension StoreRequest {
         if case .claimEpoch(let claim) = self { return claim }
         return nil
     }
-}
-
-// MARK: Values
-
-func request(_ buyer: PeerID, _ seq: Int, _ lamport: UInt64, _ product: Product = .salt, quantity: Int = 1) -> BuyRequest {
-    BuyRequest(id: RequestID(buyer: buyer, seq: seq), product: product, quantity: quantity, lamport: lamport)
-}
-
-func deposit(_ seller: PeerID, _ seq: Int, _ product: Product, _ quantity: Int) -> Deposit {
-    Deposit(id: Deposit.makeID(seller: seller, seq: seq), seller: seller, product: product, quantity: quantity)
 }
 
 extension Duration {

@@ -1,0 +1,133 @@
+import GRDB
+import MarketCore
+
+/// A run's history as `market check` reads it, loaded once inside one read transaction.
+struct History {
+    struct Request: HistoryRecord {
+        var requestID: String
+        var buyer: PeerID
+        var product: Product
+        var quantity: Int
+        var lamport: Int64
+        var status: RequestStatus
+        var epochReceived: Epoch?
+        var epochDecided: Epoch?
+        var decidedSeq: Int?
+
+        /// Where the order invariants place it, once decided.
+        var stamp: DecisionStamp? {
+            guard let epochDecided, let decidedSeq, let id = RequestID(requestID) else { return nil }
+            return DecisionStamp(request: id, key: OrderKey(lamport: UInt64(clamping: lamport), buyer: buyer),
+                                 epoch: epochDecided, seq: decidedSeq)
+        }
+    }
+
+    struct Election: HistoryRecord {
+        var epoch: Epoch
+        var winner: PeerID
+        var startedAt: String?
+        var finishedAt: String?
+
+    }
+
+    struct Peer: HistoryRecord {
+        var peer: PeerID
+        var downAtStart: Bool
+        var bought: Int?
+        var sold: Int?
+        var cashCents: Int?
+
+        /// The ledger the peer wrote when it stopped, if it did.
+        var ledger: Ledger? {
+            guard let bought, let sold, let cashCents else { return nil }
+            return Ledger(bought: bought, sold: sold, cashCents: cashCents)
+        }
+    }
+
+    struct Fault: HistoryRecord {
+        var peer: PeerID
+        var kind: FaultKind
+        var at: String
+
+    }
+
+    /// A seller's product: its inventory row, and the deposits and sales the other tables add up to.
+    struct Goods: HistoryRecord {
+        var seller: PeerID
+        var product: Product
+        var stock: Int?
+        var deposited: Int?
+        var depositTotal: Int
+        var soldTotal: Int
+
+        var key: SellerProduct { SellerProduct(seller: seller, product: product) }
+        var count: GoodsCount {
+            GoodsCount(deposited: depositTotal, sold: soldTotal, stock: stock, recordedDeposited: deposited)
+        }
+    }
+
+    struct Message: HistoryRecord {
+        var msgID: Int64
+        var kind: String
+        var fromID: PeerID
+        var toID: PeerID
+        var sendClock: Int64
+        var recvClock: Int64
+
+    }
+
+    struct Leader: HistoryRecord {
+        var epoch: Epoch
+        var leader: PeerID?
+
+    }
+
+    let runID: Int64
+    let runStartedAt: String
+    let requests: [Request]
+    let trades: [TradeRow]
+    let elections: [Election]
+    let peers: [Peer]
+    let faults: [Fault]
+    let goods: [Goods]
+    let messages: [Message]
+    let leaderRecord: Leader?
+
+    init(_ db: Database, runID: Int64) throws {
+        self.runID = runID
+        guard let started = try String?.fetchOne(db, sql: "SELECT started_at FROM runs WHERE run_id = ?", arguments: [runID]) else {
+            throw StoreError.noSuchRun(runID)
+        }
+        runStartedAt = started ?? ""
+        let run: StatementArguments = [runID]
+        requests = try Request.fetchAllCheckingTypes(db, sql: "SELECT * FROM requests WHERE run_id = ?", arguments: run)
+        trades = try TradeRow.fetchAllCheckingTypes(db, sql: "SELECT * FROM trades WHERE run_id = ? ORDER BY trade_id", arguments: run)
+        elections = try Election.fetchAllCheckingTypes(db, sql: "SELECT * FROM elections WHERE run_id = ? ORDER BY epoch", arguments: run)
+        peers = try Peer.fetchAllCheckingTypes(db, sql: "SELECT * FROM peers WHERE run_id = ? ORDER BY peer_id", arguments: run)
+        faults = try Fault.fetchAllCheckingTypes(db, sql: "SELECT * FROM faults WHERE run_id = ? ORDER BY at, fault_id", arguments: run)
+        goods = try Goods.fetchAllCheckingTypes(db, sql: """
+            WITH pairs AS (
+                SELECT seller_id, product FROM inventory WHERE run_id = ?1
+                UNION SELECT seller_id, product FROM deposits WHERE run_id = ?1
+                UNION SELECT seller_id, product FROM trades WHERE run_id = ?1
+            )
+            SELECT p.seller_id, p.product, i.stock, i.deposited,
+                   (SELECT coalesce(sum(quantity), 0) FROM deposits d
+                    WHERE d.run_id = ?1 AND d.seller_id = p.seller_id AND d.product = p.product) AS deposit_total,
+                   (SELECT coalesce(sum(quantity), 0) FROM trades t
+                    WHERE t.run_id = ?1 AND t.seller_id = p.seller_id AND t.product = p.product) AS sold_total
+            FROM pairs p
+            LEFT JOIN inventory i ON i.run_id = ?1 AND i.seller_id = p.seller_id AND i.product = p.product
+            ORDER BY p.seller_id, p.product
+            """, arguments: run)
+        messages = try Message.fetchAllCheckingTypes(db, sql: """
+            SELECT * FROM messages WHERE run_id = ? AND recv_clock IS NOT NULL ORDER BY msg_id
+            """, arguments: run)
+        leaderRecord = try Leader.fetchAllCheckingTypes(db, sql: "SELECT * FROM leader WHERE run_id = ?", arguments: run).first
+    }
+
+    /// Decided requests in the order they were decided.
+    var decided: [Request] {
+        requests.filter { $0.decidedSeq != nil }.sorted { $0.decidedSeq! < $1.decidedSeq! }
+    }
+}

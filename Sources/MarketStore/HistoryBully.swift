@@ -1,0 +1,52 @@
+import MarketCore
+
+/// Bully on a recorded run. The simulator checks the same property from who it saw up at
+/// each instant; a history only has the faults' timestamps, so the rule here is looser.
+extension History {
+    /// The Bully winner is the highest peer that was not down when the election finished.
+    /// A peer whose state changed while the election ran (from its recorded start, or the
+    /// moment it finished) is not held against the result either way, nor is a peer that
+    /// recovered since the previous election: its own election may still be under way.
+    func bullyWinners() -> CheckReport.Item {
+        var violations: [Violation] = []
+        guard !peers.isEmpty else {
+            return .init(.bully, checked: 0, unit: "elections", violations: [])
+        }
+        var checked = 0
+        var previousFinish = runStartedAt
+        for election in elections {
+            guard let finished = election.finishedAt else { continue }
+            checked += 1
+            let started = min(election.startedAt ?? finished, finished)
+            var steadyUp: [PeerID] = []
+            var steadyDown: Set<PeerID> = []
+            for peer in peers {
+                let atStart = isDown(peer, at: started, inclusive: false)
+                let atFinish = isDown(peer, at: finished, inclusive: true)
+                let changed = faults.contains { $0.peer == peer.peer && $0.at >= started && $0.at <= finished }
+                let recovered = faults.contains {
+                    $0.peer == peer.peer && $0.kind == .recover && $0.at > previousFinish && $0.at <= finished
+                }
+                if !atStart, !atFinish, !changed, !recovered { steadyUp.append(peer.peer) }
+                if atStart, atFinish, !changed { steadyDown.insert(peer.peer) }
+            }
+            if let highest = steadyUp.max(), election.winner < highest {
+                violations.append(Violation(.bully, "epoch \(election.epoch) was won by P\(election.winner), but P\(highest) was up"))
+            }
+            if steadyDown.contains(election.winner) {
+                violations.append(Violation(.bully, "epoch \(election.epoch) was won by P\(election.winner), which was down"))
+            }
+            previousFinish = max(previousFinish, finished)
+        }
+        return .init(.bully, checked: checked, unit: "elections", violations: violations)
+    }
+
+    /// Down at `time`: down from the start or last sick/crashed/resigned, without a recovery since.
+    func isDown(_ peer: Peer, at time: String, inclusive: Bool) -> Bool {
+        var down = peer.downAtStart
+        for fault in faults where fault.peer == peer.peer && (inclusive ? fault.at <= time : fault.at < time) {
+            down = fault.kind != .recover
+        }
+        return down
+    }
+}

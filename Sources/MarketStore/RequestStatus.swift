@@ -1,0 +1,6 @@
+import GRDB
+
+/// Where a buy request stands, as `requests.status` holds it.
+public enum RequestStatus: String, CaseIterable, Codable, Sendable, DatabaseValueConvertible {
+    case pending, bought, failed
+}

@@ -1,0 +1,139 @@
+import MarketTestKit
+import XCTest
+@testable import MarketCore
+
+/// The trader's queue: stale stamps, batches, duplicates, retries, forged buys and acks.
+final class TraderQueueTests: TraderTestCase {
+    func testARequestStampedBeforeWhatWasDecidedWithoutItsBuyerIsSentBackForANewStamp() {
+        // P0 went quiet (paused, not crashed) and was taken for down; (20, P1) was decided
+        // without it. P0 comes back with a request stamped 5: deciding it now would put it
+        // after (20, P1). It is not queued; P0 is asked to stamp it again.
+        let t = trader()
+        let decided = request(1, 0, 20)
+        t.receive(.buy(decided), from: 1, clock: 20, at: .ms(900))
+        t.heartbeat(from: 2, clock: 25)
+        t.persisted(.enqueued(decided))
+        XCTAssertEqual(t.effects.commits.first?.decisions.map(\.request), [decided])
+        t.persisted(.committed(t.effects.commits.first ?? DecisionBatch(epoch: 1, decisions: [])))
+
+        t.receive(.buy(request(0, 0, 5)), from: 0, clock: 5)
+        XCTAssertEqual(t.persists, [])
+        XCTAssertEqual(t.sends.map(\.message), [.restamp(RequestID(buyer: 0, seq: 0))])
+        XCTAssertEqual(t.sends.map(\.to), [0])
+        XCTAssertEqual(t.peer.trader?.book.isEmpty, true)
+
+        t.receive(.buy(request(0, 0, 40)), from: 0, clock: 40)
+        XCTAssertEqual(t.effects.enqueues, [request(0, 0, 40)])
+    }
+
+    func testTheLateRuleLooksAtTheOrderKeyNotTheStampAlone() {
+        // (20, P1) was decided; (20, P2) is still ordered after it and is queued.
+        let t = trader()
+        let decided = request(1, 0, 20)
+        t.receive(.buy(decided), from: 1, clock: 20, at: .ms(900))
+        t.heartbeat(from: 2, clock: 19)
+        t.persisted(.enqueued(decided))
+        XCTAssertEqual(t.effects.commits.first?.decisions.map(\.request), [decided])
+        t.persisted(.committed(t.effects.commits.first ?? DecisionBatch(epoch: 1, decisions: [])))
+        t.receive(.buy(request(2, 0, 20)), from: 2, clock: 20)
+        XCTAssertEqual(t.effects.enqueues, [request(2, 0, 20)])
+        t.receive(.buy(request(0, 0, 20)), from: 0, clock: 20)
+        XCTAssertEqual(t.effects.enqueues, [], "(20, P0) would come before (20, P1)")
+    }
+
+    func testTheImmediateRuleDecidesWithoutWaiting() {
+        let t = trader(stabilityRule: .immediate)
+        let r = request(0, 0, 6)
+        t.receive(.buy(r), from: 0, clock: 6)
+        XCTAssertEqual(t.effects.commits, [], "still not before it is durable")
+        t.persisted(.enqueued(r))
+        XCTAssertEqual(t.effects.commits.first?.decisions.map(\.request), [r], "P1 and P2 last spoke at 1")
+    }
+
+    func testOneCommitAtATime() {
+        let t = trader()
+        let first = decide(t, request(0, 0, 6))!
+        let r = request(1, 0, 20)
+        t.receive(.buy(r), from: 1, clock: 20)
+        t.persisted(.enqueued(r))
+        everyoneSpeaks(t, clock: 30, except: [1])
+        XCTAssertEqual(t.effects.commits, [], "the first batch is still in flight")
+        t.persisted(.committed(first))
+        XCTAssertEqual(t.effects.commits.first?.decisions.map(\.request), [r])
+        XCTAssertEqual(t.effects.commits.first?.decisions.map(\.seq), [2])
+    }
+
+    func testTheBatchLimit() {
+        let t = trader(maxBatch: 1)
+        let a = request(0, 0, 6), b = request(1, 0, 7)
+        for r in [a, b] {
+            t.receive(.buy(r), from: r.buyer, clock: r.lamport)
+            t.persisted(.enqueued(r))
+        }
+        everyoneSpeaks(t, clock: 30)
+        let first = t.effects.commits
+        XCTAssertEqual(first.first?.decisions.map(\.request), [a])
+        t.persisted(.committed(first[0]))
+        XCTAssertEqual(t.effects.commits.first?.decisions.map(\.request), [b])
+    }
+
+    func testADuplicateBuyEntersOnce() {
+        let t = trader()
+        let r = request(0, 0, 6)
+        t.receive(.buy(r), from: 0, clock: 6)
+        var retry = r
+        retry.lamport = 9
+        t.receive(.buy(retry), from: 0, clock: 9)
+        XCTAssertEqual(t.persists, [], "already in the book")
+        t.persisted(.enqueued(r))
+        everyoneSpeaks(t, clock: 20, except: [0])
+        let batch = t.effects.commits[0]
+        retry.lamport = 21
+        t.receive(.buy(retry), from: 0, clock: 21)
+        XCTAssertEqual(t.persists, [], "being decided")
+        t.persisted(.committed(batch))
+        XCTAssertEqual(batch.decisions.map(\.request), [r], "decided with its first stamp")
+    }
+
+    func testARetryOfADecidedRequestGetsTheRecordedOutcome() {
+        let t = trader()
+        let r = request(0, 4, 30)
+        let decision = Decision(request: request(0, 4, 12), outcome: .bought(trade(7, seller: 1)), seq: 7, epoch: 1)
+        t.receive(.buy(r), from: 0, clock: 30)
+        t.persisted(.alreadyDecided(decision))
+        XCTAssertEqual(t.sends.map(\.message), [.buyResult(r.id, .bought(trade(7, seller: 1)))])
+        XCTAssertEqual(t.sends.map(\.to), [0], "the payout is the outbox's business")
+        XCTAssertEqual(t.peer.trader?.book.isEmpty, true)
+        XCTAssertEqual(t.effects.commits, [])
+    }
+
+    func testARetryAlreadyPendingTakesTheStoresStamp() {
+        let t = trader()
+        t.receive(.buy(request(0, 0, 30)), from: 0, clock: 30)
+        t.persisted(.alreadyPending(request(0, 0, 4)))
+        XCTAssertEqual(t.peer.trader?.book.entries, [.init(request: request(0, 0, 4), durable: true)])
+    }
+
+    func testAForgedBuyIsIgnored() {
+        let t = trader()
+        t.receive(.buy(request(1, 0, 6)), from: 0, clock: 6)
+        XCTAssertEqual(t.persists, [])
+        XCTAssertEqual(t.peer.trader?.book.isEmpty, true)
+    }
+
+    func testAFollowerAcksABuyToTheTrader() {
+        let p = PeerHarness.follower(id: 1, leader: 3, epoch: 1)
+        let r = request(0, 0, 6)
+        p.receive(.buy(r), from: 0, clock: 6)
+        XCTAssertEqual(p.sends.map(\.message), [.ack(r.id)])
+        XCTAssertEqual(p.sends.map(\.to), [3])
+        XCTAssertGreaterThan(p.sends[0].clock, 6, "the ack's stamp is what makes the head stable")
+    }
+
+    func testAPeerWithoutATraderAcksNothing() {
+        let p = PeerHarness(id: 1, peers: [0, 1, 2, 3])
+        p.start()
+        p.receive(.buy(request(0, 0, 6)), from: 0, clock: 6)
+        XCTAssertEqual(p.sends, [])
+    }
+}
