@@ -23,7 +23,7 @@ extension Peer {
         guard buyer.completed < config.requests else { return }
         let request = BuyRequest(
             id: RequestID(buyer: id, seq: buyer.nextSeq), product: config.product,
-            quantity: config.quantity, lamport: clock.time + 1)
+            quantity: config.quantity, lamport: clock.next)
         buyer.nextSeq += 1
         buyer.outstanding = request
         multicast(request)
@@ -32,7 +32,7 @@ extension Peer {
     /// Sends the request to every peer with one stamp; a retry gets a fresh stamp.
     mutating func multicast(_ request: BuyRequest) {
         var stamped = request
-        stamped.lamport = clock.time + 1
+        stamped.lamport = clock.next
         buyer.outstanding = stamped
         buyer.sentInEpoch = knownEpoch
         broadcast(.buy(stamped))

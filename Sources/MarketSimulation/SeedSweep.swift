@@ -9,7 +9,22 @@ public struct SeedSweep: Sendable {
         public var elections = 0
         public var takeovers = 0
         public var faults = 0
+        public var decisions = 0
+        public var virtualTime: Duration = .zero
+        /// Envelopes sent, by message kind, over every seed.
+        public var messages: [String: Int] = [:]
         public var failures: [SimulationResult] = []
+
+        /// Envelopes per decided buy, every kind counted.
+        public var messagesPerDecision: Double {
+            Double(messages.values.reduce(0, +)) / Double(max(decisions, 1))
+        }
+
+        /// Heartbeats per second of virtual time (per run, averaged over the seeds).
+        public var heartbeatsPerSecond: Double {
+            let seconds = Double(virtualTime.components.seconds) + Double(virtualTime.components.attoseconds) / 1e18
+            return Double(messages["heartbeat"] ?? 0) / max(seconds, 1e-9)
+        }
     }
 
     public var scenarios: [BuiltInScenario]
@@ -46,6 +61,9 @@ public struct SeedSweep: Sendable {
             summaries[slot].elections += result.elections
             summaries[slot].takeovers += result.takeovers
             summaries[slot].faults += result.faults
+            summaries[slot].decisions += result.decisions
+            summaries[slot].virtualTime += result.virtualTime
+            summaries[slot].messages.merge(result.messages, uniquingKeysWith: +)
             if !result.passed { summaries[slot].failures.append(result) }
             progress(index, result)
         }

@@ -72,7 +72,7 @@ public final class Simulation {
             remember(next.event)
             onTrace?(trace.last!)
             process(next.event)
-            if result.violation == nil, settled() {
+            if result.violation == nil, now >= options.holdUntil, settled() {
                 checkBooks()
                 break
             }
@@ -223,6 +223,7 @@ public final class Simulation {
     private func perform(_ effect: Effect, of id: PeerID) {
         switch effect {
         case .send(let envelope):
+            result.messages[envelope.message.kind, default: 0] += 1
             guard !nodes[envelope.to].down else { return }
             let link = envelope.from * 1024 + envelope.to
             let arrival = max(now + delay(), (linkClear[link] ?? .zero) + .nanoseconds(1))

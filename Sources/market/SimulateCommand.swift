@@ -22,7 +22,7 @@ struct SimulateCommand: ParsableCommand {
     @Option(help: "Only this built-in scenario (default: all of them, in turn).")
     var scenario: String?
 
-    @Option(help: "Peers for the normal scenario.")
+    @Option(help: "Peers for the normal and many_buyers scenarios.")
     var peers: Int?
 
     @Option(help: "Requests per buyer in each simulated run.")
@@ -30,6 +30,15 @@ struct SimulateCommand: ParsableCommand {
 
     @Option(help: "The trader's chance of falling sick after queueing a request (0 to 1).")
     var sickRate: Double = SimulationOptions().sickRate
+
+    @Flag(inversion: .prefixedNo, help: "Pause the trader at a commit in half the seeds, so it wakes as a zombie.")
+    var pauses = true
+
+    @Option(help: ArgumentHelp("Keep each settled run going until this virtual time, to measure an idle market.", valueName: "seconds"))
+    var hold: Double = 0
+
+    @Flag(help: "Print the messages sent per decided buy, by kind, and heartbeats per virtual second.")
+    var stats = false
 
     @Flag(help: "Print each failing run's last events.")
     var trace = false
@@ -41,7 +50,11 @@ struct SimulateCommand: ParsableCommand {
         guard seeds >= 1 else { throw ValidationError("--seeds must be at least 1") }
         guard requests >= 0 else { throw ValidationError("--requests must be 0 or more") }
         guard (0...1).contains(sickRate) else { throw ValidationError("--sick-rate must be between 0 and 1") }
-        if let peers, !(2...64).contains(peers) { throw ValidationError("--peers must be 2 to 64") }
+        let range = BuiltInScenario.peerRange
+        if let peers, !range.contains(peers) {
+            throw ValidationError("--peers must be \(range.lowerBound) to \(range.upperBound)")
+        }
+        guard (0...3600).contains(hold) else { throw ValidationError("--hold must be 0 to 3600 seconds") }
     }
 
     func run() throws {
@@ -49,6 +62,8 @@ struct SimulateCommand: ParsableCommand {
         options.peers = peers
         options.requestsPerBuyer = requests
         options.sickRate = sickRate
+        options.pauses = pauses
+        options.holdUntil = .milliseconds(Int64(hold * 1000))
         var scenarios = BuiltInScenario.allCases
         if let scenario {
             do throws(ScenarioError) {
@@ -78,6 +93,10 @@ struct SimulateCommand: ParsableCommand {
                 + "\(summary.faults)".leftPadded(6) + "  " + "\(summary.failures.count)".leftPadded(10))
             failures += summary.failures
         }
+        if stats {
+            print("")
+            printStats(summaries.filter { $0.seeds > 0 }, width: width)
+        }
         let events = summaries.reduce(0) { $0 + $1.events }
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         FileHandle.standardError.write(Data(String(
@@ -92,9 +111,26 @@ struct SimulateCommand: ParsableCommand {
             if let peers { replay += " --peers \(peers)" }
             if requests != SimulationOptions().requestsPerBuyer { replay += " --requests \(requests)" }
             if sickRate != SimulationOptions().sickRate { replay += " --sick-rate \(sickRate)" }
+            if !pauses { replay += " --no-pauses" }
+            if hold != 0 { replay += " --hold \(hold)" }
             print("replay: \(replay) --trace")
         }
         if !failures.isEmpty { throw ExitCode(1) }
+    }
+
+    /// Traffic in virtual time: what each decided buy cost, and the heartbeat rate.
+    private func printStats(_ summaries: [SeedSweep.Summary], width: Int) {
+        print("scenario".padded(width) + "  decided  msgs/buy  heartbeats/s  by kind (per decided buy)")
+        for summary in summaries {
+            let decisions = Double(max(summary.decisions, 1))
+            let kinds = summary.messages.sorted { ($0.value, $1.key) > ($1.value, $0.key) }
+            let perBuy = kinds.map { "\($0.key) " + String(format: "%.2f", Double($0.value) / decisions) }
+            let cost = summary.decisions == 0 ? "-" : String(format: "%.2f", summary.messagesPerDecision)
+            var line = summary.scenario.padded(width) + "  " + "\(summary.decisions)".leftPadded(7)
+            line += "  " + cost.leftPadded(8) + "  " + String(format: "%12.0f", summary.heartbeatsPerSecond)
+            line += "  " + (summary.decisions == 0 ? "(no buys)" : perBuy.joined(separator: ", "))
+            print(line)
+        }
     }
 }
 

@@ -36,6 +36,30 @@ final class LamportClockTests: XCTestCase {
         XCTAssertEqual(clock.time, 11, "an equal stamp is not past it")
     }
 
+    func testTheArithmeticSaturatesInsteadOfTrapping() {
+        var clock = LamportClock(time: .max - 1)
+        XCTAssertEqual(clock.tick(), .max)
+        XCTAssertEqual(clock.tick(), .max, "no overflow trap")
+        var receiver = LamportClock()
+        receiver.witness(.max)
+        XCTAssertEqual(receiver.time, .max)
+        var restored = LamportClock()
+        restored.advance(past: .max)
+        XCTAssertEqual(restored.time, .max)
+        XCTAssertEqual(restored.next, .max)
+        XCTAssertTrue(OrderBook.isStable(OrderKey(lamport: .max, buyer: 0), lastSeen: [1: .max], others: [1]),
+                      "a peer heard at the top stamp cannot precede a key there with a lower id")
+    }
+
+    func testAPeerThatHearsTheTopStampGoesOn() {
+        let p = PeerDriver(id: 1, peers: [0, 1, 2])
+        p.start()
+        p.heartbeat(from: 0, clock: .max, epoch: 1, leader: 2)
+        XCTAssertEqual(p.peer.clock.time, .max)
+        p.fire(.heartbeat, at: .ms(100))
+        XCTAssertTrue(p.sends.allSatisfy { $0.clock == .max })
+    }
+
     // MARK: The clock on the wire, through the peer
 
     func testABroadcastIsOneSendEventWithOneStamp() {
