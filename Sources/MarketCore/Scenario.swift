@@ -53,7 +53,7 @@ public struct Scenario: Hashable, Codable, Sendable {
             requests: spec.role == .buyer ? requestsPerBuyer : 0, quantity: quantity,
             initialStock: initialStock, restock: restock, priceCents: priceCents,
             commissionPercent: commissionPercent, sickRate: sickRate, sickMode: sickMode,
-            timing: timing, seed: seed)
+            timing: timing, seed: seed, buyers: Set(peers.filter { $0.role == .buyer }.map(\.id)))
     }
 
     /// Checks the knobs; the message says what is wrong in one line.

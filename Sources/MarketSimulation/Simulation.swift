@@ -22,6 +22,8 @@ public final class Simulation {
     private var lastKey: [Epoch: OrderKey] = [:]
     private var decided: Set<RequestID> = []
     private var pauseAtNextCommit = false
+    /// Peers stepped at the current instant: each ends its turn before time moves on.
+    private var turn: Set<PeerID> = []
 
     private static let traceLength = 40
     /// Hears every event and every peer's log line as it happens (`market simulate --verbose`).
@@ -62,7 +64,12 @@ public final class Simulation {
         if options.pauses, random.chance(0.5) {
             schedule(.armPause, after: .milliseconds(Int64(random.next() % 2000)))
         }
-        while result.violation == nil, let next = queue.popMin() {
+        while result.violation == nil, let upcoming = queue.min {
+            if upcoming.at > now, !turn.isEmpty {
+                endTurns()
+                continue
+            }
+            let next = queue.popMin()!
             now = next.at
             if now > options.timeLimit {
                 fail("liveness", "not settled after \(Self.format(options.timeLimit)): \(summary())")
@@ -99,6 +106,8 @@ public final class Simulation {
         case timer(PeerID, PeerTimer, generation: Int)
         case persisted(PeerID, incarnation: Int)
         case command(PeerID, Command)
+        /// The transport of `observer` saw `gone` go away (its socket closed, a dial was refused).
+        case peerGone(observer: PeerID, gone: PeerID)
         case armPause
         case resume(PeerID)
     }
@@ -194,6 +203,10 @@ public final class Simulation {
             if nodes[id].paused { return nodes[id].postponed.append(event) }
             if command == .recover { result.faults += 1 }
             step(id, .command(command))
+        case .peerGone(let observer, let gone):
+            guard nodes[observer].peer != nil else { return }
+            if nodes[observer].paused { return nodes[observer].postponed.append(event) }
+            step(observer, .peerGone(gone))
         case .armPause:
             pauseAtNextCommit = true
         case .resume(let id):
@@ -212,6 +225,7 @@ public final class Simulation {
 
     private func step(_ id: PeerID, _ event: Event) {
         guard var peer = nodes[id].peer else { return }
+        turn.insert(id)
         let effects = peer.step(event, now: now)
         nodes[id].peer = peer
         for effect in effects {
@@ -224,7 +238,10 @@ public final class Simulation {
         switch effect {
         case .send(let envelope):
             result.messages[envelope.message.kind, default: 0] += 1
-            guard !nodes[envelope.to].down else { return }
+            if isGone(envelope.to) {
+                // A dial to a peer that is down or crashed is refused at once.
+                return schedule(.peerGone(observer: id, gone: envelope.to), after: delay())
+            }
             let link = envelope.from * 1024 + envelope.to
             let arrival = max(now + delay(), (linkClear[link] ?? .zero) + .nanoseconds(1))
             linkClear[link] = arrival
@@ -263,6 +280,25 @@ public final class Simulation {
         schedule(.resume(id), after: length)
     }
 
+    /// Every peer ends the turn it had at this instant, in id order.
+    private func endTurns() {
+        let peers = turn.sorted()
+        turn = []
+        for id in peers where nodes[id].peer != nil && !nodes[id].paused {
+            guard var peer = nodes[id].peer else { continue }
+            let effects = peer.step(.endOfTurn, now: now)
+            nodes[id].peer = peer
+            for effect in effects {
+                perform(effect, of: id)
+            }
+        }
+    }
+
+    /// Down from the start, or crashed and not yet restarted.
+    private func isGone(_ id: PeerID) -> Bool {
+        nodes[id].down || (nodes[id].peer == nil && nodes[id].incarnation > 0)
+    }
+
     /// The process is killed: memory, timers and unfinished store requests are gone.
     private func crash(_ id: PeerID) {
         nodes[id].peer = nil
@@ -272,6 +308,10 @@ public final class Simulation {
         nodes[id].postponed = []
         nodes[id].upSince = nil
         schedule(.restart(id, incarnation: nodes[id].incarnation), after: scenario.recoverAfter)
+        // Its sockets close at once: every peer connected to it sees that.
+        for node in nodes where node.peer != nil {
+            schedule(.peerGone(observer: node.config.id, gone: id), after: delay())
+        }
     }
 
     private func updateUp(_ id: PeerID) {
@@ -398,6 +438,7 @@ public final class Simulation {
         case .timer(let id, let timer, _): "P\(id) timer \(timer)"
         case .persisted(let id, _): "P\(id) store request completes"
         case .command(let id, let command): "P\(id) command \(command)"
+        case .peerGone(let observer, let gone): "P\(observer) sees P\(gone) gone"
         case .armPause: "the next committing trader will be paused"
         case .resume(let id): "P\(id) resumes"
         }

@@ -63,13 +63,15 @@ final class LamportClockTests: XCTestCase {
     // MARK: The clock on the wire, through the peer
 
     func testABroadcastIsOneSendEventWithOneStamp() {
-        let p = PeerDriver(id: 1, peers: [0, 1, 2, 3])
+        let p = PeerDriver(id: 0, peers: [0, 1, 2, 3])
         p.start()
-        // The first heartbeat goes to every other peer, all with stamp 1.
-        XCTAssertEqual(p.sends.map(\.to).sorted(), [0, 2, 3])
+        XCTAssertEqual(p.sends, [], "a peer that starts has nobody to tell yet")
+        p.command(.startElection)
+        // The ELECTION goes to every higher peer, all with stamp 1.
+        XCTAssertEqual(p.sends.map(\.to).sorted(), [1, 2, 3])
         XCTAssertEqual(Set(p.sends.map(\.clock)), [1])
         XCTAssertEqual(p.peer.clock.time, 1)
-        XCTAssertTrue(p.sends.allSatisfy { $0.from == 1 })
+        XCTAssertTrue(p.sends.allSatisfy { $0.from == 0 })
     }
 
     func testEverySendTicks() {
@@ -77,7 +79,7 @@ final class LamportClockTests: XCTestCase {
         // (a broadcast to the higher peers): two send events, two consecutive stamps.
         let p = PeerDriver(id: 1, peers: [0, 1, 2, 3])
         p.start()
-        XCTAssertEqual(p.peer.clock.time, 1)
+        XCTAssertEqual(p.peer.clock.time, 0)
         p.receive(.election, from: 0, clock: 1)
         // receive: max(1, 1) + 1 = 2; OK stamped 3; ELECTION stamped 4.
         XCTAssertEqual(p.sent(to: 0), [.ok])
@@ -88,13 +90,13 @@ final class LamportClockTests: XCTestCase {
     }
 
     func testReceiveTakesMaxPlusOneThenTheNextSendIsHigher() {
-        let p = PeerDriver(id: 1, peers: [0, 1])
+        let p = PeerDriver(id: 0, peers: [0, 1])
         p.start()
-        p.heartbeat(from: 0, clock: 10)
+        p.heartbeat(from: 1, clock: 10)
         XCTAssertEqual(p.peer.clock.time, 11)
-        p.heartbeat(from: 0, clock: 4)
+        p.heartbeat(from: 1, clock: 4)
         XCTAssertEqual(p.peer.clock.time, 12, "an old stamp still counts as an event")
-        p.fire(.heartbeat)
+        p.command(.startElection)
         XCTAssertEqual(p.sends.first?.clock, 13)
     }
 
@@ -112,7 +114,7 @@ final class LamportClockTests: XCTestCase {
         p.start()
         let effects = p.step(.receive(Envelope(from: 0, to: 2, clock: 50, message: .election)))
         XCTAssertEqual(effects, [])
-        XCTAssertEqual(p.peer.clock.time, 1)
+        XCTAssertEqual(p.peer.clock.time, 0)
         XCTAssertEqual(p.peer.lastSeen, [:])
     }
 

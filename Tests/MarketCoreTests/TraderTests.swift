@@ -361,19 +361,59 @@ final class TraderTests: XCTestCase {
         XCTAssertEqual(t.peer.trader?.book.isEmpty, true)
     }
 
-    func testAFollowerAcksABuyToTheTrader() {
-        let p = PeerDriver.follower(id: 1, leader: 3, epoch: 1)
-        let r = request(0, 0, 6)
+    func testABuyerWithNothingOnTheWayAcksEveryBuyOfATurnOnce() {
+        // P1 buys but has not heard from the trader itself yet, so it has no request out.
+        let p = PeerDriver(id: 1, peers: [0, 1, 2, 3], role: .buyer, requests: 2)
+        p.start()
+        p.heartbeat(from: 2, clock: 3, epoch: 1, leader: 3)
+        XCTAssertEqual(p.peer.leader, 3)
+        let r = request(0, 0, 6), s = request(2, 0, 7)
         p.receive(.buy(r), from: 0, clock: 6)
-        XCTAssertEqual(p.sends.map(\.message), [.ack(r.id)])
+        p.receive(.buy(s), from: 2, clock: 7)
+        XCTAssertEqual(p.sends, [], "owed until the turn ends")
+        p.step(.endOfTurn)
+        XCTAssertEqual(p.sends.map(\.message), [.ack(s.id)], "one acknowledgement for the whole turn")
         XCTAssertEqual(p.sends.map(\.to), [3])
-        XCTAssertGreaterThan(p.sends[0].clock, 6, "the ack's stamp is what makes the head stable")
+        XCTAssertGreaterThan(p.sends[0].clock, 7, "the ack's stamp is what makes the head stable")
+        p.step(.endOfTurn)
+        XCTAssertEqual(p.sends, [], "once")
+    }
+
+    func testAnythingSentToTheTraderInTheTurnStandsForTheAck() {
+        let p = PeerDriver(id: 1, peers: [0, 1, 2, 3], role: .buyer, requests: 2)
+        p.start()
+        p.heartbeat(from: 2, clock: 3, epoch: 1, leader: 3)
+        p.receive(.buy(request(0, 0, 6)), from: 0, clock: 6)
+        p.fire(.heartbeat, at: .ms(100))
+        XCTAssertEqual(p.sent(to: 3), [.heartbeat(epoch: 1, leader: 3)])
+        p.step(.endOfTurn)
+        XCTAssertEqual(p.sends, [], "the heartbeat is stamped past the buy")
+    }
+
+    func testOnlyABuyerWithoutARequestOnTheWayAcks() {
+        // A buyer whose own request went to the trader first: that request says it all.
+        let busy = PeerDriver.follower(id: 1, leader: 3, epoch: 1, role: .buyer, requests: 2)
+        XCTAssertEqual(busy.effects.buys.count, 1)
+        busy.receive(.buy(request(0, 0, 9)), from: 0, clock: 9)
+        busy.step(.endOfTurn)
+        XCTAssertEqual(busy.sends, [])
+        // A seller never buys: nobody waits for it.
+        let seller = PeerDriver.follower(id: 2, leader: 3, epoch: 1, role: .seller)
+        seller.receive(.buy(request(0, 0, 9)), from: 0, clock: 9)
+        seller.step(.endOfTurn)
+        XCTAssertEqual(seller.sends, [])
+        // Nor does a buyer that is done.
+        let done = PeerDriver.follower(id: 1, leader: 3, epoch: 1, role: .buyer, requests: 0)
+        done.receive(.buy(request(0, 0, 9)), from: 0, clock: 9)
+        done.step(.endOfTurn)
+        XCTAssertEqual(done.sends, [])
     }
 
     func testAPeerWithoutATraderAcksNothing() {
         let p = PeerDriver(id: 1, peers: [0, 1, 2, 3])
         p.start()
         p.receive(.buy(request(0, 0, 6)), from: 0, clock: 6)
+        p.step(.endOfTurn)
         XCTAssertEqual(p.sends, [])
     }
 
@@ -417,12 +457,12 @@ final class TraderTests: XCTestCase {
         let t = trader()
         let r = request(0, 0, 6)
         t.persisted(.committed(decide(t, r)!))
-        t.receive(.delivered(r.id), from: 0, clock: 20)
-        t.receive(.delivered(r.id), from: 0, clock: 21)
+        t.receive(.delivered([r.id]), from: 0, clock: 20)
+        t.receive(.delivered([r.id]), from: 0, clock: 21)
         XCTAssertEqual(t.peer.trader?.unconfirmedCount, 1, "the payout to P1 is still out")
         t.fire(.heartbeat, at: .ms(100))
         XCTAssertEqual(t.persists, [.markDelivered([DeliveryKey(requestID: r.id, recipient: 0)])])
-        t.receive(.delivered(r.id), from: 1, clock: 22)
+        t.receive(.delivered([r.id]), from: 1, clock: 22)
         t.fire(.heartbeat, at: .ms(200))
         XCTAssertEqual(t.persists, [], "one flush at a time")
         t.persisted(.markedDelivered([DeliveryKey(requestID: r.id, recipient: 0)]))
@@ -435,7 +475,7 @@ final class TraderTests: XCTestCase {
         let t = trader()
         let r = request(0, 0, 6)
         t.persisted(.committed(decide(t, r)!))
-        t.receive(.delivered(r.id), from: 0, clock: 20)
+        t.receive(.delivered([r.id]), from: 0, clock: 20)
         let next = decide(t, request(0, 1, 30))
         XCTAssertEqual(next?.delivered, [DeliveryKey(requestID: r.id, recipient: 0)])
         t.fire(.heartbeat, at: .ms(100))
@@ -452,8 +492,20 @@ final class TraderTests: XCTestCase {
         XCTAssertEqual(t.sent(to: 0), [.heartbeat(epoch: 1, leader: 3)], "not due yet")
         t.fire(.heartbeat, at: .ms(1600))
         let sale = batch.decisions[0].outcome.trade!
-        XCTAssertEqual(t.sent(to: 0), [.heartbeat(epoch: 1, leader: 3), .buyResult(r.id, .bought(sale))])
-        XCTAssertEqual(t.sent(to: 1), [.heartbeat(epoch: 1, leader: 3)], "P1 is silent: no payout re-sent")
+        XCTAssertEqual(t.sent(to: 0), [.buyResult(r.id, .bought(sale))], "no heartbeat a millisecond after the last")
+        XCTAssertEqual(t.sent(to: 1), [], "P1 is silent: no payout re-sent")
+    }
+
+    func testTheTraderHeartbeatsOnlyPeersItSentNothingForAPeriod() {
+        let t = trader()
+        t.fire(.heartbeat, at: .ms(100))
+        XCTAssertEqual(t.effects.recipients(of: .heartbeat(epoch: 1, leader: 3)), [0, 1, 2])
+        XCTAssertEqual(Set(t.sends.map(\.clock)).count, 1, "one send event")
+        t.receive(.buy(request(0, 0, 40)), from: 0, clock: 40, at: .ms(150))
+        t.persisted(.enqueued(request(0, 0, 40)))
+        XCTAssertEqual(t.sent(to: 0), [.queued(RequestID(buyer: 0, seq: 0))])
+        t.fire(.heartbeat, at: .ms(200))
+        XCTAssertEqual(t.effects.recipients(of: .heartbeat(epoch: 1, leader: 3)), [1, 2], "P0 just heard from the trader")
     }
 
     func testACommitAfterSteppingDownDeliversNothingButTheCommissionIsEarned() {
