@@ -206,6 +206,9 @@ public final class Simulation {
         case .peerGone(let observer, let gone):
             guard nodes[observer].peer != nil else { return }
             if nodes[observer].paused { return nodes[observer].postponed.append(event) }
+            // Read late (the observer was paused), a closed connection to a peer that came
+            // back is no news: a dial to it now succeeds.
+            guard isGone(gone) else { return }
             step(observer, .peerGone(gone))
         case .armPause:
             pauseAtNextCommit = true

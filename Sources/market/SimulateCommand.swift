@@ -19,8 +19,13 @@ struct SimulateCommand: ParsableCommand {
     @Option(help: "The first seed.")
     var seed: UInt64 = 1
 
-    @Option(help: "Only this built-in scenario (default: all of them, in turn).")
+    @Option(help: "Only this built-in scenario (default: all of them, in turn, and the large runs).")
     var scenario: String?
+
+    @Option(help: ArgumentHelp(
+        "Also run normal and many_buyers at these sizes, 3 requests per buyer (comma-separated, or none).",
+        valueName: "sizes"))
+    var largePeers = "64"
 
     @Option(help: "Peers for the normal and many_buyers scenarios.")
     var peers: Int?
@@ -55,6 +60,7 @@ struct SimulateCommand: ParsableCommand {
             throw ValidationError("--peers must be \(range.lowerBound) to \(range.upperBound)")
         }
         guard (0...3600).contains(hold) else { throw ValidationError("--hold must be 0 to 3600 seconds") }
+        _ = try largeSizes()
     }
 
     func run() throws {
@@ -64,15 +70,15 @@ struct SimulateCommand: ParsableCommand {
         options.sickRate = sickRate
         options.pauses = pauses
         options.holdUntil = .milliseconds(Int64(hold * 1000))
-        var scenarios = BuiltInScenario.allCases
+        var slots = BuiltInScenario.allCases.map { SeedSweep.Slot($0) } + SeedSweep.Slot.large(peers: try largeSizes())
         if let scenario {
             do throws(ScenarioError) {
-                scenarios = [try BuiltInScenario.named(scenario)]
+                slots = [SeedSweep.Slot(try BuiltInScenario.named(scenario))]
             } catch {
                 throw ValidationError(error.description)
             }
         }
-        let sweep = SeedSweep(scenarios: scenarios, firstSeed: seed, seeds: seeds, options: options)
+        let sweep = SeedSweep(slots: slots, firstSeed: seed, seeds: seeds, options: options)
         let started = ContinuousClock.now
         let interactive = isatty(STDERR_FILENO) == 1
         let summaries = try sweep.run(onTrace: verbose ? { print($0) } : nil) { index, _ in
@@ -83,15 +89,15 @@ struct SimulateCommand: ParsableCommand {
         if interactive { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
         let elapsed = ContinuousClock.now - started
 
-        let width = max(8, scenarios.map(\.rawValue.count).max() ?? 0)
+        let width = max(8, slots.map(\.name.count).max() ?? 0)
         print("scenario".padded(width) + "  seeds    events  elections  takeovers  faults  violations")
-        var failures: [SimulationResult] = []
-        for summary in summaries where summary.seeds > 0 {
+        var failures: [(SimulationResult, SeedSweep.Slot)] = []
+        for (summary, slot) in zip(summaries, slots) where summary.seeds > 0 {
             print(summary.scenario.padded(width) + "  "
                 + "\(summary.seeds)".leftPadded(5) + "  " + "\(summary.events)".leftPadded(8) + "  "
                 + "\(summary.elections)".leftPadded(9) + "  " + "\(summary.takeovers)".leftPadded(9) + "  "
                 + "\(summary.faults)".leftPadded(6) + "  " + "\(summary.failures.count)".leftPadded(10))
-            failures += summary.failures
+            failures += summary.failures.map { ($0, slot) }
         }
         if stats {
             print("")
@@ -101,14 +107,15 @@ struct SimulateCommand: ParsableCommand {
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         FileHandle.standardError.write(Data(String(
             format: "%d events in %.2f s (%.0f events/s)\n", events, seconds, Double(events) / max(seconds, 1e-9)).utf8))
-        for failure in failures {
+        for (failure, slot) in failures {
             print("")
-            print("seed \(failure.seed) (\(failure.scenario)) violated \(failure.violation!)")
+            print("seed \(failure.seed) (\(slot.name)) violated \(failure.violation!)")
             if trace {
                 for line in failure.violation!.trace { print("  " + line) }
             }
             var replay = "market simulate --scenario \(failure.scenario) --seed \(failure.seed) --seeds 1"
-            if let peers { replay += " --peers \(peers)" }
+            if let peers = slot.peers ?? peers { replay += " --peers \(peers)" }
+            let requests = slot.requests ?? requests
             if requests != SimulationOptions().requestsPerBuyer { replay += " --requests \(requests)" }
             if sickRate != SimulationOptions().sickRate { replay += " --sick-rate \(sickRate)" }
             if !pauses { replay += " --no-pauses" }
@@ -116,6 +123,17 @@ struct SimulateCommand: ParsableCommand {
             print("replay: \(replay) --trace")
         }
         if !failures.isEmpty { throw ExitCode(1) }
+    }
+
+    private func largeSizes() throws -> [Int] {
+        guard largePeers != "none" else { return [] }
+        let range = BuiltInScenario.peerRange
+        return try largePeers.split(separator: ",").map { text in
+            guard let size = Int(text.trimmingCharacters(in: .whitespaces)), range.contains(size) else {
+                throw ValidationError("--large-peers takes sizes from \(range.lowerBound) to \(range.upperBound), or none")
+            }
+            return size
+        }
     }
 
     /// Traffic in virtual time: what each decided buy cost, and the heartbeat rate.
