@@ -27,6 +27,7 @@ let package = Package(
             resources: [
                 .embedInCode("Migrations/0001_history.sql"),
                 .embedInCode("Migrations/0002_election_origin.sql"),
+                .embedInCode("Migrations/0003_run_supervisor.sql"),
             ]
         ),
         .target(
@@ -56,8 +57,15 @@ let package = Package(
         .testTarget(name: "MarketSimulationTests", dependencies: ["MarketCore", "MarketSimulation"]),
         .testTarget(name: "MarketStoreTests", dependencies: ["MarketCore", "MarketStore", "MarketSimulation"]),
         .testTarget(
+            name: "MarketRuntimeTests",
+            dependencies: [
+                "MarketCore", "MarketStore", "MarketRuntime", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+            ]
+        ),
+        .testTarget(
             name: "MarketEndToEndTests",
-            dependencies: ["MarketCore", "MarketStore", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["MarketCore", "MarketStore", "MarketRuntime", .product(name: "GRDB", package: "GRDB.swift")]
         ),
     ]
 )

@@ -1,4 +1,5 @@
 import Foundation
+import MarketCore
 
 /// One benchmark figure: the median of several repetitions, each an average over many
 /// operations, so one noisy moment on a shared machine does not make the number.
@@ -30,13 +31,6 @@ public struct BenchFigure: Sendable, Codable {
             let elapsed = ContinuousClock.now - start
             samples.append(elapsed.seconds / Double(operations))
         }
-        let sorted = samples.sorted()
-        return BenchFigure(name: name, secondsPerOperation: sorted[sorted.count / 2], repetitions: samples, note: note)
-    }
-}
-
-extension Duration {
-    public var seconds: Double {
-        Double(components.seconds) + Double(components.attoseconds) / 1e18
+        return BenchFigure(name: name, secondsPerOperation: samples.median() ?? 0, repetitions: samples, note: note)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import MarketCore
 
 /// Whole runs of real peer processes, timed from outside: `market run` on test_case2 without
 /// sickness, one buyer sending its requests one after another. Two sizes are run and the
@@ -13,9 +14,8 @@ public enum EndToEndBench {
             let long = try run(market, requests: large, seed: UInt64(repetition + 1), durability: durability)
             samples.append(max(0, long - short) / Double(large - small))
         }
-        let sorted = samples.sorted()
         return BenchFigure(
-            name: "sequential buy, end to end (\(durability))", secondsPerOperation: sorted[sorted.count / 2],
+            name: "sequential buy, end to end (\(durability))", secondsPerOperation: samples.median() ?? 0,
             repetitions: samples,
             note: "test_case2, sick rate 0: (wall(\(large)) − wall(\(small))) / \(large - small) requests")
     }

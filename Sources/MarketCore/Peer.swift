@@ -16,6 +16,8 @@ public struct Peer: Sendable {
     public internal(set) var status: Status = .notStarted
     public internal(set) var clock = LamportClock()
     public internal(set) var ledger = Ledger()
+    /// Frames that no honest peer of the run could have sent (see `FrameAdmission`), dropped.
+    public internal(set) var rejectedFrames = 0
     var random: SplitMix64
 
     // What this peer knows of the others.
@@ -139,7 +141,14 @@ public struct Peer: Sendable {
     // MARK: Receiving
 
     mutating func receive(_ envelope: Envelope) {
-        guard envelope.to == id else { return }
+        if let rejection = envelope.rejection(by: config) {
+            rejectedFrames += 1
+            // A flood of bad frames must not become a flood of log lines.
+            if rejectedFrames <= 10 || rejectedFrames & (rejectedFrames - 1) == 0 {
+                log("drops frame #\(rejectedFrames) (\(envelope.message.kind) from P\(envelope.from)): \(rejection)")
+            }
+            return
+        }
         clock.witness(envelope.clock)
         let from = envelope.from
         lastSeen[from] = max(lastSeen[from] ?? 0, envelope.clock)

@@ -73,6 +73,7 @@ public struct Scenario: Hashable, Codable, Sendable {
         guard peers.indices.contains(firstElection), !peers[firstElection].downAtStart else {
             throw .invalid("the first election must start at a live peer")
         }
+        try validateLimits()
     }
 }
 
@@ -103,7 +104,7 @@ public enum BuiltInScenario: String, CaseIterable, Sendable {
     case manyBuyers = "many_buyers"
 
     /// Peers a scenario of variable size may have.
-    public static let peerRange = 2...128
+    public static let peerRange = 2...ScenarioLimits.maxPeers
 
     public var summary: String {
         switch self {
@@ -145,7 +146,9 @@ public enum BuiltInScenario: String, CaseIterable, Sendable {
             ], requestsPerBuyer: 1000, seed: seed)
         case .normal:
             let n = count ?? 6
-            guard Self.peerRange.contains(n) else { throw .invalid("normal needs \(Self.peerRange.lowerBound) to \(Self.peerRange.upperBound) peers") }
+            guard Self.peerRange.contains(n) else {
+                throw .invalid("normal needs \(Self.peerRange.lowerBound) to \(Self.peerRange.upperBound) peers")
+            }
             var random = SplitMix64.derive(seed, 0x5CE7)
             var peers: [PeerSpec] = (0..<n).map { id in
                 spec(id, random.next() % 2 == 0 ? .buyer : .seller,
@@ -178,7 +181,9 @@ public enum BuiltInScenario: String, CaseIterable, Sendable {
             ], requestsPerBuyer: 1000, seed: seed)
         case .manyBuyers:
             let n = count ?? 16
-            guard Self.peerRange.contains(n) else { throw .invalid("many_buyers needs \(Self.peerRange.lowerBound) to \(Self.peerRange.upperBound) peers") }
+            guard Self.peerRange.contains(n) else {
+                throw .invalid("many_buyers needs \(Self.peerRange.lowerBound) to \(Self.peerRange.upperBound) peers")
+            }
             let buyers = max(1, n * 3 / 4)
             // The highest peer, the likely trader, sells: every buyer is one that can buy.
             let peers = (0..<n).map { id in

@@ -2,8 +2,9 @@ import Foundation
 import MarketCore
 import NIOCore
 
-/// The wire format between peers: a 4-byte big-endian length, then that many bytes of the
-/// JSON encoding of one `Envelope`. Frames larger than `maxFrame` (or empty) are refused.
+/// The wire format between peers: a 4-byte big-endian length, then that many bytes of JSON.
+/// The first frame of a connection is a `Hello` (see `PeerProof`); every later one is an
+/// `Envelope`. Frames larger than `maxFrame` (or empty) are refused.
 public enum Framing {
     /// Size cap of one frame's payload.
     public static let maxFrame = 64 * 1024
@@ -27,6 +28,30 @@ public enum Framing {
         buffer.writeInteger(UInt32(payload.count), endianness: .big)
         buffer.writeBytes(payload)
         return buffer
+    }
+
+    /// The dialler's first frame: who it is, and the proof.
+    struct Hello: Codable {
+        var peer: Int
+        var token: String
+    }
+
+    static func hello(from peer: PeerID, proof: PeerProof) -> ByteBuffer {
+        let hello = Hello(peer: peer, token: String(proof.token(for: peer), radix: 16))
+        let payload = (try? JSONEncoder().encode(hello)) ?? Data()
+        var buffer = ByteBufferAllocator().buffer(capacity: 4 + payload.count)
+        buffer.writeInteger(UInt32(payload.count), endianness: .big)
+        buffer.writeBytes(payload)
+        return buffer
+    }
+
+    /// The peer a hello proves, or nil.
+    static func provenPeer(_ payload: ByteBuffer, proof: PeerProof, members: Range<PeerID>) -> PeerID? {
+        guard let hello = try? JSONDecoder().decode(Hello.self, from: Data(payload.readableBytesView)),
+              members.contains(hello.peer), UInt64(hello.token, radix: 16) == proof.token(for: hello.peer) else {
+            return nil
+        }
+        return hello.peer
     }
 
     static func envelope(from payload: ByteBuffer, decoder: JSONDecoder) throws -> Envelope {
@@ -58,25 +83,66 @@ struct FrameDecoder: NIOSingleStepByteToMessageDecoder {
     }
 }
 
-/// Turns frames of an inbound connection into envelopes for the peer; on garbage it logs,
-/// closes this connection and lets the peer go on.
+/// Turns frames of an inbound connection into envelopes for the peer. The first frame must
+/// prove which peer dialled (a `Hello`); after it, an envelope that claims another sender is
+/// dropped and counted. Garbage, or a connection without proof, is logged and closed, and the
+/// peer goes on.
 final class EnvelopeHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
 
     private let decoder = JSONDecoder()
+    private let proof: PeerProof
+    private let members: Range<PeerID>
     private let deliver: (Envelope) -> Void
     private let complain: (String) -> Void
+    private let reject: () -> Void
+    private var proven: PeerID?
 
-    init(deliver: @escaping (Envelope) -> Void, complain: @escaping (String) -> Void) {
+    init(proof: PeerProof, members: Range<PeerID>, deliver: @escaping (Envelope) -> Void,
+         complain: @escaping (String) -> Void, reject: @escaping () -> Void) {
+        self.proof = proof
+        self.members = members
         self.deliver = deliver
         self.complain = complain
+        self.reject = reject
+    }
+
+    /// How long a connection may stay open without proving itself.
+    static let helloDeadline = TimeAmount.seconds(1)
+
+    func channelActive(context: ChannelHandlerContext) {
+        let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        context.eventLoop.assumeIsolated().scheduleTask(in: Self.helloDeadline) {
+            let (handler, context) = bound.value
+            if handler.proven == nil, context.channel.isActive {
+                handler.reject()
+                context.close(promise: nil)
+            }
+        }
+        context.fireChannelActive()
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let payload = unwrapInboundIn(data)
+        guard let proven else {
+            if let peer = Framing.provenPeer(payload, proof: proof, members: members) {
+                proven = peer
+            } else {
+                reject()
+                complain("closing an inbound connection that did not prove which peer it is")
+                context.close(promise: nil)
+            }
+            return
+        }
         do {
-            deliver(try Framing.envelope(from: payload, decoder: decoder))
+            let envelope = try Framing.envelope(from: payload, decoder: decoder)
+            guard envelope.from == proven else {
+                reject()
+                return
+            }
+            deliver(envelope)
         } catch {
+            reject()
             complain("closing an inbound connection: \(error)")
             context.close(promise: nil)
         }

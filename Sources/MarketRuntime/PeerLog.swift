@@ -5,6 +5,7 @@ import Darwin
 #endif
 import Foundation
 import Logging
+import MarketCore
 
 /// Where a peer's log lines go: a file descriptor written with one `write(2)` per line.
 final class LineSink: @unchecked Sendable {
@@ -73,5 +74,20 @@ struct PeerLogHandler: LogHandler {
         gmtime_r(&seconds, &parts)
         return String(format: "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", parts.tm_year + 1900, parts.tm_mon + 1,
                       parts.tm_mday, parts.tm_hour, parts.tm_min, parts.tm_sec, Int(spec.tv_nsec / 1_000_000))
+    }
+}
+
+extension PeerLogHandler {
+    /// A peer's logger: into its log file (with the time), and onto stderr with `--verbose`.
+    static func logger(for peer: PeerID, file path: String, verbose: Bool) -> Logger {
+        let fileSink = LineSink(appendingTo: path)
+        return Logger(label: "market.peer") { _ in
+            var handlers: [any LogHandler] = []
+            if let fileSink { handlers.append(PeerLogHandler(sink: fileSink, withTime: true)) }
+            if verbose { handlers.append(PeerLogHandler(sink: LineSink(fd: 2, owned: false), withTime: false)) }
+            var handler = MultiplexLogHandler(handlers)
+            handler[metadataKey: "peer"] = "\(peer)"
+            return handler
+        }
     }
 }

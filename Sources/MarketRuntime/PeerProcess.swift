@@ -10,78 +10,15 @@ import MarketStore
 import NIOCore
 import NIOPosix
 
-/// How the supervisor starts one peer process (`market peer …`).
-public struct PeerOptions: Sendable {
-    public var directory: String
-    public var id: PeerID
-    public var runID: Int64
-    public var databasePath: String
-    public var durability: Durability
-    /// Started again after a crash: the core gets `Event.restart` and reads its books back.
-    public var restart: Bool
-    /// How many times this peer was started before (0 for the first start).
-    public var incarnation: Int = 0
-    public var verbose: Bool
-    public var trace: Bool
-
-    public init(directory: String, id: PeerID, runID: Int64, databasePath: String, durability: Durability,
-                restart: Bool, verbose: Bool, trace: Bool) {
-        self.directory = directory
-        self.id = id
-        self.runID = runID
-        self.databasePath = databasePath
-        self.durability = durability
-        self.restart = restart
-        self.verbose = verbose
-        self.trace = trace
-    }
-
-    /// The arguments after the executable's path.
-    var arguments: [String] {
-        var args = ["peer", "--dir", directory, "--id", String(id), "--run-id", String(runID),
-                    "--db", databasePath, "--durability", durability.rawValue]
-        if restart { args.append("--restart") }
-        if incarnation > 0 { args += ["--incarnation", String(incarnation)] }
-        if verbose { args.append("--verbose") }
-        if trace { args.append("--trace") }
-        return args
-    }
-}
-
-/// The line protocol between the supervisor and a peer process, over the peer's stdin
-/// and stdout. One command or report per line.
-///
-/// Supervisor → peer (stdin):
-/// - `start-election` — the scenario's first election starts here (`Command.startElection`).
-/// - `recover` — come back after a sickness (`Command.recover`).
-/// - `stop` — write the ledger to the store, answer `stopped`, exit 0.
-/// - end of file — the supervisor is gone: exit at once (so is a change of `getppid()`).
-///
-/// Peer → supervisor (stdout):
-/// - `ready` — listening on its socket, the core started (`Event.start` or `.restart`).
-/// - `sick silent|crash|resign` — the core reported `Effect.fellSick`.
-/// - `state up|down trader:<epoch>|- finished|buying` — where the peer stands, on every change.
-/// - `stopped <bought> <sold> <cash_cents> <final_clock>` — the ledger is recorded.
-/// - `fatal <why>` — the peer cannot go on (a store error); it exits non-zero.
-public enum PeerWire {
-    public static let startElection = "start-election"
-    public static let recover = "recover"
-    public static let stop = "stop"
-    public static let ready = "ready"
-    public static let sick = "sick"
-    public static let state = "state"
-    public static let stopped = "stopped"
-    public static let fatal = "fatal"
-}
-
-/// One peer process: opens the database (one connection), listens on its socket, drives
-/// the core, obeys the supervisor, exits when told to or when the supervisor is gone.
-public enum PeerProcess {
+/// One peer process (`market peer`): opens the database (one connection), runs the peer in
+/// its `PeerShell`, obeys the supervisor over its stdin and stdout, and exits when told to
+/// or when the supervisor is gone. Everything but `run` happens on its one event loop.
+public final class PeerProcess {
     /// The exit code of a peer that could not start at all (no scenario, no database, no
     /// socket): restarting it would not help, so the supervisor fails the run.
     public static let cannotStart: Int32 = 2
 
-    public static func run(_ options: PeerOptions, opener: any DatabaseOpener) -> Int32 {
+    public static func run(_ options: PeerOptions) -> Int32 {
         signal(SIGPIPE, SIG_IGN)
         let parent = getppid()
         let directory = RunDirectory(path: options.directory)
@@ -97,10 +34,9 @@ public enum PeerProcess {
             FileHandle.standardError.write(Data("P\(options.id): no such peer in the scenario\n".utf8))
             return cannotStart
         }
-        let database: any PeerDatabase
+        let database: MarketDatabase
         do {
-            database = try opener.openForPeer(path: options.databasePath, durability: options.durability,
-                                              runID: options.runID)
+            database = try MarketDatabase.open(path: options.databasePath, durability: options.durability)
         } catch {
             FileHandle.standardError.write(Data("P\(options.id): cannot open the database: \(error)\n".utf8))
             return cannotStart
@@ -109,103 +45,59 @@ public enum PeerProcess {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let loop = group.next()
         let done = loop.makePromise(of: Int32.self)
-        let box = UnsafeTransfer(database)
         loop.execute {
-            let session = PeerSession(loop: loop, options: options, scenario: scenario, database: box.value,
-                                      parent: parent, done: done)
-            session.start()
+            PeerProcess(loop: loop, options: options, scenario: scenario, database: database, parent: parent,
+                        done: done).start()
         }
         let code = (try? done.futureResult.wait()) ?? 1
         try? group.syncShutdownGracefully()
         return code
     }
-}
 
-/// Moves a value to the peer's event loop once, before anything else touches it.
-struct UnsafeTransfer<Value>: @unchecked Sendable {
-    let value: Value
-    init(_ value: Value) { self.value = value }
-}
-
-/// The peer process's state on its event loop.
-final class PeerSession {
     let loop: EventLoop
     let options: PeerOptions
-    let scenario: Scenario
-    let database: any PeerDatabase
+    let directory: RunDirectory
+    /// The supervisor's pid: when it changes, the supervisor is gone.
     let parent: pid_t
     let done: EventLoopPromise<Int32>
-    var driver: PeerDriver!
-    var control: Channel?
-    var logger: Logger
+    let logger: Logger
+    let shell: PeerShell
+    /// The pipe to the supervisor (stdin and stdout), once it is open.
+    var supervisor: Channel?
     var finished = false
 
-    init(loop: EventLoop, options: PeerOptions, scenario: Scenario, database: any PeerDatabase, parent: pid_t,
+    init(loop: EventLoop, options: PeerOptions, scenario: Scenario, database: MarketDatabase, parent: pid_t,
          done: EventLoopPromise<Int32>) {
         self.loop = loop
         self.options = options
-        self.scenario = scenario
-        self.database = database
+        self.directory = RunDirectory(path: options.directory)
         self.parent = parent
         self.done = done
-        let directory = RunDirectory(path: options.directory)
-        let fileSink = LineSink(appendingTo: directory.logPath(for: options.id))
-        let verbose = options.verbose
-        let peerID = options.id
-        logger = Logger(label: "market.peer") { _ in
-            var handlers: [any LogHandler] = []
-            if let fileSink { handlers.append(PeerLogHandler(sink: fileSink, withTime: true)) }
-            if verbose { handlers.append(PeerLogHandler(sink: LineSink(fd: 2, owned: false), withTime: false)) }
-            var handler = MultiplexLogHandler(handlers)
-            handler[metadataKey: "peer"] = "\(peerID)"
-            return handler
-        }
+        logger = PeerLogHandler.logger(for: options.id, file: directory.logPath(for: options.id), verbose: options.verbose)
+        shell = PeerShell(
+            loop: loop, config: scenario.config(for: options.id), incarnation: options.incarnation,
+            database: database, runID: options.runID, directory: directory, logger: logger, trace: options.trace)
+        shell.delegate = self
     }
 
     func start() {
-        let directory = RunDirectory(path: options.directory)
-        let transport = Transport(loop: loop, me: options.id, directory: directory) { [logger] line in
-            logger.warning("\(line)")
-        }
-        driver = PeerDriver(
-            loop: loop, config: scenario.config(for: options.id), incarnation: options.incarnation,
-            database: database, transport: transport,
-            logger: logger, trace: options.trace,
-            reportSick: { [unowned self] mode in tell("\(PeerWire.sick) \(mode.rawValue)") },
-            fatal: { [unowned self] why in
-                logger.error("\(why)")
-                tell("\(PeerWire.fatal) \(why)")
-                finish(3)
-            })
         let bound = NIOLoopBound(self, eventLoop: loop)
         let loop = self.loop
-        transport.listen { envelope in
-            let session = bound.value
-            session.driver.transport.heard(from: envelope.from)
-            session.driver.handle(.receive(envelope))
-        }
+        shell.listen()
             .flatMap {
-                NIOPipeBootstrap(group: loop)
-                    .channelInitializer { channel in
-                        channel.eventLoop.makeCompletedFuture {
-                            try channel.pipeline.syncOperations.addHandler(
-                                ByteToMessageHandler(NIOSplitUTF8LinesMessageDecoder(omittingEmptySubsequences: true)))
-                            try channel.pipeline.syncOperations.addHandler(
-                                LineHandler(onLine: { bound.value.command($0) }, onEnd: { bound.value.supervisorGone() }))
-                        }
-                    }
-                    .takingOwnershipOfDescriptors(input: 0, output: 1)
+                LinePipe.open(on: loop, input: 0, output: 1,
+                              onLine: { bound.value.command($0) }, onEnd: { bound.value.supervisorGone() })
             }
             .assumeIsolated()
             .whenComplete { [self] result in
                 switch result {
                 case .success(let channel):
-                    control = channel
-                    driver.reportState = { [unowned self] standing in tell(standing.line) }
+                    supervisor = channel
+                    shell.startReportingStanding()
                     watchParent()
-                    driver.log(options.restart ? "restarts after a crash" : "starts")
-                    tell(PeerWire.ready)
-                    driver.handle(options.restart ? .restart : .start)
+                    shell.log(options.restart ? "restarts after a crash" : "starts")
+                    tell(.ready)
+                    shell.handle(options.restart ? .restart : .start)
                 case .failure(let error):
                     logger.error("cannot start: \(error)")
                     FileHandle.standardError.write(Data("P\(options.id): cannot start: \(error)\n".utf8))
@@ -214,40 +106,45 @@ final class PeerSession {
             }
     }
 
-
-    /// One line to the supervisor.
-    func tell(_ line: String) {
-        control?.writeAndFlush(ByteBuffer(string: line + "\n"), promise: nil)
+    /// One report to the supervisor.
+    func tell(_ report: PeerReport) {
+        supervisor?.writeAndFlush(ByteBuffer(string: report.line + "\n"), promise: nil)
     }
 
     func command(_ line: String) {
-        switch line.trimmingCharacters(in: .whitespaces) {
-        case PeerWire.startElection: driver.handle(.command(.startElection))
-        case PeerWire.recover:
-            driver.log("recovers")
-            driver.handle(.command(.recover))
-        case PeerWire.stop: stop()
-        case let other: driver.log("ignores an unknown command '\(other.prefix(40))'")
+        let command: PeerCommand
+        do {
+            command = try PeerCommand(line: line)
+        } catch {
+            shell.log("ignores \(error) from the supervisor")
+            return
+        }
+        switch command {
+        case .startElection: shell.handle(.command(.startElection))
+        case .recover:
+            shell.log("recovers")
+            shell.handle(.command(.recover))
+        case .stop: stop()
         }
     }
 
     func stop() {
         guard !finished else { return }
         do {
-            let (ledger, clock) = try driver.stop()
-            let line = "\(PeerWire.stopped) \(ledger.bought) \(ledger.sold) \(ledger.cashCents) \(clock)\n"
-            let written = control?.writeAndFlush(ByteBuffer(string: line)) ?? loop.makeSucceededVoidFuture()
+            let (ledger, clock) = try shell.stop()
+            let line = PeerReport.stopped(ledger, finalClock: clock).line + "\n"
+            let written = supervisor?.writeAndFlush(ByteBuffer(string: line)) ?? loop.makeSucceededVoidFuture()
             written.hop(to: loop).assumeIsolated().whenComplete { [self] _ in finish(0) }
         } catch {
             logger.error("cannot record the ledger: \(error)")
-            tell("\(PeerWire.fatal) cannot record the ledger: \(error)")
+            tell(.fatal("cannot record the ledger: \(error)"))
             finish(3)
         }
     }
 
     func supervisorGone() {
         guard !finished else { return }
-        driver.log("the supervisor is gone; exiting")
+        shell.log("the supervisor is gone; exiting")
         finish(0)
     }
 
@@ -266,35 +163,25 @@ final class PeerSession {
         guard !finished else { return }
         finished = true
         // The socket goes with the peer (a restarted peer binds it again).
-        unlink(RunDirectory(path: options.directory).socketPath(for: options.id))
-        driver.transport.close().assumeIsolated().whenComplete { [self] _ in
+        unlink(directory.socketPath(for: options.id))
+        shell.close().assumeIsolated().whenComplete { [self] _ in
             done.succeed(code)
         }
     }
 }
 
-/// Lines in, with a callback at the end of the input.
-final class LineHandler: ChannelInboundHandler {
-    typealias InboundIn = String
-
-    private let onLine: (String) -> Void
-    private let onEnd: () -> Void
-
-    init(onLine: @escaping (String) -> Void, onEnd: @escaping () -> Void) {
-        self.onLine = onLine
-        self.onEnd = onEnd
+extension PeerProcess: PeerShellDelegate {
+    func shell(reportsSick mode: SickMode) {
+        tell(.sick(mode))
     }
 
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        onLine(unwrapInboundIn(data))
+    func shell(standsAt standing: PeerStanding) {
+        tell(.state(standing))
     }
 
-    func channelInactive(context: ChannelHandlerContext) {
-        onEnd()
-        context.fireChannelInactive()
-    }
-
-    func errorCaught(context: ChannelHandlerContext, error: Error) {
-        context.close(promise: nil)
+    func shell(failed why: String) {
+        logger.error("\(why)")
+        tell(.fatal(why))
+        finish(3)
     }
 }

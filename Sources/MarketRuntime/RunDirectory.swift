@@ -5,9 +5,11 @@ import Darwin
 #endif
 import Foundation
 
-/// The private directory of one run: the peers' sockets, the resolved scenario and the
-/// peers' log files. Created with `mkdtemp` under /tmp (mode 0700) so that socket paths stay
-/// far below the 108 bytes of `sun_path`.
+/// The private directory of one run: the peers' sockets, the resolved scenario, the run's
+/// secret (see `PeerProof`) and the peers' log files. Created with `mkdtemp` under /tmp
+/// (mode 0700) so that socket paths stay far below the 108 bytes of `sun_path`; its name
+/// carries the supervisor's pid, so that the directory of a run whose supervisor was killed
+/// is recognised and removed by the next run.
 public struct RunDirectory: Sendable {
     public let path: String
 
@@ -15,21 +17,50 @@ public struct RunDirectory: Sendable {
         self.path = path
     }
 
-    /// Makes a fresh private directory like `/tmp/market-Ab12Cd`.
+    /// Makes a fresh private directory like `/tmp/market-4242-Ab12Cd` with a new secret in it,
+    /// after removing the directories of runs whose supervisor is gone.
     public static func create() throws -> RunDirectory {
-        var template = Array("/tmp/market-XXXXXX".utf8CString)
+        removeAbandoned()
+        var template = Array("\(parent)/\(prefix)\(getpid())-XXXXXX".utf8CString)
         let made = template.withUnsafeMutableBufferPointer { buffer -> Bool in
             mkdtemp(buffer.baseAddress!) != nil
         }
         guard made else { throw RuntimeError("cannot create a run directory under /tmp: \(String(cString: strerror(errno)))") }
         let path = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
         chmod(path, 0o700)
-        return RunDirectory(path: path)
+        let directory = RunDirectory(path: path)
+        let secret = PeerProof.random().text
+        guard FileManager.default.createFile(atPath: directory.secretPath, contents: Data(secret.utf8),
+                                             attributes: [.posixPermissions: 0o600]) else {
+            throw RuntimeError("cannot write the run's secret in \(path)")
+        }
+        return directory
+    }
+
+    private static let parent = "/tmp"
+    private static let prefix = "market-"
+
+    /// Removes `/tmp/market-<pid>-*` directories whose supervisor process no longer exists.
+    static func removeAbandoned() {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: parent) else { return }
+        for name in names where name.hasPrefix(prefix) {
+            let rest = name.dropFirst(prefix.count).split(separator: "-", maxSplits: 1)
+            guard rest.count == 2, rest[1].count == 6, let pid = Int32(rest[0]), pid > 0 else { continue }
+            if kill(pid, 0) != 0 && errno == ESRCH {
+                try? FileManager.default.removeItem(atPath: "\(parent)/\(name)")
+            }
+        }
+    }
+
+    /// The run's secret, as the supervisor left it.
+    func proof() -> PeerProof? {
+        FileManager.default.contents(atPath: secretPath).flatMap { PeerProof(text: String(decoding: $0, as: UTF8.self)) }
     }
 
     public func socketPath(for peer: Int) -> String { "\(path)/p\(peer).sock" }
     public func logPath(for peer: Int) -> String { "\(path)/p\(peer).log" }
     public var scenarioPath: String { "\(path)/scenario.json" }
+    var secretPath: String { "\(path)/secret" }
 
     /// Removes the sockets only, keeping logs and the scenario.
     public func removeSockets() {

@@ -1,5 +1,6 @@
 import Foundation
 import MarketCore
+import MarketStore
 
 /// What `market run` prints at the end, as text or (with `--json`) as one JSON object.
 public struct RunReport: Codable, Sendable {
@@ -42,7 +43,7 @@ public struct RunReport: Codable, Sendable {
     public var decidedPerSecond: Double
     public var peers: [PeerLine]
     public var elections: [ElectionLine]
-    public var faults: [String: Int]
+    public var faults: [FaultKind: Int]
     /// Invariant violations found by the check; empty when it passed.
     public var violations: [String]
     /// Why the run did not complete, if it did not.
@@ -65,14 +66,14 @@ public struct RunReport: Codable, Sendable {
             let epochs = peer.tradedEpochs.isEmpty ? "" : peer.tradedEpochs.map(String.init).joined(separator: ",")
             rows.append(["P\(peer.peer)", role, peer.product, number(peer.bought), number(peer.sold), cash, epochs])
         }
-        out.append(contentsOf: Self.table(rows, rightAligned: [3, 4, 5]))
+        out.append(contentsOf: TextTable.lines(rows, rightAligned: [3, 4, 5]))
         out.append("")
         out.append("elections: \(elections.count)")
         for election in elections {
             out.append("  epoch \(election.epoch): P\(election.winner) (\(election.reason), started by P\(election.initiator))")
         }
         if !faults.isEmpty {
-            out.append("faults: " + faults.sorted { $0.key < $1.key }.map { "\($0.key) ×\($0.value)" }.joined(separator: ", "))
+            out.append("faults: " + faults.sorted { $0.key.rawValue < $1.key.rawValue }.map { "\($0.key.rawValue) ×\($0.value)" }.joined(separator: ", "))
         }
         out.append("requests: \(decided)/\(made) decided (\(bought) bought, \(failed) failed); takeovers: \(takeovers)"
             + (made < requests ? "; \(requests) planned, but a buyer that trades does not buy" : ""))
@@ -89,16 +90,5 @@ public struct RunReport: Codable, Sendable {
         encoder.keyEncodingStrategy = .convertToSnakeCase
         guard let data = try? encoder.encode(self) else { return "{}" }
         return String(decoding: data, as: UTF8.self)
-    }
-
-    static func table(_ rows: [[String]], rightAligned: Set<Int>) -> [String] {
-        guard let width = rows.first?.count else { return [] }
-        let widths = (0..<width).map { column in rows.map { $0[column].count }.max() ?? 0 }
-        return rows.map { row in
-            row.enumerated().map { column, cell in
-                let pad = String(repeating: " ", count: widths[column] - cell.count)
-                return rightAligned.contains(column) ? pad + cell : cell + pad
-            }.joined(separator: "  ").trimmingCharacters(in: .whitespaces)
-        }
     }
 }

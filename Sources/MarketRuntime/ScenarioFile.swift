@@ -39,8 +39,15 @@ public struct ScenarioFile: Sendable {
 
     /// Reads and validates the shape of a scenario file; errors are one line.
     public static func load(path: String) throws(ScenarioError) -> ScenarioFile {
+        let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? nil
+        if let size, size > ScenarioLimits.maxFileBytes {
+            throw .invalid("the scenario file is \(size) bytes; at most \(ScenarioLimits.maxFileBytes) are read")
+        }
         guard let data = FileManager.default.contents(atPath: path) else {
             throw .invalid("cannot read the scenario file \(path)")
+        }
+        guard data.count <= ScenarioLimits.maxFileBytes else {
+            throw .invalid("the scenario file is larger than \(ScenarioLimits.maxFileBytes) bytes")
         }
         guard let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
             throw .invalid("\(path) is not a JSON object")
@@ -54,18 +61,13 @@ public struct ScenarioFile: Sendable {
         }
         func int(_ key: String) throws(ScenarioError) -> Int? {
             guard let value = object[key] else { return nil }
-            guard let number = value as? NSNumber,
-                  number.doubleValue == number.doubleValue.rounded() else {
-                throw .invalid("'\(key)' must be an integer")
-            }
-            return number.intValue
+            guard let number = JSONNumber.integer(value) else { throw .invalid("'\(key)' must be an integer") }
+            return number
         }
         func double(_ key: String) throws(ScenarioError) -> Double? {
             guard let value = object[key] else { return nil }
-            guard let number = value as? NSNumber else {
-                throw .invalid("'\(key)' must be a number")
-            }
-            return number.doubleValue
+            guard let number = JSONNumber.finite(value) else { throw .invalid("'\(key)' must be a finite number") }
+            return number
         }
         func string(_ key: String) throws(ScenarioError) -> String? {
             guard let value = object[key] else { return nil }
@@ -89,25 +91,35 @@ public struct ScenarioFile: Sendable {
         }
         file.recoverAfterMS = try int("recover_after_ms")
         if let seed = object["seed"] {
-            guard let number = seed as? NSNumber, number.int64Value >= 0 || number.uint64Value > 0 else {
-                throw .invalid("'seed' must be a non-negative integer")
+            guard let number = JSONNumber.integer(seed), number >= 0 else {
+                throw .invalid("'seed' must be an integer from 0 to \(Int64.max)")
             }
-            file.seed = number.uint64Value
+            file.seed = UInt64(number)
         }
         file.firstElection = try int("first_election")
         file.timeLimitSeconds = try double("time_limit_s")
+        if let limit = file.timeLimitSeconds, !(limit > 0 && limit <= ScenarioLimits.maxTimeLimitSeconds) {
+            throw .invalid("'time_limit_s' must be more than 0 and at most \(Int(ScenarioLimits.maxTimeLimitSeconds)) seconds")
+        }
+        if let count = file.peerCount, !(1...ScenarioLimits.maxPeers).contains(count) {
+            throw .invalid("'peer_count' must be 1 to \(ScenarioLimits.maxPeers)")
+        }
         if let timing = object["timing_ms"] {
             guard let table = timing as? [String: Any] else { throw .invalid("'timing_ms' must be an object") }
             for (key, value) in table {
                 guard timingKeys.contains(key) else { throw .invalid("unknown timing '\(key)'") }
-                guard let number = value as? NSNumber, number.intValue > 0 else {
-                    throw .invalid("timing '\(key)' must be a positive number of milliseconds")
+                guard let number = JSONNumber.integer(value), number > 0,
+                      number <= Int(ScenarioLimits.maxTimeout.components.seconds) * 1000 else {
+                    throw .invalid("timing '\(key)' must be a whole number of milliseconds from 1 to 600000")
                 }
-                file.timingMS[key] = number.intValue
+                file.timingMS[key] = number
             }
         }
         if let peers = object["peers"] {
             guard let list = peers as? [[String: Any]] else { throw .invalid("'peers' must be a list of objects") }
+            guard list.count <= ScenarioLimits.maxPeers else {
+                throw .invalid("at most \(ScenarioLimits.maxPeers) peers (the file lists \(list.count))")
+            }
             var entries: [PeerEntry] = []
             for (index, entry) in list.enumerated() {
                 if let unknown = entry.keys.sorted().first(where: { !["role", "product", "down_at_start"].contains($0) }) {
@@ -119,7 +131,15 @@ public struct ScenarioFile: Sendable {
                 guard let product = (entry["product"] as? String).flatMap(Product.init(rawValue:)) else {
                     throw .invalid("peer \(index) needs a product: salt, boar or fish")
                 }
-                let down = entry["down_at_start"] as? Bool ?? false
+                let down: Bool
+                switch entry["down_at_start"] {
+                case nil: down = false
+                case let value?:
+                    guard let flag = JSONNumber.boolean(value) else {
+                        throw .invalid("peer \(index): 'down_at_start' must be true or false")
+                    }
+                    down = flag
+                }
                 entries.append(PeerEntry(role: role, product: product, downAtStart: down))
             }
             file.peers = entries
@@ -153,7 +173,12 @@ public struct ScenarioFile: Sendable {
         if let restock { scenario.restock = restock }
         if let sickRate { scenario.sickRate = sickRate }
         if let sickMode { scenario.sickMode = sickMode }
-        if let recoverAfterMS { scenario.recoverAfter = .milliseconds(recoverAfterMS) }
+        if let recoverAfterMS {
+            guard recoverAfterMS >= 0, recoverAfterMS <= 3_600_000 else {
+                throw .invalid("'recover_after_ms' must be 0 to 3600000")
+            }
+            scenario.recoverAfter = .milliseconds(recoverAfterMS)
+        }
         for (key, ms) in timingMS {
             let value = Duration.milliseconds(ms)
             switch key {
@@ -167,5 +192,34 @@ public struct ScenarioFile: Sendable {
             }
         }
         return scenario
+    }
+}
+
+/// JSON numbers as `JSONSerialization` hands them over, told apart strictly: `true` is not
+/// 1, 1.5 is not an integer, and 2^64 − 1 is not −1.
+enum JSONNumber {
+    static func integer(_ value: Any) -> Int? {
+        guard let number = value as? NSNumber, !isBoolean(number) else { return nil }
+        switch String(cString: number.objCType) {
+        case "c", "C", "s", "S", "i", "I", "l", "q": return number.intValue
+        case "L", "Q": return number.uint64Value <= UInt64(Int.max) ? Int(number.uint64Value) : nil
+        default:
+            let double = number.doubleValue
+            return double == double.rounded() && abs(double) < 9e15 ? Int(double) : nil
+        }
+    }
+
+    static func finite(_ value: Any) -> Double? {
+        guard let number = value as? NSNumber, !isBoolean(number), number.doubleValue.isFinite else { return nil }
+        return number.doubleValue
+    }
+
+    static func boolean(_ value: Any) -> Bool? {
+        guard let number = value as? NSNumber, isBoolean(number) else { return nil }
+        return number.boolValue
+    }
+
+    private static func isBoolean(_ number: NSNumber) -> Bool {
+        String(describing: type(of: number)).contains("Boolean")
     }
 }

@@ -36,17 +36,29 @@ final class Transport {
     private var server: Channel?
     private let encoder = JSONEncoder()
     private(set) var dropped = 0
+    /// Inbound frames refused: no proof, another sender's name, garbage.
+    private(set) var rejected = 0
+    /// The run's secret; nil when the run directory holds none (the peer cannot start).
+    private let proof: PeerProof?
+    private let members: Range<PeerID>
 
-    init(loop: EventLoop, me: PeerID, directory: RunDirectory, log: @escaping (String) -> Void) {
+    init(loop: EventLoop, me: PeerID, peerCount: Int, directory: RunDirectory, log: @escaping (String) -> Void) {
         self.loop = loop
         self.me = me
         self.directory = directory
         self.log = log
+        proof = directory.proof()
+        members = 0..<peerCount
     }
 
     /// Binds the peer's socket; `deliver` gets every decoded envelope on the loop.
     func listen(deliver: @escaping (Envelope) -> Void) -> EventLoopFuture<Void> {
         loop.preconditionInEventLoop()
+        guard let proof else {
+            return loop.makeFailedFuture(RuntimeError("the run directory holds no secret"))
+        }
+        let members = self.members
+        let reject = NIOLoopBound({ [self] in rejected += 1 }, eventLoop: loop)
         let bound = NIOLoopBound((deliver, log), eventLoop: loop)
         return ServerBootstrap(group: loop)
             .serverChannelOption(.backlog, value: 128)
@@ -54,7 +66,8 @@ final class Transport {
                 channel.eventLoop.makeCompletedFuture {
                     let (deliver, log) = bound.value
                     try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(FrameDecoder()))
-                    try channel.pipeline.syncOperations.addHandler(EnvelopeHandler(deliver: deliver, complain: log))
+                    try channel.pipeline.syncOperations.addHandler(EnvelopeHandler(
+                        proof: proof, members: members, deliver: deliver, complain: log, reject: reject.value))
                 }
             }
             .bind(unixDomainSocketPath: directory.socketPath(for: me), cleanupExistingSocketFile: true)
@@ -133,6 +146,7 @@ final class Transport {
                 case .success(let channel):
                     links[peer] = .connected(channel)
                     failures[peer] = nil
+                    if let proof { channel.write(Framing.hello(from: me, proof: proof), promise: nil) }
                     for frame in queued {
                         channel.write(frame, promise: nil)
                     }

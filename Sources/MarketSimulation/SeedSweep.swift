@@ -46,8 +46,7 @@ public struct SeedSweep: Sendable {
 
         /// Heartbeats per second of virtual time (per run, averaged over the seeds).
         public var heartbeatsPerSecond: Double {
-            let seconds = Double(virtualTime.components.seconds) + Double(virtualTime.components.attoseconds) / 1e18
-            return Double(messages["heartbeat"] ?? 0) / max(seconds, 1e-9)
+            Double(messages["heartbeat"] ?? 0) / max(virtualTime.seconds, 1e-9)
         }
     }
 

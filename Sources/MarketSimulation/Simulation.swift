@@ -151,7 +151,7 @@ public final class Simulation {
     }
 
     private func jitter(_ bound: Duration) -> Duration {
-        let nanos = max(1, bound.components.seconds * 1_000_000_000 + bound.components.attoseconds / 1_000_000_000)
+        let nanos = max(1, bound.nanoseconds)
         return .nanoseconds(Int64(random.next() % UInt64(nanos)))
     }
 
@@ -448,8 +448,7 @@ public final class Simulation {
     }
 
     public static func format(_ duration: Duration) -> String {
-        let ms = duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000
-        let micros = (duration.components.attoseconds / 1_000_000_000_000) % 1000
+        let (ms, micros) = (duration.nanoseconds / 1000).quotientAndRemainder(dividingBy: 1000)
         return "\(ms).\(String(repeating: "0", count: 3 - String(micros).count))\(micros)ms"
     }
 }

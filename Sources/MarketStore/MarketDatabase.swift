@@ -101,6 +101,13 @@ public final class MarketDatabase: Sendable {
             case .foreign: throw StoreError.notAMarketDatabase(path: path)
             case .market(let version) where version > Migrations.latest:
                 throw StoreError.newerSchema(path: path, found: version, supported: Migrations.latest)
+            case .market(let version) where version == Migrations.latest:
+                // Already in WAL mode and migrated (every peer of a run opens it so): nothing to
+                // write, so no lock to wait for, even while another process holds it for long.
+                let mode = try queue.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") }
+                if mode?.lowercased() == "wal" {
+                    return MarketDatabase(path: path, durability: durability, readOnly: false, queue: queue)
+                }
             default: break
             }
             try queue.writeWithoutTransaction { db in
@@ -159,7 +166,8 @@ public final class MarketDatabase: Sendable {
         if let error = error as? StoreError { return error }
         if let error = error as? DatabaseError {
             switch error.resultCode {
-            case .SQLITE_NOTADB, .SQLITE_CORRUPT: return .notAMarketDatabase(path: path)
+            case .SQLITE_NOTADB, .SQLITE_CORRUPT:
+                return .damaged(path: path, detail: error.message ?? "database disk image is malformed")
             case .SQLITE_CANTOPEN: return .cannotOpen(path: path, reason: "no such directory, or no permission")
             case .SQLITE_BUSY: return .cannotOpen(path: path, reason: "locked by another process")
             default: break
@@ -193,12 +201,19 @@ public final class MarketDatabase: Sendable {
 
     /// Starts a run: its `runs` row (running), a `peers` row per peer, a `down_at_start` fault
     /// for each peer down from the start, and the leader record at epoch 0.
+    /// The calling process is the run's supervisor. The file is checked first (a damaged one is
+    /// refused before anything is appended), and runs whose supervisor is gone are marked.
     public func beginRun(scenario: String, peerCount: Int, seed: UInt64, peers: [PeerSpec]) throws(StoreError) -> Int64 {
-        try write { db in
+        try verifyIntegrity()
+        try markAbandonedRuns()
+        return try write { db in
             let now = Timestamp.now()
             try db.execute(
-                sql: "INSERT INTO runs(scenario, peer_count, seed, started_at, status) VALUES (?, ?, ?, ?, 'running')",
-                arguments: [scenario, peerCount, Int64(bitPattern: seed), now])
+                sql: """
+                    INSERT INTO runs(scenario, peer_count, seed, started_at, status, supervisor_pid)
+                    VALUES (?, ?, ?, ?, 'running', ?)
+                    """,
+                arguments: [scenario, peerCount, Int64(bitPattern: seed), now, getpid()])
             let runID = db.lastInsertedRowID
             for peer in peers {
                 try db.execute(

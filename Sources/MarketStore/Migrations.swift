@@ -16,6 +16,9 @@ enum Migrations {
         Migration(
             version: 2, name: "election_origin",
             sql: String(decoding: PackageResources._002_election_origin_sql, as: UTF8.self)),
+        Migration(
+            version: 3, name: "run_supervisor",
+            sql: String(decoding: PackageResources._003_run_supervisor_sql, as: UTF8.self)),
     ]
 
     static var latest: Int { all.last?.version ?? 0 }

@@ -17,11 +17,7 @@ public struct StoreBenchmark: Sendable {
         /// Decisions per second of each repetition.
         public var rates: [Double]
 
-        public var median: Double {
-            let sorted = rates.sorted()
-            guard !sorted.isEmpty else { return 0 }
-            return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
-        }
+        public var median: Double { rates.median() ?? 0 }
 
         /// Median time per transaction, in microseconds.
         public var microsecondsPerCommit: Double {
@@ -113,7 +109,6 @@ public struct StoreBenchmark: Sendable {
             throw StoreError.wrap(error)
         }
         let elapsed = clock.now - started
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-        return Double(decisions) / seconds
+        return Double(decisions) / elapsed.seconds
     }
 }

@@ -19,6 +19,9 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible, Loc
     case noDatabase(path: String)
     /// The file exists but is not a market database (not SQLite, or SQLite of something else).
     case notAMarketDatabase(path: String)
+    /// SQLite's header is there but the pages behind it are not what SQLite wrote: the file was
+    /// overwritten in part or truncated. Nothing is written to it.
+    case damaged(path: String, detail: String)
     /// The database was written by a newer `market`: its schema is ahead of this binary's.
     case newerSchema(path: String, found: Int, supported: Int)
     case cannotOpen(path: String, reason: String)
@@ -33,11 +36,16 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible, Loc
     case malformed(column: String, value: String)
     /// SQLite said no; its message, on one line.
     case sqlite(String)
+    /// Another connection held the lock past the busy timeout (SQLITE_BUSY or SQLITE_LOCKED):
+    /// trying again later may succeed. SQLite's message, on one line.
+    case busy(String)
 
     public var description: String {
         switch self {
         case .noDatabase(let path): "no database at \(path)"
         case .notAMarketDatabase(let path): "\(path) is not a market database"
+        case .damaged(let path, let detail):
+            "\(path) is damaged (\(detail)); nothing was written to it: restore it from a copy or use another file"
         case .newerSchema(let path, let found, let supported):
             "\(path) has schema version \(found), newer than this market binary supports (\(supported)); use a newer market"
         case .cannotOpen(let path, let reason): "cannot open \(path): \(reason)"
@@ -48,7 +56,7 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible, Loc
         case .insufficientStock(let seller, let product, let quantity):
             "P\(seller) does not hold \(quantity) \(product.rawValue) in the inventory; the batch was not written"
         case .malformed(let column, let value): "malformed history: column \(column) holds \(value)"
-        case .sqlite(let message): "database error: \(message)"
+        case .sqlite(let message), .busy(let message): "database error: \(message)"
         }
     }
 
@@ -58,8 +66,13 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible, Loc
     static func wrap(_ error: any Error) -> StoreError {
         if let error = error as? StoreError { return error }
         if let error = error as? DatabaseError {
-            let message = error.message ?? "\(error.resultCode)"
-            return .sqlite(message.split(whereSeparator: \.isNewline).joined(separator: " "))
+            let message = (error.message ?? "\(error.resultCode)").split(whereSeparator: \.isNewline).joined(separator: " ")
+            // `resultCode` is the primary code: SQLITE_BUSY_SNAPSHOT and the like are busy too.
+            switch error.resultCode {
+            case .SQLITE_BUSY, .SQLITE_LOCKED: return .busy(message)
+            case .SQLITE_CORRUPT, .SQLITE_NOTADB: return .damaged(path: "the database", detail: message)
+            default: return .sqlite(message)
+            }
         }
         return .sqlite(String(describing: error).split(whereSeparator: \.isNewline).joined(separator: " "))
     }

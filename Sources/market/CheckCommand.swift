@@ -17,11 +17,13 @@ struct CheckCommand: ParsableCommand {
 
     func run() throws {
         let (db, runID) = try database.open()
+        try db.verifyIntegrity()
         let report = try HistoryChecker(database: db).check(runID: runID)
         print("run \(runID) in \(db.path)")
         for line in report.lines(limit: 50) {
             print(line)
         }
+        if try db.abandonedRuns().contains(runID) { print(StoreDatabaseOptions.abandonedNote(runID)) }
         print(report.verdict)
         if !report.passed { throw ExitCode(1) }
     }

@@ -34,6 +34,7 @@ struct InspectDatabaseCommand: ParsableCommand {
         for line in Self.render(inspection, path: db.path) {
             print(line)
         }
+        if try db.abandonedRuns().contains(runID) { print(StoreDatabaseOptions.abandonedNote(runID)) }
     }
 
     static func render(_ inspection: RunInspection, path: String) -> [String] {

@@ -21,22 +21,22 @@ struct RunCommand: ParsableCommand {
     @Option(name: .long, help: "A built-in scenario name or a JSON scenario file.")
     var scenario: String
 
-    @Option(name: .long, help: "Number of peers (the normal and many_buyers scenarios only).")
+    @Option(name: .long, parsing: .unconditional, help: "Number of peers (the normal and many_buyers scenarios only).")
     var peers: Int?
 
-    @Option(name: .long, help: "Buy requests per buyer.")
+    @Option(name: .long, parsing: .unconditional, help: "Buy requests per buyer.")
     var requests: Int?
 
-    @Option(name: .customLong("sick-rate"), help: "Chance (0...1) that the trader falls sick after queueing a request.")
+    @Option(name: .customLong("sick-rate"), parsing: .unconditional, help: "Chance (0...1) that the trader falls sick after queueing a request.")
     var sickRate: Double?
 
     @Option(name: .customLong("sick-mode"), help: "silent, crash or resign.")
     var sickMode: SickMode?
 
-    @Option(name: .customLong("recover-after"), help: "Seconds before a sick or crashed peer comes back.")
+    @Option(name: .customLong("recover-after"), parsing: .unconditional, help: "Seconds before a sick or crashed peer comes back.")
     var recoverAfter: Double?
 
-    @Option(name: .long, help: "The seed of every random choice (random when not given).")
+    @Option(name: .long, parsing: .unconditional, help: "The seed of every random choice (random when not given).")
     var seed: UInt64?
 
     @Option(name: .long, help: "The SQLite database file.")
@@ -45,7 +45,7 @@ struct RunCommand: ParsableCommand {
     @Option(name: .long, help: "normal or full (fsync every commit).")
     var durability: Durability = .normal
 
-    @Option(name: .customLong("time-limit"), help: "Seconds before the run is marked failed (default: scaled with requests).")
+    @Option(name: .customLong("time-limit"), parsing: .unconditional, help: "Seconds before the run is marked failed (default: scaled with requests).")
     var timeLimit: Double?
 
     @Flag(name: .long, help: "Record every message in the messages table.")
@@ -61,11 +61,20 @@ struct RunCommand: ParsableCommand {
     var keepLogs = false
 
     func validate() throws {
-        if let peers, peers < 1 { throw ValidationError("--peers must be at least 1") }
-        if let requests, requests < 0 { throw ValidationError("--requests must be 0 or more") }
+        if let peers, !(1...ScenarioLimits.maxPeers).contains(peers) {
+            throw ValidationError("--peers must be 1 to \(ScenarioLimits.maxPeers)")
+        }
+        if let requests, !(0...ScenarioLimits.maxRequestsPerBuyer).contains(requests) {
+            throw ValidationError("--requests must be 0 to \(ScenarioLimits.maxRequestsPerBuyer)")
+        }
         if let sickRate, !(0...1).contains(sickRate) { throw ValidationError("--sick-rate must be between 0 and 1") }
-        if let recoverAfter, recoverAfter < 0 { throw ValidationError("--recover-after must be 0 or more seconds") }
-        if let timeLimit, timeLimit <= 0 { throw ValidationError("--time-limit must be positive") }
+        if let recoverAfter, !(0...3600).contains(recoverAfter) {
+            throw ValidationError("--recover-after must be 0 to 3600 seconds")
+        }
+        if let timeLimit, !(timeLimit > 0 && timeLimit <= ScenarioLimits.maxTimeLimitSeconds) {
+            throw ValidationError("--time-limit must be more than 0 and at most \(Int(ScenarioLimits.maxTimeLimitSeconds)) seconds")
+        }
+        if db.isEmpty { throw ValidationError("--db must name a file") }
     }
 
     func run() throws {
@@ -102,7 +111,7 @@ struct RunCommand: ParsableCommand {
                                  verbose: verbose, timeLimit: limit)
         var runOptions = options
         runOptions.keepLogs = keepLogs
-        let code = Supervisor.run(runOptions, opener: MarketStoreOpener())
+        let code = Supervisor.run(runOptions)
         if code != 0 { throw ExitCode(code) }
     }
 }
@@ -129,7 +138,7 @@ struct PeerCommand: ParsableCommand {
         var options = PeerOptions(directory: dir, id: id, runID: runID, databasePath: db, durability: durability,
                                   restart: restart, verbose: verbose, trace: trace)
         options.incarnation = incarnation
-        let code = PeerProcess.run(options, opener: MarketStoreOpener())
+        let code = PeerProcess.run(options)
         if code != 0 { throw ExitCode(code) }
     }
 }

@@ -11,13 +11,16 @@ struct RunsCommand: ParsableCommand {
     var path: String = "market.db"
 
     func run() throws {
-        let runs = try MarketDatabase.openReadOnly(path: path).runs()
+        let database = try MarketDatabase.openReadOnly(path: path)
+        let runs = try database.runs()
+        let abandoned = try database.abandonedRuns()
         guard !runs.isEmpty else {
             print("\(path) holds no runs yet")
             return
         }
         let rows = runs.map { run in
-            [String(run.runID), run.scenario, String(run.peerCount), String(run.seed), run.status, run.startedAt,
+            [String(run.runID), run.scenario, String(run.peerCount), String(run.seed),
+             abandoned.contains(run.runID) ? "\(run.status) (supervisor gone)" : run.status, run.startedAt,
              run.finishedAt ?? "-", String(run.decided), String(run.trades), String(run.pending), String(run.elections)]
         }
         for line in ColumnText.table(

@@ -8,9 +8,8 @@ struct ScenariosCommand: ParsableCommand {
     )
 
     func run() {
-        let width = BuiltInScenario.allCases.map(\.rawValue.count).max() ?? 0
-        for scenario in BuiltInScenario.allCases {
-            print(scenario.rawValue + String(repeating: " ", count: width - scenario.rawValue.count) + "  " + scenario.summary)
+        for line in TextTable.lines(BuiltInScenario.allCases.map { [$0.rawValue, $0.summary] }) {
+            print(line)
         }
     }
 }

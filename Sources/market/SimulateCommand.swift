@@ -89,22 +89,23 @@ struct SimulateCommand: ParsableCommand {
         if interactive { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
         let elapsed = ContinuousClock.now - started
 
-        let width = max(8, slots.map(\.name.count).max() ?? 0)
-        print("scenario".padded(width) + "  seeds    events  elections  takeovers  faults  violations")
-        var failures: [(SimulationResult, SeedSweep.Slot)] = []
-        for (summary, slot) in zip(summaries, slots) where summary.seeds > 0 {
-            print(summary.scenario.padded(width) + "  "
-                + "\(summary.seeds)".leftPadded(5) + "  " + "\(summary.events)".leftPadded(8) + "  "
-                + "\(summary.elections)".leftPadded(9) + "  " + "\(summary.takeovers)".leftPadded(9) + "  "
-                + "\(summary.faults)".leftPadded(6) + "  " + "\(summary.failures.count)".leftPadded(10))
-            failures += summary.failures.map { ($0, slot) }
+        let shown = zip(summaries, slots).filter { $0.0.seeds > 0 }
+        let rows = shown.map { summary, slot in
+            [slot.name, String(summary.seeds), String(summary.events), String(summary.elections),
+             String(summary.takeovers), String(summary.faults), String(summary.failures.count)]
+        }
+        for line in TextTable.lines(
+            [["scenario", "seeds", "events", "elections", "takeovers", "faults", "violations"]] + rows,
+            rightAligned: Set(1...6), minimumWidths: [8, 5, 8, 9, 9, 6, 10]) {
+            print(line)
         }
         if stats {
             print("")
-            printStats(summaries.filter { $0.seeds > 0 }, width: width)
+            printStats(shown.map(\.0))
         }
+        let failures = shown.flatMap { summary, slot in summary.failures.map { ($0, slot) } }
         let events = summaries.reduce(0) { $0 + $1.events }
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let seconds = elapsed.seconds
         FileHandle.standardError.write(Data(String(
             format: "%d events in %.2f s (%.0f events/s)\n", events, seconds, Double(events) / max(seconds, 1e-9)).utf8))
         for (failure, slot) in failures {
@@ -137,27 +138,22 @@ struct SimulateCommand: ParsableCommand {
     }
 
     /// Traffic in virtual time: what each decided buy cost, and the heartbeat rate.
-    private func printStats(_ summaries: [SeedSweep.Summary], width: Int) {
-        print("scenario".padded(width) + "  decided  msgs/buy  heartbeats/s  by kind (per decided buy)")
-        for summary in summaries {
+    private func printStats(_ summaries: [SeedSweep.Summary]) {
+        let rows = summaries.map { summary in
             let decisions = Double(max(summary.decisions, 1))
             let kinds = summary.messages.sorted { ($0.value, $1.key) > ($1.value, $0.key) }
             let perBuy = kinds.map { "\($0.key) " + String(format: "%.2f", Double($0.value) / decisions) }
-            let cost = summary.decisions == 0 ? "-" : String(format: "%.2f", summary.messagesPerDecision)
-            var line = summary.scenario.padded(width) + "  " + "\(summary.decisions)".leftPadded(7)
-            line += "  " + cost.leftPadded(8) + "  " + String(format: "%12.0f", summary.heartbeatsPerSecond)
-            line += "  " + (summary.decisions == 0 ? "(no buys)" : perBuy.joined(separator: ", "))
+            return [
+                summary.scenario, String(summary.decisions),
+                summary.decisions == 0 ? "-" : String(format: "%.2f", summary.messagesPerDecision),
+                String(format: "%.0f", summary.heartbeatsPerSecond),
+                summary.decisions == 0 ? "(no buys)" : perBuy.joined(separator: ", "),
+            ]
+        }
+        for line in TextTable.lines(
+            [["scenario", "decided", "msgs/buy", "heartbeats/s", "by kind (per decided buy)"]] + rows,
+            rightAligned: [1, 2, 3], minimumWidths: [8]) {
             print(line)
         }
-    }
-}
-
-extension String {
-    func padded(_ width: Int) -> String {
-        self + String(repeating: " ", count: max(0, width - count))
-    }
-
-    func leftPadded(_ width: Int) -> String {
-        String(repeating: " ", count: max(0, width - count)) + self
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import MarketCore
 import MarketStore
 
 /// `--db` and `--run`, shared by the commands that read the history.
@@ -14,6 +15,12 @@ struct StoreDatabaseOptions: ParsableArguments {
         if path.isEmpty { throw ValidationError("--db must name a file") }
     }
 
+    /// Said of a run still marked running whose supervisor process is gone.
+    static func abandonedNote(_ runID: Int64) -> String {
+        "note: run \(runID) was abandoned: its supervisor is gone, so its history ends where it stopped "
+            + "(the next `market run` on this database marks it interrupted)"
+    }
+
     /// Opens read-only: never creates the file, never migrates it.
     func open() throws(StoreError) -> (MarketDatabase, Int64) {
         let database = try MarketDatabase.openReadOnly(path: path)
@@ -24,16 +31,7 @@ struct StoreDatabaseOptions: ParsableArguments {
 /// Pads columns for the terminal.
 enum ColumnText {
     static func table(_ header: [String], _ rows: [[String]], indent: String = "  ") -> [String] {
-        let all = [header] + rows
-        let widths = header.indices.map { column in all.map { $0.indices.contains(column) ? $0[column].count : 0 }.max() ?? 0 }
-        return all.map { row in
-            var line = indent
-            for (column, cell) in row.enumerated() {
-                let last = column == row.count - 1
-                line += last ? cell : cell + String(repeating: " ", count: widths[column] - cell.count + 2)
-            }
-            return line
-        }
+        TextTable.lines([header] + rows, indent: indent)
     }
 
     static func money(_ cents: Int?) -> String {

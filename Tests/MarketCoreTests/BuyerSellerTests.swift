@@ -289,7 +289,9 @@ final class BuyerSellerTests: XCTestCase {
 
             // The second restock takes the stream's next draw.
             p.receive(.depositAccepted(depositID: restock.id), from: 3, clock: 30)
-            p.receive(.payout(RequestID(buyer: 0, seq: 1), sale(2, expected, quantity: 5)), from: 3, clock: 31)
+            for seq in 1...5 {
+                p.receive(.payout(RequestID(buyer: 0, seq: seq), sale(1 + seq, expected)), from: 3, clock: 30 + UInt64(seq))
+            }
             let second = Product.allCases[Int(random.next() % UInt64(Product.allCases.count))]
             XCTAssertEqual(p.peer.seller.outstanding, deposit(1, 2, second, 5), "seed \(seed)")
         }

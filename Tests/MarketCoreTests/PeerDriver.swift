@@ -75,13 +75,14 @@ final class PeerDriver {
     static func trader(
         id: PeerID = 3, peers: [PeerID] = [0, 1, 2, 3], epoch: Epoch = 1, takeover: Takeover? = nil,
         othersClock: UInt64 = 1, at time: Duration = .zero, role: Role = .seller, product: Product = .boar,
-        priceCents: Int = 100, commissionPercent: Int = 10, sickRate: Double = 0, sickMode: SickMode = .silent,
-        maxBatch: Int = 256, stabilityRule: OrderBook.StabilityRule = .lamport, buyers: Set<PeerID>? = nil,
+        quantity: Int = 1, priceCents: Int = 100, commissionPercent: Int = 10, sickRate: Double = 0,
+        sickMode: SickMode = .silent, maxBatch: Int = 256, stabilityRule: OrderBook.StabilityRule = .lamport,
+        buyers: Set<PeerID>? = nil,
         file: StaticString = #filePath, line: UInt = #line
     ) -> PeerDriver {
         precondition(peers.allSatisfy { $0 <= id }, "the trader is the highest peer here")
         let driver = PeerDriver(
-            id: id, peers: peers, role: role, product: product, priceCents: priceCents,
+            id: id, peers: peers, role: role, product: product, quantity: quantity, priceCents: priceCents,
             commissionPercent: commissionPercent, sickRate: sickRate, sickMode: sickMode, maxBatch: maxBatch,
             stabilityRule: stabilityRule, buyers: buyers)
         driver.start(at: time)

@@ -122,7 +122,7 @@ final class ScenarioTests: XCTestCase {
         }
         XCTAssertEqual(scenario.initialStock, 1_000_000, "stock that never runs out")
         XCTAssertEqual(builtIn(.manyBuyers, peers: 128).buyers.count, 96)
-        XCTAssertThrowsError(try BuiltInScenario.manyBuyers.scenario(seed: 1, peers: 129))
+        XCTAssertThrowsError(try BuiltInScenario.manyBuyers.scenario(seed: 1, peers: ScenarioLimits.maxPeers + 1))
     }
 
     func testDefaultKnobs() {
@@ -177,9 +177,9 @@ final class ScenarioTests: XCTestCase {
         XCTAssertEqual(builtIn(.normal, peers: 2).peers.count, 2)
         XCTAssertEqual(builtIn(.normal, peers: 128).peers.count, 128)
         XCTAssertEqual(builtIn(.normal, peers: 11).peerIDs, Array(0..<11))
-        for bad in [-1, 0, 1, 129] {
+        for bad in [-1, 0, 1, ScenarioLimits.maxPeers + 1] {
             XCTAssertThrowsError(try BuiltInScenario.normal.scenario(seed: 1, peers: bad)) { error in
-                XCTAssertEqual(error as? ScenarioError, .invalid("normal needs 2 to 128 peers"))
+                XCTAssertEqual(error as? ScenarioError, .invalid("normal needs 2 to \(ScenarioLimits.maxPeers) peers"))
             }
         }
     }

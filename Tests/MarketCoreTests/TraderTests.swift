@@ -7,12 +7,12 @@ final class TraderTests: XCTestCase {
     private let stock = [deposit(1, 0, .salt, 10), deposit(2, 0, .boar, 10)]
 
     private func trader(
-        deposits: [Deposit]? = nil, priceCents: Int = 100, commissionPercent: Int = 10, sickRate: Double = 0,
-        maxBatch: Int = 256, stabilityRule: OrderBook.StabilityRule = .lamport,
+        deposits: [Deposit]? = nil, quantity: Int = 1, priceCents: Int = 100, commissionPercent: Int = 10,
+        sickRate: Double = 0, maxBatch: Int = 256, stabilityRule: OrderBook.StabilityRule = .lamport,
         file: StaticString = #filePath, line: UInt = #line
     ) -> PeerDriver {
         PeerDriver.trader(
-            takeover: Takeover(epoch: 1, deposits: deposits ?? stock), priceCents: priceCents,
+            takeover: Takeover(epoch: 1, deposits: deposits ?? stock), quantity: quantity, priceCents: priceCents,
             commissionPercent: commissionPercent, sickRate: sickRate, maxBatch: maxBatch,
             stabilityRule: stabilityRule, file: file, line: line)
     }
@@ -94,7 +94,7 @@ final class TraderTests: XCTestCase {
     }
 
     func testCommissionOfAMultiItemBuyIsOnTheWholePrice() {
-        let t = trader(priceCents: 35)
+        let t = trader(quantity: 3, priceCents: 35)
         let sale = decide(t, request(0, 0, 6, quantity: 3))?.decisions.first?.outcome.trade
         XCTAssertEqual(sale, trade(1, seller: 1, quantity: 3, price: 105, commission: 10))
         XCTAssertEqual(PeerConfig(id: 0, peers: [0], role: .buyer, product: .salt, quantity: 3, priceCents: 35).commissionCents, 10)
@@ -119,7 +119,7 @@ final class TraderTests: XCTestCase {
     }
 
     func testTooFewItemsIsNoSellerToo() {
-        let t = trader(deposits: [deposit(1, 0, .salt, 1)])
+        let t = trader(deposits: [deposit(1, 0, .salt, 1)], quantity: 2)
         XCTAssertEqual(decide(t, request(0, 0, 6, quantity: 2))?.decisions.first?.outcome, .failed(.noSeller))
     }
 
@@ -421,19 +421,19 @@ final class TraderTests: XCTestCase {
 
     func testADepositIsRecordedThenAccepted() {
         let t = trader(deposits: [])
-        let d = deposit(1, 0, .fish, 5)
+        let d = deposit(1, 0, .fish, 100)
         t.receive(.deposit(d), from: 1, clock: 6)
         XCTAssertEqual(t.persists, [.recordDeposit(d, epoch: 1)])
         XCTAssertEqual(t.sends, [])
         t.persisted(.depositRecorded(d, duplicate: false))
         XCTAssertEqual(t.sends.map(\.message), [.depositAccepted(depositID: d.id)])
         XCTAssertEqual(t.sends.map(\.to), [1])
-        XCTAssertEqual(t.peer.trader?.inventory.stock(of: .fish, seller: 1), 5)
+        XCTAssertEqual(t.peer.trader?.inventory.stock(of: .fish, seller: 1), 100)
 
         t.receive(.deposit(d), from: 1, clock: 8)
         t.persisted(.depositRecorded(d, duplicate: true))
         XCTAssertEqual(t.sends.map(\.message), [.depositAccepted(depositID: d.id)], "a re-sent deposit is accepted again")
-        XCTAssertEqual(t.peer.trader?.inventory.stock(of: .fish, seller: 1), 5, "and counted once")
+        XCTAssertEqual(t.peer.trader?.inventory.stock(of: .fish, seller: 1), 100, "and counted once")
     }
 
     func testADepositSellsOnceRecorded() {

@@ -65,9 +65,7 @@ final class TrafficShapeTests: XCTestCase {
         options.holdUntil = .seconds(4)
         func heartbeatsPerSecond(_ peers: Int) throws -> Double {
             let result = run(try market(peers: peers, buyers: 0, requests: 0), options: options)
-            let seconds = Double(result.virtualTime.components.seconds)
-                + Double(result.virtualTime.components.attoseconds) / 1e18
-            return Double(result.messages["heartbeat"] ?? 0) / seconds
+            return Double(result.messages["heartbeat"] ?? 0) / result.virtualTime.seconds
         }
         let small = try heartbeatsPerSecond(16)
         let large = try heartbeatsPerSecond(32)

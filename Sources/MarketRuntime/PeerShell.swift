@@ -10,28 +10,38 @@ import MarketStore
 import NIOCore
 import NIOPosix
 
-/// Drives one `Peer` state machine with real time, the store and the socket transport.
+/// What a `PeerShell` tells the process around it, on the event loop.
+protocol PeerShellDelegate: AnyObject {
+    /// The core reported a sickness (`Effect.fellSick`).
+    func shell(reportsSick mode: SickMode)
+    /// Where the peer stands changed (only once `startReportingStanding()` was called).
+    func shell(standsAt standing: PeerStanding)
+    /// The store failed: the process cannot go on safely.
+    func shell(failed why: String)
+}
+
+/// Runs one `Peer` state machine with real time, the store and the socket transport: the
+/// core's shell, as `SWIMNIOShell` is for `SWIMInstance`.
 ///
 /// Everything here runs on ONE event loop: the peer, its timers (NIO scheduled tasks), the
 /// transport's channels and the store's connection are confined to it, so nothing is shared
 /// between threads. Effects are carried out in the order the core gave them; persistence
 /// requests are performed synchronously against the store and their results are fed back
 /// as `.persisted` events in the same order, before anything else happens.
-final class PeerDriver {
+final class PeerShell {
     let loop: EventLoop
     private(set) var peer: Peer
-    private let database: any PeerDatabase
-    private let store: any TradingPostStore
-    let transport: Transport
+    private let database: MarketDatabase
+    private let runID: Int64
+    /// This run's trading post in the database.
+    private let store: SQLiteStore
+    private let transport: Transport
     private let logger: Logger
     private let startedAt = NIODeadline.now()
     private let trace: Bool
-    /// Tells the supervisor about a sickness (one line on stdout).
-    private let reportSick: (SickMode) -> Void
-    /// The store failed: the process cannot go on safely.
-    private let fatal: (String) -> Void
-    /// Tells the supervisor where the peer stands, whenever that changes.
-    var reportState: ((PeerStanding) -> Void)?
+    weak var delegate: PeerShellDelegate?
+    /// Changes of standing go to the delegate only once it can pass them on.
+    private var reportsStanding = false
     private var lastStanding: PeerStanding?
 
     private var timers: [PeerTimer: (generation: Int, task: Scheduled<Void>)] = [:]
@@ -44,21 +54,44 @@ final class PeerDriver {
     private var traced: [TracedMessage] = []
     private var stopped = false
 
-    init(loop: EventLoop, config: PeerConfig, incarnation: Int, database: any PeerDatabase, transport: Transport,
-         logger: Logger, trace: Bool, reportSick: @escaping (SickMode) -> Void, fatal: @escaping (String) -> Void) {
+    init(loop: EventLoop, config: PeerConfig, incarnation: Int, database: MarketDatabase, runID: Int64,
+         directory: RunDirectory, logger: Logger, trace: Bool) {
         self.loop = loop
         self.peer = Peer(config: config, incarnation: incarnation)
         self.database = database
-        self.store = database.store
-        self.transport = transport
+        self.runID = runID
+        self.store = database.store(runID: runID)
+        self.transport = Transport(loop: loop, me: config.id, peerCount: config.peers.count, directory: directory) { [logger] line in
+            logger.warning("\(line)")
+        }
         self.logger = logger
         self.trace = trace
-        self.reportSick = reportSick
-        self.fatal = fatal
+    }
+
+    /// Binds the peer's socket; every envelope that arrives is fed to the core.
+    func listen() -> EventLoopFuture<Void> {
+        let bound = NIOLoopBound(self, eventLoop: loop)
+        return transport.listen { envelope in bound.value.receive(envelope) }
+    }
+
+    private func receive(_ envelope: Envelope) {
+        transport.heard(from: envelope.from)
+        handle(.receive(envelope))
+    }
+
+    /// From now on, every change of standing goes to the delegate, starting with the next.
+    func startReportingStanding() {
+        reportsStanding = true
+        lastStanding = nil
+    }
+
+    /// Closes the peer's connections and its socket.
+    func close() -> EventLoopFuture<Void> {
+        transport.close()
     }
 
     var now: Duration {
-        .nanoseconds((NIODeadline.now() - startedAt).nanoseconds)
+        Duration(NIODeadline.now() - startedAt)
     }
 
     func log(_ line: String) {
@@ -97,9 +130,9 @@ final class PeerDriver {
         stepping = false
         transport.flush()
         let standing = PeerStanding(peer)
-        if standing != lastStanding, !stopped {
+        if reportsStanding, standing != lastStanding, !stopped {
             lastStanding = standing
-            reportState?(standing)
+            delegate?.shell(standsAt: standing)
         }
         if traced.count >= 256 { flushTrace() }
     }
@@ -118,7 +151,7 @@ final class PeerDriver {
                 if persistQueue.count == 1 { performPersists() }
             case .fellSick(let mode):
                 log("reports sickness (\(mode.rawValue)) to the supervisor")
-                reportSick(mode)
+                delegate?.shell(reportsSick: mode)
             case .log(let line):
                 log(line)
             }
@@ -135,7 +168,7 @@ final class PeerDriver {
                 let result = try store.perform(request)
                 persistQueue.removeFirst()
                 queue.append(.persisted(result))
-            } catch where Self.isBusy(error) {
+            } catch StoreError.busy {
                 log("the database is locked (\(request.kindName)); trying again")
                 loop.assumeIsolated().scheduleTask(in: .milliseconds(50)) { [self] in
                     guard !stopped else { return }
@@ -145,24 +178,17 @@ final class PeerDriver {
                 return
             } catch {
                 stopped = true
-                fatal("store failed on \(request.kindName): \(error)")
+                delegate?.shell(failed: "store failed on \(request.kindName): \(error)")
                 return
             }
         }
-    }
-
-    static func isBusy(_ error: any Error) -> Bool {
-        let text = String(describing: error).lowercased()
-        return text.contains("database is locked") || text.contains("busy")
     }
 
     private func arm(_ timer: PeerTimer, after delay: Duration) {
         timers[timer]?.task.cancel()
         timerGeneration += 1
         let generation = timerGeneration
-        let (seconds, attoseconds) = delay.components
-        let nanos = seconds * 1_000_000_000 + attoseconds / 1_000_000_000
-        let task = loop.assumeIsolated().scheduleTask(in: .nanoseconds(max(0, nanos))) { [self] in
+        let task = loop.assumeIsolated().scheduleTask(in: .nanoseconds(max(0, delay.nanoseconds))) { [self] in
             guard timers[timer]?.generation == generation else { return }
             timers[timer] = nil
             handle(.timer(timer))
@@ -176,7 +202,7 @@ final class PeerDriver {
         let batch = traced
         traced = []
         do {
-            try database.recordMessages(batch)
+            try database.recordMessages(runID: runID, batch)
         } catch {
             log("could not record \(batch.count) traced messages: \(error)")
         }
@@ -191,9 +217,10 @@ final class PeerDriver {
         flushTrace()
         let ledger = peer.ledger
         let clock = peer.clock.time
-        try database.recordLedger(peer: peer.id, ledger: ledger, finalClock: clock)
+        try database.recordLedger(runID: runID, peer: peer.id, ledger: ledger, finalClock: clock)
         log("stops: bought \(ledger.bought), sold \(ledger.sold), cash \(ledger.cashCents) cents; "
-            + "\(transport.dropped) messages dropped (neighbour down or not reading)")
+            + "\(transport.dropped) messages dropped (neighbour down or not reading); "
+            + "\(transport.rejected + peer.rejectedFrames) frames refused (unproven, in another's name, or impossible)")
         return (ledger, clock)
     }
 }
@@ -210,20 +237,5 @@ extension StoreRequest {
         case .markDelivered: "markDelivered"
         case .loadBooks: "loadBooks"
         }
-    }
-}
-
-/// A peer's standing on the supervisor's pipe.
-extension PeerStanding {
-    /// `state up|down trader:<epoch>|- finished|buying`
-    var line: String {
-        "\(PeerWire.state) \(up ? "up" : "down") \(traderEpoch.map { "trader:\($0)" } ?? "-") \(finishedBuying ? "finished" : "buying")"
-    }
-
-    init?(line: String) {
-        let words = line.split(separator: " ")
-        guard words.count == 4, words[0] == PeerWire.state else { return nil }
-        self.init(up: words[1] == "up", traderEpoch: words[2].hasPrefix("trader:") ? Int(words[2].dropFirst(7)) : nil,
-                  finishedBuying: words[3] == "finished")
     }
 }

@@ -1,0 +1,81 @@
+import Dispatch
+import Foundation
+import MarketCore
+import MarketStore
+
+/// The supervisor's writes to the history (faults, pids), in order, off the event loop:
+/// while a paused peer holds SQLite's write lock a write waits (up to the store's busy
+/// timeout), and the supervisor must go on watching, showing progress and answering
+/// signals meanwhile.
+final class HistoryWriter: Sendable {
+    private let database: MarketDatabase
+    private let runID: Int64
+    private let queue = DispatchQueue(label: "market.supervisor.writes")
+    /// Hears of a write that waits on the lock, and of one that failed for good (on the
+    /// writer's queue); a record that cannot be written makes the history untrue, so the
+    /// supervisor ends the run.
+    private let waiting: @Sendable (String) -> Void
+    private let failed: @Sendable (String) -> Void
+    /// How long a write keeps trying while other processes hold the lock, beyond the
+    /// store's own busy timeout: long enough for any pause a run survives.
+    static let patience: Duration = .seconds(60)
+
+    init(database: MarketDatabase, runID: Int64, waiting: @escaping @Sendable (String) -> Void,
+         failed: @escaping @Sendable (String) -> Void) {
+        self.database = database
+        self.runID = runID
+        self.waiting = waiting
+        self.failed = failed
+    }
+
+    func recordFault(_ kind: FaultKind, peer: PeerID, at date: Date = Date()) {
+        // `date`: when it happened, not when the write gets the lock.
+        write("record a \(kind.rawValue) of P\(peer)") { database, runID in
+            try database.recordFault(runID: runID, peer: peer, kind: kind, at: date)
+        }
+    }
+
+    func recordPID(_ pid: Int32, peer: PeerID) {
+        write("record P\(peer)'s pid") { database, runID in
+            try database.recordPID(runID: runID, peer: peer, pid: pid)
+        }
+    }
+
+    /// Marks the run finished, once every write asked for before is done.
+    func finishRun(_ status: RunStatus) throws {
+        try queue.sync {
+            try Self.persevering { try database.finishRun(runID: runID, status: status) }
+        }
+    }
+
+    private func write(_ what: String, _ body: @escaping @Sendable (MarketDatabase, Int64) throws -> Void) {
+        let database = database, runID = runID, waiting = waiting, failed = failed
+        queue.async {
+            do {
+                try Self.persevering(onWait: { waiting("waiting for the database's lock to \(what)") }) {
+                    try body(database, runID)
+                }
+            } catch {
+                failed("cannot \(what): \(error)")
+            }
+        }
+    }
+
+    /// Runs `body` until it is not refused for a lock held elsewhere, for `patience` at most.
+    private static func persevering(onWait: () -> Void = {}, _ body: () throws -> Void) throws {
+        let start = ContinuousClock.now
+        var told = false
+        while true {
+            do {
+                return try body()
+            } catch StoreError.busy(let message) {
+                guard ContinuousClock.now - start < patience else { throw StoreError.busy(message) }
+                if !told {
+                    told = true
+                    onWait()
+                }
+                usleep(50_000)
+            }
+        }
+    }
+}

@@ -1,0 +1,40 @@
+import MarketCore
+import MarketStore
+
+/// How the supervisor starts one peer process (`market peer …`).
+public struct PeerOptions: Sendable {
+    public var directory: String
+    public var id: PeerID
+    public var runID: Int64
+    public var databasePath: String
+    public var durability: Durability
+    /// Started again after a crash: the core gets `Event.restart` and reads its books back.
+    public var restart: Bool
+    /// How many times this peer was started before (0 for the first start).
+    public var incarnation: Int = 0
+    public var verbose: Bool
+    public var trace: Bool
+
+    public init(directory: String, id: PeerID, runID: Int64, databasePath: String, durability: Durability,
+                restart: Bool, verbose: Bool, trace: Bool) {
+        self.directory = directory
+        self.id = id
+        self.runID = runID
+        self.databasePath = databasePath
+        self.durability = durability
+        self.restart = restart
+        self.verbose = verbose
+        self.trace = trace
+    }
+
+    /// The arguments after the executable's path.
+    var arguments: [String] {
+        var args = ["peer", "--dir", directory, "--id", String(id), "--run-id", String(runID),
+                    "--db", databasePath, "--durability", durability.rawValue]
+        if restart { args.append("--restart") }
+        if incarnation > 0 { args += ["--incarnation", String(incarnation)] }
+        if verbose { args.append("--verbose") }
+        if trace { args.append("--trace") }
+        return args
+    }
+}

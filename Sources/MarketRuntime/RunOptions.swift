@@ -1,0 +1,37 @@
+import MarketCore
+import MarketStore
+
+/// What `market run` was asked to do.
+public struct RunOptions: Sendable {
+    public var scenario: Scenario
+    public var databasePath: String
+    public var durability: Durability
+    public var trace: Bool
+    public var json: Bool
+    public var verbose: Bool
+    /// Wall-clock limit of the run; nil: generous, scaled with the number of requests.
+    public var timeLimit: Duration?
+    /// The binary to start as `market peer`; nil: this one.
+    public var executable: String?
+    /// Keep the run directory's peer logs at the end (they are kept anyway when a run fails).
+    public var keepLogs = false
+
+    public init(scenario: Scenario, databasePath: String, durability: Durability = .normal, trace: Bool = false,
+                json: Bool = false, verbose: Bool = false, timeLimit: Duration? = nil, executable: String? = nil) {
+        self.scenario = scenario
+        self.databasePath = databasePath
+        self.durability = durability
+        self.trace = trace
+        self.json = json
+        self.verbose = verbose
+        self.timeLimit = timeLimit
+        self.executable = executable
+    }
+
+    /// Every request the live buyers will make.
+    public var totalRequests: Int { scenario.buyers.count * scenario.requestsPerBuyer }
+
+    var effectiveTimeLimit: Duration {
+        timeLimit ?? .seconds(30) + .milliseconds(100) * totalRequests
+    }
+}

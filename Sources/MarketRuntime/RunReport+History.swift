@@ -1,0 +1,47 @@
+import MarketCore
+import MarketStore
+
+extension RunReport {
+    /// The summary of a finished run, from the history as the store has it at the end.
+    ///
+    /// - Parameters:
+    ///   - history: the run's inspection, with the check's verdict; it counts only for a
+    ///     completed run (a failed or interrupted one is not checked).
+    ///   - progress: the run's counts; nil when they could not be read.
+    init(runID: Int64, options: RunOptions, status: RunStatus, seconds: Double, history read: Result<RunInspection, any Error>,
+         progress: RunProgress?, faults: [FaultKind: Int], problem: String?) {
+        let history = try? read.get()
+        var violations: [String] = []
+        var verdict: String?
+        if status == .completed {
+            switch read {
+            case .success(let history):
+                violations = history.check.items.flatMap { item in item.violations.map { "\(item.name): \($0)" } }
+                verdict = history.check.verdict
+            case .failure(let error):
+                violations = ["the check could not run: \(error)"]
+            }
+        }
+        let elections = history?.elections ?? []
+        let peers = options.scenario.peers.map { spec in
+            let row = history?.peers.first { $0.peer == spec.id }
+            return PeerLine(
+                peer: spec.id, role: spec.role.rawValue, product: spec.product.rawValue, downAtStart: spec.downAtStart,
+                tradedEpochs: elections.filter { $0.winner == spec.id }.map(\.epoch),
+                bought: row?.bought, sold: row?.sold, cashCents: row?.cashCents, finalClock: row?.finalClock.map { Int($0) })
+        }
+        let decided = progress?.decided ?? 0
+        self.init(
+            runID: runID, scenario: options.scenario.name, seed: options.scenario.seed, database: options.databasePath,
+            status: status.rawValue, seconds: seconds, requests: options.totalRequests,
+            made: decided + (progress?.pending ?? 0), decided: decided,
+            bought: progress?.bought ?? 0, failed: progress?.failed ?? 0, takeovers: progress?.takeovers ?? 0,
+            decidedPerSecond: seconds > 0 ? Double(decided) / seconds : 0,
+            peers: peers,
+            elections: elections.map {
+                ElectionLine(epoch: $0.epoch, winner: $0.winner, initiator: $0.initiator ?? -1, reason: $0.reason ?? "")
+            },
+            faults: faults, violations: violations, problem: problem, check: verdict,
+            passed: status == .completed && violations.isEmpty)
+    }
+}

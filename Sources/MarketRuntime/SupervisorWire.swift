@@ -1,0 +1,156 @@
+import Foundation
+import MarketCore
+
+// The line protocol between the supervisor and a peer process, over the peer's stdin and
+// stdout: one command or report per line, words separated by one space. End of file on
+// the peer's stdin means the supervisor is gone (so does a change of `getppid()`): the peer
+// exits at once.
+
+/// What the supervisor tells a peer (its stdin).
+enum PeerCommand: Hashable, Sendable {
+    /// `start-election`: the scenario's first election starts here (`Command.startElection`).
+    case startElection
+    /// `recover`: come back after a sickness (`Command.recover`).
+    case recover
+    /// `stop`: write the ledger to the store, answer `stopped`, exit 0.
+    case stop
+
+    var line: String {
+        switch self {
+        case .startElection: "start-election"
+        case .recover: "recover"
+        case .stop: "stop"
+        }
+    }
+
+    init(line: String) throws(WireError) {
+        let words = WireWords(line)
+        switch words.first {
+        case "start-election": self = .startElection
+        case "recover": self = .recover
+        case "stop": self = .stop
+        case "": throw .empty
+        case let other: throw .unknown(other)
+        }
+        guard words.rest.isEmpty else { throw .malformed(line) }
+    }
+}
+
+/// What a peer tells the supervisor (its stdout).
+enum PeerReport: Hashable, Sendable {
+    /// `ready`: listening on its socket, the core started (`Event.start` or `.restart`).
+    case ready
+    /// `sick silent|crash|resign`: the core reported `Effect.fellSick`.
+    case sick(SickMode)
+    /// `state up|down trader:<epoch>|- finished|buying`: where the peer stands, on every change.
+    case state(PeerStanding)
+    /// `stopped <bought> <sold> <cash_cents> <final_clock>`: the ledger is recorded.
+    case stopped(Ledger, finalClock: UInt64)
+    /// `fatal <why>`: the peer cannot go on (a store error); it exits non-zero.
+    case fatal(String)
+
+    var line: String {
+        switch self {
+        case .ready:
+            return "ready"
+        case .sick(let mode):
+            return "sick \(mode.rawValue)"
+        case .state(let standing):
+            let trader = standing.traderEpoch.map { "trader:\($0)" } ?? "-"
+            return "state \(standing.up ? "up" : "down") \(trader) \(standing.finishedBuying ? "finished" : "buying")"
+        case .stopped(let ledger, let clock):
+            return "stopped \(ledger.bought) \(ledger.sold) \(ledger.cashCents) \(clock)"
+        case .fatal(let why):
+            // One line, whatever the error said.
+            return "fatal " + why.split(whereSeparator: \.isNewline).joined(separator: " ")
+        }
+    }
+
+    init(line: String) throws(WireError) {
+        let words = WireWords(line)
+        let rest = words.rest
+        switch words.first {
+        case "ready":
+            guard rest.isEmpty else { throw .malformed(line) }
+            self = .ready
+        case "sick":
+            guard let mode = SickMode(rawValue: rest) else { throw .malformed(line) }
+            self = .sick(mode)
+        case "state":
+            guard let standing = Self.standing(rest) else { throw .malformed(line) }
+            self = .state(standing)
+        case "stopped":
+            let numbers = rest.split(separator: " ", omittingEmptySubsequences: false)
+            guard numbers.count == 4, let bought = Int(numbers[0]), let sold = Int(numbers[1]),
+                  let cash = Int(numbers[2]), let clock = UInt64(numbers[3]) else { throw .malformed(line) }
+            self = .stopped(Ledger(bought: bought, sold: sold, cashCents: cash), finalClock: clock)
+        case "fatal":
+            self = .fatal(rest)
+        case "":
+            throw .empty
+        case let other:
+            throw .unknown(other)
+        }
+    }
+
+    /// `up|down trader:<epoch>|- finished|buying`
+    private static func standing(_ text: String) -> PeerStanding? {
+        let words = text.split(separator: " ", omittingEmptySubsequences: false)
+        guard words.count == 3 else { return nil }
+        let up: Bool
+        switch words[0] {
+        case "up": up = true
+        case "down": up = false
+        default: return nil
+        }
+        let traderEpoch: Epoch?
+        if words[1] == "-" {
+            traderEpoch = nil
+        } else if words[1].hasPrefix("trader:"), let epoch = Epoch(words[1].dropFirst("trader:".count)) {
+            traderEpoch = epoch
+        } else {
+            return nil
+        }
+        let finished: Bool
+        switch words[2] {
+        case "finished": finished = true
+        case "buying": finished = false
+        default: return nil
+        }
+        return PeerStanding(up: up, traderEpoch: traderEpoch, finishedBuying: finished)
+    }
+}
+
+/// A line that is not a command or report of the protocol.
+enum WireError: Error, Hashable, Sendable, CustomStringConvertible {
+    case empty
+    /// The first word is no command or report.
+    case unknown(String)
+    /// A known first word with arguments that do not fit it.
+    case malformed(String)
+
+    var description: String {
+        switch self {
+        case .empty: "an empty line"
+        case .unknown(let word): "an unknown word '\(word.prefix(40))'"
+        case .malformed(let line): "a malformed line '\(line.prefix(80))'"
+        }
+    }
+}
+
+/// A line's first word and the rest after one space; surrounding whitespace is ignored.
+private struct WireWords {
+    let first: String
+    let rest: String
+
+    init(_ line: String) {
+        let trimmed = line.trimmingCharacters(in: .whitespaces)
+        if let space = trimmed.firstIndex(of: " ") {
+            first = String(trimmed[..<space])
+            rest = String(trimmed[trimmed.index(after: space)...])
+        } else {
+            first = trimmed
+            rest = ""
+        }
+    }
+}

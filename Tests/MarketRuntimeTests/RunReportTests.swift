@@ -1,0 +1,27 @@
+import Foundation
+import MarketCore
+@testable import MarketRuntime
+import MarketStore
+import XCTest
+
+final class RunReportTests: XCTestCase {
+    /// The JSON summary keys its fault counts by the history's names, as it did when the
+    /// counts were keyed by those names.
+    func testFaultCountsEncodeByTheirNames() throws {
+        let report = RunReport(
+            runID: 1, scenario: "test_case2", seed: 7, database: "market.db", status: "completed", seconds: 1.5,
+            requests: 10, made: 10, decided: 10, bought: 9, failed: 1, takeovers: 0, decidedPerSecond: 6.7, peers: [],
+            elections: [], faults: [.downAtStart: 1, .crash: 2, .recover: 2], violations: [], problem: nil,
+            check: nil, passed: true)
+        let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(report.json().utf8)) as? [String: Any])
+        XCTAssertEqual(json["faults"] as? [String: Int], ["down_at_start": 1, "crash": 2, "recover": 2])
+        XCTAssertTrue(report.json().contains("""
+              "faults" : {
+                "crash" : 2,
+                "down_at_start" : 1,
+                "recover" : 2
+              },
+            """), report.json())
+        XCTAssertTrue(report.text().contains("faults: crash ×2, down_at_start ×1, recover ×2"), report.text())
+    }
+}

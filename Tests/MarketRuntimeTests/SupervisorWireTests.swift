@@ -1,0 +1,64 @@
+import MarketCore
+@testable import MarketRuntime
+import XCTest
+
+final class SupervisorWireTests: XCTestCase {
+    func testEveryCommandReadsBackFromItsLine() throws {
+        let lines: [PeerCommand: String] = [.startElection: "start-election", .recover: "recover", .stop: "stop"]
+        for (command, line) in lines {
+            XCTAssertEqual(command.line, line)
+            XCTAssertEqual(try PeerCommand(line: line), command)
+        }
+        XCTAssertEqual(try PeerCommand(line: "  stop "), .stop)
+    }
+
+    func testMalformedCommandsAreTypedErrors() {
+        XCTAssertThrowsError(try PeerCommand(line: "")) { XCTAssertEqual($0 as? WireError, .empty) }
+        XCTAssertThrowsError(try PeerCommand(line: "   ")) { XCTAssertEqual($0 as? WireError, .empty) }
+        XCTAssertThrowsError(try PeerCommand(line: "halt")) { XCTAssertEqual($0 as? WireError, .unknown("halt")) }
+        XCTAssertThrowsError(try PeerCommand(line: "STOP")) { XCTAssertEqual($0 as? WireError, .unknown("STOP")) }
+        XCTAssertThrowsError(try PeerCommand(line: "stop now")) { XCTAssertEqual($0 as? WireError, .malformed("stop now")) }
+        XCTAssertThrowsError(try PeerCommand(line: "ready")) { XCTAssertEqual($0 as? WireError, .unknown("ready")) }
+    }
+
+    func testEveryReportReadsBackFromItsLine() throws {
+        let reports: [(PeerReport, String)] = [
+            (.ready, "ready"),
+            (.sick(.silent), "sick silent"),
+            (.sick(.crash), "sick crash"),
+            (.sick(.resign), "sick resign"),
+            (.state(PeerStanding(up: true, traderEpoch: 3, finishedBuying: false)), "state up trader:3 buying"),
+            (.state(PeerStanding(up: false, traderEpoch: nil, finishedBuying: true)), "state down - finished"),
+            (.state(PeerStanding(up: true, traderEpoch: nil, finishedBuying: false)), "state up - buying"),
+            (.stopped(Ledger(bought: 4, sold: 0, cashCents: -1250), finalClock: 812), "stopped 4 0 -1250 812"),
+            (.fatal("store failed on enqueue: database error: disk I/O error"),
+             "fatal store failed on enqueue: database error: disk I/O error"),
+        ]
+        for (report, line) in reports {
+            XCTAssertEqual(report.line, line)
+            XCTAssertEqual(try PeerReport(line: line), report, line)
+        }
+    }
+
+    func testAFatalReportStaysOneLine() throws {
+        let report = PeerReport.fatal("cannot record the ledger:\nSQLite error 10")
+        XCTAssertEqual(report.line, "fatal cannot record the ledger: SQLite error 10")
+        XCTAssertEqual(try PeerReport(line: report.line), .fatal("cannot record the ledger: SQLite error 10"))
+        XCTAssertEqual(try PeerReport(line: "fatal"), .fatal(""))
+    }
+
+    func testMalformedReportsAreTypedErrors() {
+        let malformed = [
+            "ready now", "sick", "sick sleepy", "sick silent crash",
+            "state", "state up", "state up trader:3", "state sideways - buying", "state up trader:x buying",
+            "state up trader: buying", "state up leader:3 buying", "state up - shopping", "state up - buying extra",
+            "stopped", "stopped 1 2 3", "stopped 1 2 3 4 5", "stopped a 2 3 4", "stopped 1 2 3 -4", "stopped 1 2 3.5 4",
+        ]
+        for line in malformed {
+            XCTAssertThrowsError(try PeerReport(line: line), line) { XCTAssertEqual($0 as? WireError, .malformed(line)) }
+        }
+        XCTAssertThrowsError(try PeerReport(line: "")) { XCTAssertEqual($0 as? WireError, .empty) }
+        XCTAssertThrowsError(try PeerReport(line: "hello there")) { XCTAssertEqual($0 as? WireError, .unknown("hello")) }
+        XCTAssertThrowsError(try PeerReport(line: "stop")) { XCTAssertEqual($0 as? WireError, .unknown("stop")) }
+    }
+}

@@ -1,0 +1,100 @@
+import Foundation
+import MarketCore
+@testable import MarketStore
+import XCTest
+
+/// A damaged file is refused as damaged; a run whose supervisor died is recognised and marked.
+final class DatabaseHealthTests: XCTestCase {
+    var directory: TemporaryDirectory!
+
+    override func setUpWithError() throws {
+        directory = try TemporaryDirectory()
+    }
+
+    override func tearDown() {
+        directory = nil
+    }
+
+    /// A database of a few hundred pages with one finished run.
+    func makeDatabase() throws -> String {
+        let path = directory.path("market.db")
+        let database = try MarketDatabase.open(path: path)
+        let peers = (0..<200).map { PeerSpec(id: $0, role: $0 % 2 == 0 ? .buyer : .seller, product: .salt) }
+        for _ in 0..<20 {
+            let run = try database.beginRun(scenario: "health", peerCount: peers.count, seed: 1, peers: peers)
+            try database.finishRun(runID: run, status: .completed)
+        }
+        return path
+    }
+
+    func overwrite(_ path: String, at offset: UInt64, count: Int) throws {
+        let handle = try XCTUnwrap(FileHandle(forUpdatingAtPath: path))
+        try handle.seek(toOffset: offset)
+        try handle.write(contentsOf: Data(repeating: 0xA5, count: count))
+        try handle.close()
+    }
+
+    func assertDamaged(_ body: () throws -> Void, file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertThrowsError(try body(), file: file, line: line) { error in
+            guard case .damaged = error as? StoreError else {
+                return XCTFail("expected damaged, got \(error)", file: file, line: line)
+            }
+            XCTAssertTrue("\(error)".contains("is damaged"), "\(error)", file: file, line: line)
+        }
+    }
+
+    func test_aHealthyDatabasePassesTheCheck() throws {
+        let path = try makeDatabase()
+        XCTAssertNoThrow(try MarketDatabase.openReadOnly(path: path).verifyIntegrity())
+    }
+
+    func test_pagesOverwrittenInTheMiddle_areRefusedAsDamaged_andNothingIsAppended() throws {
+        let path = try makeDatabase()
+        let size = try XCTUnwrap(FileManager.default.attributesOfItem(atPath: path)[.size] as? UInt64)
+        XCTAssertGreaterThan(size, 64 * 1024)
+        try overwrite(path, at: size / 2, count: 8192)
+        let before = try Data(contentsOf: URL(fileURLWithPath: path))
+        assertDamaged {
+            let database = try MarketDatabase.open(path: path)
+            _ = try database.beginRun(scenario: "after", peerCount: 1, seed: 1, peers: [])
+        }
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: path)), before, "a damaged file is not written to")
+        assertDamaged { try MarketDatabase.openReadOnly(path: path).verifyIntegrity() }
+    }
+
+    func test_aTruncatedDatabase_isDamaged_notForeign() throws {
+        let path = try makeDatabase()
+        let size = try XCTUnwrap(FileManager.default.attributesOfItem(atPath: path)[.size] as? UInt64)
+        let handle = try XCTUnwrap(FileHandle(forUpdatingAtPath: path))
+        try handle.truncate(atOffset: size / 3)
+        try handle.close()
+        assertDamaged {
+            let database = try MarketDatabase.openReadOnly(path: path)
+            try database.verifyIntegrity()
+            _ = try database.runs()
+        }
+    }
+
+    func test_aRunWhoseSupervisorIsGone_isAbandoned_andTheNextRunMarksIt() throws {
+        let path = directory.path("market.db")
+        let database = try MarketDatabase.open(path: path)
+        let live = try database.beginRun(scenario: "live", peerCount: 1, seed: 1, peers: [])
+        let orphan = try database.beginRun(scenario: "orphan", peerCount: 1, seed: 1, peers: [])
+        // A process that has exited stands for a supervisor killed with SIGKILL.
+        let gone = Process()
+        gone.executableURL = URL(fileURLWithPath: "/bin/true")
+        try gone.run()
+        gone.waitUntilExit()
+        try database.write { db in
+            try db.execute(sql: "UPDATE runs SET supervisor_pid = ? WHERE run_id = ?",
+                           arguments: [gone.processIdentifier, orphan])
+        }
+        XCTAssertEqual(try database.abandonedRuns(), [orphan], "this process supervises run \(live)")
+
+        _ = try database.beginRun(scenario: "next", peerCount: 1, seed: 1, peers: [])
+        let statuses = try database.runs().reduce(into: [:]) { $0[$1.runID] = "\($1.status)" }
+        XCTAssertEqual(statuses[orphan], "interrupted")
+        XCTAssertEqual(statuses[live], "running")
+        XCTAssertEqual(try database.abandonedRuns(), [])
+    }
+}
