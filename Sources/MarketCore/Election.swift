@@ -17,7 +17,8 @@ extension Peer {
         case .awaitingOK, .awaitingCoordinator, .claiming: return
         case .idle: break
         }
-        let higher = config.peers.filter { $0 > id }
+        // A higher peer the transport just saw go away cannot answer: no use waiting for it.
+        let higher = reachableHigherPeers
         log("starts an election (\(reason.rawValue))")
         if reason != .bully {
             // Bully's own cascade (a lower peer's election reaching this one) is the same election.
@@ -88,6 +89,12 @@ extension Peer {
     }
 
     mutating func receiveHeartbeat(epoch: Epoch, leader theirLeader: PeerID?, from peer: PeerID) {
+        if epoch < knownEpoch, theirLeader == peer, let leader {
+            // A trader of an older term (it was paused or sick) still heartbeats: peers no
+            // longer hear each other, so the ones it reaches tell it who leads now.
+            send(.heartbeat(epoch: knownEpoch, leader: leader), to: peer)
+            return
+        }
         // A peer that missed the COORDINATOR (it was sick, or deposed by the store) learns
         // of the trader here.
         guard let theirLeader,
@@ -134,7 +141,11 @@ extension Peer {
             break
         }
         election = .idle
-        if changed { log("follows trader P\(peer) (epoch \(epoch))") }
+        if changed {
+            log("follows trader P\(peer) (epoch \(epoch))")
+            // A new trader may not know that this peer buys no more; it would wait for it.
+            announceDoneBuying(to: [peer])
+        }
     }
 
     mutating func claimed(_ claim: ElectionClaim) {

@@ -16,6 +16,8 @@ public enum ElectionReason: String, Codable, Sendable, Hashable, CaseIterable {
     case coordinatorTimeout = "coordinator timeout"
     /// A lower peer announced itself while this one was up: Bully wants the highest.
     case lowerTrader = "lower trader"
+    /// The transport saw the trader go away (its connection closed, a dial was refused).
+    case traderGone = "trader gone"
 }
 
 /// What the Bully winner asks the store: "make me the leader of `epoch`".

@@ -9,6 +9,13 @@ public enum Event: Hashable, Sendable {
     case command(Command)
     /// The store's answer to an earlier `Effect.persist`, in the order they were asked.
     case persisted(StoreResult)
+    /// The shell has fed every event it had at hand (a batch of deliveries at one instant, one
+    /// pass of the runtime's loop): what this peer owes for the whole turn goes out now, once
+    /// (one acknowledgement covers every buy it saw in the turn).
+    case endOfTurn
+    /// The transport saw this peer go away: its connection closed, or a dial to it was
+    /// refused. Silence is found by timeout; this is how a crash is found at once.
+    case peerGone(PeerID)
 }
 
 /// Orders from the scenario (or the supervisor), not from other peers.

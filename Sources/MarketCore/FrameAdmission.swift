@@ -43,7 +43,7 @@ extension Envelope {
         func member(_ peer: PeerID) -> Bool { members.contains(peer) }
         func epochInRange(_ epoch: Epoch) -> Bool { (0...WireLimits.maxEpoch).contains(epoch) }
         switch message {
-        case .election, .ok:
+        case .election, .ok, .doneBuying:
             return nil
         case .coordinator(let epoch), .resign(let epoch):
             return epochInRange(epoch) ? nil : .epochOutOfRange(epoch)
@@ -51,14 +51,17 @@ extension Envelope {
             guard epochInRange(epoch) else { return .epochOutOfRange(epoch) }
             if let leader, !member(leader) { return .unknownPeer(leader) }
             return nil
-        case .buy(let request):
+        case .buy(let request, _):
             guard request.buyer == from else { return .wrongParty("a buy for P\(request.buyer) sent by P\(from)") }
             guard request.quantity == config.quantity else { return .numberOutOfRange("quantity \(request.quantity)") }
             guard request.lamport <= clock else { return .stampOutOfRange(request.lamport) }
             guard request.id.seq >= 0 else { return .numberOutOfRange("request number \(request.id.seq)") }
             return nil
-        case .ack(let id), .queued(let id), .restamp(let id), .delivered(let id):
+        case .ack(let id), .queued(let id), .restamp(let id):
             return member(id.buyer) && id.seq >= 0 ? nil : .unknownPeer(id.buyer)
+        case .delivered(let ids):
+            let stray = ids.first { !member($0.buyer) || $0.seq < 0 }
+            return stray.map { .unknownPeer($0.buyer) }
         case .buyResult(let id, let outcome):
             guard id.buyer == to else { return .wrongParty("a result of P\(id.buyer)'s request sent to P\(to)") }
             if let trade = outcome.trade { return tradeRejection(trade, config: config) }

@@ -9,14 +9,21 @@ public enum Message: Hashable, Codable, Sendable {
     case coordinator(epoch: Epoch)
     /// The trader steps down of its own accord; the others elect at once.
     case resign(epoch: Epoch)
-    /// Liveness, and what the sender believes about the trader.
+    /// Liveness, and what the sender believes about the trader: from the trader to every peer,
+    /// and from every peer to the trader, each only when it sent the other nothing lately.
     case heartbeat(epoch: Epoch, leader: PeerID?)
 
     // Buying
-    /// A buyer's stamped request, multicast to every peer.
-    case buy(BuyRequest)
-    /// A peer tells the trader it saw a request; its stamp is what makes the head stable.
+    /// A buyer's stamped request, multicast to the trader and to every peer that may still buy.
+    /// `firstAttempt`: never sent before, so no store holds it yet (a trader may decide it
+    /// without recording it first).
+    case buy(BuyRequest, firstAttempt: Bool = false)
+    /// A peer that may still buy tells the trader it saw requests (the last one named); its
+    /// stamp is what makes the head stable. One per turn covers every request of the turn.
     case ack(RequestID)
+    /// A buyer will send no more requests: the trader stops waiting for it, and other buyers
+    /// stop sending it theirs.
+    case doneBuying
     /// The trader has the request durably in its queue.
     case queued(RequestID)
     /// The request is stamped before decisions this trader already made while it could not
@@ -31,8 +38,9 @@ public enum Message: Hashable, Codable, Sendable {
     /// Money for goods sold: the seller's share of the trade that decided the request.
     case payout(RequestID, Trade)
 
-    /// A buyer or seller confirms a result or payout, so the outbox can forget it.
-    case delivered(RequestID)
+    /// A buyer or seller confirms results or payouts, so the outbox can forget them. A buyer's
+    /// next request confirms its earlier results without this.
+    case delivered([RequestID])
 }
 
 /// A message on the wire: who sent it to whom, stamped with the sender's clock.
@@ -61,6 +69,7 @@ extension Message {
         case .heartbeat: "heartbeat"
         case .buy: "buy"
         case .ack: "ack"
+        case .doneBuying: "done_buying"
         case .queued: "queued"
         case .restamp: "restamp"
         case .buyResult: "buy_result"

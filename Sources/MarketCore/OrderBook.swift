@@ -73,7 +73,7 @@ public struct OrderBook: Sendable {
     /// requests have keys of at least `(lastSeen[p] + 1, p)`.
     public static func isStable(_ key: OrderKey, lastSeen: [PeerID: UInt64], others: some Collection<PeerID>) -> Bool {
         others.allSatisfy { peer in
-            OrderKey(lamport: (lastSeen[peer] ?? 0) + 1, buyer: peer) > key
+            OrderKey(lamport: (lastSeen[peer] ?? 0).successor, buyer: peer) > key
         }
     }
 }

@@ -24,6 +24,18 @@ public struct Peer: Sendable {
     var lastHeard: [PeerID: Duration] = [:]
     public internal(set) var lastSeen: [PeerID: UInt64] = [:]
     var upSince: Duration = .zero
+    /// When this peer last sent each peer anything: a heartbeat goes only where nothing did.
+    var lastSentTo: [PeerID: Duration] = [:]
+    /// Peers the transport saw go away, and when (`Event.peerGone`).
+    var goneAt: [PeerID: Duration] = [:]
+    /// Buyers that said they will buy no more.
+    public internal(set) var doneBuying: Set<PeerID> = []
+    /// A buy seen this turn that the trader should hear was seen (the acknowledgement goes at
+    /// the end of the turn, unless something else goes to the trader first).
+    var ackOwed: RequestID?
+    /// Results and payouts to confirm, per trader that sent them; they go out together at the
+    /// next heartbeat tick.
+    var owedConfirmations: [PeerID: [RequestID]] = [:]
 
     // Election.
     public internal(set) var knownEpoch: Epoch = 0
@@ -62,6 +74,11 @@ public struct Peer: Sendable {
     public mutating func step(_ event: Event, now: Duration) -> [Effect] {
         self.now = now
         effects = []
+        if event == .endOfTurn {
+            // Only what the turn owes: nothing else changed, so nothing else can follow.
+            if status == .up { endTurn() }
+            return effects
+        }
         switch (status, event) {
         case (.notStarted, .start):
             join()
@@ -99,6 +116,8 @@ public struct Peer: Sendable {
         case .command(.fallSick(let mode)): fallSick(mode)
         case .command(.recover): break
         case .persisted(let result): persisted(result)
+        case .endOfTurn: endTurn()
+        case .peerGone(let peer): peerGone(peer)
         }
     }
 
@@ -110,10 +129,12 @@ public struct Peer: Sendable {
         leader = nil
         leaderContact = false
         election = .idle
+        ackOwed = nil
     }
 
+    /// Nothing to announce: a peer speaks to the trader once it knows one, and the trader to
+    /// every peer.
     mutating func startHeartbeats() {
-        broadcast(.heartbeat(epoch: knownEpoch, leader: leader))
         effects.append(.setTimer(.heartbeat, after: config.timing.heartbeat))
     }
 
@@ -132,6 +153,7 @@ public struct Peer: Sendable {
         let from = envelope.from
         lastSeen[from] = max(lastSeen[from] ?? 0, envelope.clock)
         lastHeard[from] = now
+        goneAt[from] = nil
         if from == leader { leaderContact = true }
 
         switch envelope.message {
@@ -140,15 +162,16 @@ public struct Peer: Sendable {
         case .coordinator(let epoch): receiveCoordinator(epoch: epoch, from: from)
         case .resign(let epoch): receiveResign(epoch: epoch, from: from)
         case .heartbeat(let epoch, let theirLeader): receiveHeartbeat(epoch: epoch, leader: theirLeader, from: from)
-        case .buy(let request): receiveBuy(request, from: from)
+        case .buy(let request, let firstAttempt): receiveBuy(request, firstAttempt: firstAttempt, from: from)
         case .ack: break  // its stamp, already noted, is the point
+        case .doneBuying: doneBuying.insert(from)
         case .queued(let requestID): receiveQueued(requestID)
         case .restamp(let requestID): receiveRestamp(requestID)
         case .buyResult(let requestID, let outcome): receiveResult(requestID, outcome, from: from)
         case .deposit(let deposit): receiveDeposit(deposit)
         case .depositAccepted(let depositID): receiveDepositAccepted(depositID)
         case .payout(let requestID, let trade): receivePayout(requestID, trade, from: from)
-        case .delivered(let requestID): receiveDelivered(requestID, from: from)
+        case .delivered(let requestIDs): receiveDelivered(requestIDs, from: from)
         }
     }
 
@@ -178,19 +201,6 @@ public struct Peer: Sendable {
         }
     }
 
-    mutating func heartbeatTick() {
-        broadcast(.heartbeat(epoch: knownEpoch, leader: leader))
-        effects.append(.setTimer(.heartbeat, after: config.timing.heartbeat))
-        if let leader, leader != id, !isLive(leader) {
-            log("trader P\(leader) silent for \(config.timing.suspectAfter)")
-            loseLeader()
-            startElection(.heartbeatTimeout, initiator: id)
-        } else if leader == nil, election == .idle, now - upSince >= config.timing.suspectAfter {
-            startElection(.heartbeatTimeout, initiator: id)
-        }
-        traderTick()
-    }
-
     /// Whatever the peer can do now that it could not before: decide, buy, deposit.
     mutating func progress() {
         if trader?.phase == .active { decide() }
@@ -211,7 +221,15 @@ public struct Peer: Sendable {
 
     mutating func send(_ message: Message, to peer: PeerID) {
         let stamp = clock.tick()
+        sent(to: peer)
         effects.append(.send(Envelope(from: id, to: peer, clock: stamp, message: message)))
+    }
+
+    /// Anything sent is a sign of life, and anything sent to the trader is stamped past every
+    /// buy seen so far: it does what a heartbeat or an acknowledgement would.
+    mutating func sent(to peer: PeerID) {
+        lastSentTo[peer] = now
+        if peer == leader { ackOwed = nil }
     }
 
     /// One send event, one stamp, a copy to every other peer.
@@ -220,6 +238,7 @@ public struct Peer: Sendable {
         guard !targets.isEmpty else { return }
         let stamp = clock.tick()
         for peer in targets {
+            sent(to: peer)
             effects.append(.send(Envelope(from: id, to: peer, clock: stamp, message: message)))
         }
     }

@@ -10,7 +10,8 @@ public enum SickMode: String, Codable, Sendable, Hashable, CaseIterable {
 
 /// The protocol's timeouts. Timeouts, not sleeps, decide.
 public struct Timing: Hashable, Codable, Sendable {
-    /// Every peer tells every other it is alive this often.
+    /// The trader tells every peer it is alive this often, and every peer tells the trader;
+    /// any message counts, so a heartbeat goes only where nothing else went.
     public var heartbeat: Duration
     /// A peer not heard from for this long is taken for down.
     public var suspectAfter: Duration
@@ -46,6 +47,9 @@ public struct PeerConfig: Hashable, Codable, Sendable {
     /// Every peer of the run, this one included (also those down from the start).
     public var peers: [PeerID]
     public var role: Role
+    /// The peers whose role is buyer (nil: unknown, so any peer may buy). Only they can send a
+    /// request, so only they get the multicast and only they are waited for.
+    public var buyers: Set<PeerID>?
     public var product: Product
     /// Buy requests this peer makes, one after another (buyers).
     public var requests: Int
@@ -69,11 +73,12 @@ public struct PeerConfig: Hashable, Codable, Sendable {
         id: PeerID, peers: [PeerID], role: Role, product: Product, requests: Int = 0, quantity: Int = 1,
         initialStock: Int = 100, restock: Int = 100, priceCents: Int = 100, commissionPercent: Int = 10,
         sickRate: Double = 0, sickMode: SickMode = .silent, timing: Timing = Timing(), seed: UInt64 = 0,
-        maxBatch: Int = 256, stabilityRule: OrderBook.StabilityRule = .lamport
+        maxBatch: Int = 256, stabilityRule: OrderBook.StabilityRule = .lamport, buyers: Set<PeerID>? = nil
     ) {
         self.id = id
         self.peers = peers
         self.role = role
+        self.buyers = buyers
         self.product = product
         self.requests = requests
         self.quantity = quantity

@@ -53,7 +53,7 @@ public struct Scenario: Hashable, Codable, Sendable {
             requests: spec.role == .buyer ? requestsPerBuyer : 0, quantity: quantity,
             initialStock: initialStock, restock: restock, priceCents: priceCents,
             commissionPercent: commissionPercent, sickRate: sickRate, sickMode: sickMode,
-            timing: timing, seed: seed)
+            timing: timing, seed: seed, buyers: Set(peers.filter { $0.role == .buyer }.map(\.id)))
     }
 
     /// Checks the knobs; the message says what is wrong in one line.
@@ -100,6 +100,11 @@ public enum BuiltInScenario: String, CaseIterable, Sendable {
     case oneDown = "one_down"
     case lonePeer = "lone_peer"
     case noMatch = "no_match"
+    case lab
+    case manyBuyers = "many_buyers"
+
+    /// Peers a scenario of variable size may have.
+    public static let peerRange = 2...ScenarioLimits.maxPeers
 
     public var summary: String {
         switch self {
@@ -111,6 +116,8 @@ public enum BuiltInScenario: String, CaseIterable, Sendable {
         case .oneDown: "4 peers: one buyer, two sellers, and the highest peer down from the start"
         case .lonePeer: "1 peer: it elects itself and has nobody to trade with"
         case .noMatch: "3 peers: a fish buyer and a boar seller; every buy fails with \"no seller\""
+        case .lab: "5 peers as in the lab's experiment: 3 salt buyers of 1000 requests each, 1 salt seller, and P4 that trades"
+        case .manyBuyers: "N peers (default 16): the lower three quarters buy, the rest sell, stock that never runs out"
         }
     }
 
@@ -119,7 +126,7 @@ public enum BuiltInScenario: String, CaseIterable, Sendable {
         return scenario
     }
 
-    /// The scenario with its defaults; `peers` applies to `normal` only.
+    /// The scenario with its defaults; `peers` applies to `normal` and `many_buyers` only.
     public func scenario(seed: UInt64, peers count: Int? = nil) throws(ScenarioError) -> Scenario {
         func spec(_ id: PeerID, _ role: Role, _ product: Product, down: Bool = false) -> PeerSpec {
             PeerSpec(id: id, role: role, product: product, downAtStart: down)
@@ -139,8 +146,8 @@ public enum BuiltInScenario: String, CaseIterable, Sendable {
             ], requestsPerBuyer: 1000, seed: seed)
         case .normal:
             let n = count ?? 6
-            guard (2...ScenarioLimits.maxPeers).contains(n) else {
-                throw .invalid("normal needs 2 to \(ScenarioLimits.maxPeers) peers")
+            guard Self.peerRange.contains(n) else {
+                throw .invalid("normal needs \(Self.peerRange.lowerBound) to \(Self.peerRange.upperBound) peers")
             }
             var random = SplitMix64.derive(seed, 0x5CE7)
             var peers: [PeerSpec] = (0..<n).map { id in
@@ -166,6 +173,25 @@ public enum BuiltInScenario: String, CaseIterable, Sendable {
             return Scenario(name: rawValue, peers: [
                 spec(0, .buyer, .fish), spec(1, .seller, .boar), spec(2, .seller, .boar),
             ], requestsPerBuyer: 200, seed: seed)
+        case .lab:
+            // The lab's sick rate stays a knob (`--sick-rate`); its table used 0.1 % to 0.5 %.
+            return Scenario(name: rawValue, peers: [
+                spec(0, .buyer, .salt), spec(1, .buyer, .salt), spec(2, .buyer, .salt),
+                spec(3, .seller, .salt), spec(4, .seller, .boar),
+            ], requestsPerBuyer: 1000, seed: seed)
+        case .manyBuyers:
+            let n = count ?? 16
+            guard Self.peerRange.contains(n) else {
+                throw .invalid("many_buyers needs \(Self.peerRange.lowerBound) to \(Self.peerRange.upperBound) peers")
+            }
+            let buyers = max(1, n * 3 / 4)
+            // The highest peer, the likely trader, sells: every buyer is one that can buy.
+            let peers = (0..<n).map { id in
+                spec(id, id < buyers ? .buyer : .seller, Product.allCases[id % Product.allCases.count])
+            }
+            var scenario = Scenario(name: rawValue, peers: peers, requestsPerBuyer: 200, seed: seed)
+            scenario.initialStock = 1_000_000
+            return scenario
         }
     }
 }

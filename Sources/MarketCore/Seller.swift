@@ -61,7 +61,7 @@ extension Peer {
 
     mutating func receivePayout(_ requestID: RequestID, _ trade: Trade, from peer: PeerID) {
         applyPayout(trade)
-        send(.delivered(requestID), to: peer)
+        owesConfirmation(of: requestID, to: peer)
     }
 
     mutating func applyPayout(_ trade: Trade) {
@@ -79,6 +79,7 @@ extension Peer {
         }
         buyer.completed = books.requests.filter { $0.id != books.pendingRequest }.count
         buyer.outstanding = books.requests.first { $0.id == books.pendingRequest }
+        buyer.outstandingSent = true
         seller.deposits = books.deposits.count
         seller.nextDepositSeq = (books.deposits.map { $0.id % 1_000_000 }.max() ?? -1) + 1
         var stock: [Product: Int] = [:]

@@ -18,8 +18,10 @@ public struct TraderState: Sendable {
     /// Committed results and payouts not yet confirmed, with when they were last sent.
     var unconfirmed: [DeliveryKey: (item: OutboxItem, sentAt: Duration)] = [:]
     var confirmed: [DeliveryKey] = []
-    /// Buys that arrived while loading.
-    var waiting: [BuyRequest] = []
+    /// Buys that arrived while loading, and whether each was a first attempt.
+    var waiting: [(request: BuyRequest, firstAttempt: Bool)] = []
+    /// Requests after whose enqueue the trader falls sick (the lab's fault, drawn on arrival).
+    var sickAfterQueueing: Set<RequestID> = []
     /// The key of the last decision, and the peers it was decided without (not live then).
     var lastDecided: OrderKey?
     var decidedWithout: Set<PeerID> = []
@@ -55,27 +57,44 @@ extension Peer {
         if let own = buyer.outstanding {
             admit(own)
         }
-        for request in waiting {
-            admit(request)
+        for entry in waiting {
+            admit(entry.request, firstAttempt: entry.firstAttempt)
         }
     }
 
-    mutating func receiveBuy(_ request: BuyRequest, from peer: PeerID) {
+    mutating func receiveBuy(_ request: BuyRequest, firstAttempt: Bool, from peer: PeerID) {
         guard request.buyer == peer else { return }
         if let state = trader, leader == id {
+            confirmEarlierResults(of: request.id)
             if state.phase == .loading {
-                trader?.waiting.append(request)
+                trader?.waiting.append((request, firstAttempt))
             } else {
-                admit(request)
+                admit(request, firstAttempt: firstAttempt)
             }
-        } else if let leader, leader != peer, leader != id {
-            send(.ack(request.id), to: leader)
+        } else {
+            sawBuy(request, from: peer)
+        }
+    }
+
+    /// A buyer sends a request only after it has the result of its previous one: the results
+    /// of its earlier requests need no confirmation of their own.
+    mutating func confirmEarlierResults(of requestID: RequestID) {
+        guard let state = trader else { return }
+        let buyer = requestID.buyer
+        let keys = state.unconfirmed.keys.filter {
+            $0.recipient == buyer && $0.requestID.buyer == buyer && $0.requestID.seq < requestID.seq
+        }
+        for key in keys.sorted() {
+            trader?.unconfirmed[key] = nil
+            trader?.confirmed.append(key)
         }
     }
 
     /// A buy reaches the trader: into the book at once (so nothing later-stamped overtakes it
-    /// while its enqueue is in flight), durable when the store says so.
-    mutating func admit(_ request: BuyRequest) {
+    /// while its enqueue is in flight), durable when the store says so. A first attempt that
+    /// is stable on arrival, with nothing ahead of it, skips the enqueue: the transaction that
+    /// decides it records it, one commit instead of two.
+    mutating func admit(_ request: BuyRequest, firstAttempt: Bool = false) {
         guard let state = trader, state.phase == .active else { return }
         guard !state.book.contains(request.id), !state.deciding.contains(request.id) else { return }
         if let last = state.lastDecided, request.orderKey < last, state.decidedWithout.contains(request.buyer) {
@@ -84,8 +103,23 @@ extension Peer {
             send(.restamp(request.id), to: request.buyer)
             return
         }
+        // The lab's fault: the trader falls sick with a queued, undecided request. Such a
+        // request takes the queue's path, so the fault stays what it was.
+        let sickAfterQueueing = random.chance(config.sickRate)
+        if firstAttempt, !sickAfterQueueing, !state.commitInFlight, state.book.isEmpty,
+           state.book.rule == .immediate || OrderBook.isStable(request.orderKey, lastSeen: lastSeen, others: stabilityPeers) {
+            trader?.book.insert(request, durable: true)
+            return
+        }
         trader?.book.insert(request, durable: false)
+        if sickAfterQueueing { trader?.sickAfterQueueing.insert(request.id) }
         persist(.enqueue(request, epoch: state.epoch))
+    }
+
+    /// The live peers other than the trader that may still send a request: the ones a head
+    /// must be stable against.
+    var stabilityPeers: [PeerID] {
+        others.filter { canStillBuy($0) && isLive($0) }
     }
 
     mutating func enqueued(_ request: BuyRequest) {
@@ -94,8 +128,7 @@ extension Peer {
         if request.buyer != id {
             send(.queued(request.id), to: request.buyer)
         }
-        // The lab's fault: the trader falls sick with a queued, undecided request.
-        if random.chance(config.sickRate) {
+        if trader?.sickAfterQueueing.remove(request.id) != nil {
             fallSick(config.sickMode)
         }
     }
@@ -132,12 +165,11 @@ extension Peer {
 
     /// Decides every head the book lets go of, as one batch in one transaction.
     mutating func decide() {
-        guard var state = trader, state.phase == .active, !state.commitInFlight else { return }
-        let live = others.filter { isLive($0) }
-        let heads = state.book.popDecidable(lastSeen: lastSeen, others: live, limit: config.maxBatch)
+        guard var state = trader, state.phase == .active, !state.commitInFlight, state.book.head?.durable == true else { return }
+        let heads = state.book.popDecidable(lastSeen: lastSeen, others: stabilityPeers, limit: config.maxBatch)
         if let last = heads.last {
             state.lastDecided = last.orderKey
-            state.decidedWithout.formUnion(others.filter { !live.contains($0) })
+            state.decidedWithout.formUnion(others.filter { !isLive($0) })
         }
         var decisions: [Decision] = []
         for request in heads {
@@ -199,10 +231,13 @@ extension Peer {
         send(item.message, to: item.recipient)
     }
 
-    mutating func receiveDelivered(_ requestID: RequestID, from peer: PeerID) {
-        let key = DeliveryKey(requestID: requestID, recipient: peer)
-        guard trader?.unconfirmed.removeValue(forKey: key) != nil else { return }
-        trader?.confirmed.append(key)
+    mutating func receiveDelivered(_ requestIDs: [RequestID], from peer: PeerID) {
+        for requestID in requestIDs {
+            let key = DeliveryKey(requestID: requestID, recipient: peer)
+            if trader?.unconfirmed.removeValue(forKey: key) != nil {
+                trader?.confirmed.append(key)
+            }
+        }
     }
 
     /// The trader's periodic chores: re-send what was not confirmed, write confirmations

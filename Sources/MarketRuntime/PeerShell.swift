@@ -121,6 +121,10 @@ final class PeerShell {
             }
             if stopped { break }
         }
+        if !stopped {
+            // One acknowledgement covers every buy of this pass (MarketCore's Event.endOfTurn).
+            apply(peer.step(.endOfTurn, now: now))
+        }
         queue.removeAll(keepingCapacity: true)
         queueHead = 0
         stepping = false

@@ -2,6 +2,30 @@ import MarketCore
 
 /// Many seeds across scenarios, summed per scenario: what `market simulate` prints.
 public struct SeedSweep: Sendable {
+    /// One kind of run the sweep takes in turn: a built-in scenario, at a size of its own.
+    public struct Slot: Hashable, Sendable {
+        public var scenario: BuiltInScenario
+        /// Peers, for the scenarios of variable size (nil: the options' peers, or the default).
+        public var peers: Int?
+        /// Requests per buyer (nil: the options').
+        public var requests: Int?
+
+        public init(_ scenario: BuiltInScenario, peers: Int? = nil, requests: Int? = nil) {
+            self.scenario = scenario
+            self.peers = peers
+            self.requests = requests
+        }
+
+        /// `normal` or `normal×64`.
+        public var name: String { peers.map { "\(scenario.rawValue)×\($0)" } ?? scenario.rawValue }
+
+        /// Large runs: `normal` and `many_buyers` at each size, with few requests per buyer so
+        /// that a seed stays short while elections, faults and takeovers still happen.
+        public static func large(peers sizes: [Int], requests: Int = 3) -> [Slot] {
+            sizes.flatMap { [Slot(.normal, peers: $0, requests: requests), Slot(.manyBuyers, peers: $0, requests: requests)] }
+        }
+    }
+
     public struct Summary: Hashable, Sendable {
         public var scenario: String
         public var seeds = 0
@@ -9,35 +33,61 @@ public struct SeedSweep: Sendable {
         public var elections = 0
         public var takeovers = 0
         public var faults = 0
+        public var decisions = 0
+        public var virtualTime: Duration = .zero
+        /// Envelopes sent, by message kind, over every seed.
+        public var messages: [String: Int] = [:]
         public var failures: [SimulationResult] = []
+
+        /// Envelopes per decided buy, every kind counted.
+        public var messagesPerDecision: Double {
+            Double(messages.values.reduce(0, +)) / Double(max(decisions, 1))
+        }
+
+        /// Heartbeats per second of virtual time (per run, averaged over the seeds).
+        public var heartbeatsPerSecond: Double {
+            Double(messages["heartbeat"] ?? 0) / max(virtualTime.seconds, 1e-9)
+        }
     }
 
-    public var scenarios: [BuiltInScenario]
+    public var slots: [Slot]
     public var firstSeed: UInt64
     public var seeds: Int
     public var options: SimulationOptions
 
-    public init(scenarios: [BuiltInScenario], firstSeed: UInt64, seeds: Int, options: SimulationOptions) {
-        self.scenarios = scenarios
+    public init(slots: [Slot], firstSeed: UInt64, seeds: Int, options: SimulationOptions) {
+        self.slots = slots
         self.firstSeed = firstSeed
         self.seeds = seeds
         self.options = options
     }
 
-    /// Seed `firstSeed + i` runs scenario `i mod count`, so every seed names one exact run.
-    public func scenario(forSeedIndex index: Int) -> BuiltInScenario {
-        scenarios[index % scenarios.count]
+    public init(scenarios: [BuiltInScenario], firstSeed: UInt64, seeds: Int, options: SimulationOptions) {
+        self.init(slots: scenarios.map { Slot($0) }, firstSeed: firstSeed, seeds: seeds, options: options)
+    }
+
+    /// Seed `firstSeed + i` runs slot `i mod count`, so every seed names one exact run.
+    public func slot(forSeedIndex index: Int) -> Slot {
+        slots[index % slots.count]
+    }
+
+    /// The scenario and options of one seed of a slot.
+    public func run(of slot: Slot, seed: UInt64) throws -> (Scenario, SimulationOptions) {
+        var options = options
+        if let peers = slot.peers { options.peers = peers }
+        if let requests = slot.requests { options.requestsPerBuyer = requests }
+        return (try Simulation.scenario(slot.scenario, seed: seed, options: options), options)
     }
 
     /// Runs every seed; `progress` hears after each one.
     public func run(
         onTrace: ((String) -> Void)? = nil, progress: (Int, SimulationResult) -> Void = { _, _ in }
     ) throws -> [Summary] {
-        var summaries = scenarios.map { Summary(scenario: $0.rawValue) }
+        var summaries = slots.map { Summary(scenario: $0.name) }
         for index in 0..<seeds {
             let seed = firstSeed &+ UInt64(index)
-            let slot = index % scenarios.count
-            let scenario = try Simulation.scenario(scenarios[slot], seed: seed, options: options)
+            let slot = index % slots.count
+            let (scenario, options) = try run(of: slots[slot], seed: seed)
             let simulation = Simulation(scenario: scenario, options: options)
             simulation.onTrace = onTrace
             let result = simulation.run()
@@ -46,6 +96,9 @@ public struct SeedSweep: Sendable {
             summaries[slot].elections += result.elections
             summaries[slot].takeovers += result.takeovers
             summaries[slot].faults += result.faults
+            summaries[slot].decisions += result.decisions
+            summaries[slot].virtualTime += result.virtualTime
+            summaries[slot].messages.merge(result.messages, uniquingKeysWith: +)
             if !result.passed { summaries[slot].failures.append(result) }
             progress(index, result)
         }

@@ -10,6 +10,7 @@ extension Simulation {
         case .timer(let id, let timer, _): "P\(id) timer \(timer)"
         case .persisted(let id, _): "P\(id) store request completes"
         case .command(let id, let command): "P\(id) command \(command)"
+        case .peerGone(let observer, let gone): "P\(observer) sees P\(gone) gone"
         case .armPause: "the next committing trader will be paused"
         case .resume(let id): "P\(id) resumes"
         }

@@ -19,6 +19,8 @@ public final class Simulation {
     private var result: SimulationResult
     private var watch = StoreWatch()
     private var pauseAtNextCommit = false
+    /// Peers stepped at the current instant: each ends its turn before time moves on.
+    private var turn: Set<PeerID> = []
 
     private static let traceLength = 40
     /// Hears every event and every peer's log line as it happens (`market simulate --verbose`).
@@ -46,7 +48,12 @@ public final class Simulation {
         if options.pauses, random.chance(0.5) {
             schedule(.armPause, after: .milliseconds(Int64(random.next() % 2000)))
         }
-        while result.failure == nil, let next = queue.popMin() {
+        while result.failure == nil, let upcoming = queue.min {
+            if upcoming.at > now, !turn.isEmpty {
+                endTurns()
+                continue
+            }
+            let next = queue.popMin()!
             now = next.at
             if now > options.timeLimit {
                 fail(Violation(.liveness, "not settled after \(Self.format(options.timeLimit)): \(summary())"))
@@ -56,7 +63,7 @@ public final class Simulation {
             remember(next.event)
             onTrace?(trace.last!)
             process(next.event)
-            if result.failure == nil, settled() {
+            if result.failure == nil, now >= options.holdUntil, settled() {
                 checkBooks()
                 break
             }
@@ -83,6 +90,8 @@ public final class Simulation {
         case timer(PeerID, PeerTimer, generation: Int)
         case persisted(PeerID, incarnation: Int)
         case command(PeerID, Command)
+        /// The transport of `observer` saw `gone` go away (its socket closed, a dial was refused).
+        case peerGone(observer: PeerID, gone: PeerID)
         case armPause
         case resume(PeerID)
     }
@@ -178,6 +187,13 @@ public final class Simulation {
             if nodes[id].paused { return nodes[id].postponed.append(event) }
             if command == .recover { result.faults += 1 }
             step(id, .command(command))
+        case .peerGone(let observer, let gone):
+            guard nodes[observer].peer != nil else { return }
+            if nodes[observer].paused { return nodes[observer].postponed.append(event) }
+            // Read late (the observer was paused), a closed connection to a peer that came
+            // back is no news: a dial to it now succeeds.
+            guard isGone(gone) else { return }
+            step(observer, .peerGone(gone))
         case .armPause:
             pauseAtNextCommit = true
         case .resume(let id):
@@ -196,6 +212,7 @@ public final class Simulation {
 
     private func step(_ id: PeerID, _ event: Event) {
         guard var peer = nodes[id].peer else { return }
+        turn.insert(id)
         let effects = peer.step(event, now: now)
         nodes[id].peer = peer
         for effect in effects {
@@ -207,7 +224,11 @@ public final class Simulation {
     private func perform(_ effect: Effect, of id: PeerID) {
         switch effect {
         case .send(let envelope):
-            guard !nodes[envelope.to].down else { return }
+            result.messages[envelope.message.kind, default: 0] += 1
+            if isGone(envelope.to) {
+                // A dial to a peer that is down or crashed is refused at once.
+                return schedule(.peerGone(observer: id, gone: envelope.to), after: delay())
+            }
             let link = envelope.from * 1024 + envelope.to
             let arrival = max(now + delay(), (linkClear[link] ?? .zero) + .nanoseconds(1))
             linkClear[link] = arrival
@@ -246,6 +267,25 @@ public final class Simulation {
         schedule(.resume(id), after: length)
     }
 
+    /// Every peer ends the turn it had at this instant, in id order.
+    private func endTurns() {
+        let peers = turn.sorted()
+        turn = []
+        for id in peers where nodes[id].peer != nil && !nodes[id].paused {
+            guard var peer = nodes[id].peer else { continue }
+            let effects = peer.step(.endOfTurn, now: now)
+            nodes[id].peer = peer
+            for effect in effects {
+                perform(effect, of: id)
+            }
+        }
+    }
+
+    /// Down from the start, or crashed and not yet restarted.
+    private func isGone(_ id: PeerID) -> Bool {
+        nodes[id].down || (nodes[id].peer == nil && nodes[id].incarnation > 0)
+    }
+
     /// The process is killed: memory, timers and unfinished store requests are gone.
     private func crash(_ id: PeerID) {
         nodes[id].peer = nil
@@ -255,6 +295,10 @@ public final class Simulation {
         nodes[id].postponed = []
         nodes[id].upSince = nil
         schedule(.restart(id, incarnation: nodes[id].incarnation), after: scenario.recoverAfter)
+        // Its sockets close at once: every peer connected to it sees that.
+        for node in nodes where node.peer != nil {
+            schedule(.peerGone(observer: node.config.id, gone: id), after: delay())
+        }
     }
 
     private func updateUp(_ id: PeerID) {

@@ -15,6 +15,8 @@ public struct SimulationOptions: Hashable, Sendable {
     /// One-way message delay bounds; links stay FIFO.
     public var minDelay: Duration = .microseconds(50)
     public var maxDelay: Duration = .milliseconds(2)
+    /// A settled run goes on until this virtual time, so an idle market's traffic can be measured.
+    public var holdUntil: Duration = .zero
     /// A run that has not settled by then fails for liveness.
     public var timeLimit: Duration = .seconds(600)
     /// Test seams that plant bugs, so the simulator's own tests can show it catches them.

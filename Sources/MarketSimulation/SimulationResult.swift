@@ -11,6 +11,8 @@ public struct SimulationResult: Hashable, Sendable {
     public var decisions = 0
     public var faults = 0
     public var virtualTime: Duration = .zero
+    /// Envelopes the peers sent, by message kind.
+    public var messages: [String: Int] = [:]
     public var failure: SimulationFailure?
 
     public var passed: Bool { failure == nil }

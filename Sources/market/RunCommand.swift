@@ -21,7 +21,7 @@ struct RunCommand: ParsableCommand {
     @Option(name: .long, help: "A built-in scenario name or a JSON scenario file.")
     var scenario: String
 
-    @Option(name: .long, parsing: .unconditional, help: "Number of peers (the 'normal' scenario only).")
+    @Option(name: .long, parsing: .unconditional, help: "Number of peers (the normal and many_buyers scenarios only).")
     var peers: Int?
 
     @Option(name: .long, parsing: .unconditional, help: "Buy requests per buyer.")

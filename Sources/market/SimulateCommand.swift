@@ -19,10 +19,15 @@ struct SimulateCommand: ParsableCommand {
     @Option(help: "The first seed.")
     var seed: UInt64 = 1
 
-    @Option(help: "Only this built-in scenario (default: all of them, in turn).")
+    @Option(help: "Only this built-in scenario (default: all of them, in turn, and the large runs).")
     var scenario: String?
 
-    @Option(help: "Peers for the normal scenario.")
+    @Option(help: ArgumentHelp(
+        "Also run normal and many_buyers at these sizes, 3 requests per buyer (comma-separated, or none).",
+        valueName: "sizes"))
+    var largePeers = "64"
+
+    @Option(help: "Peers for the normal and many_buyers scenarios.")
     var peers: Int?
 
     @Option(help: "Requests per buyer in each simulated run.")
@@ -30,6 +35,15 @@ struct SimulateCommand: ParsableCommand {
 
     @Option(help: "The trader's chance of falling sick after queueing a request (0 to 1).")
     var sickRate: Double = SimulationOptions().sickRate
+
+    @Flag(inversion: .prefixedNo, help: "Pause the trader at a commit in half the seeds, so it wakes as a zombie.")
+    var pauses = true
+
+    @Option(help: ArgumentHelp("Keep each settled run going until this virtual time, to measure an idle market.", valueName: "seconds"))
+    var hold: Double = 0
+
+    @Flag(help: "Print the messages sent per decided buy, by kind, and heartbeats per virtual second.")
+    var stats = false
 
     @Flag(help: "Print each failing run's last events.")
     var trace = false
@@ -41,7 +55,12 @@ struct SimulateCommand: ParsableCommand {
         guard seeds >= 1 else { throw ValidationError("--seeds must be at least 1") }
         guard requests >= 0 else { throw ValidationError("--requests must be 0 or more") }
         guard (0...1).contains(sickRate) else { throw ValidationError("--sick-rate must be between 0 and 1") }
-        if let peers, !(2...64).contains(peers) { throw ValidationError("--peers must be 2 to 64") }
+        let range = BuiltInScenario.peerRange
+        if let peers, !range.contains(peers) {
+            throw ValidationError("--peers must be \(range.lowerBound) to \(range.upperBound)")
+        }
+        guard (0...3600).contains(hold) else { throw ValidationError("--hold must be 0 to 3600 seconds") }
+        _ = try largeSizes()
     }
 
     func run() throws {
@@ -49,15 +68,17 @@ struct SimulateCommand: ParsableCommand {
         options.peers = peers
         options.requestsPerBuyer = requests
         options.sickRate = sickRate
-        var scenarios = BuiltInScenario.allCases
+        options.pauses = pauses
+        options.holdUntil = .milliseconds(Int64(hold * 1000))
+        var slots = BuiltInScenario.allCases.map { SeedSweep.Slot($0) } + SeedSweep.Slot.large(peers: try largeSizes())
         if let scenario {
             do throws(ScenarioError) {
-                scenarios = [try BuiltInScenario.named(scenario)]
+                slots = [SeedSweep.Slot(try BuiltInScenario.named(scenario))]
             } catch {
                 throw ValidationError(error.description)
             }
         }
-        let sweep = SeedSweep(scenarios: scenarios, firstSeed: seed, seeds: seeds, options: options)
+        let sweep = SeedSweep(slots: slots, firstSeed: seed, seeds: seeds, options: options)
         let started = ContinuousClock.now
         let interactive = isatty(STDERR_FILENO) == 1
         let summaries = try sweep.run(onTrace: verbose ? { print($0) } : nil) { index, _ in
@@ -68,35 +89,72 @@ struct SimulateCommand: ParsableCommand {
         if interactive { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
         let elapsed = ContinuousClock.now - started
 
-        let shown = summaries.filter { $0.seeds > 0 }
-        let rows = shown.map {
-            [$0.scenario, String($0.seeds), String($0.events), String($0.elections), String($0.takeovers),
-             String($0.faults), String($0.failures.count)]
+        let shown = zip(summaries, slots).filter { $0.0.seeds > 0 }
+        let rows = shown.map { summary, slot in
+            [slot.name, String(summary.seeds), String(summary.events), String(summary.elections),
+             String(summary.takeovers), String(summary.faults), String(summary.failures.count)]
         }
-        let width = max(8, scenarios.map(\.rawValue.count).max() ?? 0)
         for line in TextTable.lines(
             [["scenario", "seeds", "events", "elections", "takeovers", "faults", "violations"]] + rows,
-            rightAligned: Set(1...6), minimumWidths: [width, 5, 8, 9, 9, 6, 10]) {
+            rightAligned: Set(1...6), minimumWidths: [8, 5, 8, 9, 9, 6, 10]) {
             print(line)
         }
-        let failures = shown.flatMap(\.failures)
+        if stats {
+            print("")
+            printStats(shown.map(\.0))
+        }
+        let failures = shown.flatMap { summary, slot in summary.failures.map { ($0, slot) } }
         let events = summaries.reduce(0) { $0 + $1.events }
         let seconds = elapsed.seconds
         FileHandle.standardError.write(Data(String(
             format: "%d events in %.2f s (%.0f events/s)\n", events, seconds, Double(events) / max(seconds, 1e-9)).utf8))
-        for result in failures {
+        for (result, slot) in failures {
             guard let failure = result.failure else { continue }
             print("")
-            print("seed \(result.seed) (\(result.scenario)) violated \(failure)")
+            print("seed \(result.seed) (\(slot.name)) violated \(failure)")
             if trace {
                 for line in failure.trace { print("  " + line) }
             }
             var replay = "market simulate --scenario \(result.scenario) --seed \(result.seed) --seeds 1"
-            if let peers { replay += " --peers \(peers)" }
+            if let peers = slot.peers ?? peers { replay += " --peers \(peers)" }
+            let requests = slot.requests ?? requests
             if requests != SimulationOptions().requestsPerBuyer { replay += " --requests \(requests)" }
             if sickRate != SimulationOptions().sickRate { replay += " --sick-rate \(sickRate)" }
+            if !pauses { replay += " --no-pauses" }
+            if hold != 0 { replay += " --hold \(hold)" }
             print("replay: \(replay) --trace")
         }
         if !failures.isEmpty { throw ExitCode(1) }
+    }
+
+    private func largeSizes() throws -> [Int] {
+        guard largePeers != "none" else { return [] }
+        let range = BuiltInScenario.peerRange
+        return try largePeers.split(separator: ",").map { text in
+            guard let size = Int(text.trimmingCharacters(in: .whitespaces)), range.contains(size) else {
+                throw ValidationError("--large-peers takes sizes from \(range.lowerBound) to \(range.upperBound), or none")
+            }
+            return size
+        }
+    }
+
+    /// Traffic in virtual time: what each decided buy cost, and the heartbeat rate.
+    private func printStats(_ summaries: [SeedSweep.Summary]) {
+        let rows = summaries.map { summary in
+            let decisions = Double(max(summary.decisions, 1))
+            let kinds = summary.messages.sorted { ($0.value, $1.key) > ($1.value, $0.key) }
+            let perBuy = kinds.map { "\($0.key) " + String(format: "%.2f", Double($0.value) / decisions) }
+            return [
+                summary.scenario, String(summary.decisions),
+                summary.decisions == 0 ? "-" : String(format: "%.2f", summary.messagesPerDecision),
+                String(format: "%.0f", summary.heartbeatsPerSecond),
+                summary.decisions == 0 ? "(no buys)" : perBuy.joined(separator: ", "),
+            ]
+        }
+        for line in TextTable.lines(
+            [["scenario", "decided", "msgs/buy", "heartbeats/s", "by kind (per decided buy)"]] + rows,
+            rightAligned: [1, 2, 3], minimumWidths: [8]) {
+            print(line)
+        }
     }
 }

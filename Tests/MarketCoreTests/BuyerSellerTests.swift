@@ -30,11 +30,25 @@ final class BuyerSellerTests: XCTestCase {
     func testABuyerMulticastsItsFirstRequestOnceTheTraderIsKnown() {
         let p = buyer()
         XCTAssertEqual(p.effects.buys, [request(0, 0, 7)])
-        XCTAssertEqual(p.effects.recipients(of: .buy(request(0, 0, 7))), [1, 2, 3])
+        XCTAssertEqual(p.effects.recipients(of: .buy(request(0, 0, 7), firstAttempt: true)), [1, 2, 3],
+                       "the trader and the peers that may buy (all of them, roles unknown)")
         XCTAssertEqual(p.effects.timersSet[.request], p.timing.requestTimeout)
         XCTAssertEqual(p.peer.buyer.outstanding, request(0, 0, 7))
         XCTAssertEqual(p.peer.buyer.nextSeq, 1)
         XCTAssertFalse(p.peer.finishedBuying)
+    }
+
+    func testTheMulticastSkipsSellersAndBuyersThatAreDone() {
+        var config = PeerConfig(id: 0, peers: [0, 1, 2, 3, 4, 5], role: .buyer, product: .salt, requests: 3,
+                                timing: PeerHarness.timing, buyers: [0, 1, 2, 3])
+        config.sickRate = 0
+        let p = PeerHarness(config)
+        p.start()
+        p.receive(.doneBuying, from: 2, clock: 2)
+        p.receive(.coordinator(epoch: 1), from: 5, clock: 5)
+        let first = p.effects.buys[0]
+        XCTAssertEqual(p.effects.recipients(of: .buy(first, firstAttempt: true)), [1, 3, 5],
+                       "the trader, and the buyers not done; no sellers (P4), not P2")
     }
 
     func testABuyerDoesNotBuyOnHearsay() {
@@ -106,26 +120,32 @@ final class BuyerSellerTests: XCTestCase {
         XCTAssertEqual(p.effects.timersSet, [:])
     }
 
+    private func confirmations(_ p: PeerHarness) -> [Envelope] {
+        p.sends.filter { if case .delivered = $0.message { true } else { false } }
+    }
+
     func testAResultIsCountedOnceAndConfirmed() {
         let p = buyer()
         p.receive(.buyResult(p00, .bought(sale(1))), from: 3, clock: 20)
         XCTAssertEqual(p.peer.buyer.completed, 1)
         XCTAssertEqual(p.peer.buyer.failed, 0)
         XCTAssertEqual(p.peer.ledger, Ledger(bought: 1, sold: 0, cashCents: -100))
-        XCTAssertEqual(p.sent(to: 3).first, .delivered(p00))
         XCTAssertTrue(p.effects.timersCancelled.contains(.request))
         XCTAssertEqual(p.effects.buys.map(\.id), [p01], "the next request follows")
+        XCTAssertEqual(confirmations(p), [], "and confirms the result by itself")
+        p.fire(.heartbeat, at: .ms(100))
+        XCTAssertEqual(confirmations(p), [])
 
         p.receive(.buyResult(p00, .bought(sale(1))), from: 3, clock: 30)
-        XCTAssertEqual(p.sends.map(\.message), [.delivered(p00)], "confirmed again, nothing else")
+        XCTAssertEqual(p.sends, [], "an echo is confirmed at the next tick")
         XCTAssertEqual(p.peer.buyer.completed, 1)
         XCTAssertEqual(p.peer.ledger, Ledger(bought: 1, sold: 0, cashCents: -100))
         XCTAssertEqual(p.peer.buyer.outstanding?.id, p01)
-
         // An echo from a new trader re-sending its outbox is confirmed to that trader.
         p.receive(.buyResult(p00, .bought(sale(1))), from: 2, clock: 40)
-        XCTAssertEqual(p.sends.map(\.message), [.delivered(p00)])
-        XCTAssertEqual(p.sends.map(\.to), [2])
+        p.fire(.heartbeat, at: .ms(200))
+        XCTAssertEqual(confirmations(p).map(\.message), [.delivered([p00]), .delivered([p00])])
+        XCTAssertEqual(confirmations(p).map(\.to), [2, 3])
         XCTAssertEqual(p.peer.buyer.completed, 1)
     }
 
@@ -153,6 +173,9 @@ final class BuyerSellerTests: XCTestCase {
         p.receive(.buyResult(p01, .bought(sale(2))), from: 3, clock: 30)
         XCTAssertEqual(p.effects.buys, [])
         XCTAssertTrue(p.peer.finishedBuying)
+        XCTAssertEqual(p.effects.recipients(of: .doneBuying), [1, 2, 3], "the trader and the others stop counting on it")
+        p.fire(.heartbeat, at: .ms(100))
+        XCTAssertEqual(p.sent(to: 3), [.delivered([p01])], "the last result has no next request to confirm it")
         XCTAssertEqual(p.peer.ledger, Ledger(bought: 2, sold: 0, cashCents: -200))
         p.fire(.request, at: .ms(3000))
         XCTAssertEqual(p.effects.buys, [])
@@ -218,7 +241,8 @@ final class BuyerSellerTests: XCTestCase {
     func testANewTraderGetsTheOutstandingDepositAtOnce() {
         let p = seller()
         p.receive(.coordinator(epoch: 2), from: 2, clock: 30)
-        XCTAssertEqual(p.sent(to: 2), [.deposit(deposit(1, 0, .salt, 100))])
+        XCTAssertEqual(p.sent(to: 2), [.doneBuying, .deposit(deposit(1, 0, .salt, 100))],
+                       "a seller (roles unknown to the trader) says it will not buy")
     }
 
     func testAPayoutIsCreditedOncePerTrade() {
@@ -228,16 +252,19 @@ final class BuyerSellerTests: XCTestCase {
         p.receive(.payout(id, sale(7)), from: 3, clock: 21)
         XCTAssertEqual(p.peer.ledger, Ledger(bought: 0, sold: 1, cashCents: 90))
         XCTAssertEqual(p.peer.seller.stock, [.salt: 99])
-        XCTAssertEqual(p.sends.map(\.message), [.delivered(id)])
-        XCTAssertEqual(p.sends.map(\.to), [3])
+        XCTAssertEqual(p.sends, [], "confirmed at the next tick, with whatever else came in")
 
         p.receive(.payout(id, sale(7)), from: 2, clock: 22)
         XCTAssertEqual(p.peer.ledger, Ledger(bought: 0, sold: 1, cashCents: 90), "a re-sent payout counts once")
-        XCTAssertEqual(p.sends.map(\.message), [.delivered(id)])
-        XCTAssertEqual(p.sends.map(\.to), [2], "confirmed to whoever re-sent it")
 
-        p.receive(.payout(RequestID(buyer: 0, seq: 5), sale(8)), from: 3, clock: 23)
+        let other = RequestID(buyer: 0, seq: 5)
+        p.receive(.payout(other, sale(8)), from: 3, clock: 23)
         XCTAssertEqual(p.peer.ledger, Ledger(bought: 0, sold: 2, cashCents: 180), "another trade is another payout")
+        p.fire(.heartbeat, at: .ms(100))
+        XCTAssertEqual(confirmations(p).map(\.message), [.delivered([id]), .delivered([id, other])])
+        XCTAssertEqual(confirmations(p).map(\.to), [2, 3], "each confirmed to whoever sent it, one message each")
+        p.fire(.heartbeat, at: .ms(200))
+        XCTAssertEqual(confirmations(p), [], "once")
     }
 
     func testAPayoutForAnotherSellerIsNotCredited() {
@@ -257,7 +284,7 @@ final class BuyerSellerTests: XCTestCase {
             var random = SplitMix64.derive(seed, 1)
             let expected = Product.allCases[Int(random.next() % UInt64(Product.allCases.count))]
             let restock = deposit(1, 1, expected, 5)
-            XCTAssertEqual(p.sent(to: 3), [.delivered(RequestID(buyer: 0, seq: 0)), .deposit(restock)], "seed \(seed)")
+            XCTAssertEqual(p.sent(to: 3), [.deposit(restock)], "seed \(seed)")
             XCTAssertEqual(p.peer.seller.outstanding, restock)
             products.insert(expected)
 
@@ -276,7 +303,7 @@ final class BuyerSellerTests: XCTestCase {
         let p = seller(initialStock: 1, restock: 0)
         p.receive(.depositAccepted(depositID: deposit(1, 0, .salt, 1).id), from: 3, clock: 20)
         p.receive(.payout(RequestID(buyer: 0, seq: 0), sale(1)), from: 3, clock: 21)
-        XCTAssertEqual(p.sends.map(\.message), [.delivered(RequestID(buyer: 0, seq: 0))])
+        XCTAssertEqual(p.sends, [])
         XCTAssertNil(p.peer.seller.outstanding)
     }
 

@@ -37,16 +37,42 @@ final class LamportClockTests: XCTestCase {
         XCTAssertEqual(clock.time, 11, "an equal stamp is not past it")
     }
 
+    func testTheArithmeticSaturatesInsteadOfTrapping() {
+        var clock = LamportClock(time: .max - 1)
+        XCTAssertEqual(clock.tick(), .max)
+        XCTAssertEqual(clock.tick(), .max, "no overflow trap")
+        var receiver = LamportClock()
+        receiver.witness(.max)
+        XCTAssertEqual(receiver.time, .max)
+        var restored = LamportClock()
+        restored.advance(past: .max)
+        XCTAssertEqual(restored.time, .max)
+        XCTAssertEqual(restored.next, .max)
+        XCTAssertTrue(OrderBook.isStable(OrderKey(lamport: .max, buyer: 0), lastSeen: [1: .max], others: [1]),
+                      "a peer heard at the top stamp cannot precede a key there with a lower id")
+    }
+
+    func testATraderThatTakesOverAStoreAtTheTopStampGoesOn() {
+        // The wire refuses such stamps (FrameAdmission); a store is the one way in.
+        let t = PeerHarness.trader(takeover: Takeover(epoch: 1, maxLamport: .max))
+        XCTAssertEqual(t.peer.clock.time, .max)
+        XCTAssertTrue(t.sends.allSatisfy { $0.clock == .max })
+        t.fire(.heartbeat, at: .ms(100))
+        XCTAssertEqual(t.sends.count, 3)
+    }
+
     // MARK: The clock on the wire, through the peer
 
     func testABroadcastIsOneSendEventWithOneStamp() {
-        let p = PeerHarness(id: 1, peers: [0, 1, 2, 3])
+        let p = PeerHarness(id: 0, peers: [0, 1, 2, 3])
         p.start()
-        // The first heartbeat goes to every other peer, all with stamp 1.
-        XCTAssertEqual(p.sends.map(\.to).sorted(), [0, 2, 3])
+        XCTAssertEqual(p.sends, [], "a peer that starts has nobody to tell yet")
+        p.command(.startElection)
+        // The ELECTION goes to every higher peer, all with stamp 1.
+        XCTAssertEqual(p.sends.map(\.to).sorted(), [1, 2, 3])
         XCTAssertEqual(Set(p.sends.map(\.clock)), [1])
         XCTAssertEqual(p.peer.clock.time, 1)
-        XCTAssertTrue(p.sends.allSatisfy { $0.from == 1 })
+        XCTAssertTrue(p.sends.allSatisfy { $0.from == 0 })
     }
 
     func testEverySendTicks() {
@@ -54,7 +80,7 @@ final class LamportClockTests: XCTestCase {
         // (a broadcast to the higher peers): two send events, two consecutive stamps.
         let p = PeerHarness(id: 1, peers: [0, 1, 2, 3])
         p.start()
-        XCTAssertEqual(p.peer.clock.time, 1)
+        XCTAssertEqual(p.peer.clock.time, 0)
         p.receive(.election, from: 0, clock: 1)
         // receive: max(1, 1) + 1 = 2; OK stamped 3; ELECTION stamped 4.
         XCTAssertEqual(p.sent(to: 0), [.ok])
@@ -65,13 +91,13 @@ final class LamportClockTests: XCTestCase {
     }
 
     func testReceiveTakesMaxPlusOneThenTheNextSendIsHigher() {
-        let p = PeerHarness(id: 1, peers: [0, 1])
+        let p = PeerHarness(id: 0, peers: [0, 1])
         p.start()
-        p.heartbeat(from: 0, clock: 10)
+        p.heartbeat(from: 1, clock: 10)
         XCTAssertEqual(p.peer.clock.time, 11)
-        p.heartbeat(from: 0, clock: 4)
+        p.heartbeat(from: 1, clock: 4)
         XCTAssertEqual(p.peer.clock.time, 12, "an old stamp still counts as an event")
-        p.fire(.heartbeat)
+        p.command(.startElection)
         XCTAssertEqual(p.sends.first?.clock, 13)
     }
 
@@ -90,7 +116,7 @@ final class LamportClockTests: XCTestCase {
         let effects = p.step(.receive(Envelope(from: 0, to: 2, clock: 50, message: .election)))
         XCTAssertEqual(effects.filter { if case .log = $0 { false } else { true } }, [])
         XCTAssertEqual(p.peer.rejectedFrames, 1)
-        XCTAssertEqual(p.peer.clock.time, 1)
+        XCTAssertEqual(p.peer.clock.time, 0)
         XCTAssertEqual(p.peer.lastSeen, [:])
     }
 

@@ -19,13 +19,13 @@ final class PeerHarness {
         id: PeerID, peers: [PeerID], role: Role = .seller, product: Product = .salt, requests: Int = 0,
         quantity: Int = 1, initialStock: Int = 100, restock: Int = 100, priceCents: Int = 100,
         commissionPercent: Int = 10, sickRate: Double = 0, sickMode: SickMode = .silent, seed: UInt64 = 0,
-        maxBatch: Int = 256, stabilityRule: OrderBook.StabilityRule = .lamport
+        maxBatch: Int = 256, stabilityRule: OrderBook.StabilityRule = .lamport, buyers: Set<PeerID>? = nil
     ) {
         self.init(PeerConfig(
             id: id, peers: peers, role: role, product: product, requests: requests, quantity: quantity,
             initialStock: initialStock, restock: restock, priceCents: priceCents,
             commissionPercent: commissionPercent, sickRate: sickRate, sickMode: sickMode, timing: Self.timing,
-            seed: seed, maxBatch: maxBatch, stabilityRule: stabilityRule))
+            seed: seed, maxBatch: maxBatch, stabilityRule: stabilityRule, buyers: buyers))
     }
 
     /// The timeouts these tests are written against, pinned so the defaults may change.
@@ -78,13 +78,14 @@ final class PeerHarness {
         othersClock: UInt64 = 1, at time: Duration = .zero, role: Role = .seller, product: Product = .boar,
         quantity: Int = 1, priceCents: Int = 100, commissionPercent: Int = 10, sickRate: Double = 0,
         sickMode: SickMode = .silent, maxBatch: Int = 256, stabilityRule: OrderBook.StabilityRule = .lamport,
+        buyers: Set<PeerID>? = nil,
         file: StaticString = #filePath, line: UInt = #line
     ) -> PeerHarness {
         precondition(peers.allSatisfy { $0 <= id }, "the trader is the highest peer here")
         let harness = PeerHarness(
             id: id, peers: peers, role: role, product: product, quantity: quantity, priceCents: priceCents,
             commissionPercent: commissionPercent, sickRate: sickRate, sickMode: sickMode, maxBatch: maxBatch,
-            stabilityRule: stabilityRule)
+            stabilityRule: stabilityRule, buyers: buyers)
         harness.start(at: time)
         for other in peers where other != id {
             harness.heartbeat(from: other, clock: othersClock)
@@ -175,7 +176,7 @@ extension Array where Element == Effect {
     var buys: [BuyRequest] {
         var requests: [BuyRequest] = []
         for envelope in sends {
-            if case .buy(let request) = envelope.message, !requests.contains(request) { requests.append(request) }
+            if case .buy(let request, _) = envelope.message, !requests.contains(request) { requests.append(request) }
         }
         return requests
     }

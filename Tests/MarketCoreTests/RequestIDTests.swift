@@ -71,7 +71,7 @@ final class RequestIDTests: XCTestCase {
             .heartbeat(epoch: 1, leader: nil): "heartbeat", .buy(request(0, 0, 1)): "buy", .ack(id): "ack",
             .queued(id): "queued", .buyResult(id, .failed(.noSeller)): "buy_result",
             .deposit(deposit(1, 0, .salt, 1)): "deposit", .depositAccepted(depositID: 1): "deposit_accepted",
-            .payout(id, trade): "payout", .delivered(id): "delivered",
+            .payout(id, trade): "payout", .delivered([id]): "delivered", .doneBuying: "done_buying",
         ]
         for (message, kind) in kinds {
             XCTAssertEqual(message.kind, kind)

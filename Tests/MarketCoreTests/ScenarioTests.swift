@@ -33,9 +33,10 @@ final class ScenarioTests: XCTestCase {
 
     // MARK: The built-ins of DESIGN.md
 
-    func testTheEightBuiltInsByName() throws {
+    func testTheBuiltInsByName() throws {
         XCTAssertEqual(BuiltInScenario.allCases.map(\.rawValue), [
             "test_case1", "test_case2", "test_case3", "normal", "single_pair", "one_down", "lone_peer", "no_match",
+            "lab", "many_buyers",
         ])
         for scenario in BuiltInScenario.allCases {
             XCTAssertEqual(try BuiltInScenario.named(scenario.rawValue), scenario)
@@ -49,7 +50,7 @@ final class ScenarioTests: XCTestCase {
         XCTAssertThrowsError(try BuiltInScenario.named("test_case4")) { error in
             XCTAssertEqual(error as? ScenarioError, .unknown("test_case4"))
             XCTAssertEqual("\(error)", "unknown scenario 'test_case4'; built-in: test_case1, test_case2, test_case3, "
-                + "normal, single_pair, one_down, lone_peer, no_match")
+                + "normal, single_pair, one_down, lone_peer, no_match, lab, many_buyers")
         }
         XCTAssertThrowsError(try BuiltInScenario.named("TEST_CASE1"))
         XCTAssertThrowsError(try BuiltInScenario.named(""))
@@ -101,13 +102,36 @@ final class ScenarioTests: XCTestCase {
         }
     }
 
+    func testTheLabsExperiment() {
+        let scenario = builtIn(.lab)
+        XCTAssertEqual(shape(scenario), [
+            "P0 buyer salt", "P1 buyer salt", "P2 buyer salt", "P3 seller salt", "P4 seller boar",
+        ])
+        XCTAssertEqual(scenario.requestsPerBuyer, 1000)
+        XCTAssertEqual(scenario.sickRate, 0.005, "a knob, as in the lab's table")
+    }
+
+    func testManyBuyers() {
+        let scenario = builtIn(.manyBuyers)
+        XCTAssertEqual(scenario.peers.count, 16, "default")
+        XCTAssertEqual(scenario.buyers.map(\.id), Array(0..<12), "three quarters buy")
+        XCTAssertEqual(scenario.peers.last?.role, .seller, "the likely trader is no buyer")
+        for product in Product.allCases {
+            XCTAssertTrue(scenario.peers.dropLast().contains { $0.role == .seller && $0.product == product },
+                          "someone below the trader sells \(product.rawValue)")
+        }
+        XCTAssertEqual(scenario.initialStock, 1_000_000, "stock that never runs out")
+        XCTAssertEqual(builtIn(.manyBuyers, peers: 128).buyers.count, 96)
+        XCTAssertThrowsError(try BuiltInScenario.manyBuyers.scenario(seed: 1, peers: ScenarioLimits.maxPeers + 1))
+    }
+
     func testDefaultKnobs() {
         for name in BuiltInScenario.allCases {
             let scenario = builtIn(name)
             XCTAssertEqual(scenario.quantity, 1)
             XCTAssertEqual(scenario.priceCents, 100)
             XCTAssertEqual(scenario.commissionPercent, 10)
-            XCTAssertEqual(scenario.initialStock, 100)
+            XCTAssertEqual(scenario.initialStock, name == .manyBuyers ? 1_000_000 : 100)
             XCTAssertEqual(scenario.restock, 100)
             XCTAssertEqual(scenario.sickRate, 0.005)
             XCTAssertEqual(scenario.sickMode, .silent)
@@ -151,7 +175,7 @@ final class ScenarioTests: XCTestCase {
     func testNormalPeerCount() {
         XCTAssertEqual(builtIn(.normal).peers.count, 6, "default")
         XCTAssertEqual(builtIn(.normal, peers: 2).peers.count, 2)
-        XCTAssertEqual(builtIn(.normal, peers: 64).peers.count, 64)
+        XCTAssertEqual(builtIn(.normal, peers: 128).peers.count, 128)
         XCTAssertEqual(builtIn(.normal, peers: 11).peerIDs, Array(0..<11))
         for bad in [-1, 0, 1, ScenarioLimits.maxPeers + 1] {
             XCTAssertThrowsError(try BuiltInScenario.normal.scenario(seed: 1, peers: bad)) { error in
@@ -170,7 +194,7 @@ final class ScenarioTests: XCTestCase {
         }
     }
 
-    func testPeersIsOnlyForNormal() {
+    func testPeersIsOnlyForTheScenariosOfVariableSize() {
         XCTAssertEqual(builtIn(.testCase1, peers: 3).peers.count, 7)
     }
 

@@ -121,19 +121,59 @@ final class TraderQueueTests: TraderTestCase {
         XCTAssertEqual(t.peer.trader?.book.isEmpty, true)
     }
 
-    func testAFollowerAcksABuyToTheTrader() {
-        let p = PeerHarness.follower(id: 1, leader: 3, epoch: 1)
-        let r = request(0, 0, 6)
+    func testABuyerWithNothingOnTheWayAcksEveryBuyOfATurnOnce() {
+        // P1 buys but has not heard from the trader itself yet, so it has no request out.
+        let p = PeerHarness(id: 1, peers: [0, 1, 2, 3], role: .buyer, requests: 2)
+        p.start()
+        p.heartbeat(from: 2, clock: 3, epoch: 1, leader: 3)
+        XCTAssertEqual(p.peer.leader, 3)
+        let r = request(0, 0, 6), s = request(2, 0, 7)
         p.receive(.buy(r), from: 0, clock: 6)
-        XCTAssertEqual(p.sends.map(\.message), [.ack(r.id)])
+        p.receive(.buy(s), from: 2, clock: 7)
+        XCTAssertEqual(p.sends, [], "owed until the turn ends")
+        p.step(.endOfTurn)
+        XCTAssertEqual(p.sends.map(\.message), [.ack(s.id)], "one acknowledgement for the whole turn")
         XCTAssertEqual(p.sends.map(\.to), [3])
-        XCTAssertGreaterThan(p.sends[0].clock, 6, "the ack's stamp is what makes the head stable")
+        XCTAssertGreaterThan(p.sends[0].clock, 7, "the ack's stamp is what makes the head stable")
+        p.step(.endOfTurn)
+        XCTAssertEqual(p.sends, [], "once")
+    }
+
+    func testAnythingSentToTheTraderInTheTurnStandsForTheAck() {
+        let p = PeerHarness(id: 1, peers: [0, 1, 2, 3], role: .buyer, requests: 2)
+        p.start()
+        p.heartbeat(from: 2, clock: 3, epoch: 1, leader: 3)
+        p.receive(.buy(request(0, 0, 6)), from: 0, clock: 6)
+        p.fire(.heartbeat, at: .ms(100))
+        XCTAssertEqual(p.sent(to: 3), [.heartbeat(epoch: 1, leader: 3)])
+        p.step(.endOfTurn)
+        XCTAssertEqual(p.sends, [], "the heartbeat is stamped past the buy")
+    }
+
+    func testOnlyABuyerWithoutARequestOnTheWayAcks() {
+        // A buyer whose own request went to the trader first: that request says it all.
+        let busy = PeerHarness.follower(id: 1, leader: 3, epoch: 1, role: .buyer, requests: 2)
+        XCTAssertEqual(busy.effects.buys.count, 1)
+        busy.receive(.buy(request(0, 0, 9)), from: 0, clock: 9)
+        busy.step(.endOfTurn)
+        XCTAssertEqual(busy.sends, [])
+        // A seller never buys: nobody waits for it.
+        let seller = PeerHarness.follower(id: 2, leader: 3, epoch: 1, role: .seller)
+        seller.receive(.buy(request(0, 0, 9)), from: 0, clock: 9)
+        seller.step(.endOfTurn)
+        XCTAssertEqual(seller.sends, [])
+        // Nor does a buyer that is done.
+        let done = PeerHarness.follower(id: 1, leader: 3, epoch: 1, role: .buyer, requests: 0)
+        done.receive(.buy(request(0, 0, 9)), from: 0, clock: 9)
+        done.step(.endOfTurn)
+        XCTAssertEqual(done.sends, [])
     }
 
     func testAPeerWithoutATraderAcksNothing() {
         let p = PeerHarness(id: 1, peers: [0, 1, 2, 3])
         p.start()
         p.receive(.buy(request(0, 0, 6)), from: 0, clock: 6)
+        p.step(.endOfTurn)
         XCTAssertEqual(p.sends, [])
     }
 }

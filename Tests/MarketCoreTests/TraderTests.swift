@@ -44,12 +44,12 @@ final class TraderTests: TraderTestCase {
         let t = trader()
         let r = request(0, 0, 6)
         t.persisted(.committed(decide(t, r)!))
-        t.receive(.delivered(r.id), from: 0, clock: 20)
-        t.receive(.delivered(r.id), from: 0, clock: 21)
+        t.receive(.delivered([r.id]), from: 0, clock: 20)
+        t.receive(.delivered([r.id]), from: 0, clock: 21)
         XCTAssertEqual(t.peer.trader?.unconfirmedCount, 1, "the payout to P1 is still out")
         t.fire(.heartbeat, at: .ms(100))
         XCTAssertEqual(t.persists, [.markDelivered([DeliveryKey(requestID: r.id, recipient: 0)])])
-        t.receive(.delivered(r.id), from: 1, clock: 22)
+        t.receive(.delivered([r.id]), from: 1, clock: 22)
         t.fire(.heartbeat, at: .ms(200))
         XCTAssertEqual(t.persists, [], "one flush at a time")
         t.persisted(.markedDelivered([DeliveryKey(requestID: r.id, recipient: 0)]))
@@ -62,7 +62,7 @@ final class TraderTests: TraderTestCase {
         let t = trader()
         let r = request(0, 0, 6)
         t.persisted(.committed(decide(t, r)!))
-        t.receive(.delivered(r.id), from: 0, clock: 20)
+        t.receive(.delivered([r.id]), from: 0, clock: 20)
         let next = decide(t, request(0, 1, 30))
         XCTAssertEqual(next?.delivered, [DeliveryKey(requestID: r.id, recipient: 0)])
         t.fire(.heartbeat, at: .ms(100))
@@ -79,8 +79,20 @@ final class TraderTests: TraderTestCase {
         XCTAssertEqual(t.sent(to: 0), [.heartbeat(epoch: 1, leader: 3)], "not due yet")
         t.fire(.heartbeat, at: .ms(1600))
         let sale = batch.decisions[0].outcome.trade!
-        XCTAssertEqual(t.sent(to: 0), [.heartbeat(epoch: 1, leader: 3), .buyResult(r.id, .bought(sale))])
-        XCTAssertEqual(t.sent(to: 1), [.heartbeat(epoch: 1, leader: 3)], "P1 is silent: no payout re-sent")
+        XCTAssertEqual(t.sent(to: 0), [.buyResult(r.id, .bought(sale))], "no heartbeat a millisecond after the last")
+        XCTAssertEqual(t.sent(to: 1), [], "P1 is silent: no payout re-sent")
+    }
+
+    func testTheTraderHeartbeatsOnlyPeersItSentNothingForAPeriod() {
+        let t = trader()
+        t.fire(.heartbeat, at: .ms(100))
+        XCTAssertEqual(t.effects.recipients(of: .heartbeat(epoch: 1, leader: 3)), [0, 1, 2])
+        XCTAssertEqual(Set(t.sends.map(\.clock)).count, 1, "one send event")
+        t.receive(.buy(request(0, 0, 40)), from: 0, clock: 40, at: .ms(150))
+        t.persisted(.enqueued(request(0, 0, 40)))
+        XCTAssertEqual(t.sent(to: 0), [.queued(RequestID(buyer: 0, seq: 0))])
+        t.fire(.heartbeat, at: .ms(200))
+        XCTAssertEqual(t.effects.recipients(of: .heartbeat(epoch: 1, leader: 3)), [1, 2], "P0 just heard from the trader")
     }
 
     func testACommitAfterSteppingDownDeliversNothingButTheCommissionIsEarned() {

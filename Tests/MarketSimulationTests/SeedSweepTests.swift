@@ -5,17 +5,34 @@ import XCTest
 /// The protocol under randomized faults: hundreds of seeds across every built-in scenario.
 final class SeedSweepTests: XCTestCase {
     func testFiveHundredSeedsAcrossTheScenariosRunClean() throws {
-        let sweep = SeedSweep(scenarios: BuiltInScenario.allCases, firstSeed: 1, seeds: 504, options: SimulationOptions())
+        // many_buyers (12 buyers) with 5 requests each, so that it costs what the others do.
+        let slots = BuiltInScenario.allCases.map { SeedSweep.Slot($0, requests: $0 == .manyBuyers ? 5 : nil) }
+        let sweep = SeedSweep(slots: slots, firstSeed: 1, seeds: 504, options: SimulationOptions())
         let summaries = try sweep.run()
 
         let failures = summaries.flatMap(\.failures)
         XCTAssertEqual(failures.count, 0, failures.map { "seed \($0.seed) \($0.scenario): \($0.failure!)" }.joined(separator: "\n"))
         XCTAssertEqual(summaries.reduce(0) { $0 + $1.seeds }, 504)
         // Faults really happened, so the clean result means something.
-        for summary in summaries where ["test_case1", "test_case2", "test_case3", "normal"].contains(summary.scenario) {
+        for summary in summaries where ["test_case1", "test_case2", "test_case3", "normal", "lab", "many_buyers"].contains(summary.scenario) {
             XCTAssertGreaterThan(summary.faults, summary.seeds / 2, "\(summary.scenario) saw too few faults")
             XCTAssertGreaterThan(summary.elections, summary.seeds, "\(summary.scenario) saw no re-elections")
             XCTAssertGreaterThan(summary.takeovers, 0, "\(summary.scenario) never had a queue taken over")
+        }
+    }
+
+    func testSixtyFourPeersUnderFaultsRunClean() throws {
+        // normal×64 and many_buyers×64 in turn: Bully across 64 peers, crashes seen by the
+        // transport, takeovers of a queue that 48 buyers fill.
+        let sweep = SeedSweep(slots: SeedSweep.Slot.large(peers: [64]), firstSeed: 1, seeds: 4, options: SimulationOptions())
+        let summaries = try sweep.run()
+        let failures = summaries.flatMap(\.failures)
+        XCTAssertEqual(failures.count, 0, failures.map { "seed \($0.seed) \($0.scenario)×64: \($0.violation!)" }.joined(separator: "\n"))
+        XCTAssertEqual(summaries.map(\.scenario), ["normal×64", "many_buyers×64"])
+        XCTAssertGreaterThan(summaries.reduce(0) { $0 + $1.faults }, 0, "no faults: the clean result would mean little")
+        XCTAssertGreaterThan(summaries.reduce(0) { $0 + $1.takeovers }, 0)
+        for summary in summaries {
+            XCTAssertGreaterThan(summary.decisions, 0, summary.scenario)
         }
     }
 
