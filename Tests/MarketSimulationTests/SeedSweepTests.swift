@@ -27,7 +27,7 @@ final class SeedSweepTests: XCTestCase {
         let sweep = SeedSweep(slots: SeedSweep.Slot.large(peers: [64]), firstSeed: 1, seeds: 4, options: SimulationOptions())
         let summaries = try sweep.run()
         let failures = summaries.flatMap(\.failures)
-        XCTAssertEqual(failures.count, 0, failures.map { "seed \($0.seed) \($0.scenario)×64: \($0.violation!)" }.joined(separator: "\n"))
+        XCTAssertEqual(failures.count, 0, failures.map { "seed \($0.seed) \($0.scenario)×64: \($0.failure!)" }.joined(separator: "\n"))
         XCTAssertEqual(summaries.map(\.scenario), ["normal×64", "many_buyers×64"])
         XCTAssertGreaterThan(summaries.reduce(0) { $0 + $1.faults }, 0, "no faults: the clean result would mean little")
         XCTAssertGreaterThan(summaries.reduce(0) { $0 + $1.takeovers }, 0)

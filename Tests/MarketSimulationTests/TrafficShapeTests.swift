@@ -25,7 +25,7 @@ final class TrafficShapeTests: XCTestCase {
 
     private func run(_ scenario: Scenario, options: SimulationOptions) -> SimulationResult {
         let result = Simulation(scenario: scenario, options: options).run()
-        XCTAssertNil(result.violation, "\(result.violation.map(String.init(describing:)) ?? "")")
+        XCTAssertNil(result.failure, "\(result.failure.map(String.init(describing:)) ?? "")")
         XCTAssertEqual(result.elections, 1, "a calm run has its first election only")
         return result
     }
