@@ -36,7 +36,8 @@ public final class PeerProcess {
         }
         let database: MarketDatabase
         do {
-            database = try MarketDatabase.open(path: options.databasePath, durability: options.durability)
+            database = try MarketDatabase.open(
+                path: options.databasePath, durability: options.durability, busyTimeout: MarketDatabase.peerBusyTimeout)
         } catch {
             FileHandle.standardError.write(Data("P\(options.id): cannot open the database: \(error)\n".utf8))
             return cannotStart
@@ -64,6 +65,8 @@ public final class PeerProcess {
     let shell: PeerShell
     /// The pipe to the supervisor (stdin and stdout), once it is open.
     var supervisor: Channel?
+    /// The ledger is written and the supervisor told: the peer only waits to be let go.
+    var stopped = false
     var finished = false
 
     init(loop: EventLoop, options: PeerOptions, scenario: Scenario, database: MarketDatabase, parent: pid_t,
@@ -128,13 +131,15 @@ public final class PeerProcess {
         }
     }
 
+    /// Writes the ledger and says so, then waits for the supervisor to close the pipe: the
+    /// sockets stay open until every peer has stopped, so no peer still running sees another
+    /// one's orderly exit as a crash (`Event.peerGone`).
     func stop() {
-        guard !finished else { return }
+        guard !finished, !stopped else { return }
         do {
             let (ledger, clock) = try shell.stop()
-            let line = PeerReport.stopped(ledger, finalClock: clock).line + "\n"
-            let written = supervisor?.writeAndFlush(ByteBuffer(string: line)) ?? loop.makeSucceededVoidFuture()
-            written.hop(to: loop).assumeIsolated().whenComplete { [self] _ in finish(0) }
+            stopped = true
+            tell(.stopped(ledger, finalClock: clock))
         } catch {
             logger.error("cannot record the ledger: \(error)")
             tell(.fatal("cannot record the ledger: \(error)"))
@@ -144,7 +149,7 @@ public final class PeerProcess {
 
     func supervisorGone() {
         guard !finished else { return }
-        shell.log("the supervisor is gone; exiting")
+        if !stopped { shell.log("the supervisor is gone; exiting") }
         finish(0)
     }
 
