@@ -65,6 +65,8 @@ public final class PeerProcess {
     let shell: PeerShell
     /// The pipe to the supervisor (stdin and stdout), once it is open.
     var supervisor: Channel?
+    /// The supervisor said every peer is listening, and the core started.
+    var begun = false
     /// The ledger is written and the supervisor told: the peer only waits to be let go.
     var stopped = false
     var finished = false
@@ -98,9 +100,11 @@ public final class PeerProcess {
                     supervisor = channel
                     shell.startReportingStanding()
                     watchParent()
-                    shell.log(options.restart ? "restarts after a crash" : "starts")
                     tell(.ready)
-                    shell.handle(options.restart ? .restart : .start)
+                    if options.restart {
+                        shell.log("restarts after a crash")
+                        shell.handle(.restart)
+                    }
                 case .failure(let error):
                     logger.error("cannot start: \(error)")
                     FileHandle.standardError.write(Data("P\(options.id): cannot start: \(error)\n".utf8))
@@ -123,6 +127,14 @@ public final class PeerProcess {
             return
         }
         switch command {
+        case .begin:
+            // Only now is every neighbour listening: a peer that started its clock earlier
+            // would take the slow start of the others for silence, and their missing sockets
+            // for crashes.
+            guard !begun, !options.restart else { return }
+            begun = true
+            shell.log("starts")
+            shell.handle(.start)
         case .startElection: shell.handle(.command(.startElection))
         case .recover:
             shell.log("recovers")
