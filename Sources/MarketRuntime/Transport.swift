@@ -38,7 +38,7 @@ final class Transport {
     private var failures: [PeerID: Int] = [:]
     private var unflushed: Set<PeerID> = []
     private var server: Channel?
-    private let encoder = JSONEncoder()
+    private let allocator = ByteBufferAllocator()
     private(set) var dropped = 0
     /// Inbound frames refused: no proof, another sender's name, garbage.
     private(set) var rejected = 0
@@ -88,7 +88,7 @@ final class Transport {
         loop.preconditionInEventLoop()
         let to = envelope.to
         guard to != me else { return }
-        guard let frame = Framing.frame(envelope, encoder: encoder, allocator: ByteBufferAllocator()) else {
+        guard let frame = Framing.frame(envelope, allocator: allocator) else {
             log("dropped an oversized \(envelope.message.kind) to P\(to)")
             return
         }
