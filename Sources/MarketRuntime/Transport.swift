@@ -139,9 +139,15 @@ final class Transport {
         unflushed.removeAll(keepingCapacity: true)
     }
 
-    /// Connects to `peer` and sends `queued` first (after the hello). A dial that is refused
-    /// or finds no socket means the peer is gone; one that timed out does not (a paused
-    /// process's backlog is full, and silence is for the protocol's timeouts to judge).
+    /// A dial refused, or to a socket that is not there: nobody listens, the peer is gone.
+    /// Anything else (a full backlog, a timeout: a busy or paused process) says nothing;
+    /// silence is for the protocol's timeouts to judge.
+    static func meansGone(_ error: any Error) -> Bool {
+        guard let error = error as? IOError else { return false }
+        return error.errnoCode == ECONNREFUSED || error.errnoCode == ENOENT
+    }
+
+    /// Connects to `peer` and sends `queued` first (after the hello); see `meansGone`.
     private func dial(_ peer: PeerID, first queued: [ByteBuffer]) {
         links[peer] = .connecting(queued)
         ClientBootstrap(group: loop)
@@ -170,8 +176,7 @@ final class Transport {
                     let count = (failures[peer] ?? 0) + 1
                     failures[peer] = count
                     links[peer] = .idle(lastFailure: count >= 2 ? .now() : nil)
-                    if case ChannelError.connectTimeout = error { return }
-                    gone(peer)
+                    if Self.meansGone(error) { gone(peer) }
                 }
             }
     }
