@@ -60,6 +60,12 @@ final class PeerShell {
     private var turnEnding = false
     /// The database was locked past the busy timeout: the store requests wait for a retry.
     private var waitingForLock = false
+    /// When the current wait for the lock began (for the log), nil when not waiting.
+    private var lockedSince: NIODeadline?
+    /// How soon a store request refused for the lock is tried again: soon, since locks are
+    /// mostly held for a commit's length, and a peer that waits long loses every race for
+    /// the lock to peers that happen to try when it is free.
+    private static let lockRetry = TimeAmount.milliseconds(5)
     private var traced: [TracedMessage] = []
     private var stopped = false
 
@@ -192,7 +198,7 @@ final class PeerShell {
     /// Performs the waiting store requests in order, each result queued as an event. When
     /// the database is locked by another process past the peer's short busy timeout (a
     /// paused trader inside a transaction holds the write lock), the requests wait and are
-    /// tried again; the loop goes on meanwhile (heartbeats, elections), as a slow store
+    /// tried again soon; the loop goes on meanwhile (heartbeats, elections), as a slow store
     /// would have it.
     private func performPersists() {
         while let request = persistQueue.first, !stopped, !waitingForLock {
@@ -200,10 +206,17 @@ final class PeerShell {
                 let result = try store.perform(request)
                 persistQueue.removeFirst()
                 queue.append(.persisted(result))
+                if let since = lockedSince {
+                    lockedSince = nil
+                    log("the database took \(Duration(NIODeadline.now() - since)) to unlock")
+                }
             } catch StoreError.busy {
-                log("the database is locked (\(request.kindName)); trying again")
+                if lockedSince == nil {
+                    lockedSince = .now()
+                    log("the database is locked (\(request.kindName)); trying again every \(Duration(Self.lockRetry))")
+                }
                 waitingForLock = true
-                loop.assumeIsolated().scheduleTask(in: .milliseconds(50)) { [self] in
+                loop.assumeIsolated().scheduleTask(in: Self.lockRetry) { [self] in
                     waitingForLock = false
                     endTurnSoon()
                 }
