@@ -26,6 +26,8 @@ public struct BenchReport: Sendable, Encodable {
     public var labRequestsPerBuyer: Int
     /// The store and the simulator, as before (the full plan only).
     public var figures: [BenchFigure]
+    /// Runs that did not pass (failed, timed out, or a check found a violation), with why.
+    public var failedRuns: [String]
 
     /// Two round trips and one commit: a sequential buy cannot be cheaper.
     public var floorSequentialBuy: Double { 2 * floorUDSRoundTrip + floorCommit }
@@ -48,11 +50,12 @@ public struct BenchReport: Sendable, Encodable {
         case labTable = "lab_table"
         case labRequestsPerBuyer = "lab_requests_per_buyer"
         case figures
+        case failedRuns = "failed_runs"
     }
 
     public init(quick: Bool, floorUDSRoundTrip: Double, floorCommit: Double, sequential: SystemBench.Sequential,
                 scale: [SystemBench.ScalePoint], failover: [Double], failoverSilent: [Double], peerRSS: Int,
-                labTable: [SystemBench.LabRow], labRequestsPerBuyer: Int, figures: [BenchFigure]) {
+                labTable: [SystemBench.LabRow], labRequestsPerBuyer: Int, figures: [BenchFigure], failedRuns: [String]) {
         self.quick = quick
         self.floorUDSRoundTrip = floorUDSRoundTrip
         self.floorCommit = floorCommit
@@ -69,6 +72,7 @@ public struct BenchReport: Sendable, Encodable {
         self.labTable = labTable
         self.labRequestsPerBuyer = labRequestsPerBuyer
         self.figures = figures
+        self.failedRuns = failedRuns
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -90,5 +94,6 @@ public struct BenchReport: Sendable, Encodable {
         try container.encode(labTable, forKey: .labTable)
         try container.encode(labRequestsPerBuyer, forKey: .labRequestsPerBuyer)
         try container.encode(figures, forKey: .figures)
+        try container.encode(failedRuns, forKey: .failedRuns)
     }
 }

@@ -24,10 +24,12 @@ public struct MarketRunner: Sendable {
         public var arguments: [String]
         /// The largest peak resident set of any peer process, in bytes.
         public var largestPeerRSS: Int
+        /// Why the run did not pass (it failed, hit its time limit, or its check found a
+        /// violation); its history still says how far it got.
+        public var failure: String?
     }
 
-    /// Runs `market run ARGUMENTS --db <fresh> --json`; throws unless it completed and its
-    /// history checked clean.
+    /// Runs `market run ARGUMENTS --db <fresh> --json`; throws only when it could not start.
     public func run(_ arguments: [String]) throws -> Outcome {
         let database = scratch.appendingPathComponent("run-\(UUID().uuidString).db").path
         let all = ["run"] + arguments + ["--db", database, "--json"]
@@ -47,11 +49,11 @@ public struct MarketRunner: Sendable {
         }
         process.waitUntilExit()
         errors.fileHandleForReading.readabilityHandler = nil
-        guard process.terminationStatus == 0 else {
-            throw BenchError.system("market \(all.joined(separator: " ")) exited \(process.terminationStatus): "
-                                    + collected.lastLine)
+        let failure = process.terminationStatus == 0 ? nil : "exited \(process.terminationStatus): \(collected.lastLine)"
+        guard FileManager.default.fileExists(atPath: database) else {
+            throw BenchError.system("market \(all.joined(separator: " ")) left no database (\(failure ?? "exited 0"))")
         }
-        return Outcome(database: database, arguments: arguments, largestPeerRSS: memory.largest)
+        return Outcome(database: database, arguments: arguments, largestPeerRSS: memory.largest, failure: failure)
     }
 }
 

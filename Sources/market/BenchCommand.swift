@@ -70,7 +70,7 @@ struct BenchCommand: ParsableCommand {
         let report = BenchReport(
             quick: quick, floorUDSRoundTrip: rtt.microseconds, floorCommit: commit.microseconds, sequential: sequential,
             scale: scale, failover: crash, failoverSilent: silent, peerRSS: bench.largestPeerRSS, labTable: lab,
-            labRequestsPerBuyer: plan.labRequests, figures: figures)
+            labRequestsPerBuyer: plan.labRequests, figures: figures, failedRuns: bench.failures)
         say("done")
 
         if json {

@@ -30,6 +30,10 @@ struct BenchTable {
         for figure in report.figures.dropFirst(2) {
             row(figure.name, us(figure.microseconds), figure.note)
         }
+        for failure in report.failedRuns {
+            lines.append("")
+            lines.append("did not pass: \(failure)")
+        }
         return lines.joined(separator: "\n")
     }
 
