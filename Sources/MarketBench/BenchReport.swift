@@ -30,7 +30,7 @@ public struct BenchReport: Sendable, Encodable {
     public var failedRuns: [String]
 
     /// Two round trips and one commit: a sequential buy cannot be cheaper.
-    public var floorSequentialBuy: Double { 2 * floorUDSRoundTrip + floorCommit }
+    public var floorSequentialBuy: Double
 
     enum CodingKeys: String, CodingKey {
         case quick
@@ -59,6 +59,7 @@ public struct BenchReport: Sendable, Encodable {
         self.quick = quick
         self.floorUDSRoundTrip = floorUDSRoundTrip
         self.floorCommit = floorCommit
+        floorSequentialBuy = 2 * floorUDSRoundTrip + floorCommit
         sequentialSeconds = sequential.seconds
         sequentialP50 = sequential.p50
         sequentialP99 = sequential.p99
@@ -73,27 +74,5 @@ public struct BenchReport: Sendable, Encodable {
         self.labRequestsPerBuyer = labRequestsPerBuyer
         self.figures = figures
         self.failedRuns = failedRuns
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(quick, forKey: .quick)
-        try container.encode(floorUDSRoundTrip, forKey: .floorUDSRoundTrip)
-        try container.encode(floorCommit, forKey: .floorCommit)
-        try container.encode(floorSequentialBuy, forKey: .floorSequentialBuy)
-        try container.encode(sequentialSeconds, forKey: .sequentialSeconds)
-        try container.encode(sequentialP50, forKey: .sequentialP50)
-        try container.encode(sequentialP99, forKey: .sequentialP99)
-        try container.encode(throughput, forKey: .throughput)
-        try container.encode(scale, forKey: .scale)
-        try container.encode(failover, forKey: .failover)
-        try container.encode(failoverSilent, forKey: .failoverSilent)
-        try container.encode(failoverSamples, forKey: .failoverSamples)
-        try container.encode(failoverSilentSamples, forKey: .failoverSilentSamples)
-        try container.encode(peerRSSMegabytes, forKey: .peerRSSMegabytes)
-        try container.encode(labTable, forKey: .labTable)
-        try container.encode(labRequestsPerBuyer, forKey: .labRequestsPerBuyer)
-        try container.encode(figures, forKey: .figures)
-        try container.encode(failedRuns, forKey: .failedRuns)
     }
 }

@@ -86,14 +86,19 @@ public struct SystemBench {
             ["--scenario", "many_buyers", "--peers", String(peers), "--sick-rate", "0",
              "--requests", String(max(5, buys / buyers)), "--seed", "1"] + (traced ? ["--trace"] : [])
         }
+        let failuresBefore = failures.count
         let traced = try run(arguments(buys: plan.tracedBuys, traced: true))
-        var point = ScalePoint(peers: peers, buyers: buyers, buysPerSecond: try traced.decisions().boughtPerSecond,
-                               messagesPerBuy: try traced.messagesPerBuy(), elections: try traced.elections(),
-                               traced: true)
+        let tracedPassed = failures.count == failuresBefore
+        var point = ScalePoint(
+            peers: peers, buyers: buyers, buysPerSecond: try traced.decisions().boughtPerSecond,
+            messagesPerBuy: try traced.messagesPerBuy(), elections: try traced.elections(), passed: tracedPassed,
+            tracedElections: try traced.elections(), tracedPassed: tracedPassed, traced: true)
         if plan.untracedThroughput {
+            let before = failures.count
             let plain = try run(arguments(buys: plan.scaleBuys, traced: false))
             point.buysPerSecond = try plain.decisions().boughtPerSecond
-            point.elections = max(point.elections, try plain.elections())
+            point.elections = try plain.elections()
+            point.passed = failures.count == before
             point.traced = false
         }
         return point
@@ -102,17 +107,25 @@ public struct SystemBench {
     public struct ScalePoint: Sendable, Codable {
         public var peers: Int
         public var buyers: Int
+        /// From the throughput run (untraced in the full plan).
         public var buysPerSecond: Double
+        /// From the traced run: messages received per bought request, Bully's left out.
         public var messagesPerBuy: Double
-        /// The most elections of this size's runs (1 is the startup election alone).
+        /// Elections of the throughput run (1 is the startup election alone).
         public var elections: Int
+        /// The throughput run completed and its history checked clean.
+        public var passed: Bool
+        public var tracedElections: Int
+        public var tracedPassed: Bool
         /// The throughput came from the traced run (the quick plan).
         public var traced: Bool
 
         enum CodingKeys: String, CodingKey {
-            case peers, buyers, elections, traced
+            case peers, buyers, elections, passed, traced
             case buysPerSecond = "buys_per_s"
             case messagesPerBuy = "messages_per_buy"
+            case tracedElections = "traced_elections"
+            case tracedPassed = "traced_passed"
         }
     }
 

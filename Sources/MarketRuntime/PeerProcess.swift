@@ -135,6 +135,7 @@ public final class PeerProcess {
             begun = true
             shell.log("starts")
             shell.handle(.start)
+        case .proceed: shell.proceed()
         case .startElection: shell.handle(.command(.startElection))
         case .recover:
             shell.log("recovers")
@@ -194,6 +195,10 @@ extension PeerProcess: PeerShellDelegate {
 
     func shell(standsAt standing: PeerStanding) {
         tell(.state(standing))
+    }
+
+    func shellResumed() {
+        tell(.resumed)
     }
 
     func shell(failed why: String) {

@@ -16,6 +16,8 @@ protocol PeerShellDelegate: AnyObject {
     func shell(reportsSick mode: SickMode)
     /// Where the peer stands changed (only once `startReportingStanding()` was called).
     func shell(standsAt standing: PeerStanding)
+    /// The loop stood still past `PeerShell.freezeThreshold`; events wait for `proceed()`.
+    func shellResumed()
     /// The store failed: the process cannot go on safely.
     func shell(failed why: String)
 }
@@ -58,6 +60,14 @@ final class PeerShell {
     private var stepping = false
     /// The end of this turn is queued on the loop.
     private var turnEnding = false
+    /// When the last turn ended (the heartbeat timer makes one at least every period).
+    private var lastTurn = NIODeadline.now()
+    /// Events wait: the loop stood still, and the supervisor has not yet said `proceed`.
+    private var holding = false
+    /// A loop that stood still this long was stopped from outside (or starved): the
+    /// supervisor must see its continue before the peer acts, or the peer could win an
+    /// election while the history still has it paused. Five heartbeat periods.
+    static let freezeThreshold = TimeAmount.milliseconds(250)
     /// The database was locked past the busy timeout: the store requests wait for a retry.
     private var waitingForLock = false
     /// When the current wait for the lock began (for the log), nil when not waiting.
@@ -119,13 +129,30 @@ final class PeerShell {
     func handle(_ event: Event) {
         loop.preconditionInEventLoop()
         guard !stopped else { return }
+        if event == .start || event == .restart {
+            lastTurn = .now()
+        } else if !holding, NIODeadline.now() - lastTurn > Self.freezeThreshold {
+            holding = true
+            log("its loop stood still for \(Duration(NIODeadline.now() - lastTurn)); waits for the supervisor to see it")
+            delegate?.shellResumed()
+        }
         queue.append(event)
+        guard !holding else { return }
+        pump()
+        endTurnSoon()
+    }
+
+    /// The supervisor has seen this peer run again: the events held meanwhile go through.
+    func proceed() {
+        guard holding else { return }
+        holding = false
+        lastTurn = .now()
         pump()
         endTurnSoon()
     }
 
     private func pump() {
-        guard !stepping, !stopped else { return }
+        guard !stepping, !stopped, !holding else { return }
         stepping = true
         while queueHead < queue.count {
             let next = queue[queueHead]
@@ -154,7 +181,8 @@ final class PeerShell {
 
     private func endTurn() {
         turnEnding = false
-        guard !stopped else { return }
+        guard !stopped, !holding else { return }
+        lastTurn = .now()
         // A commit's result may make the next batch decidable: store and core take turns
         // until the core asks nothing more of the store (or the lock holds it up).
         while !persistQueue.isEmpty, !waitingForLock, !stopped {

@@ -242,6 +242,11 @@ extension Supervisor: ProcessTableDelegate {
             // A store error a peer cannot get past (disk full, read-only, a damaged schema)
             // would come back after every restart: the run ends now, and says why.
             fail("P\(slot.id) cannot go on: \(why.isEmpty ? "fatal error" : why)")
+        case .resumed:
+            // A continue is recorded when it is seen: look now, before the peer goes on, or
+            // it could win an election before the history says it is up again.
+            processes.watchPauses()
+            processes.tell(slot, .proceed)
         }
     }
 

@@ -17,6 +17,9 @@ enum PeerCommand: Hashable, Sendable {
     case recover
     /// `stop`: write the ledger to the store, answer `stopped`, exit 0.
     case stop
+    /// `proceed`: the answer to `resumed`: the supervisor has looked at the peer's process
+    /// (and recorded its continue, if it was paused); the peer goes on.
+    case proceed
 
     var line: String {
         switch self {
@@ -24,6 +27,7 @@ enum PeerCommand: Hashable, Sendable {
         case .startElection: "start-election"
         case .recover: "recover"
         case .stop: "stop"
+        case .proceed: "proceed"
         }
     }
 
@@ -34,6 +38,7 @@ enum PeerCommand: Hashable, Sendable {
         case "start-election": self = .startElection
         case "recover": self = .recover
         case "stop": self = .stop
+        case "proceed": self = .proceed
         case "": throw .empty
         case let other: throw .unknown(other)
         }
@@ -53,6 +58,10 @@ enum PeerReport: Hashable, Sendable {
     case stopped(Ledger, finalClock: UInt64)
     /// `fatal <why>`: the peer cannot go on (a store error); it exits non-zero.
     case fatal(String)
+    /// `resumed`: the peer's loop stood still for a while (stopped from outside, or starved);
+    /// it holds every event until `proceed`, so nothing it does comes before the supervisor
+    /// has recorded the continue.
+    case resumed
 
     var line: String {
         switch self {
@@ -68,6 +77,8 @@ enum PeerReport: Hashable, Sendable {
         case .fatal(let why):
             // One line, whatever the error said.
             return "fatal " + why.split(whereSeparator: \.isNewline).joined(separator: " ")
+        case .resumed:
+            return "resumed"
         }
     }
 
@@ -91,6 +102,9 @@ enum PeerReport: Hashable, Sendable {
             self = .stopped(Ledger(bought: bought, sold: sold, cashCents: cash), finalClock: clock)
         case "fatal":
             self = .fatal(rest)
+        case "resumed":
+            guard rest.isEmpty else { throw .malformed(line) }
+            self = .resumed
         case "":
             throw .empty
         case let other:

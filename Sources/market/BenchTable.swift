@@ -16,9 +16,10 @@ struct BenchTable {
         row("sequential buy, p50", us(report.sequentialP50), String(format: "%.1f× the floor (windows of 10 buys)", report.sequentialP50 / floor))
         row("sequential buy, p99", us(report.sequentialP99), "windows of 10 buys")
         for point in report.scale {
+            let traced = point.tracedPassed ? "" : " (traced run did not pass, \(point.tracedElections) elections)"
             row("\(point.peers) peers, \(point.buyers) buying", String(format: "%.0f buys/s", point.buysPerSecond),
-                String(format: "%.1f messages a buy, %d election(s)%@", point.messagesPerBuy, point.elections,
-                       point.traced ? ", traced run" : ""))
+                String(format: "%.1f messages a buy%@, %d election(s)%@%@", point.messagesPerBuy, traced, point.elections,
+                       point.traced ? ", traced run" : "", point.passed ? "" : ", did not pass"))
         }
         row("failover, trader killed", String(format: "%.0f ms", report.failover), "median of \(report.failoverSamples), fault to the successor's first decision")
         row("failover, trader silent", String(format: "%.0f ms", report.failoverSilent), "median of \(report.failoverSilentSamples)")

@@ -4,7 +4,7 @@ import XCTest
 
 final class SupervisorWireTests: XCTestCase {
     func testEveryCommandReadsBackFromItsLine() throws {
-        let lines: [PeerCommand: String] = [.begin: "begin", .startElection: "start-election", .recover: "recover", .stop: "stop"]
+        let lines: [PeerCommand: String] = [.begin: "begin", .startElection: "start-election", .recover: "recover", .stop: "stop", .proceed: "proceed"]
         for (command, line) in lines {
             XCTAssertEqual(command.line, line)
             XCTAssertEqual(try PeerCommand(line: line), command)
@@ -33,6 +33,7 @@ final class SupervisorWireTests: XCTestCase {
             (.stopped(Ledger(bought: 4, sold: 0, cashCents: -1250), finalClock: 812), "stopped 4 0 -1250 812"),
             (.fatal("store failed on enqueue: database error: disk I/O error"),
              "fatal store failed on enqueue: database error: disk I/O error"),
+            (.resumed, "resumed"),
         ]
         for (report, line) in reports {
             XCTAssertEqual(report.line, line)
