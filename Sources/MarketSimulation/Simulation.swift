@@ -34,6 +34,7 @@ public final class Simulation {
         nodes = scenario.peers.map { spec in
             var config = scenario.config(for: spec.id)
             config.stabilityRule = options.stabilityRule
+            config.electionRule = options.electionRule
             return Node(config: config, down: spec.downAtStart)
         }
         result = SimulationResult(scenario: scenario.name, seed: scenario.seed)
