@@ -140,6 +140,7 @@ extension Peer {
         }
         let changed = leader != peer || knownEpoch != epoch
         knownEpoch = max(knownEpoch, epoch)
+        refusedClaims = 0
         leader = peer
         if changed { leaderContact = direct } else if direct { leaderContact = true }
         switch election {
@@ -161,6 +162,7 @@ extension Peer {
     mutating func claimed(_ claim: ElectionClaim) {
         guard case .claiming(let mine) = election, mine == claim else { return }
         election = .idle
+        refusedClaims = 0
         knownEpoch = claim.epoch
         leader = id
         leaderContact = true
@@ -174,10 +176,18 @@ extension Peer {
     mutating func claimRefused(current: Epoch) {
         guard case .claiming(let claim) = election else { return }
         election = .idle
-        knownEpoch = max(knownEpoch, current)
-        if leader == nil {
+        // The store's epoch is the truth: an epoch above it (a forged or mistaken word) was
+        // never claimed by anyone, and claiming past it would be refused for ever.
+        knownEpoch = current
+        refusedClaims += 1
+        guard leader == nil else { return }
+        if refusedClaims == 1 {
             // The same election, now past the store's epoch: it keeps its reason.
             startElection(claim.reason, initiator: claim.initiator)
+        } else {
+            // Refused again: another round only after a timeout, never in a loop without one.
+            election = .awaitingOK(reason: claim.reason, initiator: claim.initiator)
+            effects.append(.setTimer(.election, after: config.timing.electionTimeout))
         }
     }
 }

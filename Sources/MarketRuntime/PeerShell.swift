@@ -31,8 +31,8 @@ protocol PeerShellDelegate: AnyObject {
 final class PeerShell {
     let loop: EventLoop
     private(set) var peer: Peer
-    private let database: MarketDatabase
-    private let runID: Int64
+    let database: MarketDatabase
+    let runID: Int64
     /// This run's trading post in the database.
     private let store: SQLiteStore
     private let transport: Transport
@@ -52,6 +52,8 @@ final class PeerShell {
     private var queueHead = 0
     private var stepping = false
     private var traced: [TracedMessage] = []
+    /// Frames whose word on the trader the store did not back (`isBelievable`).
+    var unbackedClaims = 0
     private var stopped = false
 
     init(loop: EventLoop, config: PeerConfig, incarnation: Int, database: MarketDatabase, runID: Int64,
@@ -76,6 +78,7 @@ final class PeerShell {
 
     private func receive(_ envelope: Envelope) {
         transport.heard(from: envelope.from)
+        guard isBelievable(envelope) else { return }
         handle(.receive(envelope))
     }
 
@@ -220,7 +223,8 @@ final class PeerShell {
         try database.recordLedger(runID: runID, peer: peer.id, ledger: ledger, finalClock: clock)
         log("stops: bought \(ledger.bought), sold \(ledger.sold), cash \(ledger.cashCents) cents; "
             + "\(transport.dropped) messages dropped (neighbour down or not reading); "
-            + "\(transport.rejected + peer.rejectedFrames) frames refused (unproven, in another's name, or impossible)")
+            + "\(transport.rejected + peer.rejectedFrames + unbackedClaims) frames refused "
+            + "(unproven, in another's name, impossible, or claiming an epoch the store never granted)")
         return (ledger, clock)
     }
 }

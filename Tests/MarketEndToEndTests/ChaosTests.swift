@@ -188,6 +188,9 @@ extension EndToEndTests {
             Envelope(from: me, to: peer, clock: 9, message: .deposit(Deposit(
                 id: Deposit.makeID(seller: me, seq: 77), seller: me, product: .salt, quantity: -500))),
             Envelope(from: me, to: peer, clock: 9, message: .heartbeat(epoch: 3, leader: 999)),
+            // Well-formed words on who trades that the store never granted.
+            Envelope(from: me, to: peer, clock: 9, message: .coordinator(epoch: 5_000)),
+            Envelope(from: me, to: peer, clock: 9, message: .heartbeat(epoch: 6_000, leader: me)),
         ]
         var bytes = Array(Framing.hello(from: me, proof: proof).readableBytesView)
         for message in messages {
