@@ -65,6 +65,10 @@ public final class PeerProcess {
     /// The pipe to the supervisor (stdin and stdout), once it is open.
     var supervisor: Channel?
     var finished = false
+    /// The supervisor said `leave` before closing the pipe: it is alive and keeps the directory.
+    var toldToLeave = false
+    /// The supervisor died: nobody else will remove the run's directory.
+    var orphaned = false
 
     init(loop: EventLoop, options: PeerOptions, scenario: Scenario, database: MarketDatabase, parent: pid_t,
          done: EventLoopPromise<Int32>) {
@@ -125,6 +129,7 @@ public final class PeerProcess {
             shell.log("recovers")
             shell.handle(.command(.recover))
         case .stop: stop()
+        case .leave: toldToLeave = true
         }
     }
 
@@ -144,7 +149,12 @@ public final class PeerProcess {
 
     func supervisorGone() {
         guard !finished else { return }
-        shell.log("the supervisor is gone; exiting")
+        if toldToLeave {
+            shell.log("told to leave; exiting")
+        } else {
+            shell.log("the supervisor is gone; exiting, and removing what the run left behind")
+            orphaned = true
+        }
         finish(0)
     }
 
@@ -164,6 +174,7 @@ public final class PeerProcess {
         finished = true
         // The socket goes with the peer (a restarted peer binds it again).
         unlink(directory.socketPath(for: options.id))
+        if orphaned { directory.removeAfterPeer(options.id) }
         shell.close().assumeIsolated().whenComplete { [self] _ in
             done.succeed(code)
         }

@@ -52,6 +52,15 @@ public struct RunDirectory: Sendable {
         }
     }
 
+    /// What a peer of a run whose supervisor died does on its way out: its log goes, and the
+    /// last peer to leave (no other's socket or log remains) removes the directory.
+    func removeAfterPeer(_ peer: Int) {
+        unlink(logPath(for: peer))
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: path),
+              !names.contains(where: { $0.hasSuffix(".sock") || $0.hasSuffix(".log") }) else { return }
+        remove()
+    }
+
     /// The run's secret, as the supervisor left it.
     func proof() -> PeerProof? {
         FileManager.default.contents(atPath: secretPath).flatMap { PeerProof(text: String(decoding: $0, as: UTF8.self)) }

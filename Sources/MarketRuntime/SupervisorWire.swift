@@ -14,12 +14,17 @@ enum PeerCommand: Hashable, Sendable {
     case recover
     /// `stop`: write the ledger to the store, answer `stopped`, exit 0.
     case stop
+    /// `leave`: the run ends without ledgers (it failed or was interrupted) and the supervisor
+    /// keeps the run's directory: exit at once, as at the end of file that follows. An end of
+    /// file without it means the supervisor died, and the peers clean up after it.
+    case leave
 
     var line: String {
         switch self {
         case .startElection: "start-election"
         case .recover: "recover"
         case .stop: "stop"
+        case .leave: "leave"
         }
     }
 
@@ -29,6 +34,7 @@ enum PeerCommand: Hashable, Sendable {
         case "start-election": self = .startElection
         case "recover": self = .recover
         case "stop": self = .stop
+        case "leave": self = .leave
         case "": throw .empty
         case let other: throw .unknown(other)
         }

@@ -4,7 +4,7 @@ import XCTest
 
 final class SupervisorWireTests: XCTestCase {
     func testEveryCommandReadsBackFromItsLine() throws {
-        let lines: [PeerCommand: String] = [.startElection: "start-election", .recover: "recover", .stop: "stop"]
+        let lines: [PeerCommand: String] = [.startElection: "start-election", .recover: "recover", .stop: "stop", .leave: "leave"]
         for (command, line) in lines {
             XCTAssertEqual(command.line, line)
             XCTAssertEqual(try PeerCommand(line: line), command)
