@@ -40,7 +40,7 @@ extension EndToEndTests {
                {"role": "buyer", "product": "salt"}, {"role": "seller", "product": "salt"},
                {"role": "buyer", "product": "salt"}, {"role": "seller", "product": "boar"},
                {"role": "buyer", "product": "boar"}, {"role": "seller", "product": "salt"}],
-             "requests": 400, "sick_rate": 0, "recover_after_ms": 150, "seed": \(seed), "time_limit_s": 110}
+             "requests": 1000, "sick_rate": 0, "recover_after_ms": 150, "seed": \(seed), "time_limit_s": 110}
             """.utf8).write(to: scenario)
         let running = try ChildRun.Running(try Self.marketBinary(), ["run", "--scenario", scenario.path, "--db", path, "--json"])
         let process = running.process
@@ -100,7 +100,7 @@ extension EndToEndTests {
         try db.read { db in
             XCTAssertEqual(try String.fetchAll(db, sql: "PRAGMA integrity_check"), ["ok"])
         }
-        try assertDecidedExactlyOnce(db, runID: 1, expected: 1200)
+        try assertDecidedExactlyOnce(db, runID: 1, expected: 3000)
     }
 
     /// The store's busy timeout: a lock held past it makes every waiting writer give up once.
