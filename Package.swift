@@ -45,6 +45,7 @@ let package = Package(
             name: "MarketBench",
             dependencies: [
                 "MarketCore", "MarketSimulation",
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ]
         ),
@@ -73,7 +74,10 @@ let package = Package(
         ),
         .testTarget(
             name: "MarketEndToEndTests",
-            dependencies: ["MarketCore", "MarketStore", "MarketRuntime", "MarketTestKit", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: [
+                "MarketCore", "MarketStore", "MarketRuntime", "MarketTestKit", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
         ),
     ]
 )

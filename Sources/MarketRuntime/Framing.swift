@@ -2,9 +2,9 @@ import Foundation
 import MarketCore
 import NIOCore
 
-/// The wire format between peers: a 4-byte big-endian length, then that many bytes of JSON.
-/// The first frame of a connection is a `Hello` (see `PeerProof`); every later one is an
-/// `Envelope`. Frames larger than `maxFrame` (or empty) are refused.
+/// The wire format between peers: a 4-byte big-endian length, then that many bytes. The
+/// first frame of a connection is a `Hello` in JSON (see `PeerProof`); every later one is an
+/// `Envelope` in `WireCodec`'s binary form. Frames larger than `maxFrame` (or empty) are refused.
 public enum Framing {
     /// Size cap of one frame's payload.
     public static let maxFrame = 64 * 1024
@@ -22,11 +22,13 @@ public enum Framing {
     }
 
     /// Writes one framed envelope; nil when it would exceed the cap (never for the core's messages).
-    static func frame(_ envelope: Envelope, encoder: JSONEncoder, allocator: ByteBufferAllocator) -> ByteBuffer? {
-        guard let payload = try? encoder.encode(envelope), payload.count <= maxFrame else { return nil }
-        var buffer = allocator.buffer(capacity: 4 + payload.count)
-        buffer.writeInteger(UInt32(payload.count), endianness: .big)
-        buffer.writeBytes(payload)
+    static func frame(_ envelope: Envelope, allocator: ByteBufferAllocator) -> ByteBuffer? {
+        var buffer = allocator.buffer(capacity: 128)
+        buffer.writeInteger(UInt32(0))
+        WireCodec.write(envelope, into: &buffer)
+        let length = buffer.readableBytes - 4
+        guard length <= maxFrame else { return nil }
+        buffer.setInteger(UInt32(length), at: buffer.readerIndex, endianness: .big)
         return buffer
     }
 
@@ -54,12 +56,8 @@ public enum Framing {
         return hello.peer
     }
 
-    static func envelope(from payload: ByteBuffer, decoder: JSONDecoder) throws -> Envelope {
-        do {
-            return try decoder.decode(Envelope.self, from: Data(payload.readableBytesView))
-        } catch {
-            throw Failure.undecodable(String(describing: error).prefix(200).description)
-        }
+    static func envelope(from payload: ByteBuffer) throws(Failure) -> Envelope {
+        try WireCodec.read(payload)
     }
 }
 
@@ -90,7 +88,6 @@ struct FrameDecoder: NIOSingleStepByteToMessageDecoder {
 final class EnvelopeHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
 
-    private let decoder = JSONDecoder()
     private let proof: PeerProof
     private let members: Range<PeerID>
     private let deliver: (Envelope) -> Void
@@ -135,7 +132,7 @@ final class EnvelopeHandler: ChannelInboundHandler {
             return
         }
         do {
-            let envelope = try Framing.envelope(from: payload, decoder: decoder)
+            let envelope = try Framing.envelope(from: payload)
             guard envelope.from == proven else {
                 reject()
                 return

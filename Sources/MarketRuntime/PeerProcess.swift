@@ -36,7 +36,8 @@ public final class PeerProcess {
         }
         let database: MarketDatabase
         do {
-            database = try MarketDatabase.open(path: options.databasePath, durability: options.durability)
+            database = try MarketDatabase.open(
+                path: options.databasePath, durability: options.durability, busyTimeout: MarketDatabase.peerBusyTimeout)
         } catch {
             FileHandle.standardError.write(Data("P\(options.id): cannot open the database: \(error)\n".utf8))
             return cannotStart
@@ -64,6 +65,10 @@ public final class PeerProcess {
     let shell: PeerShell
     /// The pipe to the supervisor (stdin and stdout), once it is open.
     var supervisor: Channel?
+    /// The supervisor said every peer is listening, and the core started.
+    var begun = false
+    /// The ledger is written and the supervisor told: the peer only waits to be let go.
+    var stopped = false
     var finished = false
     /// The supervisor said `leave` before closing the pipe: it is alive and keeps the directory.
     var toldToLeave = false
@@ -99,9 +104,11 @@ public final class PeerProcess {
                     supervisor = channel
                     shell.startReportingStanding()
                     watchParent()
-                    shell.log(options.restart ? "restarts after a crash" : "starts")
                     tell(.ready)
-                    shell.handle(options.restart ? .restart : .start)
+                    if options.restart {
+                        shell.log("restarts after a crash")
+                        shell.handle(.restart)
+                    }
                 case .failure(let error):
                     logger.error("cannot start: \(error)")
                     FileHandle.standardError.write(Data("P\(options.id): cannot start: \(error)\n".utf8))
@@ -124,6 +131,14 @@ public final class PeerProcess {
             return
         }
         switch command {
+        case .begin:
+            // Only now is every neighbour listening: a peer that started its clock earlier
+            // would take the slow start of the others for silence, and their missing sockets
+            // for crashes.
+            guard !begun, !options.restart else { return }
+            begun = true
+            shell.log("starts")
+            shell.handle(.start)
         case .startElection: shell.handle(.command(.startElection))
         case .recover:
             shell.log("recovers")
@@ -133,13 +148,15 @@ public final class PeerProcess {
         }
     }
 
+    /// Writes the ledger and says so, then waits for the supervisor to close the pipe: the
+    /// sockets stay open until every peer has stopped, so no peer still running sees another
+    /// one's orderly exit as a crash (`Event.peerGone`).
     func stop() {
-        guard !finished else { return }
+        guard !finished, !stopped else { return }
         do {
             let (ledger, clock) = try shell.stop()
-            let line = PeerReport.stopped(ledger, finalClock: clock).line + "\n"
-            let written = supervisor?.writeAndFlush(ByteBuffer(string: line)) ?? loop.makeSucceededVoidFuture()
-            written.hop(to: loop).assumeIsolated().whenComplete { [self] _ in finish(0) }
+            stopped = true
+            tell(.stopped(ledger, finalClock: clock))
         } catch {
             logger.error("cannot record the ledger: \(error)")
             tell(.fatal("cannot record the ledger: \(error)"))
@@ -149,7 +166,9 @@ public final class PeerProcess {
 
     func supervisorGone() {
         guard !finished else { return }
-        if toldToLeave {
+        if stopped {
+            // Let go after the ledger: the supervisor keeps or removes the directory.
+        } else if toldToLeave {
             shell.log("told to leave; exiting")
         } else {
             shell.log("the supervisor is gone; exiting, and removing what the run left behind")

@@ -25,9 +25,14 @@ protocol PeerShellDelegate: AnyObject {
 ///
 /// Everything here runs on ONE event loop: the peer, its timers (NIO scheduled tasks), the
 /// transport's channels and the store's connection are confined to it, so nothing is shared
-/// between threads. Effects are carried out in the order the core gave them; persistence
-/// requests are performed synchronously against the store and their results are fed back
-/// as `.persisted` events in the same order, before anything else happens.
+/// between threads. Effects are carried out in the order the core gave them.
+///
+/// Work is done by turns of the loop. Every event that arrives in a turn (every frame read,
+/// timer fired) is stepped at once; the end of the turn, a task queued behind them, performs
+/// the store requests they asked for, in order and synchronously, feeds each result back as
+/// a `.persisted` event, then gives the core `Event.endOfTurn` and flushes the sockets. So a
+/// trader commits in one transaction whatever became decidable in the turn, a peer
+/// acknowledges every buy of the turn at once, and the frames of a turn leave together.
 final class PeerShell {
     let loop: EventLoop
     private(set) var peer: Peer
@@ -51,6 +56,16 @@ final class PeerShell {
     private var persistQueue: [StoreRequest] = []
     private var queueHead = 0
     private var stepping = false
+    /// The end of this turn is queued on the loop.
+    private var turnEnding = false
+    /// The database was locked past the busy timeout: the store requests wait for a retry.
+    private var waitingForLock = false
+    /// When the current wait for the lock began (for the log), nil when not waiting.
+    private var lockedSince: NIODeadline?
+    /// How soon a store request refused for the lock is tried again: soon, since locks are
+    /// mostly held for a commit's length, and a peer that waits long loses every race for
+    /// the lock to peers that happen to try when it is free.
+    private static let lockRetry = TimeAmount.milliseconds(5)
     private var traced: [TracedMessage] = []
     /// Frames whose word on the trader the store did not back (`isBelievable`).
     var unbackedClaims = 0
@@ -68,6 +83,7 @@ final class PeerShell {
         }
         self.logger = logger
         self.trace = trace
+        transport.gone = { [weak self] peer in self?.handle(.peerGone(peer)) }
     }
 
     /// Binds the peer's socket; every envelope that arrives is fed to the core.
@@ -101,12 +117,14 @@ final class PeerShell {
         logger.info("\(line)", metadata: ["c": "\(peer.clock.time)"])
     }
 
-    /// Feeds one event, and then every store result it leads to, through the core.
+    /// Feeds one event through the core now; what it asks of the store waits for the end of
+    /// the turn.
     func handle(_ event: Event) {
         loop.preconditionInEventLoop()
         guard !stopped else { return }
         queue.append(event)
         pump()
+        endTurnSoon()
     }
 
     private func pump() {
@@ -124,13 +142,33 @@ final class PeerShell {
             }
             if stopped { break }
         }
-        if !stopped {
-            // One acknowledgement covers every buy of this pass (MarketCore's Event.endOfTurn).
-            apply(peer.step(.endOfTurn, now: now))
-        }
         queue.removeAll(keepingCapacity: true)
         queueHead = 0
         stepping = false
+    }
+
+    /// Queues the end of the turn behind whatever the loop has at hand now (the other frames
+    /// read and timers due in this pass come first).
+    private func endTurnSoon() {
+        guard !turnEnding, !stopped else { return }
+        turnEnding = true
+        loop.assumeIsolated().execute { [self] in endTurn() }
+    }
+
+    private func endTurn() {
+        turnEnding = false
+        guard !stopped else { return }
+        // A commit's result may make the next batch decidable: store and core take turns
+        // until the core asks nothing more of the store (or the lock holds it up).
+        while !persistQueue.isEmpty, !waitingForLock, !stopped {
+            performPersists()
+            pump()
+        }
+        if !stopped {
+            // One acknowledgement covers every buy of the turn (MarketCore's Event.endOfTurn).
+            apply(peer.step(.endOfTurn, now: now))
+            if !persistQueue.isEmpty { endTurnSoon() }
+        }
         transport.flush()
         let standing = PeerStanding(peer)
         if reportsStanding, standing != lastStanding, !stopped {
@@ -151,7 +189,6 @@ final class PeerShell {
                 timers.removeValue(forKey: timer)?.task.cancel()
             case .persist(let request):
                 persistQueue.append(request)
-                if persistQueue.count == 1 { performPersists() }
             case .fellSick(let mode):
                 log("reports sickness (\(mode.rawValue)) to the supervisor")
                 delegate?.shell(reportsSick: mode)
@@ -162,27 +199,33 @@ final class PeerShell {
     }
 
     /// Performs the waiting store requests in order, each result queued as an event. When
-    /// the database is locked by another process past the store's busy timeout (a paused
-    /// trader inside a transaction holds the write lock), the requests wait and are tried
-    /// again; other events go on meanwhile, as a slow store would have it.
+    /// the database is locked by another process past the peer's short busy timeout (a
+    /// paused trader inside a transaction holds the write lock), the requests wait and are
+    /// tried again soon; the loop goes on meanwhile (heartbeats, elections), as a slow store
+    /// would have it.
     private func performPersists() {
-        while let request = persistQueue.first, !stopped {
+        while let request = persistQueue.first, !stopped, !waitingForLock {
             do {
                 let result = try store.perform(request)
                 persistQueue.removeFirst()
                 queue.append(.persisted(result))
-            } catch StoreError.busy {
-                log("the database is locked (\(request.kindName)); trying again")
-                loop.assumeIsolated().scheduleTask(in: .milliseconds(50)) { [self] in
-                    guard !stopped else { return }
-                    performPersists()
-                    pump()
+                if let since = lockedSince {
+                    lockedSince = nil
+                    log("the database took \(Duration(NIODeadline.now() - since)) to unlock")
                 }
-                return
+            } catch StoreError.busy {
+                if lockedSince == nil {
+                    lockedSince = .now()
+                    log("the database is locked (\(request.kindName)); trying again every \(Duration(Self.lockRetry))")
+                }
+                waitingForLock = true
+                loop.assumeIsolated().scheduleTask(in: Self.lockRetry) { [self] in
+                    waitingForLock = false
+                    endTurnSoon()
+                }
             } catch {
                 stopped = true
                 delegate?.shell(failed: "store failed on \(request.kindName): \(error)")
-                return
             }
         }
     }
@@ -199,15 +242,34 @@ final class PeerShell {
         timers[timer] = (generation, task)
     }
 
-    /// Writes the traced messages down (`--trace`).
-    func flushTrace() {
+    /// Writes the traced messages down (`--trace`). A locked database keeps them for the
+    /// next try, unless `patiently`, which waits for the lock as the end of a peer may.
+    func flushTrace(patiently: Bool = false) {
         guard !traced.isEmpty else { return }
-        let batch = traced
-        traced = []
         do {
-            try database.recordMessages(runID: runID, batch)
+            try persevering(patiently) { try database.recordMessages(runID: runID, traced) }
+            traced = []
+        } catch StoreError.busy {
+            return
         } catch {
-            log("could not record \(batch.count) traced messages: \(error)")
+            log("could not record \(traced.count) traced messages: \(error)")
+            traced = []
+        }
+    }
+
+    /// Runs `body`; when `patiently`, tries again while the database is locked, for up to
+    /// the supervisor's busy timeout (the peer is stopping: its loop has nothing else to do).
+    private func persevering(_ patiently: Bool, _ body: () throws -> Void) throws {
+        let start = ContinuousClock.now
+        while true {
+            do {
+                return try body()
+            } catch StoreError.busy(let message) {
+                guard patiently, ContinuousClock.now - start < .seconds(MarketDatabase.busyTimeout) else {
+                    throw StoreError.busy(message)
+                }
+                usleep(5_000)
+            }
         }
     }
 
@@ -217,10 +279,12 @@ final class PeerShell {
         stopped = true
         for (_, entry) in timers { entry.task.cancel() }
         timers = [:]
-        flushTrace()
+        flushTrace(patiently: true)
         let ledger = peer.ledger
         let clock = peer.clock.time
-        try database.recordLedger(runID: runID, peer: peer.id, ledger: ledger, finalClock: clock)
+        try persevering(true) {
+            try database.recordLedger(runID: runID, peer: peer.id, ledger: ledger, finalClock: clock)
+        }
         log("stops: bought \(ledger.bought), sold \(ledger.sold), cash \(ledger.cashCents) cents; "
             + "\(transport.dropped) messages dropped (neighbour down or not reading); "
             + "\(transport.rejected + peer.rejectedFrames + unbackedClaims) frames refused "

@@ -27,8 +27,12 @@ extension Supervisor {
     func checkStopped() {
         guard phase == .stopping else { return }
         guard processes.all.allSatisfy({ !$0.isAlive || $0.state == .stopped || $0.state == .down }) else { return }
-        // Every ledger is written (or its peer is gone); wait for the processes to exit.
-        if processes.all.contains(where: \.isAlive) { return }
+        // Every ledger is written (or its peer is gone): let the peers go (they keep their
+        // sockets until then) and wait for the processes to exit.
+        if processes.all.contains(where: \.isAlive) {
+            processes.closePipes()
+            return
+        }
         finish()
     }
 

@@ -228,6 +228,7 @@ extension Supervisor: ProcessTableDelegate {
             if phase == .starting, processes.all.allSatisfy({ $0.state == .up }) {
                 phase = .running
                 runningSince = .now()
+                for slot in processes.all { processes.tell(slot, .begin) }
                 if let first = processes.slots[scenario.firstElection] { processes.tell(first, .startElection) }
             }
         case .sick(let mode):

@@ -8,6 +8,9 @@ import MarketCore
 
 /// What the supervisor tells a peer (its stdin).
 enum PeerCommand: Hashable, Sendable {
+    /// `begin`: every peer of the run is listening; start the core (`Event.start`). A peer
+    /// restarted after a crash starts at once (`Event.restart`) and is never told this.
+    case begin
     /// `start-election`: the scenario's first election starts here (`Command.startElection`).
     case startElection
     /// `recover`: come back after a sickness (`Command.recover`).
@@ -21,6 +24,7 @@ enum PeerCommand: Hashable, Sendable {
 
     var line: String {
         switch self {
+        case .begin: "begin"
         case .startElection: "start-election"
         case .recover: "recover"
         case .stop: "stop"
@@ -31,6 +35,7 @@ enum PeerCommand: Hashable, Sendable {
     init(line: String) throws(WireError) {
         let words = WireWords(line)
         switch words.first {
+        case "begin": self = .begin
         case "start-election": self = .startElection
         case "recover": self = .recover
         case "stop": self = .stop
@@ -44,7 +49,7 @@ enum PeerCommand: Hashable, Sendable {
 
 /// What a peer tells the supervisor (its stdout).
 enum PeerReport: Hashable, Sendable {
-    /// `ready`: listening on its socket, the core started (`Event.start` or `.restart`).
+    /// `ready`: listening on its socket (a restarted peer: and its core got `Event.restart`).
     case ready
     /// `sick silent|crash|resign`: the core reported `Effect.fellSick`.
     case sick(SickMode)

@@ -8,8 +8,9 @@ import NIOPosix
 /// The peer listens on `<rundir>/p<ID>.sock` and reads envelopes from every inbound
 /// connection. For sending it keeps ONE outbound connection per neighbour, so each channel
 /// is FIFO as the Lamport stability rule needs. A neighbour that is down (no socket, refused,
-/// reset) makes its messages drop: the protocol's timeouts handle it. The next send after
-/// a failure reconnects, so a restarted neighbour is reached again.
+/// reset) makes its messages drop, and `gone` hears of it at once (`Event.peerGone`): a
+/// dead process's socket refuses a dial and closes its connections. The next send after a
+/// failure reconnects, so a restarted neighbour is reached again.
 final class Transport {
     private enum Link {
         /// Not connected; `lastFailure` is set after two dials in a row failed.
@@ -29,12 +30,15 @@ final class Transport {
     let me: PeerID
     let directory: RunDirectory
     private let log: (String) -> Void
+    /// Hears that a neighbour went away, always in a task of its own on the loop (never in
+    /// the middle of a `send`, so the peer's effects are never interleaved with another step).
+    var gone: (PeerID) -> Void = { _ in }
     private var links: [PeerID: Link] = [:]
     /// Dials in a row that failed, per neighbour.
     private var failures: [PeerID: Int] = [:]
     private var unflushed: Set<PeerID> = []
     private var server: Channel?
-    private let encoder = JSONEncoder()
+    private let allocator = ByteBufferAllocator()
     private(set) var dropped = 0
     /// Inbound frames refused: no proof, another sender's name, garbage.
     private(set) var rejected = 0
@@ -84,7 +88,7 @@ final class Transport {
         loop.preconditionInEventLoop()
         let to = envelope.to
         guard to != me else { return }
-        guard let frame = Framing.frame(envelope, encoder: encoder, allocator: ByteBufferAllocator()) else {
+        guard let frame = Framing.frame(envelope, allocator: allocator) else {
             log("dropped an oversized \(envelope.message.kind) to P\(to)")
             return
         }
@@ -99,7 +103,7 @@ final class Transport {
                 }
             } else {
                 links[to] = .idle(lastFailure: nil)
-                dial(to, first: frame)
+                dial(to, first: [frame])
             }
         case .connecting(var queued):
             if queued.count < Self.maxQueued {
@@ -111,8 +115,10 @@ final class Transport {
         case .idle(let lastFailure):
             if let lastFailure, NIODeadline.now() - lastFailure < Self.redialAfter {
                 dropped += 1
+                // Refused a moment ago: as good as a dial refused now.
+                loop.assumeIsolated().execute { [self] in gone(to) }
             } else {
-                dial(to, first: frame)
+                dial(to, first: [frame])
             }
         }
     }
@@ -133,15 +139,28 @@ final class Transport {
         unflushed.removeAll(keepingCapacity: true)
     }
 
-    private func dial(_ peer: PeerID, first frame: ByteBuffer) {
-        links[peer] = .connecting([frame])
+    /// A dial refused, or to a socket that is not there: nobody listens, the peer is gone.
+    /// Anything else (a full backlog, a timeout: a busy or paused process) says nothing;
+    /// silence is for the protocol's timeouts to judge.
+    static func meansGone(_ error: any Error) -> Bool {
+        guard let error = error as? IOError else { return false }
+        return error.errnoCode == ECONNREFUSED || error.errnoCode == ENOENT
+    }
+
+    /// Connects to `peer` and sends `queued` first (after the hello); see `meansGone`.
+    private func dial(_ peer: PeerID, first queued: [ByteBuffer]) {
+        links[peer] = .connecting(queued)
         ClientBootstrap(group: loop)
             .connectTimeout(.seconds(1))
             .connect(unixDomainSocketPath: directory.socketPath(for: peer))
             .hop(to: loop)
             .assumeIsolated()
             .whenComplete { [self] result in
-                guard case .connecting(let queued) = links[peer] else { return }
+                guard case .connecting(let queued) = links[peer] else {
+                    // Closed meanwhile (the peer stops): nothing to keep.
+                    if case .success(let channel) = result { channel.close(promise: nil) }
+                    return
+                }
                 switch result {
                 case .success(let channel):
                     links[peer] = .connected(channel)
@@ -151,18 +170,24 @@ final class Transport {
                         channel.write(frame, promise: nil)
                     }
                     channel.flush()
-                    channel.closeFuture.assumeIsolated().whenComplete { [self] _ in
-                        if case .connected(let current) = links[peer], current === channel {
-                            links[peer] = .idle(lastFailure: nil)
-                        }
-                    }
-                case .failure:
+                    channel.closeFuture.assumeIsolated().whenComplete { [self] _ in closed(channel, to: peer) }
+                case .failure(let error):
                     dropped += queued.count
                     let count = (failures[peer] ?? 0) + 1
                     failures[peer] = count
                     links[peer] = .idle(lastFailure: count >= 2 ? .now() : nil)
+                    if Self.meansGone(error) { gone(peer) }
                 }
             }
+    }
+
+    /// The connection to `peer` closed. If it is still the one in use, the other side went
+    /// away, or restarted since and the close is read late: one dial tells which (refused:
+    /// gone; answered: back, and that connection serves from now on). The close of an
+    /// older connection, replaced since, is no news.
+    private func closed(_ channel: Channel, to peer: PeerID) {
+        guard case .connected(let current) = links[peer], current === channel else { return }
+        dial(peer, first: [])
     }
 
     /// Closes every connection and the listening socket.

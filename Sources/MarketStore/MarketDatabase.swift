@@ -66,6 +66,9 @@ public final class MarketDatabase: Sendable {
 
     /// How long a writer waits for another process's write lock before it gives up.
     public static let busyTimeout: TimeInterval = 10
+    /// A peer's wait for the lock: its store calls run on its only event-loop thread, which
+    /// must go on serving heartbeats, so it gives up at once and tries again later.
+    public static let peerBusyTimeout: TimeInterval = 0.005
 
     private init(path: String, durability: Durability, readOnly: Bool, queue: DatabaseQueue) {
         self.path = path
@@ -76,7 +79,11 @@ public final class MarketDatabase: Sendable {
 
     /// Opens (creating it if needed) and migrates the database at `path`. A file that is not
     /// a market database, or one whose schema is newer than this binary, is refused untouched.
-    public static func open(path: String, durability: Durability = .normal) throws(StoreError) -> MarketDatabase {
+    /// - Parameter busyTimeout: how long a statement waits for a lock held by another
+    ///   connection before it fails with `StoreError.busy`.
+    public static func open(
+        path: String, durability: Durability = .normal, busyTimeout: TimeInterval = busyTimeout
+    ) throws(StoreError) -> MarketDatabase {
         if FileManager.default.fileExists(atPath: path) { try checkHeader(path) }
         var config = Configuration()
         config.busyMode = .timeout(busyTimeout)

@@ -171,16 +171,18 @@ public final class SQLiteStore: TradingPostStore, Sendable {
                 }
                 try decide.execute(arguments: [status, reason, decision.epoch, decision.seq, now, runID, requestID, RequestStatus.pending])
                 if db.changesCount == 0 {
-                    let known = try Bool.fetchOne(
-                        db, sql: "SELECT count(*) > 0 FROM requests WHERE run_id = ? AND request_id = ?",
+                    // A first attempt decided on arrival takes this path every time: its
+                    // statements are prepared once, as the ones above.
+                    let known = try Bool.fetchOne(db.cachedStatement(
+                        sql: "SELECT count(*) > 0 FROM requests WHERE run_id = ? AND request_id = ?"),
                         arguments: [runID, requestID]) ?? false
                     if known { throw StoreError.alreadyDecided(request.id) }
                     // Decided without an enqueue of its own: recorded as received in this epoch.
-                    try db.execute(sql: """
+                    try db.cachedStatement(sql: """
                         INSERT INTO requests(run_id, request_id, buyer_id, product, quantity, lamport_ts, status, reason,
                                              epoch_received, epoch_decided, decided_seq, received_at, decided_at)
                         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                        """, arguments: [
+                        """).execute(arguments: [
                             runID, requestID, request.buyer, request.product.rawValue, request.quantity,
                             Int64(clamping: request.lamport), status, reason, batch.epoch, decision.epoch, decision.seq, now, now,
                         ])

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import MarketBench
+import MarketCore
 import MarketRuntime
 import MarketStore
 
@@ -9,13 +10,21 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure the product's speed next to this machine's floors, in one run (medians).",
-        discussion: "Build with -c release for figures worth quoting."
+        discussion: """
+            Real `market run`s (processes, sockets, SQLite) in temporary databases, each figure read \
+            back from the run's history: sequential buys, throughput at 16 to 128 peers, messages \
+            per buy, failover, the lab's table; the full plan takes minutes, --quick under one. \
+            Progress goes to standard error. Build with -c release for figures worth quoting.
+            """
     )
 
     @Flag(help: "Print the figures as one JSON object.")
     var json = false
 
-    @Option(help: "Repetitions per figure; the median is reported.")
+    @Flag(help: "A shorter plan (under a minute): fewer and smaller runs, no store or simulator figures.")
+    var quick = false
+
+    @Option(help: "Repetitions per floor and store figure; the median is reported.")
     var repetitions: Int = 5
 
     func validate() throws {
@@ -23,47 +32,66 @@ struct BenchCommand: ParsableCommand {
     }
 
     func run() throws {
-        var figures: [BenchFigure] = []
-        func measure(_ label: String, _ body: () throws -> BenchFigure) throws {
-            if !json { FileHandle.standardError.write(Data("measuring \(label)…\n".utf8)) }
-            figures.append(try body())
+        let started = ContinuousClock.now
+        func say(_ line: String) {
+            let elapsed = (ContinuousClock.now - started).seconds
+            FileHandle.standardError.write(Data(String(format: "[%5.1f s] %@\n", elapsed, line).utf8))
         }
-        try measure("the socket floor") { try Floors.unixSocketRoundTrip(repetitions: repetitions) }
-        try measure("the commit floor (NORMAL)") { try Floors.sqliteCommit(synchronous: "NORMAL", repetitions: repetitions) }
-        try measure("the commit floor (FULL)") { try Floors.sqliteCommit(synchronous: "FULL", commits: 300, repetitions: repetitions) }
-        try measure("the store") {
-            let scratch = FileManager.default.temporaryDirectory.path
-            let cases = try StoreBenchmark(directory: scratch, batchSizes: [1, 64, 256], durabilities: [.normal],
-                                           repeats: repetitions).run()
-                + StoreBenchmark(directory: scratch, decisions: 1024, batchSizes: [1, 64], durabilities: [.full],
-                                 repeats: repetitions).run()
-            for result in cases.dropLast() {
-                figures.append(BenchFigure(storeCase: result))
-            }
-            return BenchFigure(storeCase: cases.last!)
+        let repetitions = quick ? min(self.repetitions, 3) : self.repetitions
+        say("measuring the floors")
+        let rtt = try Floors.unixSocketRoundTrip(iterations: quick ? 5_000 : 20_000, repetitions: repetitions)
+        let commit = try Floors.sqliteCommit(synchronous: "NORMAL", commits: quick ? 500 : 2_000, repetitions: repetitions)
+        var figures = [rtt, commit]
+        if !quick {
+            say("measuring the store and the simulator")
+            figures += try storeAndSimulator(repetitions: repetitions)
         }
-        try measure("end-to-end runs") { try EndToEndBench.sequentialBuy(market: URL(fileURLWithPath: CurrentExecutable.path), repetitions: min(repetitions, 3)) }
-        try measure("the simulator") { try SimulatorBench.eventsPerSecond(repetitions: min(repetitions, 3)) }
+
+        let runner = try MarketRunner(market: URL(fileURLWithPath: CurrentExecutable.path))
+        defer { runner.removeScratch() }
+        let plan: SystemBench.Plan = quick ? .quick : .full
+        var bench = SystemBench(runner: runner, plan: plan, progress: say)
+        say("sequential buys")
+        let sequential = try bench.sequential()
+        var scale: [SystemBench.ScalePoint] = []
+        for peers in SystemBench.scalePeers {
+            say("throughput at \(peers) peers")
+            scale.append(try bench.scale(peers: peers))
+        }
+        say("failover: the trader killed")
+        let crash = try bench.failover(.crash)
+        say("failover: the trader silent")
+        let silent = try bench.failover(.silent)
+        var lab: [SystemBench.LabRow] = []
+        for rate in SystemBench.labRates {
+            say("the lab's experiment at \(rate * 100) % re-election")
+            lab.append(try bench.lab(sickRate: rate))
+        }
+        let report = BenchReport(
+            quick: quick, floorUDSRoundTrip: rtt.microseconds, floorCommit: commit.microseconds, sequential: sequential,
+            scale: scale, failover: crash, failoverSilent: silent, peerRSS: bench.largestPeerRSS, labTable: lab,
+            labRequestsPerBuyer: plan.labRequests, figures: figures, failedRuns: bench.failures)
+        say("done")
 
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            print(String(decoding: try encoder.encode(figures), as: UTF8.self))
-            return
+            print(String(decoding: try encoder.encode(report), as: UTF8.self))
+        } else {
+            print(BenchTable(report: report).text)
         }
-        if let rtt = figures.first(where: { $0.name.hasPrefix("Unix socket") }),
-           let commit = figures.first(where: { $0.name.contains("synchronous=NORMAL") }),
-           let buy = figures.first(where: { $0.name.hasPrefix("sequential buy") }) {
-            let floor = 2 * rtt.secondsPerOperation + commit.secondsPerOperation
-            figures.append(BenchFigure(
-                name: "floor of a sequential buy (2 round trips + 1 commit)", secondsPerOperation: floor, repetitions: [],
-                note: String(format: "the end-to-end buy costs %.1f× this floor", buy.secondsPerOperation / floor)))
-        }
-        print("| measure | median | per second | note |")
-        print("|---|---:|---:|---|")
-        for figure in figures {
-            print("| \(figure.name) | \(String(format: "%.1f µs", figure.microseconds)) | \(String(format: "%.0f", figure.perSecond)) | \(figure.note) |")
-        }
+    }
+
+    private func storeAndSimulator(repetitions: Int) throws -> [BenchFigure] {
+        var figures = [try Floors.sqliteCommit(synchronous: "FULL", commits: 300, repetitions: repetitions)]
+        let scratch = FileManager.default.temporaryDirectory.path
+        let cases = try StoreBenchmark(directory: scratch, batchSizes: [1, 64, 256], durabilities: [.normal],
+                                       repeats: repetitions).run()
+            + StoreBenchmark(directory: scratch, decisions: 1024, batchSizes: [1, 64], durabilities: [.full],
+                             repeats: repetitions).run()
+        figures += cases.map(BenchFigure.init(storeCase:))
+        figures.append(try SimulatorBench.eventsPerSecond(repetitions: min(repetitions, 3)))
+        return figures
     }
 }
 

@@ -3,6 +3,7 @@ import GRDB
 import MarketCore
 import MarketStore
 @testable import MarketRuntime
+import NIOCore
 import MarketTestKit
 import XCTest
 
@@ -159,7 +160,8 @@ extension EndToEndTests {
     /// Garbage, a frame over the cap, a frame before any hello, a hello under the wrong secret.
     func sendMalformedFrames(to peer: PeerID, in directory: RunDirectory, random: inout SplitMix64) -> Int {
         let socket = directory.socketPath(for: peer)
-        let envelope = try! JSONEncoder().encode(Envelope(from: 0, to: peer, clock: 1, message: .election))
+        let envelope = Framing.frame(Envelope(from: 0, to: peer, clock: 1, message: .election),
+                                     allocator: ByteBufferAllocator())!.readableBytesView.dropFirst(4)
         let wrongHello = Array(Framing.hello(from: 0, proof: PeerProof.random()).readableBytesView)
         let frames: [[UInt8]] = [
             (0..<64).map { _ in UInt8(truncatingIfNeeded: random.next()) },
@@ -194,7 +196,7 @@ extension EndToEndTests {
         ]
         var bytes = Array(Framing.hello(from: me, proof: proof).readableBytesView)
         for message in messages {
-            bytes += framed(Array(try! JSONEncoder().encode(message)))
+            bytes += Array(Framing.frame(message, allocator: ByteBufferAllocator())!.readableBytesView)
         }
         return write(bytes, toSocket: directory.socketPath(for: peer)) ? messages.count : 0
     }

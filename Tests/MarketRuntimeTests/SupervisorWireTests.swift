@@ -4,7 +4,9 @@ import XCTest
 
 final class SupervisorWireTests: XCTestCase {
     func testEveryCommandReadsBackFromItsLine() throws {
-        let lines: [PeerCommand: String] = [.startElection: "start-election", .recover: "recover", .stop: "stop", .leave: "leave"]
+        let lines: [PeerCommand: String] = [
+            .begin: "begin", .startElection: "start-election", .recover: "recover", .stop: "stop", .leave: "leave",
+        ]
         for (command, line) in lines {
             XCTAssertEqual(command.line, line)
             XCTAssertEqual(try PeerCommand(line: line), command)

@@ -1,0 +1,78 @@
+import Foundation
+
+/// One real `market run` (real processes, sockets and SQLite) into a database of its own, for
+/// the benchmark to read its figures back from the history.
+public struct MarketRunner: Sendable {
+    /// The `market` binary to start.
+    public let market: URL
+    /// Where the runs' databases go (removed by `removeScratch()`).
+    public let scratch: URL
+
+    public init(market: URL) throws {
+        self.market = market
+        scratch = FileManager.default.temporaryDirectory.appendingPathComponent("market-bench-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+    }
+
+    public func removeScratch() {
+        try? FileManager.default.removeItem(at: scratch)
+    }
+
+    /// What one run left: its database (one run in it) and what was seen from outside.
+    public struct Outcome: Sendable {
+        public var database: String
+        public var arguments: [String]
+        /// The largest peak resident set of any peer process, in bytes.
+        public var largestPeerRSS: Int
+        /// Why the run did not pass (it failed, hit its time limit, or its check found a
+        /// violation); its history still says how far it got.
+        public var failure: String?
+    }
+
+    /// Runs `market run ARGUMENTS --db <fresh> --json`; throws only when it could not start.
+    public func run(_ arguments: [String]) throws -> Outcome {
+        let database = scratch.appendingPathComponent("run-\(UUID().uuidString).db").path
+        let all = ["run"] + arguments + ["--db", database, "--json"]
+        let process = Process()
+        process.executableURL = market
+        process.arguments = all
+        process.standardOutput = FileHandle.nullDevice
+        let errors = Pipe()
+        process.standardError = errors
+        let collected = ErrorText()
+        errors.fileHandleForReading.readabilityHandler = { handle in collected.append(handle.availableData) }
+        try process.run()
+        let memory = PeerMemory(supervisor: process.processIdentifier)
+        while process.isRunning {
+            memory.sample()
+            usleep(100_000)
+        }
+        process.waitUntilExit()
+        errors.fileHandleForReading.readabilityHandler = nil
+        let failure = process.terminationStatus == 0 ? nil : "exited \(process.terminationStatus): \(collected.lastLine)"
+        guard FileManager.default.fileExists(atPath: database) else {
+            throw BenchError.system("market \(all.joined(separator: " ")) left no database (\(failure ?? "exited 0"))")
+        }
+        return Outcome(database: database, arguments: arguments, largestPeerRSS: memory.largest, failure: failure)
+    }
+}
+
+/// The standard error of a child, kept to explain its failure.
+private final class ErrorText: @unchecked Sendable {
+    private let lock = NSLock()
+    private var data = Data()
+
+    func append(_ more: Data) {
+        lock.lock()
+        defer { lock.unlock() }
+        data.append(more.suffix(4096))
+        if data.count > 8192 { data = data.suffix(4096) }
+    }
+
+    var lastLine: String {
+        lock.lock()
+        defer { lock.unlock() }
+        let text = String(decoding: data, as: UTF8.self)
+        return text.split(whereSeparator: \.isNewline).last.map(String.init) ?? "(nothing on stderr)"
+    }
+}

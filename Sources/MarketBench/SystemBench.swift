@@ -1,0 +1,159 @@
+import Foundation
+import MarketCore
+
+/// The issue's figures, each from real `market run`s read back from their histories:
+/// sequential buys, throughput as peers and buyers grow, failover, the lab's table.
+public struct SystemBench {
+    /// How much to run: the full plan takes minutes, the quick one under a minute.
+    public struct Plan: Sendable {
+        public var sequentialRuns: Int
+        public var sequentialRequests: Int
+        /// Buys in a throughput run (spread over its buyers), and in a traced one.
+        public var scaleBuys: Int
+        public var tracedBuys: Int
+        /// Throughput from its own untraced run (tracing writes every message down).
+        public var untracedThroughput: Bool
+        public var failoverSeeds: [UInt64]
+        public var failoverRequests: Int
+        public var failoverSickRate: Double
+        public var labRequests: Int
+        /// Seconds a run may take (`--time-limit`): a run that does not settle ends there, and
+        /// its history still gives the figures, marked as a run that did not pass.
+        public var timeLimit: Int
+
+        public static let full = Plan(
+            sequentialRuns: 3, sequentialRequests: 1000, scaleBuys: 4800, tracedBuys: 1200, untracedThroughput: true,
+            failoverSeeds: [1, 2, 3], failoverRequests: 1000, failoverSickRate: 0.01, labRequests: 1000, timeLimit: 120)
+        public static let quick = Plan(
+            sequentialRuns: 1, sequentialRequests: 1000, scaleBuys: 0, tracedBuys: 600, untracedThroughput: false,
+            failoverSeeds: [1], failoverRequests: 300, failoverSickRate: 0.03, labRequests: 100, timeLimit: 12)
+    }
+
+    public static let scalePeers = [16, 32, 64, 128]
+    public static let labRates = [0.001, 0.002, 0.004, 0.005]
+
+    let runner: MarketRunner
+    let plan: Plan
+    let progress: (String) -> Void
+    /// The largest peak resident set of any peer in any run so far, in bytes.
+    public private(set) var largestPeerRSS = 0
+    /// The runs that did not pass, each with why: their figures are still read, and said.
+    public private(set) var failures: [String] = []
+
+    public init(runner: MarketRunner, plan: Plan, progress: @escaping (String) -> Void) {
+        self.runner = runner
+        self.plan = plan
+        self.progress = progress
+    }
+
+    private mutating func run(_ arguments: [String]) throws -> RunHistory {
+        let started = ContinuousClock.now
+        let outcome = try runner.run(arguments + ["--time-limit", String(plan.timeLimit)])
+        largestPeerRSS = max(largestPeerRSS, outcome.largestPeerRSS)
+        let command = "market run " + arguments.joined(separator: " ")
+        progress(String(format: "  %@ (%.1f s)%@", command, (ContinuousClock.now - started).seconds,
+                        outcome.failure.map { ": did not pass, \($0)" } ?? ""))
+        if let failure = outcome.failure { failures.append("\(command): \(failure)") }
+        return try RunHistory(path: outcome.database)
+    }
+
+    /// test_case2 without sickness: one buyer, each request after the last one's result.
+    public mutating func sequential() throws -> Sequential {
+        var spans: [Double] = []
+        var windows: [Double] = []
+        for seed in 1...plan.sequentialRuns {
+            let history = try run(["--scenario", "test_case2", "--sick-rate", "0",
+                                   "--requests", String(plan.sequentialRequests), "--seed", String(seed)])
+            spans.append(try history.decisions().seconds)
+            windows += try history.perBuyWindows()
+        }
+        return Sequential(seconds: spans.median() ?? 0, p50: windows.percentile(0.5), p99: windows.percentile(0.99),
+                          runs: spans.count)
+    }
+
+    public struct Sequential: Sendable {
+        public var seconds: Double
+        /// Microseconds per buy, over windows of 10 buys.
+        public var p50: Double
+        public var p99: Double
+        public var runs: Int
+    }
+
+    /// many_buyers at `peers`: three quarters buy, stock never runs out, no sickness.
+    public mutating func scale(peers: Int) throws -> ScalePoint {
+        let buyers = max(1, peers * 3 / 4)
+        func arguments(buys: Int, traced: Bool) -> [String] {
+            ["--scenario", "many_buyers", "--peers", String(peers), "--sick-rate", "0",
+             "--requests", String(max(5, buys / buyers)), "--seed", "1"] + (traced ? ["--trace"] : [])
+        }
+        let traced = try run(arguments(buys: plan.tracedBuys, traced: true))
+        var point = ScalePoint(peers: peers, buyers: buyers, buysPerSecond: try traced.decisions().boughtPerSecond,
+                               messagesPerBuy: try traced.messagesPerBuy(), elections: try traced.elections(),
+                               traced: true)
+        if plan.untracedThroughput {
+            let plain = try run(arguments(buys: plan.scaleBuys, traced: false))
+            point.buysPerSecond = try plain.decisions().boughtPerSecond
+            point.elections = max(point.elections, try plain.elections())
+            point.traced = false
+        }
+        return point
+    }
+
+    public struct ScalePoint: Sendable, Codable {
+        public var peers: Int
+        public var buyers: Int
+        public var buysPerSecond: Double
+        public var messagesPerBuy: Double
+        /// The most elections of this size's runs (1 is the startup election alone).
+        public var elections: Int
+        /// The throughput came from the traced run (the quick plan).
+        public var traced: Bool
+
+        enum CodingKeys: String, CodingKey {
+            case peers, buyers, elections, traced
+            case buysPerSecond = "buys_per_s"
+            case messagesPerBuy = "messages_per_buy"
+        }
+    }
+
+    /// test_case2 with the trader falling sick in `mode`: milliseconds from each fault to
+    /// the successor's first decision.
+    public mutating func failover(_ mode: SickMode) throws -> [Double] {
+        var samples: [Double] = []
+        for seed in plan.failoverSeeds {
+            let history = try run(["--scenario", "test_case2", "--sick-mode", mode.rawValue,
+                                   "--sick-rate", String(plan.failoverSickRate),
+                                   "--requests", String(plan.failoverRequests), "--seed", String(seed)])
+            samples += try history.failovers(kind: mode == .crash ? "crash" : "sick")
+        }
+        return samples
+    }
+
+    /// The lab's experiment (`lab`) at one re-election rate.
+    public mutating func lab(sickRate: Double) throws -> LabRow {
+        let history = try run(["--scenario", "lab", "--sick-rate", String(sickRate),
+                               "--requests", String(plan.labRequests), "--seed", "1"])
+        return LabRow(sickRate: sickRate, seconds: try history.decisions().seconds, elections: try history.elections())
+    }
+
+    public struct LabRow: Sendable, Codable {
+        public var sickRate: Double
+        public var seconds: Double
+        public var elections: Int
+
+        enum CodingKeys: String, CodingKey {
+            case seconds, elections
+            case sickRate = "sick_rate"
+        }
+    }
+}
+
+extension Array where Element == Double {
+    /// The nearest-rank percentile (`fraction` in 0...1); 0 when empty.
+    func percentile(_ fraction: Double) -> Double {
+        guard !isEmpty else { return 0 }
+        let sorted = self.sorted()
+        let rank = Int((fraction * Double(count)).rounded(.up)) - 1
+        return sorted[Swift.min(Swift.max(rank, 0), count - 1)]
+    }
+}
