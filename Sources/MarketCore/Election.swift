@@ -1,3 +1,13 @@
+/// A seam for the checks' own tests, as `OrderBook.StabilityRule` is.
+public enum ElectionRule: Sendable, Hashable, Codable {
+    /// ELECTION to every higher peer, the highest that answers wins; a higher peer that hears
+    /// of a lower trader holds its own election.
+    case bully
+    /// A planted bug: a candidate claims the next epoch without asking anyone, and a higher
+    /// peer follows a lower trader without a word. The Bully checks must catch it.
+    case claimAtOnce
+}
+
 /// Where a peer stands in a Bully election.
 public enum ElectionPhase: Hashable, Sendable {
     case idle
@@ -18,7 +28,7 @@ extension Peer {
         case .idle: break
         }
         // A higher peer the transport just saw go away cannot answer: no use waiting for it.
-        let higher = reachableHigherPeers
+        let higher = config.electionRule == .bully ? reachableHigherPeers : []
         log("starts an election (\(reason.rawValue))")
         if reason != .bully {
             // Bully's own cascade (a lower peer's election reaching this one) is the same election.
@@ -75,7 +85,7 @@ extension Peer {
         guard epoch > knownEpoch || (epoch == knownEpoch && (leader == nil || leader == peer)) else { return }
         let idle = election == .idle
         follow(peer, epoch: epoch, direct: true)
-        if peer < id, idle, leader == peer {
+        if peer < id, idle, leader == peer, config.electionRule == .bully {
             // It won without hearing from this higher peer (this one was not listening yet):
             // the classic algorithm has the higher peer hold an election of its own.
             startElection(.lowerTrader, initiator: id)
@@ -130,6 +140,7 @@ extension Peer {
         }
         let changed = leader != peer || knownEpoch != epoch
         knownEpoch = max(knownEpoch, epoch)
+        refusedClaims = 0
         leader = peer
         if changed { leaderContact = direct } else if direct { leaderContact = true }
         switch election {
@@ -151,6 +162,7 @@ extension Peer {
     mutating func claimed(_ claim: ElectionClaim) {
         guard case .claiming(let mine) = election, mine == claim else { return }
         election = .idle
+        refusedClaims = 0
         knownEpoch = claim.epoch
         leader = id
         leaderContact = true
@@ -164,10 +176,18 @@ extension Peer {
     mutating func claimRefused(current: Epoch) {
         guard case .claiming(let claim) = election else { return }
         election = .idle
-        knownEpoch = max(knownEpoch, current)
-        if leader == nil {
+        // The store's epoch is the truth: an epoch above it (a forged or mistaken word) was
+        // never claimed by anyone, and claiming past it would be refused for ever.
+        knownEpoch = current
+        refusedClaims += 1
+        guard leader == nil else { return }
+        if refusedClaims == 1 {
             // The same election, now past the store's epoch: it keeps its reason.
             startElection(claim.reason, initiator: claim.initiator)
+        } else {
+            // Refused again: another round only after a timeout, never in a loop without one.
+            election = .awaitingOK(reason: claim.reason, initiator: claim.initiator)
+            effects.append(.setTimer(.election, after: config.timing.electionTimeout))
         }
     }
 }

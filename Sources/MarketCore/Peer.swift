@@ -46,6 +46,8 @@ public struct Peer: Sendable {
     /// The newest epoch whose trader this peer saw resign or fall silent.
     var lostEpoch: Epoch = 0
     var election: ElectionPhase = .idle
+    /// Claims the store refused in a row; past the first, the next round waits a timeout.
+    var refusedClaims = 0
 
     // Roles.
     public internal(set) var trader: TraderState?

@@ -68,6 +68,8 @@ public struct PeerConfig: Hashable, Codable, Sendable {
     /// Largest number of decisions committed in one transaction.
     public var maxBatch: Int
     public var stabilityRule: OrderBook.StabilityRule
+    /// How elections are held: Bully, or a planted bug for the checks' own tests.
+    public var electionRule: ElectionRule = .bully
 
     public init(
         id: PeerID, peers: [PeerID], role: Role, product: Product, requests: Int = 0, quantity: Int = 1,

@@ -31,6 +31,8 @@ public struct Scenario: Hashable, Codable, Sendable {
     /// The peer that starts the first election.
     public var firstElection: PeerID
     public var timing = Timing()
+    /// Nil: Bully. A scenario file may plant `claimAtOnce` to see `market check` catch it.
+    public var electionRule: ElectionRule?
 
     public init(name: String, peers: [PeerSpec], requestsPerBuyer: Int, seed: UInt64, firstElection: PeerID? = nil) {
         self.name = name
@@ -48,12 +50,14 @@ public struct Scenario: Hashable, Codable, Sendable {
     /// The configuration of one peer of this scenario.
     public func config(for id: PeerID) -> PeerConfig {
         let spec = peers[id]
-        return PeerConfig(
+        var config = PeerConfig(
             id: id, peers: peerIDs, role: spec.role, product: spec.product,
             requests: spec.role == .buyer ? requestsPerBuyer : 0, quantity: quantity,
             initialStock: initialStock, restock: restock, priceCents: priceCents,
             commissionPercent: commissionPercent, sickRate: sickRate, sickMode: sickMode,
             timing: timing, seed: seed, buyers: Set(peers.filter { $0.role == .buyer }.map(\.id)))
+        config.electionRule = electionRule ?? .bully
+        return config
     }
 
     /// Checks the knobs; the message says what is wrong in one line.

@@ -70,6 +70,10 @@ public final class PeerProcess {
     /// The ledger is written and the supervisor told: the peer only waits to be let go.
     var stopped = false
     var finished = false
+    /// The supervisor said `leave` before closing the pipe: it is alive and keeps the directory.
+    var toldToLeave = false
+    /// The supervisor died: nobody else will remove the run's directory.
+    var orphaned = false
 
     init(loop: EventLoop, options: PeerOptions, scenario: Scenario, database: MarketDatabase, parent: pid_t,
          done: EventLoopPromise<Int32>) {
@@ -141,6 +145,7 @@ public final class PeerProcess {
             shell.log("recovers")
             shell.handle(.command(.recover))
         case .stop: stop()
+        case .leave: toldToLeave = true
         }
     }
 
@@ -162,7 +167,14 @@ public final class PeerProcess {
 
     func supervisorGone() {
         guard !finished else { return }
-        if !stopped { shell.log("the supervisor is gone; exiting") }
+        if stopped {
+            // Let go after the ledger: the supervisor keeps or removes the directory.
+        } else if toldToLeave {
+            shell.log("told to leave; exiting")
+        } else {
+            shell.log("the supervisor is gone; exiting, and removing what the run left behind")
+            orphaned = true
+        }
         finish(0)
     }
 
@@ -182,6 +194,7 @@ public final class PeerProcess {
         finished = true
         // The socket goes with the peer (a restarted peer binds it again).
         unlink(directory.socketPath(for: options.id))
+        if orphaned { directory.removeAfterPeer(options.id) }
         shell.close().assumeIsolated().whenComplete { [self] _ in
             done.succeed(code)
         }

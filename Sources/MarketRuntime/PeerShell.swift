@@ -38,8 +38,8 @@ protocol PeerShellDelegate: AnyObject {
 final class PeerShell {
     let loop: EventLoop
     private(set) var peer: Peer
-    private let database: MarketDatabase
-    private let runID: Int64
+    let database: MarketDatabase
+    let runID: Int64
     /// This run's trading post in the database.
     private let store: SQLiteStore
     private let transport: Transport
@@ -77,6 +77,8 @@ final class PeerShell {
     /// the lock to peers that happen to try when it is free.
     private static let lockRetry = TimeAmount.milliseconds(5)
     private var traced: [TracedMessage] = []
+    /// Frames whose word on the trader the store did not back (`isBelievable`).
+    var unbackedClaims = 0
     private var stopped = false
 
     init(loop: EventLoop, config: PeerConfig, incarnation: Int, database: MarketDatabase, runID: Int64,
@@ -102,6 +104,7 @@ final class PeerShell {
 
     private func receive(_ envelope: Envelope) {
         transport.heard(from: envelope.from)
+        guard isBelievable(envelope) else { return }
         handle(.receive(envelope))
     }
 
@@ -312,7 +315,8 @@ final class PeerShell {
         }
         log("stops: bought \(ledger.bought), sold \(ledger.sold), cash \(ledger.cashCents) cents; "
             + "\(transport.dropped) messages dropped (neighbour down or not reading); "
-            + "\(transport.rejected + peer.rejectedFrames) frames refused (unproven, in another's name, or impossible)")
+            + "\(transport.rejected + peer.rejectedFrames + unbackedClaims) frames refused "
+            + "(unproven, in another's name, impossible, or claiming an epoch the store never granted)")
         return (ledger, clock)
     }
 }

@@ -79,9 +79,14 @@ final class ProcessTable {
         for slot in slots.values { forceKill(slot) }
     }
 
-    /// Closes every peer's stdin (and stdout): each peer exits when it sees the end.
+    /// Tells every peer to leave and closes its stdin (and stdout): each exits when it sees the end.
     func closePipes() {
-        for slot in slots.values { slot.channel?.close(promise: nil) }
+        for slot in slots.values {
+            guard let channel = slot.channel else { continue }
+            channel.writeAndFlush(ByteBuffer(string: PeerCommand.leave.line + "\n")).whenComplete { _ in
+                channel.close(promise: nil)
+            }
+        }
     }
 
     /// A line from a peer's stdout. A line that is not a report is ignored: the peer runs

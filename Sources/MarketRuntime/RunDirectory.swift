@@ -40,16 +40,27 @@ public struct RunDirectory: Sendable {
     private static let parent = "/tmp"
     private static let prefix = "market-"
 
-    /// Removes `/tmp/market-<pid>-*` directories whose supervisor process no longer exists.
+    /// Removes `/tmp/market-<pid>-*` directories whose supervisor process no longer exists,
+    /// except those it kept for the user on purpose.
     static func removeAbandoned() {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: parent) else { return }
         for name in names where name.hasPrefix(prefix) {
             let rest = name.dropFirst(prefix.count).split(separator: "-", maxSplits: 1)
             guard rest.count == 2, rest[1].count == 6, let pid = Int32(rest[0]), pid > 0 else { continue }
-            if kill(pid, 0) != 0 && errno == ESRCH {
+            let kept = FileManager.default.fileExists(atPath: "\(parent)/\(name)/kept")
+            if !kept, kill(pid, 0) != 0 && errno == ESRCH {
                 try? FileManager.default.removeItem(atPath: "\(parent)/\(name)")
             }
         }
+    }
+
+    /// What a peer of a run whose supervisor died does on its way out: its log goes, and the
+    /// last peer to leave (no other's socket or log remains) removes the directory.
+    func removeAfterPeer(_ peer: Int) {
+        unlink(logPath(for: peer))
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: path),
+              !names.contains(where: { $0.hasSuffix(".sock") || $0.hasSuffix(".log") }) else { return }
+        remove()
     }
 
     /// The run's secret, as the supervisor left it.
@@ -62,13 +73,18 @@ public struct RunDirectory: Sendable {
     public var scenarioPath: String { "\(path)/scenario.json" }
     var secretPath: String { "\(path)/secret" }
 
-    /// Removes the sockets only, keeping logs and the scenario.
-    public func removeSockets() {
+    /// Keeps the logs and the scenario for the user (a failed run, `--keep-logs`): the sockets
+    /// and the secret go, and a mark says the directory outlives its supervisor on purpose.
+    public func keepForTheUser() {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: path) else { return }
         for name in names where name.hasSuffix(".sock") {
             unlink("\(path)/\(name)")
         }
+        unlink(secretPath)
+        FileManager.default.createFile(atPath: keptMarkPath, contents: Data())
     }
+
+    var keptMarkPath: String { "\(path)/kept" }
 
     /// Removes the whole directory.
     public func remove() {

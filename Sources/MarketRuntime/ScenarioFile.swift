@@ -27,11 +27,13 @@ public struct ScenarioFile: Sendable {
     public var firstElection: PeerID?
     public var timingMS: [String: Int] = [:]
     public var timeLimitSeconds: Double?
+    /// A bug planted on purpose, for seeing `market check` catch it: `claim_at_once`.
+    public var plantedBug: ElectionRule?
 
     static let keys: Set<String> = [
         "name", "base", "peer_count", "peers", "requests", "quantity", "price_cents", "commission_percent",
         "initial_stock", "restock", "sick_rate", "sick_mode", "recover_after_ms", "seed", "first_election",
-        "timing_ms", "time_limit_s",
+        "timing_ms", "time_limit_s", "planted_bug",
     ]
     static let timingKeys: Set<String> = [
         "heartbeat", "suspect_after", "election_timeout", "coordinator_timeout", "request_timeout", "deposit_timeout",
@@ -98,6 +100,10 @@ public struct ScenarioFile: Sendable {
         }
         file.firstElection = try int("first_election")
         file.timeLimitSeconds = try double("time_limit_s")
+        if let bug = try string("planted_bug") {
+            guard bug == "claim_at_once" else { throw .invalid("'planted_bug' can only be claim_at_once") }
+            file.plantedBug = .claimAtOnce
+        }
         if let limit = file.timeLimitSeconds, !(limit > 0 && limit <= ScenarioLimits.maxTimeLimitSeconds) {
             throw .invalid("'time_limit_s' must be more than 0 and at most \(Int(ScenarioLimits.maxTimeLimitSeconds)) seconds")
         }
@@ -173,6 +179,7 @@ public struct ScenarioFile: Sendable {
         if let restock { scenario.restock = restock }
         if let sickRate { scenario.sickRate = sickRate }
         if let sickMode { scenario.sickMode = sickMode }
+        if let plantedBug { scenario.electionRule = plantedBug }
         if let recoverAfterMS {
             guard recoverAfterMS >= 0, recoverAfterMS <= 3_600_000 else {
                 throw .invalid("'recover_after_ms' must be 0 to 3600000")

@@ -85,7 +85,7 @@ extension Supervisor {
             progress: try? reader.progress(runID: runID), faults: faults.counts, problem: problem)
         if endStatus == .failed || options.keepLogs {
             say("peer logs kept in \(directory.path)")
-            directory.removeSockets()
+            directory.keepForTheUser()
         } else {
             directory.remove()
         }

@@ -55,10 +55,10 @@ public final class Supervisor {
             return NIOLoopBound(supervisor, eventLoop: loop)
         }
 
-        // Ctrl-C and SIGTERM: stop every peer, mark the run interrupted.
+        // Ctrl-C, SIGTERM and SIGHUP (the terminal went away): stop every peer, mark the run interrupted.
         var sources: [DispatchSourceSignal] = []
         if let bound = try? started.wait() {
-            for number in [SIGINT, SIGTERM] {
+            for number in [SIGINT, SIGTERM, SIGHUP] {
                 signal(number, SIG_IGN)
                 let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
                 source.setEventHandler {

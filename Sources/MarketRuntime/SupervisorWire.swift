@@ -20,6 +20,10 @@ enum PeerCommand: Hashable, Sendable {
     /// `proceed`: the answer to `resumed`: the supervisor has looked at the peer's process
     /// (and recorded its continue, if it was paused); the peer goes on.
     case proceed
+    /// `leave`: the run ends without ledgers (it failed or was interrupted) and the supervisor
+    /// keeps the run's directory: exit at once, as at the end of file that follows. An end of
+    /// file without it means the supervisor died, and the peers clean up after it.
+    case leave
 
     var line: String {
         switch self {
@@ -28,6 +32,7 @@ enum PeerCommand: Hashable, Sendable {
         case .recover: "recover"
         case .stop: "stop"
         case .proceed: "proceed"
+        case .leave: "leave"
         }
     }
 
@@ -39,6 +44,7 @@ enum PeerCommand: Hashable, Sendable {
         case "recover": self = .recover
         case "stop": self = .stop
         case "proceed": self = .proceed
+        case "leave": self = .leave
         case "": throw .empty
         case let other: throw .unknown(other)
         }

@@ -21,6 +21,7 @@ public struct SimulationOptions: Hashable, Sendable {
     public var timeLimit: Duration = .seconds(600)
     /// Test seams that plant bugs, so the simulator's own tests can show it catches them.
     public var stabilityRule: OrderBook.StabilityRule = .lamport
+    public var electionRule: ElectionRule = .bully
     public var fencing = true
 
     public init() {}

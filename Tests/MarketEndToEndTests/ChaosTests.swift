@@ -41,7 +41,7 @@ extension EndToEndTests {
                {"role": "buyer", "product": "salt"}, {"role": "seller", "product": "salt"},
                {"role": "buyer", "product": "salt"}, {"role": "seller", "product": "boar"},
                {"role": "buyer", "product": "boar"}, {"role": "seller", "product": "salt"}],
-             "requests": 400, "sick_rate": 0, "recover_after_ms": 150, "seed": \(seed), "time_limit_s": 110}
+             "requests": 1000, "sick_rate": 0, "recover_after_ms": 150, "seed": \(seed), "time_limit_s": 110}
             """.utf8).write(to: scenario)
         let running = try ChildRun.Running(try Self.marketBinary(), ["run", "--scenario", scenario.path, "--db", path, "--json"])
         let process = running.process
@@ -101,7 +101,7 @@ extension EndToEndTests {
         try db.read { db in
             XCTAssertEqual(try String.fetchAll(db, sql: "PRAGMA integrity_check"), ["ok"])
         }
-        try assertDecidedExactlyOnce(db, runID: 1, expected: 1200)
+        try assertDecidedExactlyOnce(db, runID: 1, expected: 3000)
     }
 
     /// The store's busy timeout: a lock held past it makes every waiting writer give up once.
@@ -190,6 +190,9 @@ extension EndToEndTests {
             Envelope(from: me, to: peer, clock: 9, message: .deposit(Deposit(
                 id: Deposit.makeID(seller: me, seq: 77), seller: me, product: .salt, quantity: -500))),
             Envelope(from: me, to: peer, clock: 9, message: .heartbeat(epoch: 3, leader: 999)),
+            // Well-formed words on who trades that the store never granted.
+            Envelope(from: me, to: peer, clock: 9, message: .coordinator(epoch: 5_000)),
+            Envelope(from: me, to: peer, clock: 9, message: .heartbeat(epoch: 6_000, leader: me)),
         ]
         var bytes = Array(Framing.hello(from: me, proof: proof).readableBytesView)
         for message in messages {

@@ -4,7 +4,10 @@ import XCTest
 
 final class SupervisorWireTests: XCTestCase {
     func testEveryCommandReadsBackFromItsLine() throws {
-        let lines: [PeerCommand: String] = [.begin: "begin", .startElection: "start-election", .recover: "recover", .stop: "stop", .proceed: "proceed"]
+        let lines: [PeerCommand: String] = [
+            .begin: "begin", .startElection: "start-election", .recover: "recover", .stop: "stop", .leave: "leave",
+            .proceed: "proceed",
+        ]
         for (command, line) in lines {
             XCTAssertEqual(command.line, line)
             XCTAssertEqual(try PeerCommand(line: line), command)

@@ -34,6 +34,16 @@ final class PlantedBugTests: XCTestCase {
                       "unexpected: \(found.failure!)")
     }
 
+    func testAnElectionThatAsksNoHigherPeerIsCaught() throws {
+        var options = SimulationOptions()
+        options.electionRule = .claimAtOnce
+        let found = try XCTUnwrap(try firstViolation(.testCase1, options: options, seeds: 1...100),
+                                  "elections that skip the higher peers went unnoticed for 100 seeds")
+        XCTAssertEqual(found.failure?.kind, .bully, "\(found.failure!)")
+        let fixed = Simulation(scenario: try Simulation.scenario(.testCase1, seed: found.seed, options: SimulationOptions())).run()
+        XCTAssertNil(fixed.failure)
+    }
+
     func testAViolationNamesTheSeedThatReplaysIt() throws {
         var options = SimulationOptions()
         options.stabilityRule = .immediate

@@ -6,19 +6,9 @@ import XCTest
 
 /// A damaged file is refused as damaged; a run whose supervisor died is recognised and marked.
 final class DatabaseHealthTests: XCTestCase {
-    var directory: TemporaryDirectory!
-
-    override func setUpWithError() throws {
-        directory = try TemporaryDirectory()
-    }
-
-    override func tearDown() {
-        directory = nil
-    }
-
     /// A database of a few hundred pages with one finished run.
     func makeDatabase() throws -> String {
-        let path = directory.path("market.db")
+        let path = try temporaryDatabasePath()
         let database = try MarketDatabase.open(path: path)
         let peers = (0..<200).map { PeerSpec(id: $0, role: $0 % 2 == 0 ? .buyer : .seller, product: .salt) }
         for _ in 0..<20 {
@@ -77,8 +67,7 @@ final class DatabaseHealthTests: XCTestCase {
     }
 
     func test_aRunWhoseSupervisorIsGone_isAbandoned_andTheNextRunMarksIt() throws {
-        let path = directory.path("market.db")
-        let database = try MarketDatabase.open(path: path)
+        let database = try MarketDatabase.open(path: try temporaryDatabasePath())
         let live = try database.beginRun(scenario: "live", peerCount: 1, seed: 1, peers: [])
         let orphan = try database.beginRun(scenario: "orphan", peerCount: 1, seed: 1, peers: [])
         // A process that has exited stands for a supervisor killed with SIGKILL.

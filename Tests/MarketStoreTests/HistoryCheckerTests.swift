@@ -179,15 +179,18 @@ final class HistoryCheckerTests: XCTestCase {
                       "\(report.lines())")
     }
 
-    func testALowerPeerWinsWhileAHigherOneIsUp_andItNeverTakesOver() throws {
-        try tamper("""
+    /// P2 wins epochs 2 and 3 (and trades in them) while P3 is up and never takes over.
+    static let p2WinsEpochs2And3 = """
             UPDATE elections SET winner_id = 2 WHERE epoch IN (2, 3);
             UPDATE trades SET trader_id = 2 WHERE epoch IN (2, 3);
             UPDATE peers SET cash_cents = cash_cents - 10 WHERE peer_id = 3;
             UPDATE peers SET cash_cents = cash_cents - 20 WHERE peer_id = 4;
             UPDATE peers SET cash_cents = cash_cents + 30 WHERE peer_id = 2;
             UPDATE leader SET leader_id = 2;
-            """)
+        """
+
+    func testALowerPeerWinsWhileAHigherOneIsUp_andItNeverTakesOver() throws {
+        try tamper(Self.p2WinsEpochs2And3)
         try assertOnlyFails(.bully, containing: "epoch 2 was won by P2, but P3 was up and never took over")
     }
 
@@ -206,13 +209,7 @@ final class HistoryCheckerTests: XCTestCase {
 
     /// A higher peer that went down before it could take over owed nothing.
     func testALowerWinnerWhileAHigherPeerIsUpThatThenFalls_passes() throws {
-        try tamper("""
-            UPDATE elections SET winner_id = 2 WHERE epoch IN (2, 3);
-            UPDATE trades SET trader_id = 2 WHERE epoch IN (2, 3);
-            UPDATE peers SET cash_cents = cash_cents - 10 WHERE peer_id = 3;
-            UPDATE peers SET cash_cents = cash_cents - 20 WHERE peer_id = 4;
-            UPDATE peers SET cash_cents = cash_cents + 30 WHERE peer_id = 2;
-            UPDATE leader SET leader_id = 2;
+        try tamper(Self.p2WinsEpochs2And3 + """
             INSERT INTO faults(run_id, peer_id, kind, at)
               SELECT run_id, 3, 'crash', finished_at FROM elections WHERE epoch = 3;
             """)

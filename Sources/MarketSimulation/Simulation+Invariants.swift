@@ -1,0 +1,69 @@
+import MarketCore
+
+/// What the simulator checks after every step, and what it keeps of a violation.
+extension Simulation {
+    func checkStore(after request: StoreRequest, outcome: StoreResult, askedAt: Duration) {
+        if case .claimed(let claim) = outcome {
+            checkBully(claim, askedAt: askedAt)
+        }
+        fail(watch.check(store))
+    }
+
+    /// The winner must be the highest peer up: no higher peer was up for the whole election
+    /// (one that came back during it starts its own, as Bully has it).
+    func checkBully(_ claim: ElectionClaim, askedAt: Duration) {
+        let electionStart = askedAt - nodes[claim.leader].config.timing.electionTimeout
+        for node in nodes where node.config.id > claim.leader {
+            if let since = node.upSince, since <= electionStart {
+                fail(Violation(.bully, "P\(claim.leader) won epoch \(claim.epoch) while higher P\(node.config.id) was up since \(Self.format(since))"))
+            }
+        }
+    }
+
+    /// The core's rule for a finished run: every buyer done, nothing pending or undelivered,
+    /// every peer up, one trader in office.
+    func settled() -> Bool {
+        guard store.pendingCount == 0, store.outboxCount == 0 else { return false }
+        let standings = nodes.filter { !$0.down }.map { node in
+            node.paused ? nil : node.peer.map(PeerStanding.init)
+        }
+        settledOnce = Settlement.isSettled(standings, pending: store.pendingCount, undelivered: store.outboxCount,
+                                           storeEpoch: store.epoch)
+        return settledOnce
+    }
+
+    /// At rest, every peer's own ledger equals the books the store kept.
+    func checkBooks() {
+        let books = Ledger.books(of: store.decisions)
+        for node in nodes where !node.down {
+            guard let peer = node.peer else { continue }
+            fail(LedgersEqualBooks.check(peer.id, ledger: peer.ledger, books: books))
+        }
+    }
+
+    /// Keeps the first violation, with the events that led to it.
+    func fail(_ violation: Violation?) {
+        guard let violation, result.failure == nil else { return }
+        result.failure = SimulationFailure(violation: violation, at: now, trace: trace)
+    }
+
+    func fail(_ violations: [Violation]) {
+        fail(violations.first)
+    }
+
+    func remember(_ event: SimEvent) {
+        if trace.count == Self.traceLength { trace.removeFirst() }
+        trace.append("\(Self.format(now)) \(Self.describe(event))")
+    }
+
+    func summary() -> String {
+        let peers = nodes.filter { !$0.down }.map { node -> String in
+            guard let peer = node.peer else { return "P\(node.config.id) down" }
+            var text = "P\(peer.id) \(peer.status) leader \(peer.leader.map { "P\($0)" } ?? "-") epoch \(peer.knownEpoch)"
+            if peer.config.role == .buyer { text += " bought \(peer.buyer.completed)/\(peer.config.requests)" }
+            if node.paused { text += " paused" }
+            return text
+        }
+        return "store epoch \(store.epoch), \(store.pendingCount) pending, \(store.outboxCount) undelivered; " + peers.joined(separator: "; ")
+    }
+}
