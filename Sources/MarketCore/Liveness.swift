@@ -13,6 +13,10 @@ extension Peer {
         } else if let leader {
             if !isLive(leader) {
                 log("trader P\(leader) silent for \(config.timing.suspectAfter)")
+                // Silent that long, it will not answer an ELECTION within the timeout either:
+                // the election does not wait for it. If it was only slow, it is the higher
+                // peer that comes back and holds its own election, as Bully has it.
+                goneAt[leader] = now
                 loseLeader()
                 startElection(.heartbeatTimeout, initiator: id)
             } else if isQuiet(toward: leader) {

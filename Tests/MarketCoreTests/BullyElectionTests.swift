@@ -148,7 +148,7 @@ final class BullyElectionTests: BullyTestCase {
         p.fire(.heartbeat, at: .ms(700))
         XCTAssertEqual(p.effects.recipients(of: .election), [], "P3 is not overdue yet")
         p.fire(.heartbeat, at: .ms(800))
-        XCTAssertEqual(p.effects.recipients(of: .election), [2, 3])
+        XCTAssertEqual(p.effects.recipients(of: .election), [2], "not the trader that fell silent")
         XCTAssertNil(p.peer.leader)
         p.fire(.election, at: .ms(1100))
         XCTAssertEqual(p.persists, [.claimEpoch(claim(5, by: 1, .heartbeatTimeout))])
@@ -224,12 +224,11 @@ final class BullyElectionTests: BullyTestCase {
         XCTAssertEqual(p.peer.knownEpoch, 6)
     }
 
-    /// P2 follows P3 in epoch 2, P3 goes quiet, P2's ELECTION goes unanswered: P2 claims epoch 3.
+    /// P2 follows P3 in epoch 2, P3 goes quiet: nobody above P2 is left to ask, so it claims epoch 3.
     private func claimingP2() -> PeerHarness {
         let p = PeerHarness.follower(id: 2, leader: 3, epoch: 2)
         p.fire(.heartbeat, at: .ms(800))
-        XCTAssertEqual(p.effects.recipients(of: .election), [3])
-        p.fire(.election, at: .ms(1100))
+        XCTAssertEqual(p.effects.recipients(of: .election), [], "the silent trader is not waited for")
         XCTAssertEqual(p.persists, [.claimEpoch(claim(3, by: 2, .heartbeatTimeout))])
         return p
     }
@@ -270,22 +269,23 @@ final class BullyElectionTests: BullyTestCase {
     }
 
     func testALowerTraderDoesNotEndAHigherPeersElection() {
-        // P2 is electing; P1 meanwhile leads epoch 3 (P2 did not answer its election).
+        // P3 fell silent and P2 claims at once; P1 meanwhile leads epoch 3 (it got the store first).
         let p = PeerHarness.follower(id: 2, leader: 3, epoch: 2)
         p.fire(.heartbeat, at: .ms(800))
+        XCTAssertEqual(p.persists, [.claimEpoch(claim(3, by: 2, .heartbeatTimeout))])
         p.heartbeat(from: 0, clock: 20, epoch: 3, leader: 1)
         p.receive(.coordinator(epoch: 3), from: 1, clock: 21)
         XCTAssertNil(p.peer.leader)
         XCTAssertEqual(p.peer.knownEpoch, 3, "the epoch is learnt")
-        XCTAssertEqual(p.peer.electionPhase, .awaitingOK(reason: .heartbeatTimeout, initiator: 2))
-        p.fire(.election, at: .ms(1100))
-        XCTAssertEqual(p.persists, [.claimEpoch(claim(4, by: 2, .heartbeatTimeout))])
+        XCTAssertEqual(p.peer.electionPhase, .claiming(claim(3, by: 2, .heartbeatTimeout)))
+        p.persisted(.claimRefused(current: 3))
+        XCTAssertEqual(p.persists, [.claimEpoch(claim(4, by: 2, .heartbeatTimeout))], "past the store's epoch, at once")
 
-        // P1 got epoch 4 first: the claim is refused and P2 tries again past it.
+        // P1 got epoch 4 first too: refused again, P2 tries once more after a timeout.
         p.receive(.coordinator(epoch: 4), from: 1, clock: 22)
         XCTAssertEqual(p.peer.electionPhase, .claiming(claim(4, by: 2, .heartbeatTimeout)))
         p.persisted(.claimRefused(current: 4))
-        XCTAssertEqual(p.effects.recipients(of: .election), [3])
+        XCTAssertEqual(p.persists, [])
         p.fire(.election, at: .ms(1400))
         XCTAssertEqual(p.persists, [.claimEpoch(claim(5, by: 2, .heartbeatTimeout))])
     }
