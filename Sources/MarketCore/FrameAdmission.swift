@@ -30,6 +30,8 @@ public enum FrameRejection: Hashable, Sendable, CustomStringConvertible {
 public enum WireLimits {
     public static let maxStamp: UInt64 = 1 << 62
     public static let maxEpoch: Epoch = 1 << 32
+    /// Request ids one `delivered` may carry: far inside a frame's 64 KiB in any encoding.
+    public static let maxDeliveredIDs = 1_000
 }
 
 extension Envelope {
@@ -60,10 +62,12 @@ extension Envelope {
         case .ack(let id), .queued(let id), .restamp(let id):
             return member(id.buyer) && id.seq >= 0 ? nil : .unknownPeer(id.buyer)
         case .delivered(let ids):
+            guard ids.count <= WireLimits.maxDeliveredIDs else { return .numberOutOfRange("\(ids.count) confirmations") }
             let stray = ids.first { !member($0.buyer) || $0.seq < 0 }
             return stray.map { .unknownPeer($0.buyer) }
         case .buyResult(let id, let outcome):
             guard id.buyer == to else { return .wrongParty("a result of P\(id.buyer)'s request sent to P\(to)") }
+            guard id.seq >= 0 else { return .numberOutOfRange("request number \(id.seq)") }
             if let trade = outcome.trade { return tradeRejection(trade, config: config) }
             return nil
         case .deposit(let deposit):
@@ -78,6 +82,7 @@ extension Envelope {
             return depositID / 1_000_000 == to ? nil : .wrongParty("deposit \(depositID) is not P\(to)'s")
         case .payout(let id, let trade):
             guard member(id.buyer) else { return .unknownPeer(id.buyer) }
+            guard id.seq >= 0 else { return .numberOutOfRange("request number \(id.seq)") }
             guard trade.seller == to else { return .wrongParty("a payout of P\(trade.seller) sent to P\(to)") }
             return tradeRejection(trade, config: config)
         }
@@ -89,6 +94,7 @@ extension Envelope {
             return .unknownPeer(config.peers.contains(trade.seller) ? trade.trader : trade.seller)
         }
         guard (0...WireLimits.maxEpoch).contains(trade.epoch) else { return .epochOutOfRange(trade.epoch) }
+        guard trade.tradeID >= 0 else { return .numberOutOfRange("trade \(trade.tradeID)") }
         let price = config.priceCents * config.quantity
         guard trade.quantity == config.quantity, trade.priceCents == price,
               trade.commissionCents == price * config.commissionPercent / 100 else {

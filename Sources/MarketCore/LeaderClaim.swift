@@ -21,12 +21,12 @@ public struct LeaderClaim: Hashable, Sendable {
 extension Envelope {
     /// The claim this envelope makes that would change what a peer believes of the trader
     /// (it knows `knownEpoch` and follows `leader`), if it makes one: a COORDINATOR, or a
-    /// heartbeat naming the trader of a newer epoch.
+    /// heartbeat naming the trader of a newer epoch (or of this one, to a peer that has none).
     public func leaderClaim(beyond knownEpoch: Epoch, leader: PeerID?) -> LeaderClaim? {
         switch message {
         case .coordinator(let epoch) where epoch > knownEpoch || (epoch == knownEpoch && leader != from):
             LeaderClaim(epoch: epoch, leader: from)
-        case .heartbeat(let epoch, let theirLeader?) where epoch > knownEpoch:
+        case .heartbeat(let epoch, let theirLeader?) where epoch > knownEpoch || (epoch == knownEpoch && leader == nil):
             LeaderClaim(epoch: epoch, leader: theirLeader)
         default:
             nil

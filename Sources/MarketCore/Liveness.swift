@@ -69,8 +69,11 @@ extension Peer {
         let owed = owedConfirmations
         owedConfirmations = [:]
         for trader in owed.keys.sorted() where trader != id {
-            if let ids = owed[trader], !ids.isEmpty {
-                send(.delivered(ids), to: trader)
+            // Each id once, and never more in one message than a frame (and the receiver) takes.
+            var seen: Set<RequestID> = []
+            let ids = (owed[trader] ?? []).filter { seen.insert($0).inserted }
+            for start in stride(from: 0, to: ids.count, by: WireLimits.maxDeliveredIDs) {
+                send(.delivered(Array(ids[start..<min(start + WireLimits.maxDeliveredIDs, ids.count)])), to: trader)
             }
         }
     }

@@ -6,10 +6,12 @@ extension PeerShell {
     /// only if the store's leader record backs it (`LeaderClaim`). Most frames make no such
     /// claim, so the store is read only when what the peer believes would change.
     func isBelievable(_ envelope: Envelope) -> Bool {
-        guard let claim = envelope.leaderClaim(beyond: peer.knownEpoch, leader: peer.leader) else { return true }
+        // A frame the core refuses anyway costs no read and is counted there.
+        guard envelope.rejection(by: peer.config) == nil,
+              let claim = envelope.leaderClaim(beyond: peer.knownEpoch, leader: peer.leader) else { return true }
         let backed: Bool
         do {
-            let record = try database.leaderRecord(runID: runID)
+            let record = try store.leaderRecord()
             backed = claim.isBacked(storeEpoch: record.epoch, storeLeader: record.leader)
         } catch {
             // Unread is unbacked; the trader's next heartbeat says it again.

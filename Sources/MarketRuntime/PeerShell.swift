@@ -38,10 +38,10 @@ protocol PeerShellDelegate: AnyObject {
 final class PeerShell {
     let loop: EventLoop
     private(set) var peer: Peer
-    let database: MarketDatabase
-    let runID: Int64
+    private let database: MarketDatabase
+    private let runID: Int64
     /// This run's trading post in the database.
-    private let store: SQLiteStore
+    let store: SQLiteStore
     private let transport: Transport
     private let logger: Logger
     private let startedAt = NIODeadline.now()

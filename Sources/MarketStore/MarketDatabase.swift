@@ -309,17 +309,6 @@ public final class MarketDatabase: Sendable {
     }
 
     /// Counts for a live progress line.
-    /// The run's leader record: the epoch last granted and to whom. One indexed row.
-    public func leaderRecord(runID: Int64) throws(StoreError) -> (epoch: Epoch, leader: PeerID?) {
-        try read { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT epoch, leader_id FROM leader WHERE run_id = ?",
-                                             arguments: [runID]) else {
-                throw StoreError.noSuchRun(runID)
-            }
-            return (row["epoch"], row["leader_id"])
-        }
-    }
-
     public func progress(runID: Int64) throws(StoreError) -> RunProgress {
         try read { db in
             guard let leader = try RunInspection.LeaderRecord.fetchAllCheckingTypes(

@@ -97,7 +97,8 @@ struct RunCommand: ParsableCommand {
             var built = try file?.scenario(seed: finalSeed, peerCount: peers)
                 ?? BuiltInScenario.named(scenario).scenario(seed: finalSeed, peers: peers)
             if let peers, file == nil, scenario != BuiltInScenario.normal.rawValue, peers != built.peers.count {
-                throw ScenarioError.invalid("--peers applies to the 'normal' scenario only (\(scenario) has \(built.peers.count))")
+                throw ScenarioError.invalid(
+                    "--peers applies to the normal and many_buyers scenarios only (\(scenario) has \(built.peers.count))")
             }
             if let requests { built.requestsPerBuyer = requests }
             if let sickRate { built.sickRate = sickRate }

@@ -53,7 +53,9 @@ struct SimulateCommand: ParsableCommand {
 
     func validate() throws {
         guard seeds >= 1 else { throw ValidationError("--seeds must be at least 1") }
-        guard requests >= 0 else { throw ValidationError("--requests must be 0 or more") }
+        guard (0...ScenarioLimits.maxRequestsPerBuyer).contains(requests) else {
+            throw ValidationError("--requests must be 0 to \(ScenarioLimits.maxRequestsPerBuyer)")
+        }
         guard (0...1).contains(sickRate) else { throw ValidationError("--sick-rate must be between 0 and 1") }
         let range = BuiltInScenario.peerRange
         if let peers, !range.contains(peers) {

@@ -62,6 +62,17 @@ final class FrameAdmissionTests: XCTestCase {
         XCTAssertNotNil(rejection(.buyResult(RequestID(buyer: 1, seq: 0), .bought(trade())), from: 2))
     }
 
+    func test_negativeIdsAndOversizedConfirmations_areRefused() {
+        XCTAssertNotNil(rejection(.payout(RequestID(buyer: 0, seq: -1), trade()), from: 2))
+        XCTAssertNotNil(rejection(.buyResult(RequestID(buyer: 3, seq: -1), .failed(.noSeller)), from: 2))
+        var negativeTrade = trade()
+        negativeTrade.tradeID = -7
+        XCTAssertNotNil(rejection(.payout(RequestID(buyer: 0, seq: 0), negativeTrade), from: 2))
+        let many = (0...WireLimits.maxDeliveredIDs).map { RequestID(buyer: 0, seq: $0) }
+        XCTAssertEqual(rejection(.delivered(many), from: 2), .numberOutOfRange("\(many.count) confirmations"))
+        XCTAssertNil(rejection(.delivered(Array(many.dropLast())), from: 2))
+    }
+
     func test_aStampNearTheTopOfTheClockIsDropped_andThePeerDoesNotTrap() {
         var peer = Peer(config: config)
         _ = peer.step(.start, now: .zero)

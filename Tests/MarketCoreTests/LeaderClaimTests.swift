@@ -16,6 +16,8 @@ final class LeaderClaimTests: XCTestCase {
         XCTAssertEqual(envelope(.heartbeat(epoch: 6, leader: 0)).leaderClaim(beyond: 4, leader: 1), LeaderClaim(epoch: 6, leader: 0))
         XCTAssertNil(envelope(.heartbeat(epoch: 6, leader: nil)).leaderClaim(beyond: 4, leader: 1))
         XCTAssertNil(envelope(.heartbeat(epoch: 4, leader: 0)).leaderClaim(beyond: 4, leader: 1))
+        XCTAssertEqual(envelope(.heartbeat(epoch: 4, leader: 0)).leaderClaim(beyond: 4, leader: nil),
+                       LeaderClaim(epoch: 4, leader: 0), "a peer with no trader would follow it: checked too")
         XCTAssertNil(envelope(.election).leaderClaim(beyond: 4, leader: 1))
     }
 

@@ -122,7 +122,9 @@ extension ReportEndToEndTests {
         defer { try? FileManager.default.removeItem(at: directory) }
         let database = directory.appendingPathComponent("market.db").path
         let running = try ChildRun.Running(try EndToEndTests.marketBinary(), [
-            "run", "--scenario", "test_case2", "--requests", "1000", "--sick-rate", "0", "--seed", "4", "--db", database,
+            // Far more requests than it takes to write a report, so the run is surely still going; it is
+            // interrupted at the end.
+            "run", "--scenario", "test_case2", "--requests", "50000", "--sick-rate", "0", "--seed", "4", "--db", database,
         ])
         defer { if running.process.isRunning { kill(running.process.processIdentifier, SIGKILL) } }
         let deadline = Date().addingTimeInterval(30)
