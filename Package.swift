@@ -28,6 +28,7 @@ let package = Package(
                 .embedInCode("Migrations/0001_history.sql"),
                 .embedInCode("Migrations/0002_election_origin.sql"),
                 .embedInCode("Migrations/0003_run_supervisor.sql"),
+                .embedInCode("Migrations/0004_run_stopping.sql"),
             ]
         ),
         .target(

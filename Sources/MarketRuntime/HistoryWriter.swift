@@ -2,6 +2,7 @@ import Dispatch
 import Foundation
 import MarketCore
 import MarketStore
+import NIOCore
 
 /// The supervisor's writes to the history (faults, pids), in order, off the event loop:
 /// while a paused peer holds SQLite's write lock a write waits (up to the store's busy
@@ -39,6 +40,17 @@ final class HistoryWriter: Sendable {
         write("record P\(peer)'s pid") { database, runID in
             try database.recordPID(runID: runID, peer: peer, pid: pid)
         }
+    }
+
+    /// Records that the run is ending (`runs.stopping_at`, now), then runs `then` on `loop`
+    /// whether or not the write could be made: the peers are told only after it, so what
+    /// their leaving sets off comes after it in the history.
+    func noteStopping(on loop: EventLoop, then: @escaping @Sendable () -> Void) {
+        let date = Date()
+        write("record that the run is ending") { database, runID in
+            try database.noteStopping(runID: runID, at: date)
+        }
+        queue.async { loop.execute(then) }
     }
 
     /// Marks the run finished, once every write asked for before is done.

@@ -62,6 +62,7 @@ public final class PeerProcess {
     let parent: pid_t
     let done: EventLoopPromise<Int32>
     let logger: Logger
+    let database: MarketDatabase
     let shell: PeerShell
     /// The pipe to the supervisor (stdin and stdout), once it is open.
     var supervisor: Channel?
@@ -82,6 +83,7 @@ public final class PeerProcess {
         self.directory = RunDirectory(path: options.directory)
         self.parent = parent
         self.done = done
+        self.database = database
         logger = PeerLogHandler.logger(for: options.id, file: directory.logPath(for: options.id), verbose: options.verbose)
         shell = PeerShell(
             loop: loop, config: scenario.config(for: options.id), incarnation: options.incarnation,
@@ -145,7 +147,10 @@ public final class PeerProcess {
             shell.log("recovers")
             shell.handle(.command(.recover))
         case .stop: stop()
-        case .leave: toldToLeave = true
+        case .leave:
+            // The run ends without ledgers (a failure, an interrupt): nothing more to do in it.
+            toldToLeave = true
+            shell.halt()
         }
     }
 
@@ -174,8 +179,27 @@ public final class PeerProcess {
         } else {
             shell.log("the supervisor is gone; exiting, and removing what the run left behind")
             orphaned = true
+            shell.halt()
+            noteStopping()
         }
         finish(0)
+    }
+
+    /// Nobody will say the run ended, so the first peer to see it does, before it leaves:
+    /// whatever its leaving sets off in the others then comes after the run's end.
+    func noteStopping() {
+        do {
+            try shell.persevering(true) { try database.noteStopping(runID: options.runID) }
+        } catch {
+            shell.log("could not record that the run is ending: \(error)")
+        }
+    }
+
+    /// The supervisor closed this peer's stdin (or is gone), whether or not the line saying
+    /// so has been read yet.
+    var supervisorHungUp: Bool {
+        var entry = pollfd(fd: 0, events: Int16(POLLIN), revents: 0)
+        return getppid() != parent || (poll(&entry, 1, 0) == 1 && entry.revents & Int16(POLLHUP) != 0)
     }
 
     func watchParent() {
@@ -218,5 +242,12 @@ extension PeerProcess: PeerShellDelegate {
         logger.error("\(why)")
         tell(.fatal(why))
         finish(3)
+    }
+
+    func shellMayGoOn() -> Bool {
+        guard !finished, !stopped, !toldToLeave else { return false }
+        guard supervisorHungUp else { return true }
+        loop.assumeIsolated().execute { [self] in supervisorGone() }
+        return false
     }
 }

@@ -20,6 +20,9 @@ protocol PeerShellDelegate: AnyObject {
     func shellResumed()
     /// The store failed: the process cannot go on safely.
     func shell(failed why: String)
+    /// Whether the run still goes on, asked before an event that could start an election: a
+    /// peer whose supervisor said stop, or is gone, takes no further part.
+    func shellMayGoOn() -> Bool
 }
 
 /// Runs one `Peer` state machine with real time, the store and the socket transport: the
@@ -132,6 +135,11 @@ final class PeerShell {
     func handle(_ event: Event) {
         loop.preconditionInEventLoop()
         guard !stopped else { return }
+        if event.mayStartElection, delegate?.shellMayGoOn() == false {
+            // The run is ending: a neighbour that left, or a timeout, is no cause for an
+            // election now (the delegate halts this peer).
+            return
+        }
         if event == .start || event == .restart {
             lastTurn = .now()
         } else if !holding, NIODeadline.now() - lastTurn > Self.freezeThreshold {
@@ -285,15 +293,15 @@ final class PeerShell {
         }
     }
 
-    /// Runs `body`; when `patiently`, tries again while the database is locked, for up to
-    /// the supervisor's busy timeout (the peer is stopping: its loop has nothing else to do).
-    private func persevering(_ patiently: Bool, _ body: () throws -> Void) throws {
+    /// Runs `body`; when `patiently`, tries again while the database is locked, as long as
+    /// the supervisor's own writes would (the peer is stopping: its loop has nothing else to do).
+    func persevering(_ patiently: Bool, _ body: () throws -> Void) throws {
         let start = ContinuousClock.now
         while true {
             do {
                 return try body()
             } catch StoreError.busy(let message) {
-                guard patiently, ContinuousClock.now - start < .seconds(MarketDatabase.busyTimeout) else {
+                guard patiently, ContinuousClock.now - start < HistoryWriter.patience else {
                     throw StoreError.busy(message)
                 }
                 usleep(5_000)
@@ -301,12 +309,18 @@ final class PeerShell {
         }
     }
 
-    /// Stops the peer for good: timers off, ledger written. Returns the ledger.
-    func stop() throws -> (Ledger, UInt64) {
+    /// Takes no further part in the run: no event reaches the core any more (no election,
+    /// no decision), timers off. The connections stay until `close`.
+    func halt() {
         loop.preconditionInEventLoop()
         stopped = true
         for (_, entry) in timers { entry.task.cancel() }
         timers = [:]
+    }
+
+    /// Stops the peer for good: halted, ledger written. Returns the ledger.
+    func stop() throws -> (Ledger, UInt64) {
+        halt()
         flushTrace(patiently: true)
         let ledger = peer.ledger
         let clock = peer.clock.time
@@ -332,6 +346,16 @@ extension StoreRequest {
         case .commitDecisions: "commitDecisions"
         case .markDelivered: "markDelivered"
         case .loadBooks: "loadBooks"
+        }
+    }
+}
+
+extension Event {
+    /// A neighbour gone and a timeout are how a peer finds its trader (or an election) lost.
+    var mayStartElection: Bool {
+        switch self {
+        case .peerGone, .timer: true
+        default: false
         }
     }
 }

@@ -9,19 +9,37 @@ extension Supervisor {
     func beginStopping() {
         guard isLive else { return }
         phase = .stopping
-        stoppingSince = .now()
         for slot in processes.all {
             switch slot.state {
-            case .up, .sick:
-                slot.state = .stopping
-                processes.tell(slot, .stop)
-            case .starting:
-                break  // told to stop when it is ready
-            case .down, .stopping, .stopped:
-                break
+            case .up, .sick: slot.state = .stopping
+            case .starting: break  // told to stop when it is ready
+            case .down, .stopping, .stopped: break
             }
         }
-        checkStopped()
+        afterNotingStopping { [self] in
+            guard endStatus == .completed else { return }  // failed meanwhile: abandoned instead
+            stoppingSince = .now()
+            for slot in processes.all where slot.state == .stopping { processes.tell(slot, .stop) }
+            checkStopped()
+        }
+    }
+
+    /// Records that the run is ending, then runs `body` on the loop: no peer hears of the end
+    /// before the history does.
+    func afterNotingStopping(_ body: @escaping () -> Void) {
+        let bound = NIOLoopBound(body, eventLoop: loop)
+        history.noteStopping(on: loop) { bound.value() }
+    }
+
+    /// How long stopping waits for the ledgers: as long as a peer waits out another
+    /// connection's lock to write its own, and a little more.
+    static let ledgerWait = TimeAmount(HistoryWriter.patience) + .seconds(5)
+
+    /// A peer that did not write its ledger in time, or died before it did: the run cannot be
+    /// called completed, since its history would lack that peer's books.
+    func ledgerMissing(_ slot: PeerSlot, _ why: String) {
+        guard phase == .stopping, endStatus == .completed else { return }
+        fail("P\(slot.id) \(why) before writing its ledger")
     }
 
     func checkStopped() {
@@ -58,15 +76,18 @@ extension Supervisor {
         abandon()
     }
 
-    /// Ends the run without waiting for ledgers: every peer's stdin closes, so it exits;
-    /// whoever is still there after two seconds is killed.
+    /// Ends the run without waiting for ledgers: every peer is told to leave and its stdin
+    /// closes, so it exits; whoever is still there two seconds later is killed.
     func abandon() {
         phase = .stopping
-        stoppingSince = .now()
+        stoppingSince = nil
         for slot in processes.all { slot.state = .stopped }
-        processes.closePipes()
-        loop.assumeIsolated().scheduleTask(in: .seconds(2)) { [self] in processes.forceKillAll() }
-        checkStopped()
+        afterNotingStopping { [self] in
+            stoppingSince = .now()
+            processes.closePipes()
+            loop.assumeIsolated().scheduleTask(in: .seconds(2)) { [self] in processes.forceKillAll() }
+            checkStopped()
+        }
     }
 
     func finish() {
@@ -75,8 +96,15 @@ extension Supervisor {
         progressLine.clear()
         do {
             try history.finishRun(endStatus)  // after every fault and pid
+            // Read back through the other connection: an end that did not reach the file must
+            // not be reported as one.
+            let recorded = try reader.status(ofRun: runID)
+            guard recorded == endStatus else {
+                throw StoreError.sqlite("the file still reads \(recorded?.rawValue ?? "no such run")")
+            }
         } catch {
-            say("cannot mark the run \(endStatus.rawValue): \(error)")
+            unrecorded(error)
+            return
         }
         let seconds = Duration(NIODeadline.now() - (runningSince ?? startedAt)).seconds
         let report = RunReport(
@@ -98,5 +126,16 @@ extension Supervisor {
         default: 1
         }
         done.succeed(code)
+    }
+}
+
+extension Supervisor {
+    /// The end of the run could not be written: it is not called completed (nor anything
+    /// else); the database will show it abandoned, and the next run marks it interrupted.
+    func unrecorded(_ error: any Error) {
+        say("cannot record the end of run \(runID) as \(endStatus.rawValue) (\(error)); the database shows it abandoned")
+        say("peer logs kept in \(directory.path)")
+        directory.keepForTheUser()
+        done.succeed(endStatus == .interrupted ? 128 + (interruptedBy ?? SIGINT) : 3)
     }
 }

@@ -195,7 +195,16 @@ public final class Supervisor {
                 return
             }
         case .stopping:
-            if now - (stoppingSince ?? now) > .seconds(5) { processes.forceKillAll() }
+            if let since = stoppingSince {
+                if endStatus == .completed, now - since > Self.ledgerWait {
+                    for slot in processes.all where slot.state == .stopping {
+                        ledgerMissing(slot, "did not answer within \(Duration(Self.ledgerWait))")
+                        break
+                    }
+                } else if endStatus != .completed, now - since > .seconds(5) {
+                    processes.forceKillAll()
+                }
+            }
         case .finished:
             return
         }
@@ -274,6 +283,15 @@ extension Supervisor: ProcessTableDelegate {
     func peer(_ slot: PeerSlot, exited status: ExitStatus) {
         switch phase {
         case .stopping, .finished:
+            if phase == .stopping, slot.state == .stopping || slot.state == .starting, endStatus == .completed {
+                // Told to stop (or about to be) and gone without its ledger: a fault, and
+                // the run cannot be called completed.
+                say("P\(slot.id) exited while stopping (\(status))")
+                faults.record(.crash, peer: slot.id)
+                slot.state = .stopped
+                ledgerMissing(slot, "exited (\(status))")
+                return
+            }
             slot.state = .stopped
             checkStopped()
         case .starting, .running:

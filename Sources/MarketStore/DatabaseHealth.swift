@@ -28,15 +28,16 @@ extension MarketDatabase {
         return abandoned
     }
 
-    /// Marks every abandoned run `interrupted`, ending now.
+    /// Marks every abandoned run `interrupted`, ending at the last moment its history shows.
     func markAbandonedRuns() throws(StoreError) {
         let abandoned = try abandonedRuns()
         guard !abandoned.isEmpty else { return }
         try write { db in
             for runID in abandoned {
+                let ended = try Self.lastMoment(db, runID: runID) ?? Timestamp.now()
                 try db.execute(
                     sql: "UPDATE runs SET status = 'interrupted', finished_at = ? WHERE run_id = ? AND status = 'running'",
-                    arguments: [Timestamp.now(), runID])
+                    arguments: [ended, runID])
             }
         }
     }

@@ -84,6 +84,9 @@ struct History {
 
     let runID: Int64
     let runStartedAt: String
+    let runStatus: RunStatus?
+    /// When the run began to end; what the ending set off is not held against the protocol.
+    let stoppingAt: String?
     let requests: [Request]
     let trades: [TradeRow]
     let elections: [Election]
@@ -95,10 +98,13 @@ struct History {
 
     init(_ db: Database, runID: Int64) throws {
         self.runID = runID
-        guard let started = try String?.fetchOne(db, sql: "SELECT started_at FROM runs WHERE run_id = ?", arguments: [runID]) else {
+        guard let runRow = try Row.fetchOne(
+            db, sql: "SELECT started_at, status, stopping_at FROM runs WHERE run_id = ?", arguments: [runID]) else {
             throw StoreError.noSuchRun(runID)
         }
-        runStartedAt = started ?? ""
+        runStartedAt = runRow["started_at"] ?? ""
+        runStatus = (runRow["status"] as String?).flatMap(RunStatus.init(rawValue:))
+        stoppingAt = runRow["stopping_at"]
         let run: StatementArguments = [runID]
         requests = try Request.fetchAllCheckingTypes(db, sql: "SELECT * FROM requests WHERE run_id = ?", arguments: run)
         trades = try TradeRow.fetchAllCheckingTypes(db, sql: "SELECT * FROM trades WHERE run_id = ? ORDER BY trade_id", arguments: run)

@@ -8,7 +8,8 @@ import MarketCore
 /// wins. That is Bully working, not broken. What Bully promises is that such a higher peer
 /// then takes over; so a lower winner is a violation only if the highest peer that was up
 /// throughout its election never won a later election (nor did any peer above it) while it
-/// stayed up.
+/// stayed up. Elections that began once the run was ending (`runs.stopping_at`) are not
+/// judged: the peers were leaving.
 extension History {
     /// The Bully winner is the highest peer that was not down when the election finished,
     /// or the highest peer up then takes over before it goes down. A peer whose state changed
@@ -24,8 +25,11 @@ extension History {
         var previousFinish = runStartedAt
         for (index, election) in elections.enumerated() {
             guard let finished = election.finishedAt else { continue }
-            checked += 1
             let started = min(election.startedAt ?? finished, finished)
+            // Peers told to stop leave one by one: one that sees another go may start an
+            // election that no rule of the running protocol governs.
+            if let stoppingAt, started >= stoppingAt { continue }
+            checked += 1
             var steadyUp: [PeerID] = []
             var steadyDown: Set<PeerID> = []
             for peer in peers {

@@ -125,11 +125,18 @@ extension History {
         return .init(.lamportOrder, checked: stamps.count, unit: "decisions", violations: violations)
     }
 
+    /// Every ledger written equals the books; a completed run has one from every peer that
+    /// took part (a peer down from the start has none, and a run that gave up on a peer failed).
     func ledgersEqualBooks() -> CheckReport.Item {
         let books = Ledger.books(ofTrades: trades.map { (buyer: $0.buyer, trade: $0.trade) })
         let written = peers.compactMap { peer in peer.ledger.map { (peer.peer, $0) } }
-        return .init(.ledgersEqualBooks, checked: written.count, unit: "ledgers written",
-                     violations: written.compactMap { LedgersEqualBooks.check($0.0, ledger: $0.1, books: books) })
+        var violations = written.compactMap { LedgersEqualBooks.check($0.0, ledger: $0.1, books: books) }
+        if runStatus == .completed {
+            violations += peers.filter { !$0.downAtStart && $0.ledger == nil }.map {
+                Violation(.ledgersEqualBooks, "P\($0.peer) took part in a completed run but wrote no ledger")
+            }
+        }
+        return .init(.ledgersEqualBooks, checked: written.count, unit: "ledgers written", violations: violations)
     }
 
     func clockCondition() -> CheckReport.Item {

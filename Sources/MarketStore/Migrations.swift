@@ -19,6 +19,9 @@ enum Migrations {
         Migration(
             version: 3, name: "run_supervisor",
             sql: String(decoding: PackageResources._003_run_supervisor_sql, as: UTF8.self)),
+        Migration(
+            version: 4, name: "run_stopping",
+            sql: String(decoding: PackageResources._004_run_stopping_sql, as: UTF8.self)),
     ]
 
     static var latest: Int { all.last?.version ?? 0 }

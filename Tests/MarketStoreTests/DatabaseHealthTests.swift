@@ -87,4 +87,45 @@ final class DatabaseHealthTests: XCTestCase {
         XCTAssertEqual(statuses[live], "running")
         XCTAssertEqual(try database.abandonedRuns(), [])
     }
+
+    /// A run whose supervisor died ended at the last moment its history shows, not when the
+    /// next run noticed.
+    func test_anAbandonedRunEndsAtTheLastMomentItsHistoryShows() throws {
+        let database = try MarketDatabase.open(path: try temporaryDatabasePath())
+        let orphan = try database.beginRun(scenario: "orphan", peerCount: 1, seed: 1,
+                                           peers: [PeerSpec(id: 0, role: .buyer, product: .salt)])
+        // Later than now, so `now` (what the next run sees) cannot pass for it.
+        let lastFault = Date().addingTimeInterval(3600)
+        try database.recordFault(runID: orphan, peer: 0, kind: .crash, at: lastFault)
+        try database.noteStopping(runID: orphan, at: lastFault.addingTimeInterval(-1))
+        let gone = Process()
+        gone.executableURL = URL(fileURLWithPath: "/bin/true")
+        try gone.run()
+        gone.waitUntilExit()
+        try database.write { db in
+            try db.execute(sql: "UPDATE runs SET supervisor_pid = ? WHERE run_id = ?",
+                           arguments: [gone.processIdentifier, orphan])
+        }
+        _ = try database.beginRun(scenario: "next", peerCount: 1, seed: 1, peers: [])
+        let finished = try database.read { db in
+            try String.fetchOne(db, sql: "SELECT finished_at FROM runs WHERE run_id = ?", arguments: [orphan])
+        }
+        XCTAssertEqual(finished, Timestamp.format(lastFault))
+    }
+
+    /// The first word on the run's end counts: a peer that finds the supervisor gone after it
+    /// said stop does not move the moment.
+    func test_theRunsEndIsNotedOnce() throws {
+        let database = try MarketDatabase.open(path: try temporaryDatabasePath())
+        let run = try database.beginRun(scenario: "one", peerCount: 1, seed: 1, peers: [])
+        let first = Date(timeIntervalSince1970: 2_000_000_000)
+        try database.noteStopping(runID: run, at: first)
+        try database.noteStopping(runID: run, at: first.addingTimeInterval(5))
+        XCTAssertEqual(try database.read { db in
+            try String.fetchOne(db, sql: "SELECT stopping_at FROM runs WHERE run_id = ?", arguments: [run])
+        }, Timestamp.format(first))
+        XCTAssertThrowsError(try database.noteStopping(runID: run + 1)) { error in
+            XCTAssertEqual(error as? StoreError, .noSuchRun(run + 1))
+        }
+    }
 }

@@ -217,6 +217,38 @@ final class HistoryCheckerTests: XCTestCase {
         XCTAssertTrue(report.passed, report.lines().joined(separator: "\n"))
     }
 
+    /// Peers told to stop leave one by one; one that sees another go may start an election.
+    /// What begins once the run is ending (`runs.stopping_at`) is not judged.
+    func testALowerWinnerOnceTheRunWasEnding_isNotHeldAgainstBully() throws {
+        try tamper(Self.p2WinsEpochs2And3 + """
+            UPDATE runs SET stopping_at = (SELECT coalesce(started_at, finished_at) FROM elections WHERE epoch = 2);
+            """)
+        let report = try check()
+        XCTAssertTrue(report.passed, report.lines().joined(separator: "\n"))
+        XCTAssertEqual(report.item(.bully)?.checked, 1, "epochs 2 and 3 began after the run began to end")
+    }
+
+    func testACompletedRunInWhichAPeerWroteNoLedger_fails() throws {
+        try tamper("UPDATE peers SET bought = NULL, sold = NULL, cash_cents = NULL, final_clock = NULL WHERE peer_id = 2;")
+        try assertOnlyFails(.ledgersEqualBooks, containing: "P2 took part in a completed run but wrote no ledger")
+    }
+
+    /// An interrupted run's peers leave without their ledgers, and a peer down from the start has none.
+    func testMissingLedgersOfAnInterruptedRunOrOfAPeerDownFromTheStart_pass() throws {
+        try tamper("""
+            UPDATE peers SET bought = NULL, sold = NULL, cash_cents = NULL, final_clock = NULL WHERE peer_id = 2;
+            UPDATE runs SET status = 'interrupted';
+            """)
+        var report = try check()
+        XCTAssertTrue(report.passed, report.lines().joined(separator: "\n"))
+        try tamper("""
+            UPDATE peers SET down_at_start = 1 WHERE peer_id = 2;
+            UPDATE runs SET status = 'completed';
+            """)
+        report = try check()
+        XCTAssertTrue(report.passed, report.lines().joined(separator: "\n"))
+    }
+
     func testAPeerDownFromTheStartWins() throws {
         try tamper("""
             INSERT INTO faults(run_id, peer_id, kind, at) VALUES (\(runID), 3, 'down_at_start', '2000-01-01T00:00:00.000Z');
