@@ -9,6 +9,7 @@ extension Supervisor {
     func beginStopping() {
         guard isLive else { return }
         phase = .stopping
+        stopAskedAt = .now()
         for slot in processes.all {
             switch slot.state {
             case .up, .sick: slot.state = .stopping
@@ -80,6 +81,7 @@ extension Supervisor {
     /// closes, so it exits; whoever is still there two seconds later is killed.
     func abandon() {
         phase = .stopping
+        stopAskedAt = .now()
         stoppingSince = nil
         for slot in processes.all { slot.state = .stopped }
         afterNotingStopping { [self] in

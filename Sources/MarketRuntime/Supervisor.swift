@@ -105,7 +105,10 @@ public final class Supervisor {
     var phase: Phase = .starting
     let startedAt = NIODeadline.now()
     var runningSince: NIODeadline?
+    /// When the end began (`stopAskedAt`), and when the peers were told, once the history has it.
+    var stopAskedAt: NIODeadline?
     var stoppingSince: NIODeadline?
+    var saidWhatStoppingWaitsFor = false
     var endStatus: RunStatus = .completed
     var problem: String?
     var interruptedBy: Int32?
@@ -195,6 +198,13 @@ public final class Supervisor {
                 return
             }
         case .stopping:
+            if endStatus == .completed, !saidWhatStoppingWaitsFor, now - (stopAskedAt ?? now) > .seconds(2) {
+                saidWhatStoppingWaitsFor = true
+                let waiting = processes.all.filter { $0.state == .stopping }.map { "P\($0.id)" }.sorted()
+                say(stoppingSince == nil
+                    ? "waiting to record that the run is ending (is the database locked?)"
+                    : "waiting for the ledgers of \(waiting.joined(separator: ", ")) (is the database locked?)")
+            }
             if let since = stoppingSince {
                 if endStatus == .completed, now - since > Self.ledgerWait {
                     for slot in processes.all where slot.state == .stopping {
