@@ -54,6 +54,14 @@ public struct RunDirectory: Sendable {
         }
     }
 
+    /// The file `name` in every directory kept for the user.
+    static func keptFiles(named name: String) -> [String] {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: parent) else { return [] }
+        return names.filter { $0.hasPrefix(prefix) }.map { "\(parent)/\($0)" }.filter {
+            FileManager.default.fileExists(atPath: "\($0)/kept") && FileManager.default.fileExists(atPath: "\($0)/\(name)")
+        }.map { "\($0)/\(name)" }
+    }
+
     /// What a peer of a run whose supervisor died does on its way out: its log goes, and the
     /// last peer to leave (no other's socket or log remains) removes the directory.
     func removeAfterPeer(_ peer: Int) {

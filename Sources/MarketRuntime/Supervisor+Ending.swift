@@ -135,9 +135,13 @@ extension Supervisor {
     /// The end of the run could not be written: it is not called completed (nor anything
     /// else); the database will show it abandoned, and the next run marks it interrupted.
     func unrecorded(_ error: any Error) {
-        say("cannot record the end of run \(runID) as \(endStatus.rawValue) (\(error)); the database shows it abandoned")
-        say("peer logs kept in \(directory.path)")
         directory.keepForTheUser()
+        let kept = UnrecordedEnd.resolve(options.databasePath).map {
+            UnrecordedEnd(database: $0, runID: runID, status: endStatus, finishedAt: Timestamp.now()).keep(in: directory)
+        } ?? false
+        say("cannot record the end of run \(runID) as \(endStatus.rawValue) (\(error)); the database shows it abandoned"
+            + (kept ? " until the next market run on it records it" : ""))
+        say("peer logs kept in \(directory.path)")
         done.succeed(endStatus == .interrupted ? 128 + (interruptedBy ?? SIGINT) : 3)
     }
 }

@@ -32,6 +32,7 @@ public final class Supervisor {
             writer = try MarketDatabase.open(path: options.databasePath, durability: options.durability)
             reader = try MarketDatabase.open(path: options.databasePath, durability: options.durability)
             let scenario = options.scenario
+            UnrecordedEnd.catchUp(writer, databasePath: options.databasePath)
             runID = try writer.beginRun(scenario: scenario.name, peerCount: scenario.peers.count, seed: scenario.seed,
                                         peers: scenario.peers)
             directory = try RunDirectory.create()

@@ -42,3 +42,14 @@ extension MarketDatabase {
         }
     }
 }
+
+extension MarketDatabase {
+    /// Writes the end of a run that its supervisor could not write (the disk was full), if the
+    /// run still reads `running`.
+    public func recordLateEnd(runID: Int64, status: RunStatus, finishedAt: String) throws(StoreError) {
+        try write { db in
+            try db.execute(sql: "UPDATE runs SET status = ?, finished_at = ? WHERE run_id = ? AND status = 'running'",
+                           arguments: [status.rawValue, finishedAt, runID])
+        }
+    }
+}

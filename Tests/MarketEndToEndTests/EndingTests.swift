@@ -165,3 +165,50 @@ extension EndToEndTests {
         return try readOnly(path)
     }
 }
+
+/// A run that fails because its disk is full cannot even record that it failed; once the disk
+/// has room, the next run on the database records it as `failed` (not `interrupted`, as an
+/// abandoned run would be).
+extension EndToEndTests {
+    func test_aRunThatFailedOnAFullDisk_isMarkedFailedOnceThereIsRoom() throws {
+        let directory = try TemporaryDirectory()
+        let mountPoint = directory.path("small")
+        try FileManager.default.createDirectory(atPath: mountPoint, withIntermediateDirectories: true)
+        guard try Self.system(["mount", "-t", "tmpfs", "-o", "size=400k", "tmpfs", mountPoint]) == 0 else {
+            throw XCTSkip("cannot mount a small tmpfs here (not root?): the full-disk end is not tested")
+        }
+        defer { _ = try? Self.system(["umount", "-l", mountPoint]) }
+        let path = mountPoint + "/market.db"
+
+        let full = try market(["run", "--scenario", "lab", "--requests", "3000", "--sick-rate", "0", "--seed", "3",
+                               "--db", path], deadline: 60)
+        XCTAssertNotEqual(full.status, 0)
+        XCTAssertTrue(full.stderr.contains("disk is full"), full.stderr)
+        // Whether the failure itself still fits depends on where SQLite's WAL stood; either
+        // way the database must end up saying `failed`.
+        let unrecorded = full.stderr.contains("until the next market run on it records it")
+        print("the full disk \(unrecorded ? "did not take" : "still took") the run's end")
+        XCTAssertEqual(try readOnly(path).read { db in try String.fetchOne(db, sql: "SELECT status FROM runs WHERE run_id = 1") },
+                       unrecorded ? "running" : "failed")
+
+        XCTAssertEqual(try Self.system(["mount", "-o", "remount,size=64m", mountPoint]), 0)
+        let next = try market(["run", "--scenario", "lone_peer", "--sick-rate", "0", "--db", path], deadline: 30)
+        XCTAssertEqual(next.status, 0, next.stderr)
+        try readOnly(path).read { db in
+            XCTAssertEqual(try String.fetchOne(db, sql: "SELECT status FROM runs WHERE run_id = 1"), "failed")
+            XCTAssertNotNil(try String.fetchOne(db, sql: "SELECT finished_at FROM runs WHERE run_id = 1"))
+        }
+    }
+
+    /// Runs a command to its end; its exit status.
+    static func system(_ arguments: [String]) throws -> Int32 {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = arguments
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+}
