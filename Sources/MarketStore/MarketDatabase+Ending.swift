@@ -33,8 +33,7 @@ extension MarketDatabase {
 }
 
 extension MarketDatabase {
-    /// The run's status as the file holds it (read back after the end is written: a commit
-    /// that went into a WAL file someone deleted would not be seen here).
+    /// The run's status as the file holds it.
     public func status(ofRun runID: Int64) throws(StoreError) -> RunStatus? {
         try read { db in
             try String.fetchOne(db, sql: "SELECT status FROM runs WHERE run_id = ?", arguments: [runID])

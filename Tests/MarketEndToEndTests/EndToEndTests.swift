@@ -159,10 +159,8 @@ final class EndToEndTests: XCTestCase {
         }
         XCTAssertEqual(pids.count, 4, "the live peers' pids")
         kill(process.processIdentifier, SIGINT)
-        let started = Date()
-        XCTAssertEqual(finished.wait(timeout: .now() + 10), .success, "market run did not stop within 10 s")
-        XCTAssertLessThan(Date().timeIntervalSince(started), 5)
-        XCTAssertNotEqual(process.terminationStatus, 0)
+        XCTAssertEqual(finished.wait(timeout: .now() + 30), .success, "market run did not stop")
+        XCTAssertEqual(process.terminationStatus, 128 + SIGINT)
         // No peer outlives the supervisor (they are reaped by it or by init once gone).
         let gone = Date().addingTimeInterval(5)
         while Date() < gone, pids.contains(where: { kill($0, 0) == 0 }) { usleep(20_000) }
