@@ -19,22 +19,77 @@ extension EndToEndTests {
         var forged = 0
         var malformed = 0
         var locks = 0
+        var checkpoints = 0
+        /// Frames the peers themselves counted as refused (their last log lines).
+        var refused = 0
 
         var description: String {
-            "\(kills) SIGKILLs, \(pauses) SIGSTOP/SIGCONT pauses, \(forged) forged and \(malformed) malformed frames, "
-                + "\(locks) outside locks"
+            "\(kills) SIGKILLs, \(pauses) SIGSTOP/SIGCONT pauses, \(forged) forged and \(malformed) malformed frames "
+                + "(\(refused) refused by the peers), \(locks) outside locks, \(checkpoints) outside checkpoints"
         }
+    }
+
+    /// What a round adds to the peers' faults.
+    struct ChaosRound {
+        var seed: UInt64
+        /// The write lock taken from outside during the chaos, longer than the busy timeout.
+        var lockDuringChaos = false
+        /// The supervisor itself stopped (SIGSTOP) for 10 s, then continued.
+        var pauseTheSupervisor = false
+        /// Another process checkpoints (TRUNCATE) and closes its connection, again and again.
+        var checkpointInALoop = false
+        /// The write lock taken from outside as the last request is decided, for 7 s.
+        var lockAsTheRunEnds = false
+        /// `market run … 2>&1 | head -1`: every line after the first goes to a closed pipe.
+        var pipeIntoHead = false
     }
 
     func test_chaos_everyRunCompletesAndChecks() throws {
-        let rounds = Int(ProcessInfo.processInfo.environment["MARKET_CHAOS_ROUNDS"] ?? "") ?? 2
-        for round in 0..<rounds {
-            try chaosRound(seed: UInt64(100 + round), lockTheDatabase: round == 0)
+        let rounds = [
+            ChaosRound(seed: 100, lockDuringChaos: true, pauseTheSupervisor: true),
+            ChaosRound(seed: 101, checkpointInALoop: true, lockAsTheRunEnds: true, pipeIntoHead: true),
+        ]
+        let count = Int(ProcessInfo.processInfo.environment["MARKET_CHAOS_ROUNDS"] ?? "") ?? rounds.count
+        for index in 0..<count {
+            var round = rounds[index % rounds.count]
+            round.seed += UInt64(index / rounds.count * rounds.count)
+            try chaosRound(round)
         }
     }
 
-    func chaosRound(seed: UInt64, lockTheDatabase: Bool) throws {
+    /// The supervisor killed in the middle of the chaos: no peer goes on deciding for long, the
+    /// next run marks the run interrupted as of its last moment, and the history checks.
+    func test_chaos_theSupervisorKilledMidRun_leavesAHistoryThatChecks() throws {
         let path = try temporaryDatabasePath()
+        let running = try ChildRun.Running(try Self.marketBinary(), ["run", "--scenario", try chaosScenario(path, seed: 102),
+                                                                     "--db", path])
+        defer { if running.process.isRunning { kill(running.process.processIdentifier, SIGKILL) } }
+        var random = SplitMix64(seed: 102)
+        var tally = ChaosTally()
+        let directory = try waitForRunDirectory(path)
+        try chaos(path, directory: directory, for: 5, random: &random, tally: &tally, while: { running.process.isRunning })
+        let peers = try livePIDs(path).map(\.1)
+        kill(running.process.processIdentifier, SIGKILL)
+        _ = running.finish(deadline: 10)
+        let gone = Date().addingTimeInterval(15)
+        while Date() < gone, peers.contains(where: { kill($0, 0) == 0 }) { usleep(10_000) }
+        XCTAssertFalse(peers.contains { kill($0, 0) == 0 }, "every peer left with its supervisor")
+        print("chaos, supervisor killed: \(tally)")
+        XCTAssertGreaterThan(tally.kills + tally.pauses + tally.forged + tally.malformed, 0)
+
+        let next = try market(["run", "--scenario", "lone_peer", "--sick-rate", "0", "--db", path], deadline: 30)
+        XCTAssertEqual(next.status, 0, next.stderr)
+        try readOnly(path).read { db in
+            let row = try XCTUnwrap(try Row.fetchOne(db, sql: "SELECT status, stopping_at, finished_at FROM runs WHERE run_id = 1"))
+            XCTAssertEqual(row["status"] as String?, "interrupted")
+            XCTAssertNotNil(row["stopping_at"] as String?, "the first peer to see its supervisor gone said so")
+            XCTAssertGreaterThanOrEqual(row["finished_at"] as String? ?? "", row["stopping_at"] as String? ?? "~")
+        }
+        let check = try market(["check", "--db", path, "--run", "1"], deadline: 60)
+        XCTAssertEqual(check.status, 0, check.stdout)
+    }
+
+    func chaosScenario(_ path: String, seed: UInt64) throws -> String {
         let scenario = URL(fileURLWithPath: path).deletingLastPathComponent().appendingPathComponent("chaos.json")
         try Data("""
             {"name": "chaos", "peers": [
@@ -43,32 +98,93 @@ extension EndToEndTests {
                {"role": "buyer", "product": "boar"}, {"role": "seller", "product": "salt"}],
              "requests": 1000, "sick_rate": 0, "recover_after_ms": 150, "seed": \(seed), "time_limit_s": 110}
             """.utf8).write(to: scenario)
-        let running = try ChildRun.Running(try Self.marketBinary(), ["run", "--scenario", scenario.path, "--db", path, "--json"])
+        return scenario.path
+    }
+
+    func chaosRound(_ round: ChaosRound) throws {
+        let seed = round.seed
+        let path = try temporaryDatabasePath()
+        let arguments = ["run", "--scenario", try chaosScenario(path, seed: seed), "--db", path, "--keep-logs"]
+        let running = round.pipeIntoHead
+            ? try ChildRun.Running(URL(fileURLWithPath: "/bin/sh"),
+                                   ["-c", "\"$0\" \"$@\" 2>&1 | head -1", try Self.marketBinary().path] + arguments)
+            : try ChildRun.Running(try Self.marketBinary(), arguments)
         let process = running.process
         defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
 
         var random = SplitMix64(seed: seed)
         var tally = ChaosTally()
-        _ = try waitFor(path, "the first trade") { db -> Int? in
-            let trades = try Int.fetchOne(db, sql: "SELECT count(*) FROM trades") ?? 0
-            return trades > 0 ? trades : nil
-        }
-        let directory = try runDirectory(of: process.processIdentifier)
-        let chaosEnds = Date().addingTimeInterval(15)
-        let lockHolder = DispatchGroup()
-        if lockTheDatabase {
-            // Held on another thread, so that peers die and pause while the lock is held too.
+        let directory = try waitForRunDirectory(path)
+        let supervisor = try XCTUnwrap(try readOnly(path).read { db in
+            try Int32.fetchOne(db, sql: "SELECT supervisor_pid FROM runs WHERE run_id = 1")
+        })
+        let outside = DispatchGroup()
+        let stopOutside = StopFlag()
+        defer { stopOutside.set() }
+        if round.lockDuringChaos {
             tally.locks += 1
             let seconds = Self.busyTimeout + 1
-            DispatchQueue.global().async(group: lockHolder) {
-                do {
-                    try Self.holdExclusiveLock(path, seconds: seconds)
-                } catch {
-                    print("chaos: could not take the lock from outside: \(error)")
-                }
+            let held = ResultBox<Void>()
+            DispatchQueue.global().async(group: outside) { held.set(Result { try Self.holdExclusiveLock(path, seconds: seconds) }) }
+            defer { if case .failure(let error) = held.value { XCTFail("round \(seed): the outside lock was not held: \(error)") } }
+        }
+        let checkpoints = ResultBox<Int>()
+        if round.checkpointInALoop {
+            DispatchQueue.global().async(group: outside) {
+                checkpoints.set(Result { try Self.checkpointInALoop(path, until: stopOutside) })
             }
         }
-        while Date() < chaosEnds, process.isRunning {
+        if round.pauseTheSupervisor {
+            XCTAssertEqual(kill(supervisor, SIGSTOP), 0)
+            tally.pauses += 1
+        }
+        try chaos(path, directory: directory, for: 15, random: &random, tally: &tally, while: { process.isRunning })
+        if round.pauseTheSupervisor { kill(supervisor, SIGCONT) }
+        if round.lockAsTheRunEnds {
+            tally.locks += 1
+            XCTAssertTrue(try lockAsTheRunEnds(path, requests: 3000, while: { process.isRunning }),
+                          "round \(seed): the lock was not taken before the run ended")
+        }
+        let run = running.finish(deadline: 150)
+        stopOutside.set()
+        outside.wait()
+        if round.checkpointInALoop {
+            tally.checkpoints = try XCTUnwrap(checkpoints.value).get()
+            XCTAssertGreaterThan(tally.checkpoints, 0, "round \(seed): no outside checkpoint happened")
+        }
+        tally.refused = refusedFrames(in: directory)
+        directory.remove()
+        XCTAssertFalse(run.timedOut, "round \(seed): the run did not end")
+        print("chaos round \(seed): \(tally)")
+        XCTAssertEqual(run.status, 0, "round \(seed): \(tally)\n\(run.output)\n\(run.errors.suffix(3000))")
+        if round.pipeIntoHead {
+            XCTAssertEqual(run.output.split(separator: "\n").count, 1, "round \(seed): head printed one line")
+        }
+        XCTAssertGreaterThanOrEqual(tally.kills, 1, "round \(seed): \(tally)")
+        XCTAssertGreaterThanOrEqual(tally.pauses, 1, "round \(seed): \(tally)")
+        XCTAssertGreaterThanOrEqual(tally.forged, 1, "round \(seed): \(tally)")
+        XCTAssertGreaterThanOrEqual(tally.malformed, 1, "round \(seed): \(tally)")
+        XCTAssertGreaterThan(tally.refused, 0, "round \(seed): the peers refused none of the bad frames: \(tally)")
+
+        let check = try market(["check", "--db", path], deadline: 60)
+        XCTAssertEqual(check.status, 0, "round \(seed): market check\n\(check.stdout)")
+        let db = try readOnly(path)
+        try db.read { db in
+            XCTAssertEqual(try String.fetchAll(db, sql: "PRAGMA integrity_check"), ["ok"])
+            let row = try XCTUnwrap(try Row.fetchOne(db, sql: "SELECT status, finished_at FROM runs WHERE run_id = 1"))
+            XCTAssertEqual(row["status"] as String?, "completed", "round \(seed)")
+            XCTAssertNotNil(row["finished_at"] as String?, "round \(seed)")
+            XCTAssertEqual(try Int.fetchOne(db, sql: "SELECT count(*) FROM peers WHERE cash_cents IS NULL"), 0,
+                           "round \(seed): every ledger written")
+        }
+        try assertDecidedExactlyOnce(db, runID: 1, expected: 3000)
+    }
+
+    /// Kills, pauses, forged and malformed frames at random peers, for `seconds`.
+    func chaos(_ path: String, directory: RunDirectory, for seconds: TimeInterval, random: inout SplitMix64,
+               tally: inout ChaosTally, while running: () -> Bool) throws {
+        let chaosEnds = Date().addingTimeInterval(seconds)
+        while Date() < chaosEnds, running() {
             let pids = try livePIDs(path)
             guard !pids.isEmpty else { break }
             let (peer, pid) = pids[Int(random.next() % UInt64(pids.count))]
@@ -88,20 +204,69 @@ extension EndToEndTests {
             }
             usleep(UInt32(100_000 + random.next() % 200_000))
         }
-        lockHolder.wait()
-        let run = running.finish(deadline: 150)
-        XCTAssertFalse(run.timedOut, "round \(seed): the run did not end")
-        let stdout = run.output
-        let stderr = run.errors
-        print("chaos round \(seed): \(tally)")
-        XCTAssertEqual(process.terminationStatus, 0, "round \(seed): \(tally)\n\(stdout)\n\(stderr.suffix(3000))")
-        let check = try market(["check", "--db", path], deadline: 60)
-        XCTAssertEqual(check.status, 0, "round \(seed): market check\n\(check.stdout)")
-        let db = try readOnly(path)
-        try db.read { db in
-            XCTAssertEqual(try String.fetchAll(db, sql: "PRAGMA integrity_check"), ["ok"])
+    }
+
+    /// The run's directory, once its first trade is in (the supervisor's pid is in `runs`).
+    func waitForRunDirectory(_ path: String) throws -> RunDirectory {
+        let supervisor = try waitFor(path, "the first trade") { db -> Int32? in
+            let trades = try Int.fetchOne(db, sql: "SELECT count(*) FROM trades") ?? 0
+            return trades > 0 ? try Int32.fetchOne(db, sql: "SELECT supervisor_pid FROM runs WHERE run_id = 1") : nil
         }
-        try assertDecidedExactlyOnce(db, runID: 1, expected: 3000)
+        return try runDirectory(of: supervisor)
+    }
+
+    /// Takes the write lock as soon as every request is decided and delivered, and holds it 7 s:
+    /// longer than the supervisor used to wait for the peers' ledgers. False if the run ended first.
+    func lockAsTheRunEnds(_ path: String, requests: Int, while running: () -> Bool) throws -> Bool {
+        let watcher = try readOnly(path)
+        while running() {
+            let settled = (try? watcher.read { db in
+                try Bool.fetchOne(db, sql: """
+                    SELECT (SELECT count(*) FROM requests WHERE status != 'pending') = \(requests)
+                       AND (SELECT count(*) FROM outbox WHERE delivered = 0) = 0
+                    """)
+            }) == true
+            if settled { break }
+            usleep(1_000)
+        }
+        var config = Configuration()
+        config.busyMode = .timeout(30)
+        var taken = false
+        try DatabaseQueue(path: path, configuration: config).writeWithoutTransaction { db in
+            try db.execute(sql: "BEGIN IMMEDIATE")
+            taken = try Int.fetchOne(db, sql: "SELECT count(*) FROM peers WHERE cash_cents IS NOT NULL") == 0
+            if taken { usleep(7_000_000) }
+            try db.execute(sql: "COMMIT")
+        }
+        return taken
+    }
+
+    /// Another process (the `sqlite3` shell) that checkpoints with TRUNCATE and closes, in a
+    /// loop: if any process lost its locks on the file, this is what deletes the WAL under it.
+    static func checkpointInALoop(_ path: String, until stop: StopFlag) throws -> Int {
+        guard let shell = ChildRun.find(["sqlite3"]) else { throw XCTSkip("the sqlite3 shell is not installed") }
+        var done = 0
+        while !stop.isSet {
+            let run = try ChildRun.run(shell, ["-cmd", ".timeout 100", path, "PRAGMA wal_checkpoint(TRUNCATE);"], deadline: 20)
+            if run.status == 0 { done += 1 }
+            usleep(20_000)
+        }
+        return done
+    }
+
+    /// The frames the peers refused, from the last line each one's log ends with.
+    func refusedFrames(in directory: RunDirectory) -> Int {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory.path) else { return 0 }
+        var refused = 0
+        for name in names where name.hasSuffix(".log") {
+            let text = (try? String(contentsOfFile: "\(directory.path)/\(name)", encoding: .utf8)) ?? ""
+            for line in text.split(separator: "\n") where line.contains(" frames refused ") {
+                guard let range = line.range(of: " frames refused ") else { continue }
+                let before = line[..<range.lowerBound].split(separator: " ").last.flatMap { Int($0) } ?? 0
+                refused += before
+            }
+        }
+        return refused
     }
 
     /// The store's busy timeout: a lock held past it makes every waiting writer give up once.

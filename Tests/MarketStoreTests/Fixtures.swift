@@ -70,12 +70,3 @@ struct ShellError: Error, CustomStringConvertible {
 func fileBytes(_ path: String) -> Data? {
     FileManager.default.contents(atPath: path)
 }
-
-/// A box for a result computed on another thread.
-final class ResultBox<T: Sendable>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var stored: Result<T, any Error>?
-
-    func set(_ result: Result<T, any Error>) { lock.withLock { stored = result } }
-    var value: Result<T, any Error>? { lock.withLock { stored } }
-}
