@@ -172,3 +172,25 @@ extension EndToEndTests {
         XCTAssertFalse(FileManager.default.fileExists(atPath: path), "the peer created a database")
     }
 }
+
+extension EndToEndTests {
+    /// The report replaces the file it names: naming the database would replace the history with HTML.
+    func test_aReportNamingTheDatabase_isRefused_andTheDatabaseKept() throws {
+        let path = try temporaryDatabasePath()
+        let made = try market(["run", "--scenario", "single_pair", "--requests", "1", "--db", path], deadline: 50)
+        XCTAssertEqual(made.status, 0, made.stderr)
+        let before = try Data(contentsOf: URL(fileURLWithPath: path))
+        let link = (path as NSString).deletingLastPathComponent + "/report.html"
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: path)
+        for out in [path, link, path + "-wal"] {
+            let outcome = try market(["report", "--db", path, "--out", out], deadline: 30)
+            XCTAssertNotEqual(outcome.status, 0, out)
+            XCTAssertTrue(outcome.stderr.hasPrefix("Error: cannot write \(out): it is the database's own file"), outcome.stderr)
+            XCTAssertFalse(outcome.stderr.trimmingCharacters(in: .newlines).contains("\n"), outcome.stderr)
+        }
+        let run = try market(["run", "--scenario", "single_pair", "--db", path, "--report", path], deadline: 30)
+        XCTAssertNotEqual(run.status, 0)
+        XCTAssertTrue(run.stderr.hasPrefix("market run: cannot write \(path): it is the database's own file"), run.stderr)
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: path)), before, "the database is kept")
+    }
+}
