@@ -26,8 +26,10 @@ enum DatabaseFile {
         }
         if writable {
             if access(path, W_OK) != 0 { throw .cannotOpen(path: path, reason: describe(errno)) }
-            // SQLite writes its -wal and -shm files beside the database.
-            if let reason = directoryProblem(of: path) { throw .cannotOpen(path: path, reason: reason) }
+            // SQLite creates its -wal and -shm files beside the database when they are not there.
+            var companion = stat()
+            let present = stat(path + "-wal", &companion) == 0 && stat(path + "-shm", &companion) == 0
+            if !present, let reason = directoryProblem(of: path) { throw .cannotOpen(path: path, reason: reason) }
         }
     }
 
