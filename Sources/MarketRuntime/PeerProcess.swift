@@ -36,8 +36,10 @@ public final class PeerProcess {
         }
         let database: MarketDatabase
         do {
+            // The supervisor created the file: a peer opens it only if it is still there.
             database = try MarketDatabase.open(
-                path: options.databasePath, durability: options.durability, busyTimeout: MarketDatabase.peerBusyTimeout)
+                path: options.databasePath, durability: options.durability, busyTimeout: MarketDatabase.peerBusyTimeout,
+                mode: .existing)
         } catch {
             FileHandle.standardError.write(Data("P\(options.id): cannot open the database: \(error)\n".utf8))
             return cannotStart

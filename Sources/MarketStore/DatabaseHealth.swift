@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Foundation
 import GRDB
 
 extension MarketDatabase {
@@ -10,9 +11,17 @@ extension MarketDatabase {
     /// with a valid header but overwritten or truncated pages is refused as damaged.
     public func verifyIntegrity() throws(StoreError) {
         let problems = try read { db in try String.fetchAll(db, sql: "PRAGMA quick_check(5)") }
-        guard problems == ["ok"] else {
-            throw .damaged(path: path, detail: problems.first.map { String($0.prefix(200)) } ?? "quick_check failed")
-        }
+        guard problems == ["ok"] else { throw .damaged(path: path, detail: Self.firstProblem(problems)) }
+    }
+
+    /// The first problem `quick_check` reports, on one line: its rows may hold several lines,
+    /// the first of them only naming the schema (`*** in database main ***`).
+    static func firstProblem(_ rows: [String]) -> String {
+        let lines = rows.flatMap { $0.split(whereSeparator: \.isNewline) }
+            .map { $0.trimmingCharacters(in: .whitespaces) }
+            .filter { !$0.isEmpty && !$0.hasPrefix("*** in database") }
+        guard let first = lines.first else { return "quick_check failed" }
+        return "quick_check: " + first.prefix(160) + (lines.count > 1 ? ", and more" : "")
     }
 
     /// Runs still `running` whose supervisor process is gone: abandoned, not live.

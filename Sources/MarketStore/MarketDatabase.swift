@@ -77,14 +77,27 @@ public final class MarketDatabase: Sendable {
         self.queue = queue
     }
 
-    /// Opens (creating it if needed) and migrates the database at `path`. A file that is not
-    /// a market database, or one whose schema is newer than this binary, is refused untouched.
+    /// Whether opening may create the file.
+    public enum OpenMode: Sendable {
+        /// Creates the file if it is missing: the supervisor's way, and the tools'.
+        case createIfMissing
+        /// The file must be there already: a peer never creates one, so a peer restarted after
+        /// its database was moved away fails instead of starting an empty history at the old path.
+        case existing
+    }
+
+    /// Opens and migrates the database at `path` (creating it if needed, unless `mode` says
+    /// it must exist). A file that is not a market database, or one whose schema is newer than
+    /// this binary, is refused untouched.
+    /// The file is judged through SQLite only (and `stat`): this process may already hold
+    /// connections to it, and closing any other descriptor of it would drop their locks.
     /// - Parameter busyTimeout: how long a statement waits for a lock held by another
     ///   connection before it fails with `StoreError.busy`.
     public static func open(
-        path: String, durability: Durability = .normal, busyTimeout: TimeInterval = busyTimeout
+        path: String, durability: Durability = .normal, busyTimeout: TimeInterval = busyTimeout,
+        mode: OpenMode = .createIfMissing
     ) throws(StoreError) -> MarketDatabase {
-        if FileManager.default.fileExists(atPath: path) { try checkHeader(path) }
+        try DatabaseFile.vet(path, writable: true, mustExist: mode == .existing)
         var config = Configuration()
         config.busyMode = .timeout(busyTimeout)
         config.foreignKeysEnabled = true
@@ -106,6 +119,7 @@ public final class MarketDatabase: Sendable {
             let state = try queue.read { db in try Migrations.state(db) }
             switch state {
             case .foreign: throw StoreError.notAMarketDatabase(path: path)
+            case .empty where mode == .existing: throw StoreError.notAMarketDatabase(path: path)
             case .market(let version) where version > Migrations.latest:
                 throw StoreError.newerSchema(path: path, found: version, supported: Migrations.latest)
             case .market(let version) where version == Migrations.latest:
@@ -133,11 +147,7 @@ public final class MarketDatabase: Sendable {
 
     /// Opens an existing database for reading only: never creates a file, never migrates.
     public static func openReadOnly(path: String) throws(StoreError) -> MarketDatabase {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue else {
-            throw .noDatabase(path: path)
-        }
-        try checkHeader(path)
+        try DatabaseFile.vet(path, writable: false, mustExist: true)
         var config = Configuration()
         config.readonly = true
         config.busyMode = .timeout(busyTimeout)
@@ -158,29 +168,21 @@ public final class MarketDatabase: Sendable {
         return MarketDatabase(path: path, durability: .normal, readOnly: true, queue: queue)
     }
 
-    /// A non-empty file must start with SQLite's magic header.
-    static func checkHeader(_ path: String) throws(StoreError) {
-        guard let handle = FileHandle(forReadingAtPath: path) else {
-            throw .cannotOpen(path: path, reason: "not readable")
-        }
-        defer { try? handle.close() }
-        let header = (try? handle.read(upToCount: 16)) ?? Data()
-        if header.isEmpty { return }
-        guard header == Data("SQLite format 3\0".utf8) else { throw .notAMarketDatabase(path: path) }
-    }
-
     static func openError(_ error: any Error, path: String) -> StoreError {
         if let error = error as? StoreError { return error }
         if let error = error as? DatabaseError {
             switch error.resultCode {
-            case .SQLITE_NOTADB, .SQLITE_CORRUPT:
-                return .damaged(path: path, detail: error.message ?? "database disk image is malformed")
-            case .SQLITE_CANTOPEN: return .cannotOpen(path: path, reason: "no such directory, or no permission")
+            // SQLite reads the header when the connection opens: a file it does not recognise
+            // is foreign; one it recognises but cannot read through is damaged.
+            case .SQLITE_NOTADB: return .notAMarketDatabase(path: path)
+            case .SQLITE_CORRUPT: return .damaged(path: path, detail: error.message ?? "database disk image is malformed")
+            case .SQLITE_CANTOPEN: return .cannotOpen(path: path, reason: DatabaseFile.cannotOpenReason(path))
+            case .SQLITE_READONLY: return .cannotOpen(path: path, reason: "read-only (\(DatabaseFile.cannotOpenReason(path)))")
             case .SQLITE_BUSY: return .cannotOpen(path: path, reason: "locked by another process")
             default: break
             }
         }
-        return StoreError.wrap(error)
+        return StoreError.wrap(error, path: path)
     }
 
     // MARK: Transactions
@@ -188,7 +190,7 @@ public final class MarketDatabase: Sendable {
     /// One IMMEDIATE transaction: the write lock is taken at BEGIN, so the fencing check and
     /// the writes it guards see the same database.
     func write<T>(_ body: (Database) throws -> T) throws(StoreError) -> T {
-        try storeCall {
+        try storeCall(path: path) {
             try queue.writeWithoutTransaction { db in
                 var result: T?
                 try db.inTransaction(.immediate) {
@@ -201,7 +203,7 @@ public final class MarketDatabase: Sendable {
     }
 
     func read<T>(_ body: (Database) throws -> T) throws(StoreError) -> T {
-        try storeCall { try queue.read { db in try body(db) } }
+        try storeCall(path: path) { try queue.read { db in try body(db) } }
     }
 
     // MARK: Runs

@@ -45,7 +45,7 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible, Loc
         case .noDatabase(let path): "no database at \(path)"
         case .notAMarketDatabase(let path): "\(path) is not a market database"
         case .damaged(let path, let detail):
-            "\(path) is damaged (\(detail)); nothing was written to it: restore it from a copy or use another file"
+            "\(path) is damaged (\(detail.split(whereSeparator: \.isNewline).joined(separator: " "))); nothing was written to it: restore it from a copy or use another file"
         case .newerSchema(let path, let found, let supported):
             "\(path) has schema version \(found), newer than this market binary supports (\(supported)); use a newer market"
         case .cannotOpen(let path, let reason): "cannot open \(path): \(reason)"
@@ -62,8 +62,9 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible, Loc
 
     public var errorDescription: String? { description }
 
-    /// Turns whatever a database call threw into a one-line `StoreError`.
-    static func wrap(_ error: any Error) -> StoreError {
+    /// Turns whatever a database call threw into a one-line `StoreError`; `path` names the file
+    /// in it when the caller knows it.
+    static func wrap(_ error: any Error, path: String? = nil) -> StoreError {
         if let error = error as? StoreError { return error }
         if let error = error as? RowDecodingError { return malformed(error) }
         if let error = error as? DatabaseError {
@@ -71,7 +72,7 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible, Loc
             // `resultCode` is the primary code: SQLITE_BUSY_SNAPSHOT and the like are busy too.
             switch error.resultCode {
             case .SQLITE_BUSY, .SQLITE_LOCKED: return .busy(message)
-            case .SQLITE_CORRUPT, .SQLITE_NOTADB: return .damaged(path: "the database", detail: message)
+            case .SQLITE_CORRUPT, .SQLITE_NOTADB: return .damaged(path: path ?? "the database", detail: message)
             default: return .sqlite(message)
             }
         }
@@ -90,11 +91,11 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible, Loc
 
 /// Runs `body`, turning any error into a `StoreError`.
 @inline(__always)
-func storeCall<T>(_ body: () throws -> T) throws(StoreError) -> T {
+func storeCall<T>(path: String? = nil, _ body: () throws -> T) throws(StoreError) -> T {
     do {
         return try body()
     } catch {
-        throw StoreError.wrap(error)
+        throw StoreError.wrap(error, path: path)
     }
 }
 

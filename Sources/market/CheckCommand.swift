@@ -17,7 +17,6 @@ struct CheckCommand: ParsableCommand {
 
     func run() throws {
         let (db, runID) = try database.open()
-        try db.verifyIntegrity()
         let report = try HistoryChecker(database: db).check(runID: runID)
         print("run \(runID) in \(db.path)")
         for line in report.lines(limit: 50) {

@@ -33,6 +33,7 @@ struct ReportCommand: ParsableCommand {
     }
 
     func run() throws {
+        if let out { try Self.refuseDatabase(out, database: database.path) }
         let (db, runID) = try database.open()
         let path = out ?? "report-\(runID).html"
         let started = ContinuousClock.now
@@ -61,6 +62,24 @@ struct ReportFileError: Error, CustomStringConvertible {
 }
 
 extension ReportCommand {
+    /// The page is written by replacing the file it names: naming the database (or its WAL or
+    /// shared-memory file) would replace the history with HTML, under live connections.
+    static func refuseDatabase(_ out: String, database: String) throws(ReportFileError) {
+        func resolved(_ path: String) -> String {
+            URL(fileURLWithPath: path).standardizedFileURL.resolvingSymlinksInPath().path
+        }
+        let target = resolved(out)
+        for suffix in ["", "-wal", "-shm", "-journal"] {
+            let file = database + suffix
+            var left = stat(), right = stat()
+            let sameFile = stat(out, &left) == 0 && stat(file, &right) == 0
+                && left.st_dev == right.st_dev && left.st_ino == right.st_ino
+            if sameFile || target == resolved(file) {
+                throw ReportFileError(path: out, reason: "it is the database's own file \(file); name another file for the report")
+            }
+        }
+    }
+
     /// The newest run in the database at `path`, if it holds one.
     static func latestRun(in path: String) -> Int64? {
         try? MarketDatabase.openReadOnly(path: path).latestRunID()

@@ -110,6 +110,14 @@ struct RunCommand: ParsableCommand {
             FileHandle.standardError.write(Data("market run: \(error.description)\n".utf8))
             throw ExitCode(2)
         }
+        if let report {
+            do {
+                try ReportCommand.refuseDatabase(report, database: db)
+            } catch {
+                FileHandle.standardError.write(Data("market run: \(error.description)\n".utf8))
+                throw ExitCode(2)
+            }
+        }
         let limit = (timeLimit ?? fileLimit).map { Duration.milliseconds(Int($0 * 1000)) }
         let options = RunOptions(scenario: resolved, databasePath: db, durability: durability, trace: trace, json: json,
                                  verbose: verbose, timeLimit: limit)

@@ -11,7 +11,7 @@ struct RunsCommand: ParsableCommand {
     var path: String = "market.db"
 
     func run() throws {
-        let database = try MarketDatabase.openReadOnly(path: path)
+        let database = try StoreDatabaseOptions.openChecked(path)
         let runs = try database.runs()
         let abandoned = try database.abandonedRuns()
         guard !runs.isEmpty else {

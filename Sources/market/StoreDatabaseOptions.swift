@@ -23,8 +23,16 @@ struct StoreDatabaseOptions: ParsableArguments {
 
     /// Opens read-only: never creates the file, never migrates it.
     func open() throws(StoreError) -> (MarketDatabase, Int64) {
-        let database = try MarketDatabase.openReadOnly(path: path)
+        let database = try Self.openChecked(path)
         return (database, try database.resolveRun(runID))
+    }
+
+    /// Opens read-only and refuses a damaged file in one line, rather than show what happens
+    /// to be readable in it as if it were the whole history.
+    static func openChecked(_ path: String) throws(StoreError) -> MarketDatabase {
+        let database = try MarketDatabase.openReadOnly(path: path)
+        try database.verifyIntegrity()
+        return database
     }
 }
 

@@ -25,12 +25,14 @@ final class DatabaseHealthTests: XCTestCase {
         try handle.close()
     }
 
-    func assertDamaged(_ body: () throws -> Void, file: StaticString = #filePath, line: UInt = #line) {
+    /// Refused as damaged, in one line that names the file.
+    func assertDamaged(_ path: String, _ body: () throws -> Void, file: StaticString = #filePath, line: UInt = #line) {
         XCTAssertThrowsError(try body(), file: file, line: line) { error in
             guard case .damaged = error as? StoreError else {
                 return XCTFail("expected damaged, got \(error)", file: file, line: line)
             }
-            XCTAssertTrue("\(error)".contains("is damaged"), "\(error)", file: file, line: line)
+            XCTAssertTrue("\(error)".hasPrefix("\(path) is damaged ("), "\(error)", file: file, line: line)
+            XCTAssertFalse("\(error)".contains("\n"), "one line: \(error)", file: file, line: line)
         }
     }
 
@@ -45,12 +47,26 @@ final class DatabaseHealthTests: XCTestCase {
         XCTAssertGreaterThan(size, 64 * 1024)
         try overwrite(path, at: size / 2, count: 8192)
         let before = try Data(contentsOf: URL(fileURLWithPath: path))
-        assertDamaged {
+        assertDamaged(path) {
             let database = try MarketDatabase.open(path: path)
             _ = try database.beginRun(scenario: "after", peerCount: 1, seed: 1, peers: [])
         }
         XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: path)), before, "a damaged file is not written to")
-        assertDamaged { try MarketDatabase.openReadOnly(path: path).verifyIntegrity() }
+        assertDamaged(path) { try MarketDatabase.openReadOnly(path: path).verifyIntegrity() }
+        // What a damaged file refuses while reading, not only its check, names the file.
+        assertDamaged(path) {
+            let database = try MarketDatabase.openReadOnly(path: path)
+            for run in try database.runs() { _ = try database.inspect(runID: run.runID) }
+        }
+    }
+
+    func test_quickChecksReport_becomesOneLine() {
+        XCTAssertEqual(MarketDatabase.firstProblem([
+            "*** in database main ***\nPage 13: btreeInitPage() returns error code 11\nOn tree page 12 cell 5: Extends off end of page",
+            "row 3 missing from index x",
+        ]), "quick_check: Page 13: btreeInitPage() returns error code 11, and more")
+        XCTAssertEqual(MarketDatabase.firstProblem(["*** in database main ***\nPage 2 is never used"]),
+                       "quick_check: Page 2 is never used")
     }
 
     func test_aTruncatedDatabase_isDamaged_notForeign() throws {
@@ -59,7 +75,7 @@ final class DatabaseHealthTests: XCTestCase {
         let handle = try XCTUnwrap(FileHandle(forUpdatingAtPath: path))
         try handle.truncate(atOffset: size / 3)
         try handle.close()
-        assertDamaged {
+        assertDamaged(path) {
             let database = try MarketDatabase.openReadOnly(path: path)
             try database.verifyIntegrity()
             _ = try database.runs()

@@ -109,7 +109,7 @@ final class SQLiteStoreTests: XCTestCase {
     func testAPathInAMissingDirectoryIsAOneLineError() throws {
         let path = directory.path("no/such/dir/market.db")
         XCTAssertThrowsError(try MarketDatabase.open(path: path)) { error in
-            XCTAssertEqual(error as? StoreError, .cannotOpen(path: path, reason: "no such directory, or no permission"))
+            XCTAssertEqual(error as? StoreError, .cannotOpen(path: path, reason: "no such directory \(self.directory.path("no/such/dir"))"))
             XCTAssertFalse("\(error)".contains("\n"))
         }
     }
@@ -200,6 +200,30 @@ final class SQLiteStoreTests: XCTestCase {
         XCTAssertEqual(try reader.progress(runID: run).epoch, 0)
         XCTAssertThrowsError(try reader.store(runID: run).claimEpoch(StoreContract.claim(1)))
         XCTAssertEqual(try reader.progress(runID: run).epoch, 0)
+    }
+
+    func testOpeningExistingNeverCreatesAFile() throws {
+        let missing = directory.path("moved-away.db")
+        XCTAssertThrowsError(try MarketDatabase.open(path: missing, mode: .existing)) { error in
+            XCTAssertEqual(error as? StoreError, .noDatabase(path: missing))
+            XCTAssertEqual("\(error)", "no database at \(missing)")
+        }
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: directory.url.path), [], "nothing created")
+
+        let path = directory.path("market.db")
+        let run = try MarketDatabase.open(path: path).beginRun(scenario: "a", peerCount: 1, seed: 1, peers: [])
+        XCTAssertEqual(try MarketDatabase.open(path: path, mode: .existing).latestRunID(), run)
+    }
+
+    func testADirectoryOrADeviceIsRefusedByWhatItIs() throws {
+        let folder = directory.path("folder.db")
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: false)
+        let expected = StoreError.cannotOpen(path: folder, reason: "it is a directory, not a database file")
+        XCTAssertThrowsError(try MarketDatabase.open(path: folder)) { XCTAssertEqual($0 as? StoreError, expected) }
+        XCTAssertThrowsError(try MarketDatabase.openReadOnly(path: folder)) { XCTAssertEqual($0 as? StoreError, expected) }
+        let device = StoreError.cannotOpen(path: "/dev/null", reason: "it is a character device, not a database file")
+        XCTAssertThrowsError(try MarketDatabase.open(path: "/dev/null")) { XCTAssertEqual($0 as? StoreError, device) }
+        XCTAssertThrowsError(try MarketDatabase.openReadOnly(path: "/dev/null")) { XCTAssertEqual($0 as? StoreError, device) }
     }
 
     // MARK: Refusals are whole
