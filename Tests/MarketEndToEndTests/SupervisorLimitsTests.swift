@@ -56,6 +56,33 @@ extension EndToEndTests {
         }
     }
 
+    /// The database moved away mid-run: the peer restarted after a crash finds none, creates
+    /// none at the old path, and cannot start; the run fails at once, saying why.
+    func test_aPeerThatCannotStart_failsTheRun_andCreatesNoDatabase() throws {
+        let path = try temporaryDatabasePath()
+        let moved = path + ".moved"
+        let scenario = URL(fileURLWithPath: path).deletingLastPathComponent().appendingPathComponent("moving.json")
+        try Data("""
+            {"base": "lab", "requests": 100000, "sick_rate": 0, "seed": 4, "recover_after_ms": 300, "time_limit_s": 120}
+            """.utf8).write(to: scenario)
+        let running = try ChildRun.Running(try Self.marketBinary(), ["run", "--scenario", scenario.path, "--db", path])
+        defer { if running.process.isRunning { kill(running.process.processIdentifier, SIGKILL) } }
+        _ = try waitFor(path, "the first trade") { db -> Int? in
+            try Int.fetchOne(db, sql: "SELECT count(*) FROM trades").flatMap { $0 > 0 ? $0 : nil }
+        }
+        let p0 = try XCTUnwrap(try livePIDs(path).first { $0.0 == 0 }?.1)
+        for suffix in ["", "-wal", "-shm"] where FileManager.default.fileExists(atPath: path + suffix) {
+            try FileManager.default.moveItem(atPath: path + suffix, toPath: moved + suffix)
+        }
+        XCTAssertEqual(kill(p0, SIGKILL), 0)
+        let run = running.finish(deadline: 60)
+        XCTAssertEqual(run.status, 1, run.errors)
+        XCTAssertTrue(run.errors.contains("P0 could not start"), run.errors)
+        XCTAssertTrue(run.errors.contains("no database at"), run.errors)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: path), "a peer created a database at the old path")
+        XCTAssertEqual(try readOnly(moved).read { db in try String.fetchOne(db, sql: "SELECT status FROM runs") }, "failed")
+    }
+
     /// A peer stopped from outside cannot leave when told; a second Ctrl-C does not wait for it.
     func test_aSecondInterrupt_killsEveryPeerAtOnce() throws {
         let path = try temporaryDatabasePath()
