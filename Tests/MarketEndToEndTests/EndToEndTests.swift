@@ -162,7 +162,7 @@ final class EndToEndTests: XCTestCase {
         XCTAssertEqual(finished.wait(timeout: .now() + 30), .success, "market run did not stop")
         XCTAssertEqual(process.terminationStatus, 128 + SIGINT)
         // No peer outlives the supervisor (they are reaped by it or by init once gone).
-        let gone = Date().addingTimeInterval(5)
+        let gone = Date().addingTimeInterval(20)
         while Date() < gone, pids.contains(where: { kill($0, 0) == 0 }) { usleep(20_000) }
         for pid in pids { XCTAssertNotEqual(kill(pid, 0), 0, "peer process \(pid) outlived the run") }
         let db = try readOnly(path)
