@@ -342,6 +342,8 @@ final class SQLiteStoreTests: XCTestCase {
             box.set(Result { try store.commitDecisions(late) })
             done.signal()
         }
+        XCTAssertEqual(done.wait(timeout: .now() + 0.3), .timedOut, "the commit waits while the other process holds the lock")
+        XCTAssertNil(box.value)
         let run = store.runID
         try rival.send("""
             UPDATE leader SET epoch = 2, leader_id = 5, election_in_progress = 0 WHERE run_id = \(run) AND epoch = 1;
