@@ -27,11 +27,11 @@ public final class PeerProcess {
             let data = try Data(contentsOf: URL(fileURLWithPath: directory.scenarioPath))
             scenario = try JSONDecoder().decode(Scenario.self, from: data)
         } catch {
-            FileHandle.standardError.write(Data("P\(options.id): cannot read the run's scenario: \(error)\n".utf8))
+            DescriptorWriter.standardError.write("P\(options.id): cannot read the run's scenario: \(error)\n")
             return cannotStart
         }
         guard scenario.peers.indices.contains(options.id) else {
-            FileHandle.standardError.write(Data("P\(options.id): no such peer in the scenario\n".utf8))
+            DescriptorWriter.standardError.write("P\(options.id): no such peer in the scenario\n")
             return cannotStart
         }
         let database: MarketDatabase
@@ -39,7 +39,7 @@ public final class PeerProcess {
             database = try MarketDatabase.open(
                 path: options.databasePath, durability: options.durability, busyTimeout: MarketDatabase.peerBusyTimeout)
         } catch {
-            FileHandle.standardError.write(Data("P\(options.id): cannot open the database: \(error)\n".utf8))
+            DescriptorWriter.standardError.write("P\(options.id): cannot open the database: \(error)\n")
             return cannotStart
         }
 
@@ -111,7 +111,7 @@ public final class PeerProcess {
                     }
                 case .failure(let error):
                     logger.error("cannot start: \(error)")
-                    FileHandle.standardError.write(Data("P\(options.id): cannot start: \(error)\n".utf8))
+                    DescriptorWriter.standardError.write("P\(options.id): cannot start: \(error)\n")
                     finish(PeerProcess.cannotStart)
                 }
             }

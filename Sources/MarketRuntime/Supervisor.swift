@@ -37,13 +37,13 @@ public final class Supervisor {
             directory = try RunDirectory.create()
             try JSONEncoder().encode(options.scenario).write(to: URL(fileURLWithPath: directory.scenarioPath))
         } catch {
-            FileHandle.standardError.write(Data("market run: \(error)\n".utf8))
+            DescriptorWriter.standardError.write("market run: \(error)\n")
             return 2
         }
 
         let header = "run \(runID): scenario \(options.scenario.name), \(options.scenario.peers.count) peers, "
             + "seed \(options.scenario.seed), database \(options.databasePath)"
-        (options.json ? FileHandle.standardError : FileHandle.standardOutput).write(Data((header + "\n").utf8))
+        (options.json ? DescriptorWriter.standardError : DescriptorWriter.standardOutput).write(header + "\n")
 
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let loop = group.next()
