@@ -34,24 +34,32 @@ public final class PeerProcess {
             DescriptorWriter.standardError.write("P\(options.id): no such peer in the scenario\n")
             return cannotStart
         }
+        // Before the database: a peer that cannot start has not touched it.
+        let thread: LoopThread
+        do {
+            thread = try LoopThread.start()
+        } catch {
+            DescriptorWriter.standardError.write("P\(options.id): cannot start: \(error)\n")
+            return cannotStart
+        }
         let database: MarketDatabase
         do {
             database = try MarketDatabase.open(
                 path: options.databasePath, durability: options.durability, busyTimeout: MarketDatabase.peerBusyTimeout)
         } catch {
             DescriptorWriter.standardError.write("P\(options.id): cannot open the database: \(error)\n")
+            thread.shutdown()
             return cannotStart
         }
 
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        let loop = group.next()
+        let loop = thread.loop
         let done = loop.makePromise(of: Int32.self)
         loop.execute {
             PeerProcess(loop: loop, options: options, scenario: scenario, database: database, parent: parent,
                         done: done).start()
         }
         let code = (try? done.futureResult.wait()) ?? 1
-        try? group.syncShutdownGracefully()
+        thread.shutdown()
         return code
     }
 
