@@ -8,7 +8,8 @@ import Logging
 import MarketCore
 import MarketStore
 
-/// Where a peer's log lines go: a file descriptor written with one `write(2)` per line.
+/// Where a peer's log lines go: a file descriptor written with one `write(2)` per line, and
+/// never a reason to stop (`DescriptorWriter`).
 final class LineSink: @unchecked Sendable {
     let fd: Int32
     private let owned: Bool
@@ -26,16 +27,7 @@ final class LineSink: @unchecked Sendable {
     }
 
     func write(_ line: String) {
-        var bytes = Array(line.utf8)
-        bytes.append(UInt8(ascii: "\n"))
-        bytes.withUnsafeBytes { raw in
-            var offset = 0
-            while offset < raw.count {
-                let n = Glibc.write(fd, raw.baseAddress! + offset, raw.count - offset)
-                if n <= 0 { break }
-                offset += n
-            }
-        }
+        DescriptorWriter(fd: fd).writeLine(line)
     }
 
     deinit {

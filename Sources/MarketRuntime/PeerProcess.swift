@@ -27,11 +27,19 @@ public final class PeerProcess {
             let data = try Data(contentsOf: URL(fileURLWithPath: directory.scenarioPath))
             scenario = try JSONDecoder().decode(Scenario.self, from: data)
         } catch {
-            FileHandle.standardError.write(Data("P\(options.id): cannot read the run's scenario: \(error)\n".utf8))
+            DescriptorWriter.standardError.write("P\(options.id): cannot read the run's scenario: \(error)\n")
             return cannotStart
         }
         guard scenario.peers.indices.contains(options.id) else {
-            FileHandle.standardError.write(Data("P\(options.id): no such peer in the scenario\n".utf8))
+            DescriptorWriter.standardError.write("P\(options.id): no such peer in the scenario\n")
+            return cannotStart
+        }
+        // Before the database: a peer that cannot start has not touched it.
+        let thread: LoopThread
+        do {
+            thread = try LoopThread.start()
+        } catch {
+            DescriptorWriter.standardError.write("P\(options.id): cannot start: \(error)\n")
             return cannotStart
         }
         let database: MarketDatabase
@@ -41,19 +49,19 @@ public final class PeerProcess {
                 path: options.databasePath, durability: options.durability, busyTimeout: MarketDatabase.peerBusyTimeout,
                 mode: .existing)
         } catch {
-            FileHandle.standardError.write(Data("P\(options.id): cannot open the database: \(error)\n".utf8))
+            DescriptorWriter.standardError.write("P\(options.id): cannot open the database: \(error)\n")
+            thread.shutdown()
             return cannotStart
         }
 
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        let loop = group.next()
+        let loop = thread.loop
         let done = loop.makePromise(of: Int32.self)
         loop.execute {
             PeerProcess(loop: loop, options: options, scenario: scenario, database: database, parent: parent,
                         done: done).start()
         }
         let code = (try? done.futureResult.wait()) ?? 1
-        try? group.syncShutdownGracefully()
+        thread.shutdown()
         return code
     }
 
@@ -115,7 +123,7 @@ public final class PeerProcess {
                     }
                 case .failure(let error):
                     logger.error("cannot start: \(error)")
-                    FileHandle.standardError.write(Data("P\(options.id): cannot start: \(error)\n".utf8))
+                    DescriptorWriter.standardError.write("P\(options.id): cannot start: \(error)\n")
                     finish(PeerProcess.cannotStart)
                 }
             }

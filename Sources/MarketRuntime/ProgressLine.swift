@@ -29,24 +29,24 @@ final class ProgressLine {
             + "trader \(trader) epoch \(progress.epoch) · elections \(progress.elections)"
             + (progress.pending > 0 ? " · pending \(progress.pending)" : "")
         if live {
-            FileHandle.standardError.write(Data("\r\u{1B}[2K\(text)".utf8))
+            DescriptorWriter.standardError.write("\r\u{1B}[2K\(text)")
             liveShown = true
         } else if NIODeadline.now() - lastPlainLine > .seconds(3) {
             lastPlainLine = .now()
-            FileHandle.standardError.write(Data("progress: \(text)\n".utf8))
+            DescriptorWriter.standardError.write("progress: \(text)\n")
         }
     }
 
     /// A line for the user on stderr.
     func say(_ text: String) {
         clear()
-        FileHandle.standardError.write(Data("market run: \(text)\n".utf8))
+        DescriptorWriter.standardError.write("market run: \(text)\n")
     }
 
     /// Wipes the live line, if it is shown.
     func clear() {
         guard liveShown else { return }
-        FileHandle.standardError.write(Data("\r\u{1B}[2K".utf8))
+        DescriptorWriter.standardError.write("\r\u{1B}[2K")
         liveShown = false
     }
 }

@@ -115,7 +115,7 @@ extension Supervisor {
             directory.remove()
         }
         if endStatus != .interrupted || options.json {
-            FileHandle.standardOutput.write(Data(((options.json ? report.json() : report.text()) + "\n").utf8))
+            DescriptorWriter.standardOutput.write((options.json ? report.json() : report.text()) + "\n")
         }
         let code: Int32 = switch endStatus {
         case .completed: report.passed ? 0 : 1

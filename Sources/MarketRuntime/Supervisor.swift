@@ -22,6 +22,14 @@ public final class Supervisor {
     /// its check passed.
     public static func run(_ options: RunOptions) -> Int32 {
         signal(SIGPIPE, SIG_IGN)
+        // Before the run is recorded: a run that cannot start leaves nothing behind.
+        let thread: LoopThread
+        do {
+            thread = try LoopThread.start()
+        } catch {
+            DescriptorWriter.standardError.write("market run: \(error)\n")
+            return 2
+        }
         let writer: MarketDatabase
         let reader: MarketDatabase
         let runID: Int64
@@ -38,16 +46,16 @@ public final class Supervisor {
             directory = try RunDirectory.create()
             try JSONEncoder().encode(options.scenario).write(to: URL(fileURLWithPath: directory.scenarioPath))
         } catch {
-            FileHandle.standardError.write(Data("market run: \(error)\n".utf8))
+            DescriptorWriter.standardError.write("market run: \(error)\n")
+            thread.shutdown()
             return 2
         }
 
         let header = "run \(runID): scenario \(options.scenario.name), \(options.scenario.peers.count) peers, "
             + "seed \(options.scenario.seed), database \(options.databasePath)"
-        (options.json ? FileHandle.standardError : FileHandle.standardOutput).write(Data((header + "\n").utf8))
+        (options.json ? DescriptorWriter.standardError : DescriptorWriter.standardOutput).write(header + "\n")
 
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        let loop = group.next()
+        let loop = thread.loop
         let done = loop.makePromise(of: Int32.self)
         let started = loop.submit {
             let supervisor = Supervisor(loop: loop, options: options, writer: writer, reader: reader, runID: runID,
@@ -79,7 +87,7 @@ public final class Supervisor {
         }
         let code = (try? done.futureResult.wait()) ?? 1
         sources.forEach { $0.cancel() }
-        try? group.syncShutdownGracefully()
+        thread.shutdown()
         return code
     }
 

@@ -35,7 +35,7 @@ struct BenchCommand: ParsableCommand {
         let started = ContinuousClock.now
         func say(_ line: String) {
             let elapsed = (ContinuousClock.now - started).seconds
-            FileHandle.standardError.write(Data(String(format: "[%5.1f s] %@\n", elapsed, line).utf8))
+            DescriptorWriter.standardError.write(String(format: "[%5.1f s] %@\n", elapsed, line))
         }
         let repetitions = quick ? min(self.repetitions, 3) : self.repetitions
         say("measuring the floors")

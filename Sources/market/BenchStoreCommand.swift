@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import MarketRuntime
 import MarketStore
 
 /// The store microbenchmark; `market bench` runs the same `StoreBenchmark`.
@@ -56,11 +57,11 @@ struct BenchStoreCommand: ParsableCommand {
         let interactive = isatty(STDERR_FILENO) == 1
         let results = try benchmark.run { benchCase, repetition in
             if interactive {
-                FileHandle.standardError.write(Data(
-                    "\r\u{1B}[K\(benchCase.durability) batch \(benchCase.batchSize): pass \(repetition + 1)/\(repeats)".utf8))
+                DescriptorWriter.standardError.write(
+                    "\r\u{1B}[K\(benchCase.durability) batch \(benchCase.batchSize): pass \(repetition + 1)/\(repeats)")
             }
         }
-        if interactive { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+        if interactive { DescriptorWriter.standardError.write("\r\u{1B}[K") }
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]

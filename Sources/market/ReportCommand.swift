@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import MarketReport
+import MarketRuntime
 import MarketStore
 
 struct ReportCommand: ParsableCommand {
@@ -92,14 +93,14 @@ extension ReportCommand {
         do {
             let db = try MarketDatabase.openReadOnly(path: path)
             guard let runID = try db.latestRunID(), runID > previous ?? 0 else {
-                FileHandle.standardError.write(Data("market run: no report written: the run was not recorded\n".utf8))
+                DescriptorWriter.standardError.write("market run: no report written: the run was not recorded\n")
                 return
             }
             let bytes = try write(db, runID: runID, window: .firstElection, to: file)
             let line = "report: \(file) (\(bytes) bytes)\n"
-            (json ? FileHandle.standardError : FileHandle.standardOutput).write(Data(line.utf8))
+            (json ? DescriptorWriter.standardError : DescriptorWriter.standardOutput).write(line)
         } catch {
-            FileHandle.standardError.write(Data("market run: no report written: \(error.localizedDescription)\n".utf8))
+            DescriptorWriter.standardError.write("market run: no report written: \(error.localizedDescription)\n")
         }
     }
 }

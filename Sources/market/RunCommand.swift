@@ -107,7 +107,7 @@ struct RunCommand: ParsableCommand {
             try built.validate()
             resolved = built
         } catch let error as ScenarioError {
-            FileHandle.standardError.write(Data("market run: \(error.description)\n".utf8))
+            DescriptorWriter.standardError.write("market run: \(error.description)\n")
             throw ExitCode(2)
         }
         if let report {

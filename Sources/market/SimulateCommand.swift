@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import MarketCore
+import MarketRuntime
 import MarketSimulation
 
 struct SimulateCommand: ParsableCommand {
@@ -85,10 +86,10 @@ struct SimulateCommand: ParsableCommand {
         let interactive = isatty(STDERR_FILENO) == 1
         let summaries = try sweep.run(onTrace: verbose ? { print($0) } : nil) { index, _ in
             if interactive, (index + 1) % 50 == 0 || index + 1 == seeds {
-                FileHandle.standardError.write(Data("\r\(index + 1)/\(seeds) seeds".utf8))
+                DescriptorWriter.standardError.write("\r\(index + 1)/\(seeds) seeds")
             }
         }
-        if interactive { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+        if interactive { DescriptorWriter.standardError.write("\r\u{1B}[K") }
         let elapsed = ContinuousClock.now - started
 
         let shown = zip(summaries, slots).filter { $0.0.seeds > 0 }
@@ -108,8 +109,8 @@ struct SimulateCommand: ParsableCommand {
         let failures = shown.flatMap { summary, slot in summary.failures.map { ($0, slot) } }
         let events = summaries.reduce(0) { $0 + $1.events }
         let seconds = elapsed.seconds
-        FileHandle.standardError.write(Data(String(
-            format: "%d events in %.2f s (%.0f events/s)\n", events, seconds, Double(events) / max(seconds, 1e-9)).utf8))
+        DescriptorWriter.standardError.write(String(
+            format: "%d events in %.2f s (%.0f events/s)\n", events, seconds, Double(events) / max(seconds, 1e-9)))
         for (result, slot) in failures {
             guard let failure = result.failure else { continue }
             print("")
