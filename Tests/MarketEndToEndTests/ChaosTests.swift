@@ -134,20 +134,26 @@ extension EndToEndTests {
                 checkpoints.set(Result { try Self.checkpointInALoop(path, until: stopOutside) })
             }
         }
+        let endLock = ResultBox<Bool>()
+        if round.lockAsTheRunEnds {
+            // Watched from the start: the run may settle while the chaos still goes on.
+            tally.locks += 1
+            DispatchQueue.global().async(group: outside) {
+                endLock.set(Result { try Self.lockAsTheRunEnds(path, requests: 3000, while: { running.process.isRunning }) })
+            }
+        }
         if round.pauseTheSupervisor {
             XCTAssertEqual(kill(supervisor, SIGSTOP), 0)
             tally.pauses += 1
         }
         try chaos(path, directory: directory, for: 15, random: &random, tally: &tally, while: { process.isRunning })
         if round.pauseTheSupervisor { kill(supervisor, SIGCONT) }
-        if round.lockAsTheRunEnds {
-            tally.locks += 1
-            XCTAssertTrue(try lockAsTheRunEnds(path, requests: 3000, while: { process.isRunning }),
-                          "round \(seed): the lock was not taken before the run ended")
-        }
         let run = running.finish(deadline: 150)
         stopOutside.set()
         outside.wait()
+        if round.lockAsTheRunEnds {
+            XCTAssertEqual(try XCTUnwrap(endLock.value).get(), true, "round \(seed): the lock was not taken before the run ended")
+        }
         if round.checkpointInALoop {
             tally.checkpoints = try XCTUnwrap(checkpoints.value).get()
             XCTAssertGreaterThan(tally.checkpoints, 0, "round \(seed): no outside checkpoint happened")
@@ -217,8 +223,10 @@ extension EndToEndTests {
 
     /// Takes the write lock as soon as every request is decided and delivered, and holds it 7 s:
     /// longer than the supervisor used to wait for the peers' ledgers. False if the run ended first.
-    func lockAsTheRunEnds(_ path: String, requests: Int, while running: () -> Bool) throws -> Bool {
-        let watcher = try readOnly(path)
+    static func lockAsTheRunEnds(_ path: String, requests: Int, while running: () -> Bool) throws -> Bool {
+        var readOnly = Configuration()
+        readOnly.readonly = true
+        let watcher = try DatabaseQueue(path: path, configuration: readOnly)
         while running() {
             let settled = (try? watcher.read { db in
                 try Bool.fetchOne(db, sql: """
