@@ -1,7 +1,8 @@
 import ArgumentParser
+import MarketRuntime
 
 @main
-struct MarketCommand: AsyncParsableCommand {
+struct MarketCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "market",
         abstract: "A peer-to-peer trading post: peers elect a trader (Bully), order buys by Lamport clocks, and keep every run in SQLite.",
@@ -18,4 +19,11 @@ struct MarketCommand: AsyncParsableCommand {
             BenchStoreCommand.self,
         ]
     )
+
+    /// Before any thread starts: under an address-space limit, glibc's per-thread arenas are
+    /// what runs out first (see `AddressSpace`).
+    static func main() {
+        AddressSpace.economize()
+        main(nil)
+    }
 }
