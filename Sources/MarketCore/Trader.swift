@@ -195,20 +195,56 @@ extension Peer {
         persist(.commitDecisions(batch))
     }
 
-    mutating func committed(_ batch: DecisionBatch) {
-        creditCommissions(batch)
+    /// The batch is written, except the requests the store answered as decided already.
+    ///
+    /// How a trader comes to decide a request another trader decided (issue 13, item 3: a run
+    /// ended on "request P0-1844 is already decided"): a buyer sends its first attempt to the
+    /// trader and to every other peer that may still buy, each copy marked `firstAttempt`,
+    /// which is true when sent and no longer when read. Here, buyer P0 multicast P0-1844 to
+    /// the trader of epoch 17 and to P3. The trader died; P3 read slowly (its link from P0 was
+    /// behind), so P0's ELECTION went unanswered and P0 won epoch 18, took over and decided
+    /// its own outstanding request. P3, which had noticed the dead trader by itself, claimed
+    /// epoch 18 (refused), then 19, and loaded the queue: P0's commit had landed before P3's
+    /// claim (the fence admits nothing else), so P0-1844 was not pending. Then P0's first copy
+    /// of P0-1844, still on its way, reached P3 — now the trader, so it admitted the copy like
+    /// any buy (a buy that reaches a trader is the trader's, whoever it was addressed to, and
+    /// one that comes while loading waits for the load). Stable and first, it skipped the
+    /// enqueue that would have answered "already decided", and went straight into a batch.
+    /// Nothing in the core can tell such a copy from a true first attempt, so the store
+    /// answers it, in the commit, with the recorded decision; the trader takes that as the
+    /// answer, as it does for a retry.
+    mutating func committed(_ batch: DecisionBatch, alreadyDecided: [Decision] = []) {
+        let written = batch.written(alreadyDecided: alreadyDecided)
+        creditCommissions(written)
         guard let state = trader, state.epoch == batch.epoch, state.phase == .active else { return }
         trader?.commitInFlight = false
+        let recorded = Dictionary(alreadyDecided.map { ($0.request.id, $0) }, uniquingKeysWith: { first, _ in first })
         for decision in batch.decisions {
             trader?.deciding.remove(decision.request.id)
+            if let earlier = recorded[decision.request.id] {
+                takeRecordedOutcome(earlier, insteadOf: decision)
+                continue
+            }
             for item in OutboxItem.items(for: decision) {
                 deliver(item)
             }
         }
     }
 
-    mutating func creditCommissions(_ batch: DecisionBatch) {
-        for decision in batch.decisions {
+    /// A decision the store did not write because the request was decided before: the goods
+    /// it took go back, and the buyer gets the recorded result (the payout, if any, is the
+    /// outbox's business: it was committed before this trader loaded, so the takeover loaded
+    /// it unless it was confirmed).
+    mutating func takeRecordedOutcome(_ earlier: Decision, insteadOf mine: Decision) {
+        if let trade = mine.outcome.trade {
+            trader?.inventory.putBack(trade.product, quantity: trade.quantity, seller: trade.seller)
+        }
+        log("\(earlier.request.id) was decided in epoch \(earlier.epoch) already; its recorded result goes to P\(earlier.request.buyer)")
+        alreadyDecided(earlier)
+    }
+
+    mutating func creditCommissions(_ decisions: [Decision]) {
+        for decision in decisions {
             if let trade = decision.outcome.trade, trade.trader == id {
                 ledger.record(commissionOf: trade)
             }
