@@ -39,6 +39,9 @@ public final class InMemoryStore: TradingPostStore {
     public private(set) var sold: [SellerProduct: Int] = [:]
     public private(set) var stock: [SellerProduct: Int] = [:]
     public private(set) var commits: [Commit] = []
+    /// The highest decision sequence written (a commit whose requests were all decided before
+    /// writes none, so the last commit's last decision is not it).
+    private var lastDecisionSeq = 0
     private var outbox: [DeliveryKey: OutboxItem] = [:]
     private var outboxOrder: [DeliveryKey] = []
 
@@ -78,7 +81,7 @@ public final class InMemoryStore: TradingPostStore {
         return .takeover(Takeover(
             epoch: writer, pending: pending, deposits: deposits, sold: sold,
             outbox: outboxOrder.compactMap { outbox[$0] },
-            lastDecisionSeq: commits.last?.batch.decisions.last?.seq ?? 0,
+            lastDecisionSeq: lastDecisionSeq,
             maxLamport: requests.values.map(\.request.lamport).max() ?? 0))
     }
 
@@ -133,6 +136,7 @@ public final class InMemoryStore: TradingPostStore {
                               storeEpoch: epoch, alreadyDecided: alreadyDecided))
         for decision in written {
             let id = decision.request.id
+            lastDecisionSeq = max(lastDecisionSeq, decision.seq)
             if requests[id] == nil {
                 requestOrder.append(id)
             }

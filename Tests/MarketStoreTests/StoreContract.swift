@@ -249,6 +249,12 @@ struct StoreContract {
         XCTAssertEqual(try books(store, 0).ledger, Ledger.books(of: [recorded])[0], "the buyer paid once")
         XCTAssertEqual(try store.enqueue(copy, epoch: 2), .alreadyDecided(recorded), "the record is the first decision")
 
+        // A batch whose every request was decided before writes none: the next decision
+        // still follows the last one written.
+        let again = DecisionBatch(epoch: 2, decisions: [Self.failed(copy, seq: 5, epoch: 2)])
+        XCTAssertEqual(try store.commitDecisions(again), .committed(again, alreadyDecided: [recorded]))
+        XCTAssertEqual(try takeover(store, epoch: 2).lastDecisionSeq, 4)
+
         // The fence still holds: a deposed trader's batch naming a decided request writes nothing.
         XCTAssertEqual(try store.claimEpoch(Self.claim(3, 6)), .claimed(Self.claim(3, 6)))
         let late = DecisionBatch(epoch: 2, decisions: [Self.failed(copy, seq: 5, epoch: 2)])
