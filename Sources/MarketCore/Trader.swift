@@ -197,22 +197,22 @@ extension Peer {
 
     /// The batch is written, except the requests the store answered as decided already.
     ///
-    /// How a trader comes to decide a request another trader decided (issue 13, item 3: a run
-    /// ended on "request P0-1844 is already decided"): a buyer sends its first attempt to the
-    /// trader and to every other peer that may still buy, each copy marked `firstAttempt`,
-    /// which is true when sent and no longer when read. Here, buyer P0 multicast P0-1844 to
-    /// the trader of epoch 17 and to P3. The trader died; P3 read slowly (its link from P0 was
-    /// behind), so P0's ELECTION went unanswered and P0 won epoch 18, took over and decided
-    /// its own outstanding request. P3, which had noticed the dead trader by itself, claimed
-    /// epoch 18 (refused), then 19, and loaded the queue: P0's commit had landed before P3's
-    /// claim (the fence admits nothing else), so P0-1844 was not pending. Then P0's first copy
-    /// of P0-1844, still on its way, reached P3 — now the trader, so it admitted the copy like
-    /// any buy (a buy that reaches a trader is the trader's, whoever it was addressed to, and
-    /// one that comes while loading waits for the load). Stable and first, it skipped the
-    /// enqueue that would have answered "already decided", and went straight into a batch.
-    /// Nothing in the core can tell such a copy from a true first attempt, so the store
-    /// answers it, in the commit, with the recorded decision; the trader takes that as the
-    /// answer, as it does for a retry.
+    /// How a trader comes to decide a request already decided (issue 13, item 3: a run ended
+    /// on "request P0-1844 is already decided"). A request enters the book three ways: from
+    /// the takeover's pending rows (pending when this trader's epoch began; only a newer epoch
+    /// could decide it after, and that would depose this one), through an enqueue (the store
+    /// answers `alreadyDecided` there), or as a first attempt stable on arrival, which skips
+    /// the enqueue. Only the last can hold a decided request. A buyer sends its first attempt
+    /// to its trader and to every other peer that may still buy, each copy marked
+    /// `firstAttempt`, true when sent and not when read; any peer that reads a buy while it is
+    /// the trader admits it, whoever it was sent to (while loading, it waits for the load).
+    /// So P0, a plain buyer then, multicast P0-1844 to the trader of epoch 17 and to P3; P0
+    /// won epoch 18 and decided it; P3 won epoch 19 a millisecond later, after P0's commit (the
+    /// fence admits no other order), loaded a queue without it, and then read P0's first copy,
+    /// still on its way, and decided it again. The same happens to a trader that decided the
+    /// request itself from a pending row and reads a late first copy. Nothing in the core can
+    /// tell such a copy from a true first attempt, so the store answers it in the commit with
+    /// the recorded decision, and the trader takes that as the answer, as it does for a retry.
     mutating func committed(_ batch: DecisionBatch, alreadyDecided: [Decision] = []) {
         let written = batch.written(alreadyDecided: alreadyDecided)
         creditCommissions(written)
