@@ -53,4 +53,18 @@ public struct Inventory: Hashable, Sendable {
         lots.removeAll { $0.remaining == 0 }
         return seller
     }
+
+    /// Gives back goods a decision took that the store did not write (another trader had
+    /// decided the request first). They came from the seller's oldest lot, the first that
+    /// could sell them: they go back to that seller's oldest lot left, or, when none is left,
+    /// in front of every lot of the product, where the emptied lot was (its id is gone with it).
+    public mutating func putBack(_ product: Product, quantity: Int, seller: PeerID) {
+        guard quantity > 0 else { return }
+        if let index = lots.firstIndex(where: { $0.product == product && $0.seller == seller }) {
+            lots[index].remaining += quantity
+            return
+        }
+        let front = lots.firstIndex { $0.product == product } ?? lots.endIndex
+        lots.insert(Lot(depositID: -1, seller: seller, product: product, remaining: quantity), at: front)
+    }
 }

@@ -99,7 +99,7 @@ public struct Peer: Sendable {
             startElection(.recovery, initiator: id)
         case (.sick, .persisted(let result)):
             // Silent, not amnesic: money a commit already made is still this peer's.
-            if case .committed(let batch) = result { creditCommissions(batch) }
+            if case .committed(let batch, let earlier) = result { creditCommissions(batch.written(alreadyDecided: earlier)) }
         case (.up, _):
             handle(event)
         default:
@@ -196,7 +196,7 @@ public struct Peer: Sendable {
         case .alreadyPending(let request): alreadyPending(request)
         case .alreadyDecided(let decision): alreadyDecided(decision)
         case .depositRecorded(let deposit, let duplicate): depositRecorded(deposit, duplicate: duplicate)
-        case .committed(let batch): committed(batch)
+        case .committed(let batch, let earlier): committed(batch, alreadyDecided: earlier)
         case .markedDelivered: trader?.flushInFlight = false
         case .books, .noted: break
         case .deposed(let current): deposed(current: current)

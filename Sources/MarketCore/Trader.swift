@@ -195,20 +195,56 @@ extension Peer {
         persist(.commitDecisions(batch))
     }
 
-    mutating func committed(_ batch: DecisionBatch) {
-        creditCommissions(batch)
+    /// The batch is written, except the requests the store answered as decided already.
+    ///
+    /// How a trader comes to decide a request already decided (issue 13, item 3: a run ended
+    /// on "request P0-1844 is already decided"). A request enters the book three ways: from
+    /// the takeover's pending rows (pending when this trader's epoch began; only a newer epoch
+    /// could decide it after, and that would depose this one), through an enqueue (the store
+    /// answers `alreadyDecided` there), or as a first attempt stable on arrival, which skips
+    /// the enqueue. Only the last can hold a decided request. A buyer sends its first attempt
+    /// to its trader and to every other peer that may still buy, each copy marked
+    /// `firstAttempt`, true when sent and not when read; any peer that reads a buy while it is
+    /// the trader admits it, whoever it was sent to (while loading, it waits for the load).
+    /// So P0, a plain buyer then, multicast P0-1844 to the trader of epoch 17 and to P3; P0
+    /// won epoch 18 and decided it; P3 won epoch 19 a millisecond later, after P0's commit (the
+    /// fence admits no other order), loaded a queue without it, and then read P0's first copy,
+    /// still on its way, and decided it again. The same happens to a trader that decided the
+    /// request itself from a pending row and reads a late first copy. Nothing in the core can
+    /// tell such a copy from a true first attempt, so the store answers it in the commit with
+    /// the recorded decision, and the trader takes that as the answer, as it does for a retry.
+    mutating func committed(_ batch: DecisionBatch, alreadyDecided: [Decision] = []) {
+        let written = batch.written(alreadyDecided: alreadyDecided)
+        creditCommissions(written)
         guard let state = trader, state.epoch == batch.epoch, state.phase == .active else { return }
         trader?.commitInFlight = false
+        let recorded = Dictionary(alreadyDecided.map { ($0.request.id, $0) }, uniquingKeysWith: { first, _ in first })
         for decision in batch.decisions {
             trader?.deciding.remove(decision.request.id)
+            if let earlier = recorded[decision.request.id] {
+                takeRecordedOutcome(earlier, insteadOf: decision)
+                continue
+            }
             for item in OutboxItem.items(for: decision) {
                 deliver(item)
             }
         }
     }
 
-    mutating func creditCommissions(_ batch: DecisionBatch) {
-        for decision in batch.decisions {
+    /// A decision the store did not write because the request was decided before: the goods
+    /// it took go back, and the buyer gets the recorded result (the payout, if any, is the
+    /// outbox's business: it was committed before this trader loaded, so the takeover loaded
+    /// it unless it was confirmed).
+    mutating func takeRecordedOutcome(_ earlier: Decision, insteadOf mine: Decision) {
+        if let trade = mine.outcome.trade {
+            trader?.inventory.putBack(trade.product, quantity: trade.quantity, seller: trade.seller)
+        }
+        log("\(earlier.request.id) was decided in epoch \(earlier.epoch) already; its recorded result goes to P\(earlier.request.buyer)")
+        alreadyDecided(earlier)
+    }
+
+    mutating func creditCommissions(_ decisions: [Decision]) {
+        for decision in decisions {
             if let trade = decision.outcome.trade, trade.trader == id {
                 ledger.record(commissionOf: trade)
             }

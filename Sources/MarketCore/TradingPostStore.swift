@@ -30,6 +30,12 @@ public protocol TradingPostStore: AnyObject {
 
     /// One transaction: every decision with its trade, stock, and outbox rows, and the
     /// deliveries confirmed since the last batch. `.committed` or `.deposed` (nothing written).
+    ///
+    /// A request of the batch that the store holds as decided already (another trader decided
+    /// it first: see `Peer.committed`) is not written again: `.committed` answers it with the
+    /// recorded decision, and the rest of the batch is written in the same transaction. A
+    /// batch that names a request twice, or sells goods not held, is refused whole: it throws
+    /// `BatchRefusal` (the SQLite store wraps it in its own error).
     func commitDecisions(_ batch: DecisionBatch) throws -> StoreResult
 
     /// Forgets outbox rows whose recipients confirmed them. Not fenced: a confirmation is
@@ -79,7 +85,9 @@ public enum StoreResult: Hashable, Codable, Sendable {
     case alreadyPending(BuyRequest)
     case alreadyDecided(Decision)
     case depositRecorded(Deposit, duplicate: Bool)
-    case committed(DecisionBatch)
+    /// The batch as it was asked; `alreadyDecided` holds, for each of its requests that was
+    /// decided before (and so not written again), the recorded decision.
+    case committed(DecisionBatch, alreadyDecided: [Decision] = [])
     case markedDelivered([DeliveryKey])
     case books(PeerBooks)
     /// A fenced write from an old epoch: nothing was written.
@@ -96,6 +104,13 @@ public struct DecisionBatch: Hashable, Codable, Sendable {
         self.epoch = epoch
         self.decisions = decisions
         self.delivered = delivered
+    }
+
+    /// The decisions that were written, when the store answered `alreadyDecided`.
+    public func written(alreadyDecided: [Decision]) -> [Decision] {
+        guard !alreadyDecided.isEmpty else { return decisions }
+        let answered = Set(alreadyDecided.map(\.request.id))
+        return decisions.filter { !answered.contains($0.request.id) }
     }
 }
 

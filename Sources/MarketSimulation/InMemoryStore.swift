@@ -14,10 +14,12 @@ public final class InMemoryStore: TradingPostStore {
         public var status: Status
     }
 
-    /// A committed batch and the epoch the store held when it was written.
+    /// A committed batch as written and the epoch the store held when it was written, with
+    /// the recorded decisions of the requests it named that were decided before (not written).
     public struct Commit: Hashable, Sendable {
         public var batch: DecisionBatch
         public var storeEpoch: Epoch
+        public var alreadyDecided: [Decision] = []
     }
 
     /// Refuses writes from an old epoch. Switching it off plants a bug for the simulator's tests.
@@ -37,6 +39,9 @@ public final class InMemoryStore: TradingPostStore {
     public private(set) var sold: [SellerProduct: Int] = [:]
     public private(set) var stock: [SellerProduct: Int] = [:]
     public private(set) var commits: [Commit] = []
+    /// The highest decision sequence written (a commit whose requests were all decided before
+    /// writes none, so the last commit's last decision is not it).
+    private var lastDecisionSeq = 0
     private var outbox: [DeliveryKey: OutboxItem] = [:]
     private var outboxOrder: [DeliveryKey] = []
 
@@ -76,7 +81,7 @@ public final class InMemoryStore: TradingPostStore {
         return .takeover(Takeover(
             epoch: writer, pending: pending, deposits: deposits, sold: sold,
             outbox: outboxOrder.compactMap { outbox[$0] },
-            lastDecisionSeq: commits.last?.batch.decisions.last?.seq ?? 0,
+            lastDecisionSeq: lastDecisionSeq,
             maxLamport: requests.values.map(\.request.lamport).max() ?? 0))
     }
 
@@ -104,35 +109,34 @@ public final class InMemoryStore: TradingPostStore {
         return .depositRecorded(deposit, duplicate: false)
     }
 
-    /// A batch the store refuses whole, as the SQLite store does.
-    public enum Refusal: Error, Hashable, CustomStringConvertible {
-        case alreadyDecided(RequestID)
-        case insufficientStock(SellerProduct)
-
-        public var description: String {
-            switch self {
-            case .alreadyDecided(let id): "request \(id) is already decided; the batch was not written"
-            case .insufficientStock(let goods): "P\(goods.seller) has too little \(goods.product.rawValue); the batch was not written"
-            }
-        }
-    }
-
     public func commitDecisions(_ batch: DecisionBatch) throws -> StoreResult {
         if isStale(batch.epoch) { return .deposed(current: epoch) }
+        // Checked whole before anything is written, as the SQLite store's transaction rolls back.
+        var named = Set<RequestID>()
+        for decision in batch.decisions where !named.insert(decision.request.id).inserted {
+            throw BatchRefusal.namedTwice(decision.request.id)
+        }
+        var alreadyDecided: [Decision] = []
         var taken: [SellerProduct: Int] = [:]
         for decision in batch.decisions {
-            if case .decided = requests[decision.request.id]?.status {
-                throw Refusal.alreadyDecided(decision.request.id)
+            if case .decided(let earlier) = requests[decision.request.id]?.status {
+                alreadyDecided.append(earlier)
+                continue
             }
             if let trade = decision.outcome.trade {
                 let goods = SellerProduct(seller: trade.seller, product: trade.product)
+                guard (stock[goods] ?? 0) - taken[goods, default: 0] >= trade.quantity else {
+                    throw BatchRefusal.insufficientStock(seller: trade.seller, product: trade.product, quantity: trade.quantity)
+                }
                 taken[goods, default: 0] += trade.quantity
-                if taken[goods]! > stock[goods] ?? 0 { throw Refusal.insufficientStock(goods) }
             }
         }
-        commits.append(Commit(batch: batch, storeEpoch: epoch))
-        for decision in batch.decisions {
+        let written = batch.written(alreadyDecided: alreadyDecided)
+        commits.append(Commit(batch: DecisionBatch(epoch: batch.epoch, decisions: written, delivered: batch.delivered),
+                              storeEpoch: epoch, alreadyDecided: alreadyDecided))
+        for decision in written {
             let id = decision.request.id
+            lastDecisionSeq = max(lastDecisionSeq, decision.seq)
             if requests[id] == nil {
                 requestOrder.append(id)
             }
@@ -150,7 +154,7 @@ public final class InMemoryStore: TradingPostStore {
             }
         }
         forget(batch.delivered)
-        return .committed(batch)
+        return .committed(batch, alreadyDecided: alreadyDecided)
     }
 
     public func markDelivered(_ keys: [DeliveryKey]) throws -> StoreResult {

@@ -34,6 +34,8 @@ public struct SeedSweep: Sendable {
         public var takeovers = 0
         public var faults = 0
         public var decisions = 0
+        /// Requests answered as decided before, in a commit (`SimulationResult.alreadyDecided`).
+        public var alreadyDecided = 0
         public var virtualTime: Duration = .zero
         /// Envelopes sent, by message kind, over every seed.
         public var messages: [String: Int] = [:]
@@ -97,6 +99,7 @@ public struct SeedSweep: Sendable {
             summaries[slot].takeovers += result.takeovers
             summaries[slot].faults += result.faults
             summaries[slot].decisions += result.decisions
+            summaries[slot].alreadyDecided += result.alreadyDecided
             summaries[slot].virtualTime += result.virtualTime
             summaries[slot].messages.merge(result.messages, uniquingKeysWith: +)
             if !result.passed { summaries[slot].failures.append(result) }

@@ -10,11 +10,14 @@ extension Simulation {
     }
 
     /// The winner must be the highest peer up: no higher peer was up for the whole election
-    /// (one that came back during it starts its own, as Bully has it).
+    /// (one that came back during it starts its own, as Bully has it). A higher peer whose
+    /// link from the winner was stalled during the election did not hear it: Bully promises
+    /// nothing about a peer that cannot answer within the timeout.
     func checkBully(_ claim: ElectionClaim, askedAt: Duration) {
         let electionStart = askedAt - nodes[claim.leader].config.timing.electionTimeout
         for node in nodes where node.config.id > claim.leader {
-            if let since = node.upSince, since <= electionStart {
+            let unheard = stalls[claim.leader * 1024 + node.config.id, default: []].contains { $0.overlaps(electionStart...askedAt) }
+            if !unheard, let since = node.upSince, since <= electionStart {
                 fail(Violation(.bully, "P\(claim.leader) won epoch \(claim.epoch) while higher P\(node.config.id) was up since \(Self.format(since))"))
             }
         }

@@ -13,6 +13,7 @@ extension Simulation {
         case .peerGone(let observer, let gone): "P\(observer) sees P\(gone) gone"
         case .armPause: "the next committing trader will be paused"
         case .resume(let id): "P\(id) resumes"
+        case .stall(let from, let to, let until): "the link P\(from)→P\(to) stalls until \(format(until))"
         }
     }
 

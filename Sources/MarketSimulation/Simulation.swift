@@ -19,6 +19,13 @@ public final class Simulation {
     var result: SimulationResult
     var watch = StoreWatch()
     private var pauseAtNextCommit = false
+    /// The nemesis's own draws, so that a seed without a stall runs exactly as it did before.
+    private var nemesis: SplitMix64
+    /// Links (`from * 1024 + to`) whose messages are held until the given time.
+    private var stalledUntil: [Int: Duration] = [:]
+    /// Every stall of each link, from when to when: Bully's promise holds only for peers that
+    /// hear each other within the election's timeout.
+    var stalls: [Int: [ClosedRange<Duration>]] = [:]
     /// Peers stepped at the current instant: each ends its turn before time moves on.
     private var turn: Set<PeerID> = []
 
@@ -31,6 +38,7 @@ public final class Simulation {
         self.options = options
         store = InMemoryStore(fencing: options.fencing)
         random = SplitMix64.derive(scenario.seed, 0x51A1)
+        nemesis = SplitMix64.derive(scenario.seed, 0x57A1)
         nodes = scenario.peers.map { spec in
             var config = scenario.config(for: spec.id)
             config.stabilityRule = options.stabilityRule
@@ -74,6 +82,7 @@ public final class Simulation {
         }
         result.elections = store.claims.count
         result.decisions = store.decisions.count
+        result.alreadyDecided = store.commits.reduce(0) { $0 + $1.alreadyDecided.count }
         result.takeovers = store.requests.values.count { record in
             if case .decided(let decision) = record.status { return decision.epoch > record.epochReceived }
             return false
@@ -95,6 +104,8 @@ public final class Simulation {
         case peerGone(observer: PeerID, gone: PeerID)
         case armPause
         case resume(PeerID)
+        /// The link from one buyer to another holds its messages until `until`.
+        case stall(from: PeerID, to: PeerID, until: Duration)
     }
 
     private struct Scheduled: Comparable {
@@ -158,6 +169,11 @@ public final class Simulation {
         case .deliver(let envelope):
             let id = envelope.to
             guard nodes[id].peer != nil else { return }  // down or crashed: the message is lost
+            if let until = stalledUntil[envelope.from * 1024 + envelope.to], until > now {
+                // Held in order: each comes out of the queue in arrival order, and goes back in
+                // behind the ones before it.
+                return schedule(event, after: until - now)
+            }
             if nodes[id].paused { return nodes[id].postponed.append(event) }
             let wasUp = nodes[id].peer?.isUp == true
             step(id, .receive(envelope))
@@ -197,6 +213,8 @@ public final class Simulation {
             step(observer, .peerGone(gone))
         case .armPause:
             pauseAtNextCommit = true
+        case .stall:
+            break  // traced when it happens (`maybeStall`)
         case .resume(let id):
             nodes[id].paused = false
             let postponed = nodes[id].postponed
@@ -230,6 +248,7 @@ public final class Simulation {
                 // A dial to a peer that is down or crashed is refused at once.
                 return schedule(.peerGone(observer: id, gone: envelope.to), after: delay())
             }
+            maybeStall(envelope)
             let link = envelope.from * 1024 + envelope.to
             let arrival = max(now + delay(), (linkClear[link] ?? .zero) + .nanoseconds(1))
             linkClear[link] = arrival
@@ -260,6 +279,25 @@ public final class Simulation {
             onTrace?("\(Self.format(now)) P\(id) log: \(line)")
         }
     }
+
+    /// Now and then a first copy of a buy to the highest buyer stalls on its link, with what
+    /// follows it, for 0.2 to 1.2 s, as on a peer that reads one socket late (a starved
+    /// process). If the trader falls sick meanwhile, that buyer may become the trader (or
+    /// lose to the lower buyer whose ELECTION it did not read) while the copy is on its way,
+    /// and read it after the request was decided: issue 13's "already decided"
+    /// (`Peer.committed`).
+    private func maybeStall(_ envelope: Envelope) {
+        guard options.stalls, case .buy(_, firstAttempt: true) = envelope.message,
+              envelope.to == highestBuyer, stalledUntil[envelope.from * 1024 + envelope.to] ?? .zero < now,
+              nemesis.chance(0.1) else { return }
+        let until = now + .milliseconds(200) + .nanoseconds(Int64(nemesis.next() % 1_000_000_000))
+        stalledUntil[envelope.from * 1024 + envelope.to] = until
+        stalls[envelope.from * 1024 + envelope.to, default: []].append(now...until)
+        remember(.stall(from: envelope.from, to: envelope.to, until: until))
+        onTrace?(trace.last!)
+    }
+
+    private var highestBuyer: PeerID? { scenario.peers.last { $0.role == .buyer }?.id }
 
     /// Stops the peer as SIGSTOP would: nothing it has asked for happens until it wakes.
     private func pause(_ id: PeerID) {

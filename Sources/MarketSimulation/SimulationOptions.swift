@@ -10,6 +10,10 @@ public struct SimulationOptions: Hashable, Sendable {
     public var sickModes: [SickMode] = SickMode.allCases
     /// Pause (SIGSTOP-like) the trader at a commit now and then, so it wakes as a zombie.
     public var pauses = true
+    /// When a trader falls sick, now and then stall the link between two buyers for a while,
+    /// as a peer that reads one socket late does: a first copy of a multicast buy then
+    /// reaches a buyer after it became the trader, when another trader may have decided it.
+    public var stalls = true
     /// Peers for `normal`.
     public var peers: Int?
     /// One-way message delay bounds; links stay FIFO.

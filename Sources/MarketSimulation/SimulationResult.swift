@@ -9,6 +9,10 @@ public struct SimulationResult: Hashable, Sendable {
     /// Requests received under one epoch and decided under a later one.
     public var takeovers = 0
     public var decisions = 0
+    /// Requests a trader's batch named that another trader had decided first: the store
+    /// answered them with the recorded decision (a first copy of a multicast that reached a
+    /// new trader late; `Peer.committed`).
+    public var alreadyDecided = 0
     public var faults = 0
     public var virtualTime: Duration = .zero
     /// Envelopes the peers sent, by message kind.

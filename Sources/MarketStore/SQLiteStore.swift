@@ -144,7 +144,12 @@ public final class SQLiteStore: TradingPostStore, Sendable {
         try database.write { db in
             let current = try epoch(db)
             guard current == batch.epoch else { return .deposed(current: current) }
+            var named = Set<RequestID>()
+            for decision in batch.decisions where !named.insert(decision.request.id).inserted {
+                throw BatchRefusal.namedTwice(decision.request.id)
+            }
             let now = Timestamp.now()
+            var alreadyDecided: [Decision] = []
             let decide = try db.cachedStatement(sql: """
                 UPDATE requests SET status = ?, reason = ?, epoch_decided = ?, decided_seq = ?, decided_at = ?
                 WHERE run_id = ? AND request_id = ? AND status = ?
@@ -173,10 +178,14 @@ public final class SQLiteStore: TradingPostStore, Sendable {
                 if db.changesCount == 0 {
                     // A first attempt decided on arrival takes this path every time: its
                     // statements are prepared once, as the ones above.
-                    let known = try Bool.fetchOne(db.cachedStatement(
-                        sql: "SELECT count(*) > 0 FROM requests WHERE run_id = ? AND request_id = ?"),
-                        arguments: [runID, requestID]) ?? false
-                    if known { throw StoreError.alreadyDecided(request.id) }
+                    let lookup = try db.cachedStatement(sql: "SELECT * FROM requests WHERE run_id = ? AND request_id = ?")
+                    if let row = try Row.fetchOne(lookup, arguments: [runID, requestID]) {
+                        // Not pending, so decided: by an earlier trader, whose commit landed
+                        // before this trader's claim (`Peer.committed` says how). Its decision
+                        // is the answer; the rest of the batch goes on.
+                        alreadyDecided.append(try self.decision(db, row: row, request: try Self.request(row)))
+                        continue
+                    }
                     // Decided without an enqueue of its own: recorded as received in this epoch.
                     try db.cachedStatement(sql: """
                         INSERT INTO requests(run_id, request_id, buyer_id, product, quantity, lamport_ts, status, reason,
@@ -190,7 +199,7 @@ public final class SQLiteStore: TradingPostStore, Sendable {
                 if let sale = decision.outcome.trade {
                     try take.execute(arguments: [sale.quantity, runID, sale.seller, sale.product.rawValue, sale.quantity])
                     guard db.changesCount == 1 else {
-                        throw StoreError.insufficientStock(seller: sale.seller, product: sale.product, quantity: sale.quantity)
+                        throw BatchRefusal.insufficientStock(seller: sale.seller, product: sale.product, quantity: sale.quantity)
                     }
                     try trade.execute(arguments: [
                         runID, sale.tradeID, requestID, request.buyer, sale.seller, sale.trader, sale.epoch,
@@ -203,7 +212,7 @@ public final class SQLiteStore: TradingPostStore, Sendable {
                 }
             }
             try markDelivered(db, batch.delivered, at: now)
-            return .committed(batch)
+            return .committed(batch, alreadyDecided: alreadyDecided)
         }
     }
 

@@ -28,10 +28,8 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible, Loc
     case noRuns(path: String)
     case noSuchRun(Int64)
     case noSuchPeer(run: Int64, peer: PeerID)
-    /// A decision for a request that is already decided: the batch is refused whole.
-    case alreadyDecided(RequestID)
-    /// A decision sells goods the inventory does not hold: the batch is refused whole.
-    case insufficientStock(seller: PeerID, product: Product, quantity: Int)
+    /// A decision batch the store refuses whole (`BatchRefusal`): nothing of it was written.
+    case refused(BatchRefusal)
     /// A column holds something the history cannot hold (hand-edited, or another program's).
     case malformed(column: String, value: String)
     /// SQLite said no; its message, on one line.
@@ -52,9 +50,7 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible, Loc
         case .noRuns(let path): "\(path) holds no runs yet"
         case .noSuchRun(let id): "no run \(id) in the database"
         case .noSuchPeer(let run, let peer): "no peer P\(peer) in run \(run)"
-        case .alreadyDecided(let id): "request \(id) is already decided; the batch was not written"
-        case .insufficientStock(let seller, let product, let quantity):
-            "P\(seller) does not hold \(quantity) \(product.rawValue) in the inventory; the batch was not written"
+        case .refused(let refusal): refusal.description
         case .malformed(let column, let value): "malformed history: column \(column) holds \(value)"
         case .sqlite(let message), .busy(let message): "database error: \(message)"
         }
@@ -66,6 +62,7 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible, Loc
     /// in it when the caller knows it.
     static func wrap(_ error: any Error, path: String? = nil) -> StoreError {
         if let error = error as? StoreError { return error }
+        if let refusal = error as? BatchRefusal { return .refused(refusal) }
         if let error = error as? RowDecodingError { return malformed(error) }
         if let error = error as? DatabaseError {
             let message = (error.message ?? "\(error.resultCode)").split(whereSeparator: \.isNewline).joined(separator: " ")

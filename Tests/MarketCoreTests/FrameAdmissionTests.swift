@@ -42,8 +42,8 @@ final class FrameAdmissionTests: XCTestCase {
             .deposit(Deposit(id: Deposit.makeID(seller: seller, seq: 0), seller: seller, product: .salt, quantity: quantity))
         }
         XCTAssertEqual(rejection(deposit(seller: 999, quantity: 100), from: 1), .wrongParty("a deposit for P999 sent by P1"))
-        XCTAssertNotNil(rejection(deposit(seller: 1, quantity: 1 << 62), from: 1))
-        XCTAssertNotNil(rejection(deposit(seller: 1, quantity: -500), from: 1))
+        XCTAssertEqual(rejection(deposit(seller: 1, quantity: 1 << 62), from: 1), .numberOutOfRange("deposit of \(1 << 62)"))
+        XCTAssertEqual(rejection(deposit(seller: 1, quantity: -500), from: 1), .numberOutOfRange("deposit of -500"))
     }
 
     func test_aBuyIsTheSendersOwnAndOfTheScenariosQuantity() {
@@ -56,18 +56,20 @@ final class FrameAdmissionTests: XCTestCase {
     }
 
     func test_tradesCarryTheScenariosPrices() {
-        XCTAssertNotNil(rejection(.payout(RequestID(buyer: 0, seq: 0), trade(price: 9_000_000_000_000_000_000)), from: 2))
-        XCTAssertNotNil(rejection(.payout(RequestID(buyer: 0, seq: 0), trade(commission: -5)), from: 2))
-        XCTAssertNotNil(rejection(.payout(RequestID(buyer: 0, seq: 0), trade(seller: 1)), from: 2))
-        XCTAssertNotNil(rejection(.buyResult(RequestID(buyer: 1, seq: 0), .bought(trade())), from: 2))
+        XCTAssertEqual(rejection(.payout(RequestID(buyer: 0, seq: 0), trade(price: 9_000_000_000_000_000_000)), from: 2),
+                       .numberOutOfRange("trade of 1 for 9000000000000000000 cents"))
+        XCTAssertEqual(rejection(.payout(RequestID(buyer: 0, seq: 0), trade(commission: -5)), from: 2), .numberOutOfRange("trade of 1 for 100 cents"))
+        XCTAssertEqual(rejection(.payout(RequestID(buyer: 0, seq: 0), trade(seller: 1)), from: 2), .wrongParty("a payout of P1 sent to P3"))
+        XCTAssertEqual(rejection(.buyResult(RequestID(buyer: 1, seq: 0), .bought(trade())), from: 2),
+                       .wrongParty("a result of P1's request sent to P3"))
     }
 
     func test_negativeIdsAndOversizedConfirmations_areRefused() {
-        XCTAssertNotNil(rejection(.payout(RequestID(buyer: 0, seq: -1), trade()), from: 2))
-        XCTAssertNotNil(rejection(.buyResult(RequestID(buyer: 3, seq: -1), .failed(.noSeller)), from: 2))
+        XCTAssertEqual(rejection(.payout(RequestID(buyer: 0, seq: -1), trade()), from: 2), .numberOutOfRange("request number -1"))
+        XCTAssertEqual(rejection(.buyResult(RequestID(buyer: 3, seq: -1), .failed(.noSeller)), from: 2), .numberOutOfRange("request number -1"))
         var negativeTrade = trade()
         negativeTrade.tradeID = -7
-        XCTAssertNotNil(rejection(.payout(RequestID(buyer: 0, seq: 0), negativeTrade), from: 2))
+        XCTAssertEqual(rejection(.payout(RequestID(buyer: 0, seq: 0), negativeTrade), from: 2), .numberOutOfRange("trade -7"))
         let many = (0...WireLimits.maxDeliveredIDs).map { RequestID(buyer: 0, seq: $0) }
         XCTAssertEqual(rejection(.delivered(many), from: 2), .numberOutOfRange("\(many.count) confirmations"))
         XCTAssertNil(rejection(.delivered(Array(many.dropLast())), from: 2))

@@ -185,6 +185,10 @@ extension Array where Element == Effect {
         persists.compactMap { if case .commitDecisions(let batch) = $0 { batch } else { nil } }
     }
 
+    var logs: [String] {
+        compactMap { if case .log(let line) = $0 { line } else { nil } }
+    }
+
     var enqueues: [BuyRequest] {
         persists.compactMap { if case .enqueue(let request, _) = $0 { request } else { nil } }
     }

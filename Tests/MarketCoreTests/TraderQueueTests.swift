@@ -107,6 +107,40 @@ final class TraderQueueTests: TraderTestCase {
         XCTAssertEqual(t.effects.commits, [])
     }
 
+    /// Issue 13, item 3: the batch names a request an earlier trader decided (its first copy
+    /// reached this trader late). The store answers it with the recorded decision; the trader
+    /// sends that to the buyer, gives back the goods its own decision took, and goes on.
+    func testABatchAnsweredWithAnEarlierDecisionTakesItAndGoesOn() {
+        let t = PeerHarness.trader(epoch: 2, takeover: Takeover(epoch: 2, deposits: [deposit(1, 0, .salt, 1)], lastDecisionSeq: 1))
+        let r = request(0, 0, 6), s = request(1, 0, 7)
+        t.receive(.buy(r), from: 0, clock: 6)
+        t.receive(.buy(s), from: 1, clock: 7)
+        t.persisted(.enqueued(r))
+        t.persisted(.enqueued(s))
+        t.heartbeat(from: 0, clock: 20)
+        guard let batch = t.heartbeat(from: 2, clock: 20).commits.first else { return XCTFail("no batch") }
+        let mine = Trade(tradeID: 2, seller: 1, trader: 3, epoch: 2, product: .salt, quantity: 1, priceCents: 100, commissionCents: 10)
+        XCTAssertEqual(batch.decisions.map(\.outcome), [.bought(mine), .failed(.noSeller)], "r took the only salt")
+        let recorded = Decision(request: request(0, 0, 2), outcome: .failed(.noSeller), seq: 1, epoch: 1)
+
+        t.persisted(.committed(batch, alreadyDecided: [recorded]))
+        XCTAssertEqual(t.sent(to: 0), [.buyResult(r.id, .failed(.noSeller))], "the recorded result, not this trader's")
+        XCTAssertEqual(t.sent(to: 1), [.buyResult(s.id, .failed(.noSeller))], "no payout for a sale that was not written")
+        XCTAssertEqual(t.peer.ledger, Ledger(), "no commission on it either")
+        XCTAssertEqual(t.peer.trader?.pendingCount, 0)
+        XCTAssertEqual(t.peer.trader?.unconfirmedCount, 2, "both results wait for their confirmation")
+        XCTAssertEqual(t.peer.trader?.inventory.stock(of: .salt, seller: 1), 1, "the salt went back")
+        XCTAssertTrue(t.effects.logs.contains { $0.contains("P0-0 was decided in epoch 1 already") }, "\(t.effects.logs)")
+
+        // It goes on: the next buy sells the salt that came back.
+        let next = request(1, 1, 30)
+        t.receive(.buy(next), from: 1, clock: 30)
+        t.persisted(.enqueued(next))
+        t.heartbeat(from: 2, clock: 40)
+        XCTAssertEqual(t.heartbeat(from: 0, clock: 40).commits.first?.decisions.map(\.outcome),
+                       [.bought(Trade(tradeID: 4, seller: 1, trader: 3, epoch: 2, product: .salt, quantity: 1, priceCents: 100, commissionCents: 10))])
+    }
+
     func testARetryAlreadyPendingTakesTheStoresStamp() {
         let t = trader()
         t.receive(.buy(request(0, 0, 30)), from: 0, clock: 30)

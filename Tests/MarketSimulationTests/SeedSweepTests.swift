@@ -13,6 +13,9 @@ final class SeedSweepTests: XCTestCase {
         let failures = summaries.flatMap(\.failures)
         XCTAssertEqual(failures.count, 0, failures.map { "seed \($0.seed) \($0.scenario): \($0.failure!)" }.joined(separator: "\n"))
         XCTAssertEqual(summaries.reduce(0) { $0 + $1.seeds }, 504)
+        // The stalled first copies made traders decide requests decided before (issue 13's
+        // "already decided"), and those seeds ran clean too.
+        XCTAssertGreaterThan(summaries.reduce(0) { $0 + $1.alreadyDecided }, 0, "no batch named a request decided before")
         // Faults really happened, so the clean result means something.
         for summary in summaries where ["test_case1", "test_case2", "test_case3", "normal", "lab", "many_buyers"].contains(summary.scenario) {
             XCTAssertGreaterThan(summary.faults, summary.seeds / 2, "\(summary.scenario) saw too few faults")

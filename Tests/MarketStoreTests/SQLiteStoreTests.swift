@@ -5,8 +5,8 @@ import MarketCore
 import MarketTestKit
 import XCTest
 
-/// What only the SQLite store has to show: the schema, the file checks, atomic refusals,
-/// and fencing between processes.
+/// What only the SQLite store has to show: the schema, the file checks, and fencing between
+/// processes (whole-batch refusals are the store contract's).
 final class SQLiteStoreTests: XCTestCase {
     var directory: TemporaryDirectory!
 
@@ -226,8 +226,6 @@ final class SQLiteStoreTests: XCTestCase {
         XCTAssertThrowsError(try MarketDatabase.openReadOnly(path: "/dev/null")) { XCTAssertEqual($0 as? StoreError, device) }
     }
 
-    // MARK: Refusals are whole
-
     // MARK: Elections
 
     func testAnElectionRecordsWhyItBeganAndWhenWhoeverWinsIt() throws {
@@ -282,37 +280,6 @@ final class SQLiteStoreTests: XCTestCase {
         XCTAssertEqual(try store.claimEpoch(StoreContract.claim(1)), .claimed(StoreContract.claim(1)))
         _ = try store.recordDeposit(Deposit(id: 1, seller: StoreContract.seller, product: .salt, quantity: 2), epoch: 1)
         return (database, store)
-    }
-
-    func testABatchWithARequestDecidedBeforeIsRefusedWhole() throws {
-        let (database, store) = try setUpTrader()
-        let a = request(0, 0, 1)
-        let b = request(3, 0, 2)
-        _ = try store.enqueue(a, epoch: 1)
-        _ = try store.enqueue(b, epoch: 1)
-        _ = try store.commitDecisions(DecisionBatch(epoch: 1, decisions: [StoreContract.bought(a, seq: 1, epoch: 1)]))
-        let bad = DecisionBatch(epoch: 1, decisions: [
-            StoreContract.bought(b, seq: 2, epoch: 1), StoreContract.bought(a, seq: 3, epoch: 1),
-        ])
-        XCTAssertThrowsError(try store.commitDecisions(bad)) { XCTAssertEqual($0 as? StoreError, .alreadyDecided(a.id)) }
-        let progress = try database.progress(runID: store.runID)
-        XCTAssertEqual(progress.bought, 1)
-        XCTAssertEqual(progress.pending, 1, "b's decision, first in the refused batch, did not land")
-    }
-
-    func testABatchSellingGoodsNotHeldIsRefusedWhole() throws {
-        let (database, store) = try setUpTrader()
-        let requests = [0, 3, 4].map { request($0, 0, UInt64($0 + 1)) }
-        for request in requests { _ = try store.enqueue(request, epoch: 1) }
-        let batch = DecisionBatch(epoch: 1, decisions: requests.enumerated().map {
-            StoreContract.bought($1, seq: $0 + 1, epoch: 1)
-        })
-        XCTAssertThrowsError(try store.commitDecisions(batch)) {
-            XCTAssertEqual($0 as? StoreError, .insufficientStock(seller: StoreContract.seller, product: .salt, quantity: 1))
-        }
-        XCTAssertEqual(try database.progress(runID: store.runID).pending, 3)
-        let stock = try sqlite3(database.path, "SELECT stock FROM inventory;")
-        XCTAssertEqual(stock, "2\n")
     }
 
     // MARK: Two processes

@@ -1,4 +1,5 @@
 import MarketCore
+import MarketStore
 import MarketTestKit
 import XCTest
 
@@ -157,6 +158,107 @@ struct StoreContract {
         XCTAssertEqual(Set(after.outbox), Set(decisions.flatMap(OutboxItem.items(for:))))
         XCTAssertEqual(after.outbox.count, 5, "a result per request, a payout per trade")
         XCTAssertEqual(after.maxLamport, 8)
+    }
+
+    // MARK: Refusals are whole
+
+    /// Why `body` was refused, whichever store refused it (the SQLite store wraps the refusal
+    /// in its own error); nil, with a failure, when it was not refused.
+    func refusal(of body: () throws -> StoreResult, file: StaticString = #filePath, line: UInt = #line) -> BatchRefusal? {
+        do {
+            let result = try body()
+            XCTFail("not refused: \(result)", file: file, line: line)
+        } catch let refusal as BatchRefusal {
+            return refusal
+        } catch StoreError.refused(let refusal) {
+            return refusal
+        } catch {
+            XCTFail("refused for another reason: \(error)", file: file, line: line)
+        }
+        return nil
+    }
+
+    func aBatchNamingARequestTwiceIsRefusedWhole() throws {
+        let store = try trading()
+        let a = request(0, 0, 1)
+        let b = request(3, 0, 2)
+        _ = try store.enqueue(a, epoch: 1)
+        _ = try store.enqueue(b, epoch: 1)
+        // Twice in one batch, first with a trade: the second must not read the first as an
+        // earlier decision.
+        let twice = DecisionBatch(epoch: 1, decisions: [
+            Self.bought(a, seq: 1, epoch: 1), Self.bought(b, seq: 2, epoch: 1), Self.failed(a, seq: 3, epoch: 1),
+        ])
+        XCTAssertEqual(refusal { try store.commitDecisions(twice) }, .namedTwice(a.id))
+        let after = try takeover(store, epoch: 1)
+        XCTAssertEqual(after.pending, [a, b], "nothing of the refused batch landed")
+        XCTAssertEqual(after.sold, [:])
+        XCTAssertEqual(after.outbox, [])
+        XCTAssertEqual(after.lastDecisionSeq, 0)
+    }
+
+    func aBatchSellingGoodsNotHeldIsRefusedWhole() throws {
+        let store = try trading(salt: 2)
+        let requests = [0, 3, 4].map { request($0, 0, UInt64($0 + 1)) }
+        for request in requests { _ = try store.enqueue(request, epoch: 1) }
+        let batch = DecisionBatch(epoch: 1, decisions: requests.enumerated().map {
+            Self.bought($1, seq: $0 + 1, epoch: 1)
+        })
+        XCTAssertEqual(refusal { try store.commitDecisions(batch) },
+                       .insufficientStock(seller: Self.seller, product: .salt, quantity: 1))
+        let after = try takeover(store, epoch: 1)
+        XCTAssertEqual(after.pending, requests, "the first two sales, which the stock held, did not land either")
+        XCTAssertEqual(after.sold, [:])
+        // The stock is untouched: both units still sell.
+        let two = DecisionBatch(epoch: 1, decisions: [Self.bought(requests[0], seq: 1, epoch: 1), Self.bought(requests[1], seq: 2, epoch: 1)])
+        XCTAssertEqual(try store.commitDecisions(two), .committed(two))
+    }
+
+    /// Issue 13, item 3: a new trader's batch names a request an earlier trader decided (a
+    /// first copy of a multicast that reached it late). The store answers it with the
+    /// recorded decision and writes the rest of the batch in the same transaction.
+    func aBatchWithARequestDecidedBeforeIsAnsweredAndTheRestWritten() throws {
+        let store = try trading(salt: 2)
+        let early = request(0, 0, 1)
+        let pending = request(3, 0, 2)
+        _ = try store.enqueue(early, epoch: 1)
+        _ = try store.enqueue(pending, epoch: 1)
+        let recorded = Self.bought(early, seq: 1, epoch: 1)
+        _ = try store.commitDecisions(DecisionBatch(epoch: 1, decisions: [recorded]))
+        XCTAssertEqual(try store.claimEpoch(Self.claim(2, 5)), .claimed(Self.claim(2, 5)))
+
+        // The new trader decides `early` again (a different outcome, stamp and seq), between
+        // two requests it may decide: one pending, one first attempt never recorded.
+        let fresh = request(4, 0, 9)
+        var copy = early
+        copy.lamport = 3
+        let batch = DecisionBatch(epoch: 2, decisions: [
+            Self.bought(pending, seq: 2, epoch: 2, trader: 5), Self.bought(copy, seq: 3, epoch: 2, trader: 5),
+            Self.failed(fresh, seq: 4, epoch: 2),
+        ], delivered: [DeliveryKey(requestID: early.id, recipient: 0)])
+        XCTAssertEqual(try store.commitDecisions(batch), .committed(batch, alreadyDecided: [recorded]))
+
+        let after = try takeover(store, epoch: 2)
+        XCTAssertEqual(after.pending, [])
+        XCTAssertEqual(after.sold, [SellerProduct(seller: Self.seller, product: .salt): 2],
+                       "one unit for the recorded sale, one for the pending request; none for the copy")
+        XCTAssertEqual(after.lastDecisionSeq, 4)
+        let expectedOutbox = OutboxItem.items(for: recorded).filter { $0.recipient != 0 }
+            + OutboxItem.items(for: batch.decisions[0]) + OutboxItem.items(for: batch.decisions[2])
+        XCTAssertEqual(Set(after.outbox), Set(expectedOutbox), "the delivery confirmed in the batch is forgotten")
+        XCTAssertEqual(try books(store, 0).ledger, Ledger.books(of: [recorded])[0], "the buyer paid once")
+        XCTAssertEqual(try store.enqueue(copy, epoch: 2), .alreadyDecided(recorded), "the record is the first decision")
+
+        // A batch whose every request was decided before writes none: the next decision
+        // still follows the last one written.
+        let again = DecisionBatch(epoch: 2, decisions: [Self.failed(copy, seq: 5, epoch: 2)])
+        XCTAssertEqual(try store.commitDecisions(again), .committed(again, alreadyDecided: [recorded]))
+        XCTAssertEqual(try takeover(store, epoch: 2).lastDecisionSeq, 4)
+
+        // The fence still holds: a deposed trader's batch naming a decided request writes nothing.
+        XCTAssertEqual(try store.claimEpoch(Self.claim(3, 6)), .claimed(Self.claim(3, 6)))
+        let late = DecisionBatch(epoch: 2, decisions: [Self.failed(copy, seq: 5, epoch: 2)])
+        XCTAssertEqual(try store.commitDecisions(late), .deposed(current: 3))
     }
 
     // MARK: Takeover

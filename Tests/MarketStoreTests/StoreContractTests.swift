@@ -56,6 +56,11 @@ final class StoreContractTests: XCTestCase {
     func testDepositsAreIdempotent() { onEveryStore { try $0.depositsAreIdempotent() } }
     func testDeposedWritersWriteNothing() { onEveryStore { try $0.deposedWritersWriteNothing() } }
     func testABatchCommitsWhole() { onEveryStore { try $0.aBatchCommitsWhole() } }
+    func testABatchNamingARequestTwiceIsRefusedWhole() { onEveryStore { try $0.aBatchNamingARequestTwiceIsRefusedWhole() } }
+    func testABatchSellingGoodsNotHeldIsRefusedWhole() { onEveryStore { try $0.aBatchSellingGoodsNotHeldIsRefusedWhole() } }
+    func testABatchWithARequestDecidedBeforeIsAnsweredAndTheRestWritten() {
+        onEveryStore { try $0.aBatchWithARequestDecidedBeforeIsAnsweredAndTheRestWritten() }
+    }
     func testTakeoverLoadsPendingInLamportOrderAndTheOutbox() { onEveryStore { try $0.takeoverLoadsPendingInLamportOrderAndTheOutbox() } }
     func testMarkDeliveredForgetsConfirmedItems() { onEveryStore { try $0.markDeliveredForgetsConfirmedItems() } }
     func testLoadBooksAccountsForEveryRole() { onEveryStore { try $0.loadBooksAccountsForEveryRole() } }
