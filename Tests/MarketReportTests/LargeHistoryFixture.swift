@@ -81,6 +81,16 @@ enum LargeHistoryFixture {
         INSERT INTO deposits(run_id, deposit_id, seller_id, product, quantity, epoch, at)
         SELECT :run, seller_id, seller_id, product, count(*) + 10, 1, strftime('%Y-%m-%dT%H:%M:%f000Z', julianday(:start) + 0.0001)
         FROM trades WHERE run_id = :run GROUP BY seller_id, product;
+        -- Every peer's ledger as the trades book it: a completed run has one from each.
+        UPDATE peers SET
+            bought = (SELECT coalesce(sum(quantity), 0) FROM trades t WHERE t.run_id = :run AND t.buyer_id = peers.peer_id),
+            sold = (SELECT coalesce(sum(quantity), 0) FROM trades t WHERE t.run_id = :run AND t.seller_id = peers.peer_id),
+            cash_cents = (SELECT coalesce(sum(CASE WHEN t.buyer_id = peers.peer_id THEN -t.price_cents ELSE 0 END
+                                              + CASE WHEN t.seller_id = peers.peer_id THEN t.price_cents - t.commission_cents ELSE 0 END
+                                              + CASE WHEN t.trader_id = peers.peer_id THEN t.commission_cents ELSE 0 END), 0)
+                          FROM trades t WHERE t.run_id = :run),
+            final_clock = 0
+        WHERE run_id = :run;
         INSERT INTO inventory(run_id, seller_id, product, stock, deposited)
         SELECT :run, seller_id, product, 10, quantity FROM deposits WHERE run_id = :run;
         UPDATE runs SET status = 'completed',
