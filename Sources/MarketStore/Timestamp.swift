@@ -97,7 +97,7 @@ public enum Timestamp {
     /// An SQL expression for `column` in the six-digit form, a millisecond time
     /// (`….210Z`, 24 characters) widened to `….210000Z`: comparing it with text from `format`
     /// is comparing times, also in a database opened read-only before its migration to 0005.
-    public static func sqlSixDigits(_ column: String) -> String {
+    static func sqlSixDigits(_ column: String) -> String {
         "(CASE WHEN length(\(column)) = 24 THEN substr(\(column), 1, 23) || '000Z' ELSE \(column) END)"
     }
 
