@@ -29,6 +29,7 @@ let package = Package(
                 .embedInCode("Migrations/0002_election_origin.sql"),
                 .embedInCode("Migrations/0003_run_supervisor.sql"),
                 .embedInCode("Migrations/0004_run_stopping.sql"),
+                .embedInCode("Migrations/0005_time_microseconds.sql"),
             ]
         ),
         .target(
@@ -45,7 +46,7 @@ let package = Package(
         .target(
             name: "MarketBench",
             dependencies: [
-                "MarketCore", "MarketSimulation",
+                "MarketCore", "MarketSimulation", "MarketStore",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ]

@@ -45,14 +45,16 @@ for rate in 0.001 0.002 0.004 0.005; do
       echo "lab-table.sh: the run at $rate failed; see $work/lab-$rate-$run.log" >&2
     fi
   done
-  # One line per rate: the runs' history, averaged, straight from their databases.
+  # One line per rate: the runs' history, averaged, straight from their databases. Durations
+  # are whole microseconds from the time text (as in tools/queries/buyer-history.sql).
   for run in $(seq 1 "$repeat"); do
     sqlite3 -separator ' ' "$work/lab-$rate-$run.db" "
       SELECT (SELECT count(*) FROM requests),
              (SELECT count(*) FROM elections),
              (SELECT count(*) FROM requests WHERE epoch_decided > epoch_received),
-             (SELECT avg((julianday(decided_at) - julianday(received_at)) * 86400000) FROM requests WHERE decided_at IS NOT NULL),
-             (SELECT (julianday(finished_at) - julianday(started_at)) * 86400 FROM runs)"
+             (SELECT avg((strftime('%s', substr(decided_at, 1, 19)) * 1000000 + substr(rtrim(substr(decided_at, 21), 'Z') || '00000', 1, 6)) - (strftime('%s', substr(received_at, 1, 19)) * 1000000 + substr(rtrim(substr(received_at, 21), 'Z') || '00000', 1, 6))) / 1000.0
+              FROM requests WHERE decided_at IS NOT NULL),
+             (SELECT ((strftime('%s', substr(finished_at, 1, 19)) * 1000000 + substr(rtrim(substr(finished_at, 21), 'Z') || '00000', 1, 6)) - (strftime('%s', substr(started_at, 1, 19)) * 1000000 + substr(rtrim(substr(started_at, 21), 'Z') || '00000', 1, 6))) / 1000000.0 FROM runs)"
   done | awk -v rate="$rate" -v theirs="${seed_report[$rate]}" '
     { n++; req += $1; el += $2; to += $3; wait += $4; secs += $5 }
     END { printf "%-12s %6d %9d %9.1f %10.1f %9.2f ms %10.2f s %14s s\n",

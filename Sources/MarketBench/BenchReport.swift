@@ -9,7 +9,7 @@ public struct BenchReport: Sendable, Encodable {
     public var floorCommit: Double
     /// 1000 sequential buys (test_case2, sick rate 0): first received to last decided.
     public var sequentialSeconds: Double
-    /// Per buy, over windows of 10 consecutive buys (the history's times are to the millisecond).
+    /// Per buy, from each decision to the next in the history (its times are to the microsecond).
     public var sequentialP50: Double
     public var sequentialP99: Double
     /// Decided buys per second at 16 peers, 12 of them buying.

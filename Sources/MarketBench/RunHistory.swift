@@ -1,9 +1,10 @@
 import Foundation
 import GRDB
+import MarketStore
 
 /// The figures of one recorded run, read back from its history (the database holds that one
-/// run). History times are ISO-8601 text to the millisecond, so spans are exact to a
-/// millisecond and per-buy times are taken over windows of several buys.
+/// run). History times are ISO-8601 text to the microsecond, read with `Timestamp.parse`, so
+/// spans and per-buy times are exact to a microsecond.
 public struct RunHistory {
     let queue: DatabaseQueue
 
@@ -25,10 +26,14 @@ public struct RunHistory {
         try queue.read { db in
             let row = try Row.fetchOne(db, sql: """
                 SELECT count(*) AS decided, coalesce(sum(status = 'bought'), 0) AS bought,
-                       coalesce((julianday(max(decided_at)) - julianday(min(received_at))) * 86400.0, 0) AS seconds
+                       min(received_at) AS first, max(decided_at) AS last
                 FROM requests WHERE status != 'pending'
                 """)
-            return Decisions(decided: row?["decided"] ?? 0, bought: row?["bought"] ?? 0, seconds: row?["seconds"] ?? 0)
+            var seconds = 0.0
+            if let first: String = row?["first"], let last: String = row?["last"] {
+                seconds = Double(try Self.microseconds(last, "decided_at") - Self.microseconds(first, "received_at")) / 1_000_000
+            }
+            return Decisions(decided: row?["decided"] ?? 0, bought: row?["bought"] ?? 0, seconds: seconds)
         }
     }
 
@@ -36,18 +41,16 @@ public struct RunHistory {
         try queue.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM elections") ?? 0 }
     }
 
-    /// Microseconds per buy over consecutive windows of `window` decisions, in the order they
-    /// were made: with millisecond timestamps, a window of 10 knows a buy to within 100 µs.
-    public func perBuyWindows(of window: Int = 10) throws -> [Double] {
+    /// Microseconds per buy, each decision's time from the one before it, in the order they
+    /// were made: a sequential buyer sends its next request only after the last one's result,
+    /// so each gap is one whole buy.
+    public func perBuy() throws -> [Double] {
         let times = try queue.read { db in
-            try Double.fetchAll(db, sql: """
-                SELECT julianday(decided_at) * 86400000000.0 FROM requests
-                WHERE status != 'pending' ORDER BY decided_at, decided_seq
-                """)
+            try String.fetchAll(db, sql: """
+                SELECT decided_at FROM requests WHERE status != 'pending' ORDER BY decided_seq
+                """).map { try Self.microseconds($0, "decided_at") }
         }
-        return stride(from: window, to: times.count, by: window).map { end in
-            (times[end] - times[end - window]) / Double(window)
-        }
+        return zip(times, times.dropFirst()).map { Double($1 - $0) }
     }
 
     /// Messages received per bought request, Bully's messages left out (the run's one
@@ -66,15 +69,25 @@ public struct RunHistory {
     /// milliseconds from the fault to the first decision of the next trader to take office.
     public func failovers(kind: String) throws -> [Double] {
         try queue.read { db in
-            try Double.fetchAll(db, sql: """
-                SELECT (julianday(first_decision) - julianday(at)) * 86400000.0 FROM (
+            try Row.fetchAll(db, sql: """
+                SELECT at, first_decision FROM (
                     SELECT f.at, (
                         SELECT min(q.decided_at) FROM requests q
                         WHERE q.epoch_decided = (SELECT min(e.epoch) FROM elections e WHERE e.finished_at >= f.at)
                     ) AS first_decision
                     FROM faults f WHERE f.kind = ?
                 ) WHERE first_decision IS NOT NULL
-                """, arguments: [kind])
+                """, arguments: [kind]).map { row in
+                Double(try Self.microseconds(row["first_decision"], "decided_at") - Self.microseconds(row["at"], "at")) / 1000
+            }
         }
+    }
+
+    /// A history time in microseconds since 1970; a one-line error naming the column if it is not one.
+    static func microseconds(_ text: String?, _ column: String) throws -> Int64 {
+        guard let text, let micros = Timestamp.parse(text) else {
+            throw StoreError.malformed(column: column, value: text ?? "NULL")
+        }
+        return micros
     }
 }

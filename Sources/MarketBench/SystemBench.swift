@@ -60,20 +60,20 @@ public struct SystemBench {
     /// test_case2 without sickness: one buyer, each request after the last one's result.
     public mutating func sequential() throws -> Sequential {
         var spans: [Double] = []
-        var windows: [Double] = []
+        var buys: [Double] = []
         for seed in 1...plan.sequentialRuns {
             let history = try run(["--scenario", "test_case2", "--sick-rate", "0",
                                    "--requests", String(plan.sequentialRequests), "--seed", String(seed)])
             spans.append(try history.decisions().seconds)
-            windows += try history.perBuyWindows()
+            buys += try history.perBuy()
         }
-        return Sequential(seconds: spans.median() ?? 0, p50: windows.percentile(0.5), p99: windows.percentile(0.99),
+        return Sequential(seconds: spans.median() ?? 0, p50: buys.percentile(0.5), p99: buys.percentile(0.99),
                           runs: spans.count)
     }
 
     public struct Sequential: Sendable {
         public var seconds: Double
-        /// Microseconds per buy, over windows of 10 buys.
+        /// Microseconds per buy, from each decision to the next (the history's times are to the microsecond).
         public var p50: Double
         public var p99: Double
         public var runs: Int

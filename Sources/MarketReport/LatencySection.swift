@@ -16,8 +16,11 @@ enum LatencySection {
         let requests = context.chronicle.requests
         let decided = requests.filter { $0.decidedMs != nil }
         let waits = decided.map { max($0.decidedMs! - $0.receivedMs, 0) }
-        // Times are recorded to the millisecond: a wait under 1 ms is 0 and sits on the bottom line.
-        let low = 0.4
+        // Times are kept to the microsecond: the lowest decade is the one of the shortest wait
+        // (1 µs at the finest), and only a wait of 0 sits on the bottom line below it.
+        let shortest = waits.filter { $0 > 0 }.min() ?? 1
+        let lowestDecade = min(max(pow(10, log10(shortest).rounded(.down)), 0.001), 1)
+        let low = lowestDecade * 0.4
         let high = max(pow(10, (log10(max(waits.max() ?? 1, 1))).rounded(.up)), 10)
         let y = { (wait: Double) -> Double in
             let clamped = min(max(wait, low), high)
@@ -27,7 +30,7 @@ enum LatencySection {
         var parts = context.electionBands(top: top, height: plotHeight)
         parts.append(SVG.line(x1: time.range.lowerBound, y1: y(0), x2: time.range.upperBound, y2: y(0), cssClass: "grid"))
         parts.append(SVG.text("0", x: time.range.lowerBound - 5, y: y(0) + 3.5, cssClass: "tick", anchor: "end"))
-        var decade = 1.0
+        var decade = lowestDecade
         while decade <= high * 1.0001 {
             let yy = y(decade)
             parts.append(SVG.line(x1: time.range.lowerBound, y1: yy, x2: time.range.upperBound, y2: yy, cssClass: "grid"))
@@ -35,8 +38,8 @@ enum LatencySection {
             decade *= 10
         }
         var drawn = 0
-        var caption = "Each request's wait from received to decided (log scale; times are kept to the millisecond, "
-            + "so a wait under 1 ms shows as 0) at the time it was received: blue bought, orange failed, "
+        var caption = "Each request's wait from received to decided (log scale; times are kept to the microsecond) "
+            + "at the time it was received: blue bought, orange failed, "
             + "red ring taken over by a later trader; violet bands are elections."
         let plain = decided.indices.filter { !decided[$0].isTakeover && decided[$0].status != "failed" }
         let highlighted = decided.indices.filter { decided[$0].isTakeover || decided[$0].status == "failed" }
@@ -57,7 +60,7 @@ enum LatencySection {
             }
             caption = "\(decided.count) decided requests are too many for a point each: per 1/\(columns) of the run, "
                 + "the grey band spans the fastest to the slowest bought request and the blue line is their median "
-                + "(log scale, kept to the millisecond, by the time they were received); every takeover (red ring) "
+                + "(log scale, kept to the microsecond, by the time they were received); every takeover (red ring) "
                 + "and failure (orange) is a point"
                 + (step > 1 ? " (1 in \(step) of them shown)" : "") + "; violet bands are elections."
         }

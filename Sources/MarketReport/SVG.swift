@@ -95,6 +95,9 @@ enum Duration {
     static func text(ms: Double) -> String {
         if ms >= 10_000 { return SVG.number(ms / 1000) + " s" }
         if ms >= 1000 { return (ms.truncatingRemainder(dividingBy: 1000) == 0 ? SVG.number(ms / 1000) : format2(ms / 1000)) + " s" }
+        // The history keeps microseconds: a wait under a millisecond reads in them, not as 0 ms.
+        let micros = (ms * 1000).rounded()
+        if micros != 0 && abs(micros) < 1000 { return "\(Int(micros)) µs" }
         return SVG.number(ms) + " ms"
     }
 

@@ -83,13 +83,16 @@ public struct RunDirectory: Sendable {
 
     /// Keeps the logs and the scenario for the user (a failed run, `--keep-logs`): the sockets
     /// and the secret go, and a mark says the directory outlives its supervisor on purpose.
-    public func keepForTheUser() {
-        guard let names = try? FileManager.default.contentsOfDirectory(atPath: path) else { return }
+    /// False when the mark could not be written: the next run may then take the directory for
+    /// an abandoned one and remove it.
+    @discardableResult
+    public func keepForTheUser() -> Bool {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: path) else { return false }
         for name in names where name.hasSuffix(".sock") {
             unlink("\(path)/\(name)")
         }
         unlink(secretPath)
-        FileManager.default.createFile(atPath: keptMarkPath, contents: Data())
+        return FileManager.default.createFile(atPath: keptMarkPath, contents: Data())
     }
 
     var keptMarkPath: String { "\(path)/kept" }

@@ -22,6 +22,9 @@ enum Migrations {
         Migration(
             version: 4, name: "run_stopping",
             sql: String(decoding: PackageResources._004_run_stopping_sql, as: UTF8.self)),
+        Migration(
+            version: 5, name: "time_microseconds",
+            sql: String(decoding: PackageResources._005_time_microseconds_sql, as: UTF8.self)),
     ]
 
     static var latest: Int { all.last?.version ?? 0 }

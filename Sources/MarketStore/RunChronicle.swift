@@ -3,7 +3,7 @@ import GRDB
 import MarketCore
 
 /// What happened in a run, in time: the rows `market report` draws. Every time is in
-/// milliseconds since the run's `started_at`, worked out by SQLite from the ISO-8601 text.
+/// milliseconds since the run's `started_at`, exact to the microsecond the history keeps.
 public struct RunChronicle: Sendable {
     public struct Fault: Hashable, Sendable {
         public var peer: PeerID
@@ -77,67 +77,73 @@ extension MarketDatabase {
     /// run. At most `messageLimit` traced messages of the window are returned.
     public func chronicle(runID: Int64, window: MessageWindow, messageLimit: Int = 400) throws(StoreError) -> RunChronicle {
         try read { db in
-            guard let start = try String.fetchOne(db, sql: "SELECT started_at FROM runs WHERE run_id = ?", arguments: [runID]) else {
+            guard let startText = try String.fetchOne(db, sql: "SELECT started_at FROM runs WHERE run_id = ?", arguments: [runID]) else {
                 throw StoreError.noSuchRun(runID)
             }
-            func ms(_ column: String) -> String { Self.millisecondsSinceStart(column) }
-            let args: StatementArguments = ["run": runID, "start": start]
+            let clock = try RunClock(start: startText)
+            let args: StatementArguments = ["run": runID]
             let faults = try Row.fetchAll(db, sql: """
-                SELECT peer_id, kind, \(ms("at")) AS at_ms FROM faults WHERE run_id = :run ORDER BY at, fault_id
+                SELECT peer_id, kind, at FROM faults WHERE run_id = :run ORDER BY at, fault_id
                 """, arguments: args).map {
-                RunChronicle.Fault(peer: try $0.get("peer_id"), kind: try $0.get("kind"), atMs: try $0.get("at_ms"))
+                RunChronicle.Fault(peer: try $0.get("peer_id"), kind: try $0.get("kind"), atMs: try clock.ms($0, "at"))
             }
             let elections = try Row.fetchAll(db, sql: """
-                SELECT epoch, initiator_id, winner_id, reason, \(ms("started_at")) AS started_ms, \(ms("finished_at")) AS finished_ms
+                SELECT epoch, initiator_id, winner_id, reason, started_at, finished_at
                 FROM elections WHERE run_id = :run ORDER BY epoch
                 """, arguments: args).map {
                 RunChronicle.Election(epoch: try $0.get("epoch"), initiator: try $0.get("initiator_id"), winner: try $0.get("winner_id"),
-                                      reason: try $0.get("reason"), startedMs: try $0.get("started_ms"), finishedMs: try $0.get("finished_ms"))
+                                      reason: try $0.get("reason"), startedMs: try clock.optionalMs($0, "started_at"),
+                                      finishedMs: try clock.optionalMs($0, "finished_at"))
             }
             var requests: [RunChronicle.Request] = []
             let cursor = try Row.fetchCursor(db, sql: """
-                SELECT request_id, buyer_id, status, epoch_received, epoch_decided,
-                       \(ms("received_at")) AS received_ms, \(ms("decided_at")) AS decided_ms
+                SELECT request_id, buyer_id, status, epoch_received, epoch_decided, received_at, decided_at
                 FROM requests WHERE run_id = :run ORDER BY received_at, request_id
                 """, arguments: args)
             while let row = try cursor.next() {
                 requests.append(RunChronicle.Request(
                     id: try row.get("request_id"), buyer: try row.get("buyer_id"), status: try row.get("status"),
                     epochReceived: try row.get("epoch_received"), epochDecided: try row.get("epoch_decided"),
-                    receivedMs: try row.get("received_ms"), decidedMs: try row.get("decided_ms")))
+                    receivedMs: try clock.ms(row, "received_at"), decidedMs: try clock.optionalMs(row, "decided_at")))
             }
-            let end = try Double.fetchOne(db, sql: """
-                SELECT coalesce((SELECT \(ms("finished_at")) FROM runs WHERE run_id = :run), max(
-                    coalesce((SELECT max(\(ms("decided_at"))) FROM requests WHERE run_id = :run), 0),
-                    coalesce((SELECT max(\(ms("received_at"))) FROM requests WHERE run_id = :run), 0),
-                    coalesce((SELECT max(\(ms("at"))) FROM faults WHERE run_id = :run), 0),
-                    coalesce((SELECT max(\(ms("finished_at"))) FROM elections WHERE run_id = :run), 0)))
-                """, arguments: args) ?? 0
+            func latest(_ column: String) -> String { "max(\(Timestamp.sqlSixDigits(column)))" }
+            let ends = try Row.fetchOne(db, sql: """
+                SELECT (SELECT finished_at FROM runs WHERE run_id = :run) AS finished_at,
+                       (SELECT \(latest("decided_at")) FROM requests WHERE run_id = :run) AS decided_at,
+                       (SELECT \(latest("received_at")) FROM requests WHERE run_id = :run) AS received_at,
+                       (SELECT \(latest("at")) FROM faults WHERE run_id = :run) AS at,
+                       (SELECT \(latest("finished_at")) FROM elections WHERE run_id = :run) AS elections_finished_at
+                """, arguments: args)
+            var end = 0.0
+            if let ends {
+                end = try clock.optionalMs(ends, "finished_at")
+                    ?? (try ["decided_at", "received_at", "at", "elections_finished_at"].map { try clock.optionalMs(ends, $0) ?? 0 }.max() ?? 0)
+            }
             let messageCount = try Int.fetchOne(db, sql: "SELECT count(*) FROM messages WHERE run_id = ?", arguments: [runID]) ?? 0
-            let messages = messageCount == 0 ? [] : try Self.windowMessages(db, runID: runID, start: start, window: window,
+            let messages = messageCount == 0 ? [] : try Self.windowMessages(db, runID: runID, clock: clock, window: window,
                                                                              elections: elections, limit: messageLimit)
             return RunChronicle(runID: runID, endMs: end, faults: faults, elections: elections, requests: requests,
                                 messageCount: messageCount, messages: messages)
         }
     }
 
-    static func windowMessages(_ db: Database, runID: Int64, start: String, window: MessageWindow,
+    static func windowMessages(_ db: Database, runID: Int64, clock: RunClock, window: MessageWindow,
                                elections: [RunChronicle.Election], limit: Int) throws -> [RunChronicle.Message] {
-        let received = millisecondsSinceStart("received_at")
-        func fetch(_ condition: String, _ order: String, _ arguments: StatementArguments, limit: Int) throws -> [RunChronicle.Message] {
-            var all: StatementArguments = ["run": runID, "start": start, "limit": max(0, limit)]
-            all += arguments
+        // Compared as fixed-width text: exact, and SQLite reads no time as a number.
+        let received = Timestamp.sqlSixDigits("received_at")
+        func fetch(_ condition: String, _ order: String, _ bounds: [String: Double], limit: Int) throws -> [RunChronicle.Message] {
+            var all: StatementArguments = ["run": runID, "limit": max(0, limit)]
+            for (name, ms) in bounds { all += [name: clock.text(ms: ms)] }
             return try Row.fetchAll(db, sql: """
-                SELECT msg_id, kind, from_id, to_id, send_clock, recv_clock,
-                       \(millisecondsSinceStart("sent_at")) AS sent_ms, \(received) AS received_ms
+                SELECT msg_id, kind, from_id, to_id, send_clock, recv_clock, sent_at, received_at
                 FROM messages
                 WHERE run_id = :run AND received_at IS NOT NULL AND \(condition)
-                ORDER BY received_at \(order), msg_id \(order)
+                ORDER BY \(received) \(order), msg_id \(order)
                 LIMIT :limit
                 """, arguments: all).map {
                 RunChronicle.Message(id: try $0.get("msg_id"), kind: try $0.get("kind"), from: try $0.get("from_id"),
                                      to: try $0.get("to_id"), sendClock: try $0.get("send_clock"), recvClock: try $0.get("recv_clock"),
-                                     sentMs: try $0.get("sent_ms"), receivedMs: try $0.get("received_ms"))
+                                     sentMs: try clock.optionalMs($0, "sent_at"), receivedMs: try clock.optionalMs($0, "received_at"))
             }
         }
         switch window {
@@ -165,12 +171,6 @@ extension MarketDatabase {
         }
     }
 
-    /// Milliseconds from `:start` to a column of ISO-8601 text. Times are written to the
-    /// millisecond; rounding takes off julianday's floating-point dust.
-    static func millisecondsSinceStart(_ column: String) -> String {
-        "round((julianday(\(column)) - julianday(:start)) * 86400000.0)"
-    }
-
     /// When the election of `epoch` ran (ms since the start); nil picks the first re-election,
     /// else the first election. Nil when the run has no such election.
     public static func electionSpan(_ epoch: Epoch?, elections: [RunChronicle.Election]) -> ClosedRange<Double>? {
@@ -178,5 +178,35 @@ extension MarketDatabase {
             ?? (elections.first { $0.epoch == 2 } ?? elections.first)
         guard let election = chosen, let finished = election.finishedMs ?? election.startedMs else { return nil }
         return min(election.startedMs ?? finished, finished)...finished
+    }
+}
+
+/// A run's times as milliseconds since its `started_at`, worked out from the text in whole
+/// microseconds (exact: a 250 µs wait reads 0.25 ms).
+struct RunClock {
+    let start: Int64
+
+    init(start: String) throws {
+        guard let micros = Timestamp.parse(start) else { throw StoreError.malformed(column: "started_at", value: start) }
+        self.start = micros
+    }
+
+    func ms(_ row: Row, _ column: String) throws -> Double {
+        guard let ms = try optionalMs(row, column) else { throw StoreError.malformed(column: column, value: "NULL") }
+        return ms
+    }
+
+    func optionalMs(_ row: Row, _ column: String) throws -> Double? {
+        let value: DatabaseValue = row[column] ?? .null
+        if value.isNull { return nil }
+        guard let text = String.fromDatabaseValue(value), let micros = Timestamp.parse(text) else {
+            throw StoreError.malformed(column: column, value: "\(value)")
+        }
+        return Double(micros - start) / 1000
+    }
+
+    /// The history's text for `ms` since the start, to the microsecond.
+    func text(ms: Double) -> String {
+        Timestamp.format(microseconds: start + Int64((ms * 1000).rounded()))
     }
 }

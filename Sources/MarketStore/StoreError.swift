@@ -96,26 +96,6 @@ func storeCall<T>(path: String? = nil, _ body: () throws -> T) throws(StoreError
     }
 }
 
-/// ISO-8601 UTC text with milliseconds, as every time in the history is written.
-public enum Timestamp {
-    public static func now() -> String { format(Date()) }
-
-    public static func format(_ date: Date) -> String {
-        let totalMillis = Int64((date.timeIntervalSince1970 * 1000).rounded())
-        let (quotient, remainder) = totalMillis.quotientAndRemainder(dividingBy: 1000)
-        var seconds = time_t(remainder < 0 ? quotient - 1 : quotient)
-        let millis = remainder < 0 ? remainder + 1000 : remainder
-        var parts = tm()
-        gmtime_r(&seconds, &parts)
-        func pad(_ value: Int32, _ width: Int) -> String {
-            let text = String(value)
-            return String(repeating: "0", count: max(0, width - text.count)) + text
-        }
-        return "\(pad(parts.tm_year + 1900, 4))-\(pad(parts.tm_mon + 1, 2))-\(pad(parts.tm_mday, 2))T"
-            + "\(pad(parts.tm_hour, 2)):\(pad(parts.tm_min, 2)):\(pad(parts.tm_sec, 2)).\(pad(Int32(millis), 3))Z"
-    }
-}
-
 extension Row {
     /// The column's value as `T`; a one-line `StoreError.malformed` instead of a crash when the
     /// column holds NULL where a value belongs, or a value of another type (a hand-edited row).

@@ -34,8 +34,19 @@ final class EndToEndTests: XCTestCase {
     func market(_ arguments: [String], deadline: TimeInterval = 50) throws -> Outcome {
         let run = try ChildRun.run(try Self.marketBinary(), arguments, deadline: deadline)
         if run.timedOut { XCTFail("market \(arguments.joined(separator: " ")) ran longer than \(Int(deadline)) s") }
+        removeKeptDirectoryAtTeardown(run)
         let json = try? JSONSerialization.jsonObject(with: run.stdout) as? [String: Any]
         return Outcome(status: run.status, stdout: run.output, stderr: run.errors, json: json)
+    }
+
+    /// A failed run keeps its directory for the user (`peer logs kept in …`); a test's run is
+    /// the test's to clean up, once the test has looked at it.
+    func removeKeptDirectoryAtTeardown(_ run: ChildRun) {
+        for line in run.errors.split(separator: "\n") {
+            guard let kept = line.firstMatch(of: #/peer logs kept in (/tmp/market-[^ ]+)$/#) else { continue }
+            let directory = String(kept.1)
+            addTeardownBlock { try? FileManager.default.removeItem(atPath: directory) }
+        }
     }
 
     func readOnly(_ path: String) throws -> DatabaseQueue {

@@ -46,6 +46,7 @@ extension EndToEndTests {
             usleep(2_000)
         }
         let run = running.finish(deadline: 30)
+        removeKeptDirectoryAtTeardown(run)
         XCTAssertEqual(run.status, 1, run.errors)
         XCTAssertTrue(run.errors.contains("P0 exited 5 times in a row within 2 s of starting; giving up"), run.errors)
         XCTAssertGreaterThanOrEqual(killed.count, 5)
@@ -76,6 +77,7 @@ extension EndToEndTests {
         }
         XCTAssertEqual(kill(p0, SIGKILL), 0)
         let run = running.finish(deadline: 60)
+        removeKeptDirectoryAtTeardown(run)
         XCTAssertEqual(run.status, 1, run.errors)
         XCTAssertTrue(run.errors.contains("P0 could not start"), run.errors)
         XCTAssertTrue(run.errors.contains("no database at"), run.errors)
@@ -103,6 +105,7 @@ extension EndToEndTests {
         }
         kill(running.process.processIdentifier, SIGINT)
         let run = running.finish(deadline: 30)
+        removeKeptDirectoryAtTeardown(run)
         XCTAssertEqual(run.status, 128 + SIGINT, run.errors)
         XCTAssertTrue(run.errors.contains("interrupted again; killing every peer now"), run.errors)
         for pid in peers {

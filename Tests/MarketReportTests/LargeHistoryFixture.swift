@@ -20,7 +20,8 @@ enum LargeHistoryFixture {
         return runID
     }
 
-    /// `at(ms)` is the ISO-8601 time `ms` milliseconds after the run started.
+    /// Times are the ISO-8601 text `ms` milliseconds after the run started, in the history's
+    /// six-digit form (`%f` gives milliseconds, `000` widens them).
     static let script = """
         CREATE TEMP TABLE n(i INTEGER PRIMARY KEY);
         WITH RECURSIVE c(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM c WHERE i + 1 < max(:requests, :peers)) INSERT INTO n SELECT i FROM c;
@@ -38,11 +39,11 @@ enum LargeHistoryFixture {
         SELECT 2 * i + 1, 127, 127, 'recovery', 5000.0 * i + 500, 5000.0 * i + 502 FROM n WHERE i BETWEEN 1 AND 40;
         INSERT INTO elections(run_id, epoch, initiator_id, winner_id, reason, started_at, finished_at)
         SELECT :run, epoch, initiator, winner, reason,
-               strftime('%Y-%m-%dT%H:%M:%fZ', julianday(:start) + started / 86400000.0),
-               strftime('%Y-%m-%dT%H:%M:%fZ', julianday(:start) + finished / 86400000.0)
+               strftime('%Y-%m-%dT%H:%M:%f000Z', julianday(:start) + started / 86400000.0),
+               strftime('%Y-%m-%dT%H:%M:%f000Z', julianday(:start) + finished / 86400000.0)
         FROM e;
         INSERT INTO faults(run_id, peer_id, kind, at)
-        SELECT :run, 127, kind, strftime('%Y-%m-%dT%H:%M:%fZ', julianday(:start) + at / 86400000.0)
+        SELECT :run, 127, kind, strftime('%Y-%m-%dT%H:%M:%f000Z', julianday(:start) + at / 86400000.0)
         FROM (SELECT 'sick' AS kind, 5000.0 * i - 450 AS at FROM n WHERE i BETWEEN 1 AND 40
               UNION ALL SELECT 'recover', 5000.0 * i + 499 FROM n WHERE i BETWEEN 1 AND 40);
         UPDATE leader SET epoch = (SELECT max(epoch) FROM e), leader_id = 127 WHERE run_id = :run;
@@ -68,22 +69,32 @@ enum LargeHistoryFixture {
                              epoch_received, epoch_decided, decided_seq, received_at, decided_at)
         SELECT :run, 'P' || buyer || '-' || (i / 32), buyer, CASE product WHEN 0 THEN 'salt' WHEN 1 THEN 'boar' ELSE 'fish' END, 1,
                i + 1, status, CASE status WHEN 'failed' THEN 'no seller' END, epoch_received, epoch_decided, seq,
-               strftime('%Y-%m-%dT%H:%M:%fZ', julianday(:start) + received / 86400000.0),
-               strftime('%Y-%m-%dT%H:%M:%fZ', julianday(:start) + decided / 86400000.0)
+               strftime('%Y-%m-%dT%H:%M:%f000Z', julianday(:start) + received / 86400000.0),
+               strftime('%Y-%m-%dT%H:%M:%f000Z', julianday(:start) + decided / 86400000.0)
         FROM r;
         INSERT INTO trades(run_id, trade_id, request_id, buyer_id, seller_id, trader_id, epoch, product, quantity,
                            price_cents, commission_cents, lamport_ts, at)
         SELECT :run, seq, 'P' || buyer || '-' || (i / 32), buyer, seller, (SELECT winner FROM e WHERE e.epoch = r.epoch_decided),
                epoch_decided, CASE product WHEN 0 THEN 'salt' WHEN 1 THEN 'boar' ELSE 'fish' END, 1, 100, 10, i + 1,
-               strftime('%Y-%m-%dT%H:%M:%fZ', julianday(:start) + decided / 86400000.0)
+               strftime('%Y-%m-%dT%H:%M:%f000Z', julianday(:start) + decided / 86400000.0)
         FROM r WHERE status = 'bought';
         INSERT INTO deposits(run_id, deposit_id, seller_id, product, quantity, epoch, at)
-        SELECT :run, seller_id, seller_id, product, count(*) + 10, 1, strftime('%Y-%m-%dT%H:%M:%fZ', julianday(:start) + 0.0001)
+        SELECT :run, seller_id, seller_id, product, count(*) + 10, 1, strftime('%Y-%m-%dT%H:%M:%f000Z', julianday(:start) + 0.0001)
         FROM trades WHERE run_id = :run GROUP BY seller_id, product;
+        -- Every peer's ledger as the trades book it: a completed run has one from each.
+        UPDATE peers SET
+            bought = (SELECT coalesce(sum(quantity), 0) FROM trades t WHERE t.run_id = :run AND t.buyer_id = peers.peer_id),
+            sold = (SELECT coalesce(sum(quantity), 0) FROM trades t WHERE t.run_id = :run AND t.seller_id = peers.peer_id),
+            cash_cents = (SELECT coalesce(sum(CASE WHEN t.buyer_id = peers.peer_id THEN -t.price_cents ELSE 0 END
+                                              + CASE WHEN t.seller_id = peers.peer_id THEN t.price_cents - t.commission_cents ELSE 0 END
+                                              + CASE WHEN t.trader_id = peers.peer_id THEN t.commission_cents ELSE 0 END), 0)
+                          FROM trades t WHERE t.run_id = :run),
+            final_clock = 0
+        WHERE run_id = :run;
         INSERT INTO inventory(run_id, seller_id, product, stock, deposited)
         SELECT :run, seller_id, product, 10, quantity FROM deposits WHERE run_id = :run;
         UPDATE runs SET status = 'completed',
-               finished_at = strftime('%Y-%m-%dT%H:%M:%fZ', julianday(:start) + (SELECT max(decided) + 50 FROM r) / 86400000.0)
+               finished_at = strftime('%Y-%m-%dT%H:%M:%f000Z', julianday(:start) + (SELECT max(decided) + 50 FROM r) / 86400000.0)
         WHERE run_id = :run;
         DROP TABLE n; DROP TABLE e; DROP TABLE q; DROP TABLE d; DROP TABLE r;
         """

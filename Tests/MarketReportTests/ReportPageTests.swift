@@ -38,6 +38,23 @@ final class ReportPageTests: XCTestCase {
         XCTAssertFalse(page.contains("still going"), "a finished run is not called live")
     }
 
+    /// The history keeps microseconds: the latency section shows waits under a millisecond
+    /// as what they are, in its figures, its points and its lowest decade.
+    func testSubMillisecondWaitsShowInMicroseconds() {
+        let requests = (0..<10).map { F.request($0, at: 100 + Double($0) * 10, wait: $0 < 9 ? 0.25 : 0.8) }
+        let chronicle = RunChronicle(runID: 1, endMs: 300, faults: [], elections: [F.election(1, winner: 1, from: 10, to: 20)],
+                                     requests: requests, messageCount: 0, messages: [])
+        let page = ReportPage.html(F.input(F.inspection(peers: [F.peer(0, "buyer", "salt"), F.peer(1, "seller", "salt")],
+                                                        elections: chronicle.elections), chronicle))
+        XCTAssertTrue(page.contains("10 decided: median 250 µs, p99 800 µs, max 800 µs, mean 305 µs"), "the latency figures")
+        XCTAssertTrue(page.contains("P0-0 bought after 250 µs"), "a point's title")
+        XCTAssertTrue(page.contains(">100 µs</text>"), "the lowest decade of the axis")
+        XCTAssertEqual(Duration.text(ms: 0.25), "250 µs")
+        XCTAssertEqual(Duration.text(ms: 0.001), "1 µs")
+        XCTAssertEqual(Duration.text(ms: 0), "0 ms")
+        XCTAssertEqual(Duration.text(ms: 1.5), "1.5 ms")
+    }
+
     func testALiveRunSaysWhatItShows() {
         XCTAssertTrue(ReportPage.html(sickTraderRun(status: "running")).contains("still going when the report was written"))
     }

@@ -114,13 +114,6 @@ final class SQLiteStoreTests: XCTestCase {
         }
     }
 
-    func testTimesAreISO8601UTCWithMilliseconds() {
-        XCTAssertEqual(Timestamp.format(Date(timeIntervalSince1970: 0)), "1970-01-01T00:00:00.000Z")
-        XCTAssertEqual(Timestamp.format(Date(timeIntervalSince1970: 1.001)), "1970-01-01T00:00:01.001Z")
-        XCTAssertEqual(Timestamp.format(Date(timeIntervalSince1970: 1_795_751_454.742)), "2026-11-27T03:50:54.742Z")
-        XCTAssertEqual(Timestamp.format(Date(timeIntervalSince1970: -0.25)), "1969-12-31T23:59:59.750Z")
-    }
-
     func testRunRecordsNameTheirRunAndPeer() throws {
         let database = try MarketDatabase.open(path: directory.path("records.db"))
         let run = try database.beginRun(scenario: "one_down", peerCount: 2, seed: .max, peers: [
