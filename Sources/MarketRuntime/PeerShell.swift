@@ -309,6 +309,19 @@ final class PeerShell {
         }
     }
 
+    /// A peer restarted while the run stops is told to stop before its books came back from
+    /// the store: they are read first, or its ledger would be an empty one.
+    private func restoreBeforeStopping() throws {
+        guard !stopped, !holding else { return }
+        while peer.status == .restoring, let request = persistQueue.first {
+            var result: StoreResult?
+            try persevering(true) { result = try store.perform(request) }
+            persistQueue.removeFirst()
+            if let result { queue.append(.persisted(result)) }
+            pump()
+        }
+    }
+
     /// Takes no further part in the run: no event reaches the core any more (no election,
     /// no decision), timers off. The connections stay until `close`.
     func halt() {
@@ -320,6 +333,7 @@ final class PeerShell {
 
     /// Stops the peer for good: halted, ledger written. Returns the ledger.
     func stop() throws -> (Ledger, UInt64) {
+        try restoreBeforeStopping()
         halt()
         flushTrace(patiently: true)
         let ledger = peer.ledger

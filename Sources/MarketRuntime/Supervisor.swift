@@ -303,12 +303,19 @@ extension Supervisor: ProcessTableDelegate {
         switch phase {
         case .stopping, .finished:
             if phase == .stopping, slot.state == .stopping || slot.state == .starting, endStatus == .completed {
-                // Told to stop (or about to be) and gone without its ledger: a fault, and
-                // the run cannot be called completed.
-                say("P\(slot.id) exited while stopping (\(status))")
+                // Told to stop (or about to be) and gone without its ledger: a fault, and the
+                // peer is started again to write it (its books are in the store); one that
+                // keeps dying fails the run, which cannot be called completed without it.
+                say("P\(slot.id) exited while stopping (\(status)); starting it again for its ledger")
                 faults.record(.crash, peer: slot.id)
-                slot.state = .stopped
-                ledgerMissing(slot, "exited (\(status))")
+                slot.quickExits += 1
+                guard slot.quickExits < Self.maxQuickExits else {
+                    slot.state = .stopped
+                    ledgerMissing(slot, "exited \(slot.quickExits) times while stopping")
+                    return
+                }
+                faults.record(.recover, peer: slot.id)
+                spawn(slot, restart: true)
                 return
             }
             slot.state = .stopped

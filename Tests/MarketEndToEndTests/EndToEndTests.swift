@@ -71,10 +71,19 @@ final class EndToEndTests: XCTestCase {
                 SELECT count(DISTINCT decided_seq) FROM requests WHERE run_id = ? AND decided_seq IS NOT NULL
                 """, arguments: [runID])
             XCTAssertEqual(orders, expected, "one decision per request", file: file, line: line)
-            let doubled = try Int.fetchOne(db, sql: """
-                SELECT count(*) FROM (SELECT request_id FROM trades WHERE run_id = ? GROUP BY request_id HAVING count(*) > 1)
+            // (A second trade for one request is impossible by a unique index; what could go
+            // wrong is a sale without its bought request, or goods sold that were never deposited.)
+            let trades = try Int.fetchOne(db, sql: "SELECT count(*) FROM trades WHERE run_id = ?", arguments: [runID])
+            let bought = try Int.fetchOne(
+                db, sql: "SELECT count(*) FROM requests WHERE run_id = ? AND status = 'bought'", arguments: [runID])
+            XCTAssertEqual(trades, bought, "one trade per bought request", file: file, line: line)
+            let oversold = try Int.fetchOne(db, sql: """
+                SELECT count(*) FROM (SELECT seller_id, product, sum(quantity) AS sold FROM trades WHERE run_id = ?1
+                                      GROUP BY seller_id, product) t
+                WHERE t.sold > (SELECT coalesce(sum(quantity), 0) FROM deposits d
+                                WHERE d.run_id = ?1 AND d.seller_id = t.seller_id AND d.product = t.product)
                 """, arguments: [runID])
-            XCTAssertEqual(doubled, 0, "requests sold twice", file: file, line: line)
+            XCTAssertEqual(oversold, 0, "goods sold beyond what their seller deposited", file: file, line: line)
             let boughtWithoutTrade = try Int.fetchOne(db, sql: """
                 SELECT count(*) FROM requests r WHERE r.run_id = ?1 AND r.status = 'bought'
                   AND NOT EXISTS (SELECT 1 FROM trades t WHERE t.run_id = ?1 AND t.request_id = r.request_id)

@@ -10,7 +10,9 @@ import XCTest
 /// afterwards: its status and times, every ledger of a completed run, and `market check`.
 extension EndToEndTests {
     /// Another connection holds the write lock just as the last request is decided and
-    /// delivered, longer than the supervisor used to wait for the peers' ledgers (5 s).
+    /// delivered, longer than the supervisor used to wait for the peers' ledgers (5 s); and a
+    /// peer dies meanwhile, while the run stops: it is a recorded crash, started again to
+    /// write its ledger from the books the store keeps.
     func test_aLockHeldAsTheRunEnds_isWaitedOut_andEveryLedgerIsWritten() throws {
         for attempt in 1...3 {
             let path = try temporaryDatabasePath()
@@ -39,7 +41,12 @@ extension EndToEndTests {
             try lock.writeWithoutTransaction { db in
                 try db.execute(sql: "BEGIN IMMEDIATE")
                 ledgersBefore = try Int.fetchOne(db, sql: "SELECT count(*) FROM peers WHERE cash_cents IS NOT NULL") ?? 0
-                if ledgersBefore == 0 { usleep(7_000_000) }
+                if ledgersBefore == 0 {
+                    let p1 = try Int32.fetchOne(db, sql: "SELECT pid FROM peers WHERE peer_id = 1")
+                    usleep(2_000_000)
+                    if let p1 { kill(p1, SIGKILL) }
+                    usleep(5_000_000)
+                }
                 released = Date()
                 try db.execute(sql: "COMMIT")
             }
@@ -60,7 +67,10 @@ extension EndToEndTests {
                                             "the run ended after the lock was released")
                 XCTAssertEqual(try Int.fetchOne(db, sql: "SELECT count(*) FROM peers WHERE cash_cents IS NULL"), 0,
                                "every peer wrote its ledger")
+                XCTAssertEqual(try String.fetchAll(db, sql: "SELECT kind FROM faults WHERE peer_id = 1 ORDER BY fault_id"),
+                               ["crash", "recover"], "P1's death while the run stopped")
             }
+            XCTAssertTrue(run.errors.contains("P1 exited while stopping"), run.errors)
             XCTAssertTrue(run.errors.contains("market run: waiting "),
                           "the supervisor said what it waits for:\n\(run.output)\n\(run.errors.suffix(2000))")
             let check = try market(["check", "--db", path], deadline: 60)

@@ -44,9 +44,21 @@ final class TwoTraderProcessesTests: XCTestCase {
         child.environment = ProcessInfo.processInfo.environment.merging(
             [Self.environmentKey: "\(path)|\(runID)"], uniquingKeysWith: { $1 })
         let output = Pipe()
+        let input = Pipe()
         child.standardOutput = output
         child.standardError = output
+        child.standardInput = input
         try child.run()
+        defer { if child.isRunning { child.terminate() } }
+        // A handshake: the child has its connection open; from "go" on, its claim races this
+        // process's commits.
+        var heard = Data()
+        while !String(decoding: heard, as: UTF8.self).contains("second trader ready\n") {
+            let chunk = output.fileHandleForReading.availableData
+            guard !chunk.isEmpty else { return XCTFail("the second process ended before it was ready: \(String(decoding: heard, as: UTF8.self))") }
+            heard.append(chunk)
+        }
+        try input.fileHandleForWriting.write(contentsOf: Data("go\n".utf8))
 
         // Keep deciding, one decision per transaction, until the store says epoch 1 is over.
         var landed = 1
@@ -60,26 +72,25 @@ final class TwoTraderProcessesTests: XCTestCase {
             }
             if deposed != nil { break }
         }
-        let log = output.fileHandleForReading.readDataToEndOfFile()
+        let log = heard + output.fileHandleForReading.readDataToEndOfFile()
         child.waitUntilExit()
         XCTAssertEqual(child.terminationStatus, 0, String(decoding: log, as: UTF8.self))
+        XCTAssertLessThan(landed, count, "the second trader took office while the first was still deciding")
 
         // Once the second process has claimed epoch 2, every write of epoch 1 is refused.
         let late = DecisionBatch(epoch: 1, decisions: [StoreContract.bought(requests[count - 1], seq: count, epoch: 1, trader: 3)])
         XCTAssertEqual(try store.commitDecisions(late), .deposed(current: 2))
         XCTAssertEqual(try store.enqueue(request(0, count, 5), epoch: 1), .deposed(current: 2))
-        if let deposed { XCTAssertEqual(deposed, 2) }
+        XCTAssertEqual(deposed, 2, "the first trader was told it is deposed")
 
         let progress = try database.progress(runID: runID)
         XCTAssertEqual(progress.epoch, 2)
         XCTAssertEqual(progress.leader, 2)
-        XCTAssertEqual(progress.takeovers, landed < count ? 1 : 0, "the second trader's decision was queued in epoch 1")
+        XCTAssertEqual(progress.takeovers, 1, "the second trader's decision was queued in epoch 1")
         XCTAssertEqual(progress.undelivered, 2 * progress.bought, "nobody confirmed anything")
-        XCTAssertEqual(progress.bought, landed + (landed < count ? 1 : 0), "epoch 1's decisions and the one the second trader made")
+        XCTAssertEqual(progress.bought, landed + 1, "epoch 1's decisions and the one the second trader made")
         let epochs = try sqlite3(path, "SELECT epoch, count(*), min(trade_id), max(trade_id) FROM trades GROUP BY epoch;")
-        if landed < count {
-            XCTAssertEqual(epochs, "1|\(landed)|1|\(landed)\n2|1|\(landed + 1)|\(landed + 1)\n")
-        }
+        XCTAssertEqual(epochs, "1|\(landed)|1|\(landed)\n2|1|\(landed + 1)|\(landed + 1)\n")
         let report = try HistoryChecker(database: MarketDatabase.openReadOnly(path: path)).check(runID: runID)
         XCTAssertTrue(report.passed, report.lines().joined(separator: "\n"))
     }
@@ -95,12 +106,15 @@ final class SecondTraderProcess: XCTestCase {
         let path = String(parts[0])
         let runID = try XCTUnwrap(Int64(parts[1]))
         let store = try MarketDatabase.open(path: path).store(runID: runID)
+        print("second trader ready")
+        fflush(nil)
+        guard readLine() == "go" else { return XCTFail("no go from the first process") }
         let claim = ElectionClaim(epoch: 2, leader: 2, initiator: 0, reason: .heartbeatTimeout)
         XCTAssertEqual(try store.claimEpoch(claim), .claimed(claim))
         guard case .takeover(let takeover) = try store.loadTakeover(epoch: 2) else {
             return XCTFail("no takeover")
         }
-        guard let head = takeover.pending.first else { return }  // the first trader decided everything
+        guard let head = takeover.pending.first else { return XCTFail("the first trader decided everything: no race") }
         XCTAssertEqual(takeover.pending.map(\.id.seq), Array(head.id.seq..<(head.id.seq + takeover.pending.count)))
         let decision = StoreContract.bought(head, seq: takeover.lastDecisionSeq + 1, epoch: 2, trader: 2)
         XCTAssertEqual(try store.commitDecisions(DecisionBatch(epoch: 2, decisions: [decision])),
