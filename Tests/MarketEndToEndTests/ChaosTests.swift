@@ -159,6 +159,10 @@ extension EndToEndTests {
             XCTAssertGreaterThan(tally.checkpoints, 0, "round \(seed): no outside checkpoint happened")
         }
         tally.refused = refusedFrames(in: directory)
+        let logEnds = ((try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []).sorted()
+            .filter { $0.hasSuffix(".log") }
+            .map { name in "\(name): " + (((try? String(contentsOfFile: "\(directory.path)/\(name)", encoding: .utf8)) ?? "")
+                .split(separator: "\n").last.map(String.init) ?? "(empty)") }
         directory.remove()
         XCTAssertFalse(run.timedOut, "round \(seed): the run did not end")
         print("chaos round \(seed): \(tally)")
@@ -170,7 +174,8 @@ extension EndToEndTests {
         XCTAssertGreaterThanOrEqual(tally.pauses, 1, "round \(seed): \(tally)")
         XCTAssertGreaterThanOrEqual(tally.forged, 1, "round \(seed): \(tally)")
         XCTAssertGreaterThanOrEqual(tally.malformed, 1, "round \(seed): \(tally)")
-        XCTAssertGreaterThan(tally.refused, 0, "round \(seed): the peers refused none of the bad frames: \(tally)")
+        XCTAssertGreaterThan(tally.refused, 0, "round \(seed): the peers refused none of the bad frames: \(tally) "
+            + "in \(directory.path):\n\(logEnds.joined(separator: "\n"))")
 
         let check = try market(["check", "--db", path], deadline: 60)
         XCTAssertEqual(check.status, 0, "round \(seed): market check\n\(check.stdout)")
