@@ -86,15 +86,7 @@ final class DatabaseHealthTests: XCTestCase {
         let database = try MarketDatabase.open(path: try temporaryDatabasePath())
         let live = try database.beginRun(scenario: "live", peerCount: 1, seed: 1, peers: [])
         let orphan = try database.beginRun(scenario: "orphan", peerCount: 1, seed: 1, peers: [])
-        // A process that has exited stands for a supervisor killed with SIGKILL.
-        let gone = Process()
-        gone.executableURL = URL(fileURLWithPath: "/bin/true")
-        try gone.run()
-        gone.waitUntilExit()
-        try database.write { db in
-            try db.execute(sql: "UPDATE runs SET supervisor_pid = ? WHERE run_id = ?",
-                           arguments: [gone.processIdentifier, orphan])
-        }
+        try abandon(orphan, in: database)
         XCTAssertEqual(try database.abandonedRuns(), [orphan], "this process supervises run \(live)")
 
         _ = try database.beginRun(scenario: "next", peerCount: 1, seed: 1, peers: [])
@@ -102,6 +94,19 @@ final class DatabaseHealthTests: XCTestCase {
         XCTAssertEqual(statuses[orphan], "interrupted")
         XCTAssertEqual(statuses[live], "running")
         XCTAssertEqual(try database.abandonedRuns(), [])
+    }
+
+    /// Gives the run a supervisor that is gone: a process that has exited stands for one killed
+    /// with SIGKILL.
+    func abandon(_ runID: Int64, in database: MarketDatabase) throws {
+        let gone = Process()
+        gone.executableURL = URL(fileURLWithPath: "/bin/true")
+        try gone.run()
+        gone.waitUntilExit()
+        try database.write { db in
+            try db.execute(sql: "UPDATE runs SET supervisor_pid = ? WHERE run_id = ?",
+                           arguments: [gone.processIdentifier, runID])
+        }
     }
 
     /// A run whose supervisor died ended at the last moment its history shows, not when the
@@ -114,14 +119,7 @@ final class DatabaseHealthTests: XCTestCase {
         let lastFault = Date().addingTimeInterval(3600)
         try database.recordFault(runID: orphan, peer: 0, kind: .crash, at: lastFault)
         try database.noteStopping(runID: orphan, at: lastFault.addingTimeInterval(-1))
-        let gone = Process()
-        gone.executableURL = URL(fileURLWithPath: "/bin/true")
-        try gone.run()
-        gone.waitUntilExit()
-        try database.write { db in
-            try db.execute(sql: "UPDATE runs SET supervisor_pid = ? WHERE run_id = ?",
-                           arguments: [gone.processIdentifier, orphan])
-        }
+        try abandon(orphan, in: database)
         _ = try database.beginRun(scenario: "next", peerCount: 1, seed: 1, peers: [])
         let finished = try database.read { db in
             try String.fetchOne(db, sql: "SELECT finished_at FROM runs WHERE run_id = ?", arguments: [orphan])
