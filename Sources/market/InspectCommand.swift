@@ -40,7 +40,7 @@ struct InspectDatabaseCommand: ParsableCommand {
     static func render(_ inspection: RunInspection, path: String) -> [String] {
         let run = inspection.run
         var lines: [String] = []
-        lines.append("run \(run.runID) of \(path): \(run.scenario), \(run.peerCount) peers, seed \(run.seed), \(run.status); "
+        lines.append("run \(run.runID) of \(path): \(run.scenario), \(run.peerCount) peers, seed \(run.seed), \(run.status.rawValue); "
             + "started \(run.startedAt)" + (run.finishedAt.map { ", finished \($0)" } ?? ""))
         let leader = inspection.leader
         lines.append("leader: epoch \(leader.epoch), " + (leader.leader.map { "P\($0)" } ?? "no leader") + ", "
