@@ -101,13 +101,14 @@ enum LatencySection {
         for (column, bucket) in buckets.enumerated() where !bucket.isEmpty {
             filled += 1
             let sorted = bucket.sorted()
+            let middle = sorted.median() ?? 0
             let x = time.range.lowerBound + width * Double(column)
             let yMax = y(sorted.last!)
             let yMin = y(sorted.first!)
             parts.append(SVG.rect(x: x, y: yMax, width: width, height: max(yMin - yMax, 1), cssClass: "band",
                                   title: "\(bucket.count) requests: \(Duration.text(ms: sorted.first!))–\(Duration.text(ms: sorted.last!)), "
-                                      + "median \(Duration.text(ms: sorted[sorted.count / 2]))"))
-            median += (median.isEmpty ? "M" : "L") + "\(SVG.number(x + width / 2)) \(SVG.number(y(sorted[sorted.count / 2])))"
+                                      + "median \(Duration.text(ms: middle))"))
+            median += (median.isEmpty ? "M" : "L") + "\(SVG.number(x + width / 2)) \(SVG.number(y(middle)))"
         }
         parts.append("<path d=\"\(median)\" class=\"median\"/>")
         return (parts, filled)
@@ -116,7 +117,7 @@ enum LatencySection {
     static func statsLine(_ waits: [Double], _ decided: [RunChronicle.Request]) -> String {
         guard !waits.isEmpty else { return "<p class=\"note\">No request decided yet.</p>" }
         let sorted = waits.sorted()
-        func quantile(_ q: Double) -> String { Duration.text(ms: sorted[min(sorted.count - 1, Int(Double(sorted.count) * q))]) }
+        func quantile(_ q: Double) -> String { Duration.text(ms: sorted.percentile(q) ?? 0) }
         let mean = waits.reduce(0, +) / Double(waits.count)
         let takeovers = decided.filter(\.isTakeover).count
         return "<p class=\"note\">\(waits.count) decided: median \(quantile(0.5)), p99 \(quantile(0.99)), max \(Duration.text(ms: sorted.last!)), "

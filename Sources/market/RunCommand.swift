@@ -131,7 +131,7 @@ struct RunCommand: ParsableCommand {
 }
 
 /// One peer process, started by `market run`; not for users.
-struct PeerCommand: ParsableCommand {
+struct PeerProcessCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "peer",
         abstract: "One peer of a run (started by `market run`).",
