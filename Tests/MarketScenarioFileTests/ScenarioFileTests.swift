@@ -34,7 +34,8 @@ final class ScenarioFileTests: XCTestCase {
         }
     }
 
-    let pair = #"{"peers": [{"role": "seller", "product": "salt"}, {"role": "buyer", "product": "salt"}], "requests": 4"#
+    /// The highest peer becomes the trader; the buyer and the first seller trade through it.
+    let pair = #"{"peers": [{"role": "seller", "product": "salt"}, {"role": "buyer", "product": "salt"}, {"role": "seller", "product": "salt"}], "requests": 4"#
 
     func testUnknownKeysBadEnumsAndNonObjectsAreRefusedByName() throws {
         XCTAssertTrue(try refusal(pair + #", "sick_rat": 0.1}"#).contains("sick_rat"))
