@@ -41,6 +41,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Scenario files (JSON), read where both `market run` and `market simulate` use them.
+        .target(name: "MarketScenarioFile", dependencies: ["MarketCore"]),
         // `market report`: a run's history drawn as one HTML page (inline SVG and CSS).
         .target(name: "MarketReport", dependencies: ["MarketCore", "MarketStore"]),
         .target(
@@ -55,13 +57,14 @@ let package = Package(
             name: "market",
             dependencies: [
                 "MarketCore", "MarketSimulation", "MarketStore", "MarketRuntime", "MarketBench", "MarketReport",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "MarketScenarioFile", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         // What the test targets share: fixtures, temporary directories (as SWIM ships SWIMTestKit).
         .target(name: "MarketTestKit", dependencies: ["MarketCore"], path: "Tests/MarketTestKit"),
         .testTarget(name: "MarketCoreTests", dependencies: ["MarketCore", "MarketTestKit"]),
         .testTarget(name: "MarketSimulationTests", dependencies: ["MarketCore", "MarketSimulation", "MarketTestKit"]),
+        .testTarget(name: "MarketScenarioFileTests", dependencies: ["MarketCore", "MarketSimulation", "MarketScenarioFile"]),
         .testTarget(name: "MarketStoreTests", dependencies: ["MarketCore", "MarketStore", "MarketSimulation", "MarketTestKit"]),
         .testTarget(
             name: "MarketReportTests",

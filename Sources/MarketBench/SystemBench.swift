@@ -67,7 +67,7 @@ public struct SystemBench {
             spans.append(try history.decisions().seconds)
             buys += try history.perBuy()
         }
-        return Sequential(seconds: spans.median() ?? 0, p50: buys.percentile(0.5), p99: buys.percentile(0.99),
+        return Sequential(seconds: spans.median() ?? 0, p50: buys.percentile(0.5) ?? 0, p99: buys.percentile(0.99) ?? 0,
                           runs: spans.count)
     }
 
@@ -137,7 +137,7 @@ public struct SystemBench {
             let history = try run(["--scenario", "test_case2", "--sick-mode", mode.rawValue,
                                    "--sick-rate", String(plan.failoverSickRate),
                                    "--requests", String(plan.failoverRequests), "--seed", String(seed)])
-            samples += try history.failovers(kind: mode == .crash ? "crash" : "sick")
+            samples += try history.failovers(kind: mode == .crash ? .crash : .sick)
         }
         return samples
     }
@@ -158,15 +158,5 @@ public struct SystemBench {
             case seconds, elections
             case sickRate = "sick_rate"
         }
-    }
-}
-
-extension Array where Element == Double {
-    /// The nearest-rank percentile (`fraction` in 0...1); 0 when empty.
-    func percentile(_ fraction: Double) -> Double {
-        guard !isEmpty else { return 0 }
-        let sorted = self.sorted()
-        let rank = Int((fraction * Double(count)).rounded(.up)) - 1
-        return sorted[Swift.min(Swift.max(rank, 0), count - 1)]
     }
 }

@@ -12,6 +12,11 @@ public struct Deposit: Hashable, Codable, Sendable {
         self.quantity = quantity
     }
 
-    /// Deposit ids are unique in a run without coordination: the seller's id, then its own count.
-    public static func makeID(seller: PeerID, seq: Int) -> Int { seller * 1_000_000 + seq }
+    /// Deposit ids are unique in a run without coordination: the seller's id, then its own
+    /// count below a million. The only place that knows the layout; `seller(ofID:)` and
+    /// `seq(ofID:)` read it back.
+    public static func makeID(seller: PeerID, seq: Int) -> Int { seller * idsPerSeller + seq }
+    public static func seller(ofID id: Int) -> PeerID { id / idsPerSeller }
+    public static func seq(ofID id: Int) -> Int { id % idsPerSeller }
+    static let idsPerSeller = 1_000_000
 }

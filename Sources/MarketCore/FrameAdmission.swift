@@ -71,7 +71,7 @@ extension Envelope {
             if let trade = outcome.trade { return tradeRejection(trade, config: config) }
             return nil
         case .deposit(let deposit):
-            guard deposit.seller == from, deposit.id / 1_000_000 == from else {
+            guard deposit.seller == from, Deposit.seller(ofID: deposit.id) == from else {
                 return .wrongParty("a deposit for P\(deposit.seller) sent by P\(from)")
             }
             guard deposit.quantity > 0, deposit.quantity == config.initialStock || deposit.quantity == config.restock else {
@@ -79,7 +79,7 @@ extension Envelope {
             }
             return nil
         case .depositAccepted(let depositID):
-            return depositID / 1_000_000 == to ? nil : .wrongParty("deposit \(depositID) is not P\(to)'s")
+            return Deposit.seller(ofID: depositID) == to ? nil : .wrongParty("deposit \(depositID) is not P\(to)'s")
         case .payout(let id, let trade):
             guard member(id.buyer) else { return .unknownPeer(id.buyer) }
             guard id.seq >= 0 else { return .numberOutOfRange("request number \(id.seq)") }

@@ -81,7 +81,7 @@ extension Peer {
         buyer.outstanding = books.requests.first { $0.id == books.pendingRequest }
         buyer.outstandingSent = true
         seller.deposits = books.deposits.count
-        seller.nextDepositSeq = (books.deposits.map { $0.id % 1_000_000 }.max() ?? -1) + 1
+        seller.nextDepositSeq = (books.deposits.map { Deposit.seq(ofID: $0.id) }.max() ?? -1) + 1
         var stock: [Product: Int] = [:]
         for deposit in books.deposits {
             stock[deposit.product, default: 0] += deposit.quantity

@@ -5,15 +5,15 @@ enum BooksSection {
     static func make(_ context: ReportContext) -> ReportSection {
         let inspection = context.inspection
         let traded = Dictionary(grouping: inspection.elections, by: \.winner).mapValues { $0.map(\.epoch).sorted() }
-        let faults = Dictionary(grouping: context.chronicle.faults.filter { $0.kind != "down_at_start" }, by: \.peer)
+        let faults = Dictionary(grouping: context.chronicle.faults.filter { $0.kind != .downAtStart }, by: \.peer)
         var html = "<div class=\"tables\"><table class=\"books\"><thead><tr><th>peer</th><th>role</th><th>product</th>"
             + "<th>bought</th><th>sold</th><th>cash</th><th>final clock</th><th>traded in epochs</th><th>faults</th></tr></thead><tbody>"
         for peer in inspection.peers {
             let epochs = traded[peer.peer].map(compactEpochs) ?? ""
-            let faultText = (faults[peer.peer] ?? []).reduce(into: [String: Int]()) { $0[$1.kind, default: 0] += 1 }
+            let faultText = (faults[peer.peer] ?? []).reduce(into: [String: Int]()) { $0[$1.kind.rawValue, default: 0] += 1 }
                 .sorted { $0.key < $1.key }.map { "\($0.key) ×\($0.value)" }.joined(separator: ", ")
-            html += "<tr><td>P\(peer.peer)</td><td>\(SVG.escape(peer.role))\(peer.downAtStart ? " (down)" : "")</td>"
-                + "<td>\(SVG.escape(peer.product))</td><td class=\"n\">\(optional(peer.bought))</td><td class=\"n\">\(optional(peer.sold))</td>"
+            html += "<tr><td>P\(peer.peer)</td><td>\(SVG.escape(peer.role.rawValue))\(peer.downAtStart ? " (down)" : "")</td>"
+                + "<td>\(SVG.escape(peer.product.rawValue))</td><td class=\"n\">\(optional(peer.bought))</td><td class=\"n\">\(optional(peer.sold))</td>"
                 + "<td class=\"n\">\(money(peer.cashCents))</td><td class=\"n\">\(optional(peer.finalClock))</td>"
                 + "<td>\(epochs)</td><td>\(faultText)</td></tr>"
         }

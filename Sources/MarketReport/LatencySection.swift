@@ -41,8 +41,8 @@ enum LatencySection {
         var caption = "Each request's wait from received to decided (log scale; times are kept to the microsecond) "
             + "at the time it was received: blue bought, orange failed, "
             + "red ring taken over by a later trader; violet bands are elections."
-        let plain = decided.indices.filter { !decided[$0].isTakeover && decided[$0].status != "failed" }
-        let highlighted = decided.indices.filter { decided[$0].isTakeover || decided[$0].status == "failed" }
+        let plain = decided.indices.filter { !decided[$0].isTakeover && decided[$0].status != .failed }
+        let highlighted = decided.indices.filter { decided[$0].isTakeover || decided[$0].status == .failed }
         if decided.count <= pointLimit {
             for index in plain + highlighted {
                 parts.append(point(decided[index], wait: waits[index], x: time(decided[index].receivedMs), y: y(waits[index])))
@@ -68,7 +68,7 @@ enum LatencySection {
         if !pending.isEmpty {
             for request in pending.prefix(highlightLimit) {
                 parts.append(SVG.rect(x: time(request.receivedMs) - 0.5, y: top - 6, width: 1, height: 5, cssClass: "pending",
-                                      title: "\(request.id) pending since \(Duration.text(ms: request.receivedMs))"))
+                                      title: "\(request.requestID) pending since \(Duration.text(ms: request.receivedMs))"))
             }
             caption += " Grey ticks on top: \(pending.count) requests not decided when this was read."
         }
@@ -78,10 +78,10 @@ enum LatencySection {
     }
 
     static func point(_ request: RunChronicle.Request, wait: Double, x: Double, y: Double) -> String {
-        let cssClass = request.isTakeover ? "takeover" : request.status == "failed" ? "failed" : "bought"
+        let cssClass = request.isTakeover ? "takeover" : request.status == .failed ? "failed" : "bought"
         let epochs = request.isTakeover ? ", received in epoch \(request.epochReceived ?? 0), decided in epoch \(request.epochDecided ?? 0)" : ""
         return SVG.circle(x: x, y: y, radius: request.isTakeover ? 2.6 : 1.6, cssClass: cssClass,
-                          title: "\(request.id) \(request.status) after \(Duration.text(ms: wait))\(epochs)")
+                          title: "\(request.requestID) \(request.status.rawValue) after \(Duration.text(ms: wait))\(epochs)")
     }
 
     /// Min–max band and median line per column of the plot.
@@ -101,13 +101,14 @@ enum LatencySection {
         for (column, bucket) in buckets.enumerated() where !bucket.isEmpty {
             filled += 1
             let sorted = bucket.sorted()
+            let middle = sorted.median() ?? 0
             let x = time.range.lowerBound + width * Double(column)
             let yMax = y(sorted.last!)
             let yMin = y(sorted.first!)
             parts.append(SVG.rect(x: x, y: yMax, width: width, height: max(yMin - yMax, 1), cssClass: "band",
                                   title: "\(bucket.count) requests: \(Duration.text(ms: sorted.first!))–\(Duration.text(ms: sorted.last!)), "
-                                      + "median \(Duration.text(ms: sorted[sorted.count / 2]))"))
-            median += (median.isEmpty ? "M" : "L") + "\(SVG.number(x + width / 2)) \(SVG.number(y(sorted[sorted.count / 2])))"
+                                      + "median \(Duration.text(ms: middle))"))
+            median += (median.isEmpty ? "M" : "L") + "\(SVG.number(x + width / 2)) \(SVG.number(y(middle)))"
         }
         parts.append("<path d=\"\(median)\" class=\"median\"/>")
         return (parts, filled)
@@ -116,7 +117,7 @@ enum LatencySection {
     static func statsLine(_ waits: [Double], _ decided: [RunChronicle.Request]) -> String {
         guard !waits.isEmpty else { return "<p class=\"note\">No request decided yet.</p>" }
         let sorted = waits.sorted()
-        func quantile(_ q: Double) -> String { Duration.text(ms: sorted[min(sorted.count - 1, Int(Double(sorted.count) * q))]) }
+        func quantile(_ q: Double) -> String { Duration.text(ms: sorted.percentile(q) ?? 0) }
         let mean = waits.reduce(0, +) / Double(waits.count)
         let takeovers = decided.filter(\.isTakeover).count
         return "<p class=\"note\">\(waits.count) decided: median \(quantile(0.5)), p99 \(quantile(0.99)), max \(Duration.text(ms: sorted.last!)), "

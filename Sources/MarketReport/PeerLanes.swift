@@ -53,11 +53,11 @@ struct PeerLane {
                 lanes[lane].spans.append(Span(state: state, fromMs: from, toMs: max(from, fault.atMs)))
             }
             switch fault.kind {
-            case "sick": open[fault.peer] = (.sick, fault.atMs)
-            case "crash": open[fault.peer] = (.crashed, fault.atMs)
-            case "resign": open[fault.peer] = (.resigned, fault.atMs)
-            case "down_at_start": open[fault.peer] = (.down, fault.atMs)
-            case "recover":
+            case .sick: open[fault.peer] = (.sick, fault.atMs)
+            case .crash: open[fault.peer] = (.crashed, fault.atMs)
+            case .resign: open[fault.peer] = (.resigned, fault.atMs)
+            case .downAtStart: open[fault.peer] = (.down, fault.atMs)
+            case .recover:
                 let settled = electionEnds.first { $0 > fault.atMs } ?? end
                 let until = min(settled, fault.atMs + recoveryCapMs, end)
                 if until > fault.atMs {
@@ -87,7 +87,7 @@ struct PeerLane {
                 until = min(until, next)
             }
             if let fault = chronicle.faults.first(where: {
-                $0.peer == election.winner && $0.atMs >= from && ["sick", "crash", "resign"].contains($0.kind)
+                $0.peer == election.winner && $0.atMs >= from && [.sick, .crash, .resign].contains($0.kind)
             }) {
                 until = min(until, fault.atMs)
             }

@@ -20,7 +20,7 @@ enum RateSection {
         for request in context.chronicle.requests {
             guard let at = request.decidedMs else { continue }
             let bin = min(count - 1, max(0, Int(at / width)))
-            if request.status == "failed" { failed[bin] += 1 } else { bought[bin] += 1 }
+            if request.status == .failed { failed[bin] += 1 } else { bought[bin] += 1 }
         }
         let perHundred = 1 / Double(group)
         let peak = max(zip(bought, failed).map { ($0 + $1) * perHundred }.max() ?? 0, 1)

@@ -22,7 +22,7 @@ struct ReportContext {
         self.input = input
         let end = max(input.chronicle.endMs, input.chronicle.requests.last?.receivedMs ?? 0, 1)
         time = LinearScale(domain: 0...end, range: Span(lowerBound: Self.left, upperBound: Self.width - Self.right))
-        peerLabels = Dictionary(uniqueKeysWithValues: input.inspection.peers.map { ($0.peer, "P\($0.peer) \($0.role) \($0.product)") })
+        peerLabels = Dictionary(uniqueKeysWithValues: input.inspection.peers.map { ($0.peer, "P\($0.peer) \($0.role.rawValue) \($0.product.rawValue)") })
         decided = input.chronicle.requests.filter { $0.decidedMs != nil }.count
         takeovers = input.chronicle.requests.filter(\.isTakeover).count
     }
@@ -30,7 +30,7 @@ struct ReportContext {
     var summaryLine: String {
         let run = inspection.run
         let seconds = Duration.text(ms: time.domain.upperBound)
-        return "\(run.peerCount) peers · seed \(run.seed) · \(run.status) · \(seconds) · "
+        return "\(run.peerCount) peers · seed \(run.seed) · \(run.status.rawValue) · \(seconds) · "
             + "\(chronicle.requests.count) requests, \(decided) decided, \(takeovers) taken over · "
             + "\(chronicle.elections.count) elections · \(chronicle.faults.count) faults · check \(inspection.check.verdict)"
     }

@@ -52,7 +52,7 @@ public enum ReportPage {
             <header><h1>market run \(run.runID) · \(SVG.escape(run.scenario))</h1>
             <p class="summary">\(SVG.escape(context.summaryLine))</p>
             """
-        if run.status == "running" {
+        if run.status == .running {
             page += "<p class=\"live\">This run was still going when the report was written (\(SVG.escape(input.readAt))): "
                 + "it shows what was committed by then.</p>"
         }

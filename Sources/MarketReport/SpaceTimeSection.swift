@@ -16,7 +16,7 @@ enum SpaceTimeSection {
                 : "The window \(context.input.windowLabel) holds none of the run's \(chronicle.messageCount) traced messages; pick another with --window."
             return ReportSection(id: "spacetime", title: "Space-time diagram", caption: caption, count: 0, body: "")
         }
-        let peers = Array(Set(messages.flatMap { [$0.from, $0.to] })).sorted()
+        let peers = Array(Set(messages.flatMap { [$0.fromID, $0.toID] })).sorted()
         let clocks = Array(Set(messages.flatMap { [$0.sendClock, $0.recvClock!] })).sorted()
         let row = Dictionary(uniqueKeysWithValues: clocks.enumerated().map { ($1, $0) })
         let left = 56.0
@@ -43,9 +43,9 @@ enum SpaceTimeSection {
             let received = message.recvClock!
             let group = message.sendClock < received ? kindGroup(message.kind) : "bad"
             if group == "bad" { violations += 1 }
-            let (x1, y1, x2, y2) = (column[message.from]!, y(message.sendClock), column[message.to]!, y(received))
+            let (x1, y1, x2, y2) = (column[message.fromID]!, y(message.sendClock), column[message.toID]!, y(received))
             let when = message.receivedMs.map { ", received at \(Duration.text(ms: $0))" } ?? ""
-            parts.append("<g class=\"msg \(group)\"><title>#\(message.id) \(SVG.escape(message.kind)) P\(message.from)→P\(message.to): "
+            parts.append("<g class=\"msg \(group)\"><title>#\(message.msgID) \(SVG.escape(message.kind)) P\(message.fromID)→P\(message.toID): "
                 + "sent at clock \(message.sendClock), received at clock \(received)\(when)</title>"
                 + SVG.line(x1: x1, y1: y1, x2: x2, y2: y2, cssClass: "arrow", extra: " marker-end=\"url(#head-\(group))\"")
                 + SVG.circle(x: x1, y: y1, radius: 1.8, cssClass: "event")
@@ -64,11 +64,11 @@ enum SpaceTimeSection {
             + "clock condition holding\(violations > 0 ? " — \(violations) in red do not" : "")."
         caption += sentKnown ? "" : " Only the receiving side is traced (sent_at is empty), so send times are not drawn; "
             + "messages that were never received, or were received by a peer that crashed before writing its trace, are missing."
-        let crashed = chronicle.faults.filter { $0.kind == "crash" && $0.atMs <= last }.map { "P\($0.peer)" }
+        let crashed = chronicle.faults.filter { $0.kind == .crash && $0.atMs <= last }.map { "P\($0.peer)" }
         if !crashed.isEmpty {
             caption += " Crashed by then: \(Array(Set(crashed)).sorted().joined(separator: ", ")); a crash loses the trace it had not yet written."
         }
-        if messages.contains(where: { $0.sendClock < 10 }), chronicle.faults.contains(where: { $0.kind == "crash" }) {
+        if messages.contains(where: { $0.sendClock < 10 }), chronicle.faults.contains(where: { $0.kind == .crash }) {
             caption += " A crashed peer comes back with nothing but the database, so its clock starts again from 0."
         }
         caption += " Violet: election, ok, coordinator, resign; blue: buying; green: deposits and payouts; grey: heartbeats."

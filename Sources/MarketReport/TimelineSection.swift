@@ -42,7 +42,7 @@ enum TimelineSection {
                     parts.append(SVG.text("epoch \(span.epoch)", x: x + 3, y: y + laneHeight / 2 + 3.5, cssClass: "on-trader"))
                 }
             }
-            for fault in lane.faults where fault.kind != "down_at_start" {
+            for fault in lane.faults where fault.kind != .downAtStart {
                 parts.append(faultMark(fault, x: time(fault.atMs), y: y + laneHeight / 2, size: min(laneHeight * 0.4, 6)))
             }
         }
@@ -76,11 +76,11 @@ enum TimelineSection {
     }
 
     static func faultMark(_ fault: RunChronicle.Fault, x: Double, y: Double, size: Double) -> String {
-        let title = "<title>P\(fault.peer) \(fault.kind) at \(SVG.escape(Duration.text(ms: fault.atMs)))</title>"
+        let title = "<title>P\(fault.peer) \(fault.kind.rawValue) at \(SVG.escape(Duration.text(ms: fault.atMs)))</title>"
         let (glyph, cssClass) = switch fault.kind {
-        case "crash": ("✕", "mark-crash")
-        case "sick": ("!", "mark-sick")
-        case "resign": ("▼", "mark-resign")
+        case .crash: ("✕", "mark-crash")
+        case .sick: ("!", "mark-sick")
+        case .resign: ("▼", "mark-resign")
         default: ("▲", "mark-recover")
         }
         return "<text x=\"\(SVG.number(x))\" y=\"\(SVG.number(y + size * 0.7))\" font-size=\"\(SVG.number(size * 2.2))\" "

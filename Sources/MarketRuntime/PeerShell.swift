@@ -349,21 +349,6 @@ final class PeerShell {
     }
 }
 
-extension StoreRequest {
-    var kindName: String {
-        switch self {
-        case .noteElectionStarted: "noteElectionStarted"
-        case .claimEpoch: "claimEpoch"
-        case .loadTakeover: "loadTakeover"
-        case .enqueue: "enqueue"
-        case .recordDeposit: "recordDeposit"
-        case .commitDecisions: "commitDecisions"
-        case .markDelivered: "markDelivered"
-        case .loadBooks: "loadBooks"
-        }
-    }
-}
-
 extension Event {
     /// A neighbour gone and a timeout are how a peer finds its trader (or an election) lost.
     var mayStartElection: Bool {

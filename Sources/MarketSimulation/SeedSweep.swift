@@ -56,6 +56,8 @@ public struct SeedSweep: Sendable {
     public var firstSeed: UInt64
     public var seeds: Int
     public var options: SimulationOptions
+    /// A scenario of one's own (a scenario file's) instead of the slots' built-in ones, by seed.
+    public var scenario: (@Sendable (UInt64) throws -> Scenario)?
 
     public init(slots: [Slot], firstSeed: UInt64, seeds: Int, options: SimulationOptions) {
         self.slots = slots
@@ -78,6 +80,7 @@ public struct SeedSweep: Sendable {
         var options = options
         if let peers = slot.peers { options.peers = peers }
         if let requests = slot.requests { options.requestsPerBuyer = requests }
+        if let scenario { return (try scenario(seed), options) }
         return (try Simulation.scenario(slot.scenario, seed: seed, options: options), options)
     }
 

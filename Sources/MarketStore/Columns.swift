@@ -39,6 +39,16 @@ struct ColumnKey: CodingKey {
 // Products and roles are stored as their raw text; anything else in the column is malformed.
 extension Product: DatabaseValueConvertible {}
 extension Role: DatabaseValueConvertible {}
+extension RequestStatus: DatabaseValueConvertible {}
+
+// The records name no SQL engine; here SQLite's rows fill them.
+extension RequestRecord: HistoryRecord {}
+extension MessageRecord: HistoryRecord {}
+extension FaultRecord: HistoryRecord {}
+extension ElectionRecord: HistoryRecord {}
+extension LeaderRecord: HistoryRecord {}
+extension PeerRecord: HistoryRecord {}
+extension TradeRecord: HistoryRecord {}
 
 extension FetchableRecord {
     /// Every record the query returns, decoded from copied rows. A copied row converts each

@@ -3,54 +3,6 @@ import MarketCore
 
 /// A run's history as `market check` reads it, loaded once inside one read transaction.
 struct History {
-    struct Request: HistoryRecord {
-        var requestID: String
-        var buyer: PeerID
-        var product: Product
-        var quantity: Int
-        var lamport: Int64
-        var status: RequestStatus
-        var epochReceived: Epoch?
-        var epochDecided: Epoch?
-        var decidedSeq: Int?
-
-        /// Where the order invariants place it, once decided.
-        var stamp: DecisionStamp? {
-            guard let epochDecided, let decidedSeq, let id = RequestID(requestID) else { return nil }
-            return DecisionStamp(request: id, key: OrderKey(lamport: UInt64(clamping: lamport), buyer: buyer),
-                                 epoch: epochDecided, seq: decidedSeq)
-        }
-    }
-
-    struct Election: HistoryRecord {
-        var epoch: Epoch
-        var winner: PeerID
-        var startedAt: String?
-        var finishedAt: String?
-
-    }
-
-    struct Peer: HistoryRecord {
-        var peer: PeerID
-        var downAtStart: Bool
-        var bought: Int?
-        var sold: Int?
-        var cashCents: Int?
-
-        /// The ledger the peer wrote when it stopped, if it did.
-        var ledger: Ledger? {
-            guard let bought, let sold, let cashCents else { return nil }
-            return Ledger(bought: bought, sold: sold, cashCents: cashCents)
-        }
-    }
-
-    struct Fault: HistoryRecord {
-        var peer: PeerID
-        var kind: FaultKind
-        var at: String
-
-    }
-
     /// A seller's product: its inventory row, and the deposits and sales the other tables add up to.
     struct Goods: HistoryRecord {
         var seller: PeerID
@@ -66,35 +18,19 @@ struct History {
         }
     }
 
-    struct Message: HistoryRecord {
-        var msgID: Int64
-        var kind: String
-        var fromID: PeerID
-        var toID: PeerID
-        var sendClock: Int64
-        var recvClock: Int64
-
-    }
-
-    struct Leader: HistoryRecord {
-        var epoch: Epoch
-        var leader: PeerID?
-
-    }
-
     let runID: Int64
     let runStartedAt: String
     let runStatus: RunStatus?
     /// When the run began to end; what the ending set off is not held against the protocol.
     let stoppingAt: String?
-    let requests: [Request]
-    let trades: [TradeRow]
-    let elections: [Election]
-    let peers: [Peer]
-    let faults: [Fault]
+    let requests: [RequestRecord]
+    let trades: [TradeRecord]
+    let elections: [ElectionRecord]
+    let peers: [PeerRecord]
+    let faults: [FaultRecord]
     let goods: [Goods]
-    let messages: [Message]
-    let leaderRecord: Leader?
+    let messages: [MessageRecord]
+    let leaderRecord: LeaderRecord?
 
     init(_ db: Database, runID: Int64) throws {
         self.runID = runID
@@ -106,11 +42,11 @@ struct History {
         runStatus = (runRow["status"] as String?).flatMap(RunStatus.init(rawValue:))
         stoppingAt = runRow["stopping_at"]
         let run: StatementArguments = [runID]
-        requests = try Request.fetchAllCheckingTypes(db, sql: "SELECT * FROM requests WHERE run_id = ?", arguments: run)
-        trades = try TradeRow.fetchAllCheckingTypes(db, sql: "SELECT * FROM trades WHERE run_id = ? ORDER BY trade_id", arguments: run)
-        elections = try Election.fetchAllCheckingTypes(db, sql: "SELECT * FROM elections WHERE run_id = ? ORDER BY epoch", arguments: run)
-        peers = try Peer.fetchAllCheckingTypes(db, sql: "SELECT * FROM peers WHERE run_id = ? ORDER BY peer_id", arguments: run)
-        faults = try Fault.fetchAllCheckingTypes(db, sql: "SELECT * FROM faults WHERE run_id = ? ORDER BY at, fault_id", arguments: run)
+        requests = try RequestRecord.fetchAllCheckingTypes(db, sql: "SELECT * FROM requests WHERE run_id = ?", arguments: run)
+        trades = try TradeRecord.fetchAllCheckingTypes(db, sql: "SELECT * FROM trades WHERE run_id = ? ORDER BY trade_id", arguments: run)
+        elections = try ElectionRecord.fetchAllCheckingTypes(db, sql: "SELECT * FROM elections WHERE run_id = ? ORDER BY epoch", arguments: run)
+        peers = try PeerRecord.fetchAllCheckingTypes(db, sql: "SELECT * FROM peers WHERE run_id = ? ORDER BY peer_id", arguments: run)
+        faults = try FaultRecord.fetchAllCheckingTypes(db, sql: "SELECT * FROM faults WHERE run_id = ? ORDER BY at, fault_id", arguments: run)
         goods = try Goods.fetchAllCheckingTypes(db, sql: """
             WITH pairs AS (
                 SELECT seller_id, product FROM inventory WHERE run_id = ?1
@@ -126,14 +62,14 @@ struct History {
             LEFT JOIN inventory i ON i.run_id = ?1 AND i.seller_id = p.seller_id AND i.product = p.product
             ORDER BY p.seller_id, p.product
             """, arguments: run)
-        messages = try Message.fetchAllCheckingTypes(db, sql: """
+        messages = try MessageRecord.fetchAllCheckingTypes(db, sql: """
             SELECT * FROM messages WHERE run_id = ? AND recv_clock IS NOT NULL ORDER BY msg_id
             """, arguments: run)
-        leaderRecord = try Leader.fetchAllCheckingTypes(db, sql: "SELECT * FROM leader WHERE run_id = ?", arguments: run).first
+        leaderRecord = try LeaderRecord.fetchAllCheckingTypes(db, sql: "SELECT * FROM leader WHERE run_id = ?", arguments: run).first
     }
 
     /// Decided requests in the order they were decided.
-    var decided: [Request] {
+    var decided: [RequestRecord] {
         requests.filter { $0.decidedSeq != nil }.sorted { $0.decidedSeq! < $1.decidedSeq! }
     }
 }

@@ -67,7 +67,7 @@ extension History {
     }
 
     /// Down at `time`: down from the start or last sick/crashed/resigned, without a recovery since.
-    func isDown(_ peer: Peer, at time: String, inclusive: Bool) -> Bool {
+    func isDown(_ peer: PeerRecord, at time: String, inclusive: Bool) -> Bool {
         var down = peer.downAtStart
         for fault in faults where fault.peer == peer.peer && (inclusive ? fault.at <= time : fault.at < time) {
             down = fault.kind != .recover

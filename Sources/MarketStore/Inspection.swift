@@ -9,7 +9,7 @@ public struct RunRecord: Hashable, Codable, Sendable {
     public var seed: UInt64
     public var startedAt: String
     public var finishedAt: String?
-    public var status: String
+    public var status: RunStatus
     public var decided: Int
     public var trades: Int
     public var pending: Int
@@ -18,63 +18,11 @@ public struct RunRecord: Hashable, Codable, Sendable {
 
 /// What `market inspect db` shows of one run.
 public struct RunInspection: Hashable, Codable, Sendable {
-    public struct LeaderRecord: Hashable, Codable, Sendable {
-        public var epoch: Epoch
-        public var leader: PeerID?
-        public var electionInProgress: Bool
-        public var updatedAt: String?
-    }
-
-    public struct ElectionRecord: Hashable, Codable, Sendable {
-        public var epoch: Epoch
-        public var initiator: PeerID?
-        public var winner: PeerID
-        public var reason: String?
-        public var startedAt: String?
-        public var finishedAt: String?
-    }
-
     public struct InventoryRecord: Hashable, Codable, Sendable {
         public var seller: PeerID
         public var product: String
         public var stock: Int
         public var deposited: Int
-    }
-
-    public struct PendingRecord: Hashable, Codable, Sendable {
-        public var requestID: String
-        public var buyer: PeerID
-        public var product: String
-        public var quantity: Int
-        public var lamport: Int64
-        public var epochReceived: Epoch?
-    }
-
-    public struct TradeRecord: Hashable, Codable, Sendable {
-        public var tradeID: Int
-        public var requestID: String
-        public var buyer: PeerID
-        public var seller: PeerID
-        public var trader: PeerID
-        public var epoch: Epoch
-        public var product: String
-        public var quantity: Int
-        public var priceCents: Int
-        public var commissionCents: Int
-        public var lamport: Int64?
-        public var at: String?
-    }
-
-    public struct PeerRecord: Hashable, Codable, Sendable {
-        public var peer: PeerID
-        public var role: String
-        public var product: String
-        public var downAtStart: Bool
-        public var pid: Int?
-        public var bought: Int?
-        public var sold: Int?
-        public var cashCents: Int?
-        public var finalClock: Int64?
     }
 
     public var run: RunRecord
@@ -83,7 +31,7 @@ public struct RunInspection: Hashable, Codable, Sendable {
     public var inventory: [InventoryRecord]
     public var pendingCount: Int
     /// The first pending requests in `(lamport_ts, buyer_id)` order: what a trader decides next.
-    public var pendingHead: [PendingRecord]
+    public var pendingHead: [RequestRecord]
     public var bought: Int
     public var failed: Int
     public var undeliveredOutbox: Int
@@ -97,7 +45,7 @@ public struct RunInspection: Hashable, Codable, Sendable {
 extension RunRecord: HistoryRecord {
     /// `seed` holds the 64 bits of the seed as SQLite's signed integer.
     public init(row: Row) throws {
-        self = try FetchableRecordDecoder().decode(Stored.self, from: row).record
+        self = try FetchableRecordDecoder().decode(Stored.self, from: row).record()
     }
 
     private struct Stored: HistoryRecord {
@@ -113,20 +61,18 @@ extension RunRecord: HistoryRecord {
         var pending: Int
         var elections: Int
 
-        var record: RunRecord {
-            RunRecord(runID: runID, scenario: scenario, peerCount: peerCount, seed: UInt64(bitPattern: seed ?? 0),
-                      startedAt: startedAt ?? "", finishedAt: finishedAt, status: status ?? "", decided: decided,
+        func record() throws -> RunRecord {
+            guard let status = status.flatMap(RunStatus.init(rawValue:)) else {
+                throw StoreError.malformed(column: "status", value: status ?? "NULL")
+            }
+            return RunRecord(runID: runID, scenario: scenario, peerCount: peerCount, seed: UInt64(bitPattern: seed ?? 0),
+                      startedAt: startedAt ?? "", finishedAt: finishedAt, status: status, decided: decided,
                       trades: trades, pending: pending, elections: elections)
         }
     }
 }
 
-extension RunInspection.LeaderRecord: HistoryRecord {}
-extension RunInspection.ElectionRecord: HistoryRecord {}
 extension RunInspection.InventoryRecord: HistoryRecord {}
-extension RunInspection.PendingRecord: HistoryRecord {}
-extension RunInspection.TradeRecord: HistoryRecord {}
-extension RunInspection.PeerRecord: HistoryRecord {}
 
 /// How many of a run's requests stand where, and how many a later epoch decided.
 struct RequestCounts {
@@ -187,19 +133,19 @@ extension MarketDatabase {
             let run: StatementArguments = [runID]
             guard let record = try RunRecord.fetchAllCheckingTypes(
                 db, sql: "\(Self.runRecords) WHERE r.run_id = ?", arguments: run).first else { throw StoreError.noSuchRun(runID) }
-            let leader = try RunInspection.LeaderRecord.fetchAllCheckingTypes(
+            let leader = try LeaderRecord.fetchAllCheckingTypes(
                 db, sql: "SELECT * FROM leader WHERE run_id = ?", arguments: run).first
-                ?? RunInspection.LeaderRecord(epoch: 0, leader: nil, electionInProgress: false, updatedAt: nil)
-            let elections = try RunInspection.ElectionRecord.fetchAllCheckingTypes(
+                ?? LeaderRecord(epoch: 0, leader: nil, electionInProgress: false, updatedAt: nil)
+            let elections = try ElectionRecord.fetchAllCheckingTypes(
                 db, sql: "SELECT * FROM elections WHERE run_id = ? ORDER BY epoch", arguments: run)
             let inventory = try RunInspection.InventoryRecord.fetchAllCheckingTypes(
                 db, sql: "SELECT * FROM inventory WHERE run_id = ? ORDER BY seller_id, product", arguments: run)
-            let pendingHead = try RunInspection.PendingRecord.fetchAllCheckingTypes(db, sql: """
+            let pendingHead = try RequestRecord.fetchAllCheckingTypes(db, sql: """
                 SELECT * FROM requests WHERE run_id = ? AND status = ? ORDER BY lamport_ts, buyer_id LIMIT ?
                 """, arguments: [runID, RequestStatus.pending, head])
-            let lastTrades = try RunInspection.TradeRecord.fetchAllCheckingTypes(
+            let lastTrades = try TradeRecord.fetchAllCheckingTypes(
                 db, sql: "SELECT * FROM trades WHERE run_id = ? ORDER BY trade_id DESC LIMIT ?", arguments: [runID, trades])
-            let peers = try RunInspection.PeerRecord.fetchAllCheckingTypes(
+            let peers = try PeerRecord.fetchAllCheckingTypes(
                 db, sql: "SELECT * FROM peers WHERE run_id = ? ORDER BY peer_id", arguments: run)
             let counts = try RequestCounts(db, runID: runID)
             let outbox = try Int.fetchOne(

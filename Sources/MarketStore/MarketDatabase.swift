@@ -313,7 +313,7 @@ public final class MarketDatabase: Sendable {
     /// Counts for a live progress line.
     public func progress(runID: Int64) throws(StoreError) -> RunProgress {
         try read { db in
-            guard let leader = try RunInspection.LeaderRecord.fetchAllCheckingTypes(
+            guard let leader = try LeaderRecord.fetchAllCheckingTypes(
                 db, sql: "SELECT * FROM leader WHERE run_id = ?", arguments: [runID]).first else {
                 throw StoreError.noSuchRun(runID)
             }

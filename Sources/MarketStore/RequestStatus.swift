@@ -1,6 +1,4 @@
-import GRDB
-
 /// Where a buy request stands, as `requests.status` holds it.
-public enum RequestStatus: String, CaseIterable, Codable, Sendable, DatabaseValueConvertible {
+public enum RequestStatus: String, CaseIterable, Codable, Sendable {
     case pending, bought, failed
 }

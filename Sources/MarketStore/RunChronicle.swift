@@ -5,49 +5,12 @@ import MarketCore
 /// What happened in a run, in time: the rows `market report` draws. Every time is in
 /// milliseconds since the run's `started_at`, exact to the microsecond the history keeps.
 public struct RunChronicle: Sendable {
-    public struct Fault: Hashable, Sendable {
-        public var peer: PeerID
-        public var kind: String
-        public var atMs: Double
-    }
-
-    public struct Election: Hashable, Sendable {
-        public var epoch: Epoch
-        public var initiator: PeerID?
-        public var winner: PeerID
-        public var reason: String?
-        public var startedMs: Double?
-        public var finishedMs: Double?
-    }
-
+    public typealias Fault = ChronicleRow<FaultRecord>
+    public typealias Election = ChronicleRow<ElectionRecord>
     /// One buy request. `decidedMs` is nil while it is pending.
-    public struct Request: Hashable, Sendable {
-        public var id: String
-        public var buyer: PeerID
-        public var status: String
-        public var epochReceived: Epoch?
-        public var epochDecided: Epoch?
-        public var receivedMs: Double
-        public var decidedMs: Double?
-
-        /// Queued under one trader, decided by a later one.
-        public var isTakeover: Bool {
-            guard let received = epochReceived, let decided = epochDecided else { return false }
-            return decided > received
-        }
-    }
-
+    public typealias Request = ChronicleRow<RequestRecord>
     /// A traced message: only the receiving side is recorded today, so `sentMs` is usually nil.
-    public struct Message: Hashable, Sendable {
-        public var id: Int64
-        public var kind: String
-        public var from: PeerID
-        public var to: PeerID
-        public var sendClock: Int64
-        public var recvClock: Int64?
-        public var sentMs: Double?
-        public var receivedMs: Double?
-    }
+    public typealias Message = ChronicleRow<MessageRecord>
 
     public var runID: Int64
     /// The last moment the history speaks of: `finished_at`, or for a live run the newest
@@ -82,30 +45,15 @@ extension MarketDatabase {
             }
             let clock = try RunClock(start: startText)
             let args: StatementArguments = ["run": runID]
-            let faults = try Row.fetchAll(db, sql: """
-                SELECT peer_id, kind, at FROM faults WHERE run_id = :run ORDER BY at, fault_id
-                """, arguments: args).map {
-                RunChronicle.Fault(peer: try $0.get("peer_id"), kind: try $0.get("kind"), atMs: try clock.ms($0, "at"))
-            }
-            let elections = try Row.fetchAll(db, sql: """
-                SELECT epoch, initiator_id, winner_id, reason, started_at, finished_at
-                FROM elections WHERE run_id = :run ORDER BY epoch
-                """, arguments: args).map {
-                RunChronicle.Election(epoch: try $0.get("epoch"), initiator: try $0.get("initiator_id"), winner: try $0.get("winner_id"),
-                                      reason: try $0.get("reason"), startedMs: try clock.optionalMs($0, "started_at"),
-                                      finishedMs: try clock.optionalMs($0, "finished_at"))
-            }
-            var requests: [RunChronicle.Request] = []
-            let cursor = try Row.fetchCursor(db, sql: """
-                SELECT request_id, buyer_id, status, epoch_received, epoch_decided, received_at, decided_at
-                FROM requests WHERE run_id = :run ORDER BY received_at, request_id
-                """, arguments: args)
-            while let row = try cursor.next() {
-                requests.append(RunChronicle.Request(
-                    id: try row.get("request_id"), buyer: try row.get("buyer_id"), status: try row.get("status"),
-                    epochReceived: try row.get("epoch_received"), epochDecided: try row.get("epoch_decided"),
-                    receivedMs: try clock.ms(row, "received_at"), decidedMs: try clock.optionalMs(row, "decided_at")))
-            }
+            let faults = try clock.rows(FaultRecord.fetchAllCheckingTypes(db, sql: """
+                SELECT * FROM faults WHERE run_id = :run ORDER BY at, fault_id
+                """, arguments: args))
+            let elections = try clock.rows(ElectionRecord.fetchAllCheckingTypes(db, sql: """
+                SELECT * FROM elections WHERE run_id = :run ORDER BY epoch
+                """, arguments: args))
+            let requests = try clock.rows(RequestRecord.fetchAllCheckingTypes(db, sql: """
+                SELECT * FROM requests WHERE run_id = :run ORDER BY received_at, request_id
+                """, arguments: args))
             func latest(_ column: String) -> String { "max(\(Timestamp.sqlSixDigits(column)))" }
             let ends = try Row.fetchOne(db, sql: """
                 SELECT (SELECT finished_at FROM runs WHERE run_id = :run) AS finished_at,
@@ -134,17 +82,12 @@ extension MarketDatabase {
         func fetch(_ condition: String, _ order: String, _ bounds: [String: Double], limit: Int) throws -> [RunChronicle.Message] {
             var all: StatementArguments = ["run": runID, "limit": max(0, limit)]
             for (name, ms) in bounds { all += [name: clock.text(ms: ms)] }
-            return try Row.fetchAll(db, sql: """
-                SELECT msg_id, kind, from_id, to_id, send_clock, recv_clock, sent_at, received_at
-                FROM messages
+            return try clock.rows(MessageRecord.fetchAllCheckingTypes(db, sql: """
+                SELECT * FROM messages
                 WHERE run_id = :run AND received_at IS NOT NULL AND \(condition)
                 ORDER BY \(received) \(order), msg_id \(order)
                 LIMIT :limit
-                """, arguments: all).map {
-                RunChronicle.Message(id: try $0.get("msg_id"), kind: try $0.get("kind"), from: try $0.get("from_id"),
-                                     to: try $0.get("to_id"), sendClock: try $0.get("send_clock"), recvClock: try $0.get("recv_clock"),
-                                     sentMs: try clock.optionalMs($0, "sent_at"), receivedMs: try clock.optionalMs($0, "received_at"))
-            }
+                """, arguments: all))
         }
         switch window {
         case .time(let from, let to):
@@ -166,7 +109,7 @@ extension MarketDatabase {
                                   ["from": from, "to": to, "start_ms": span.lowerBound, "end_ms": span.upperBound],
                                   limit: limit - during.count - earlier.count - later.count)
             return (earlier + during + later + beats).sorted {
-                ($0.receivedMs ?? 0, $0.id) < ($1.receivedMs ?? 0, $1.id)
+                ($0.receivedMs ?? 0, $0.msgID) < ($1.receivedMs ?? 0, $1.msgID)
             }
         }
     }
@@ -191,11 +134,6 @@ struct RunClock {
         self.start = micros
     }
 
-    func ms(_ row: Row, _ column: String) throws -> Double {
-        guard let ms = try optionalMs(row, column) else { throw StoreError.malformed(column: column, value: "NULL") }
-        return ms
-    }
-
     func optionalMs(_ row: Row, _ column: String) throws -> Double? {
         let value: DatabaseValue = row[column] ?? .null
         if value.isNull { return nil }
@@ -203,6 +141,16 @@ struct RunClock {
             throw StoreError.malformed(column: column, value: "\(value)")
         }
         return Double(micros - start) / 1000
+    }
+
+    /// The records seen from the run's start; a time that is not one is a malformed history.
+    func rows<Record: Timed>(_ records: [Record]) throws -> [ChronicleRow<Record>] {
+        try records.map { record in
+            for (column, text) in record.times where text.flatMap(Timestamp.parse) == nil && text != nil {
+                throw StoreError.malformed(column: column, value: text ?? "NULL")
+            }
+            return ChronicleRow(record, start: start)
+        }
     }
 
     /// The history's text for `ms` since the start, to the microsecond.

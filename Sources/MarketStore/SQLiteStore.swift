@@ -229,7 +229,7 @@ public final class SQLiteStore: TradingPostStore, Sendable {
             var ledger = Ledger()
             var sellerTrades: Set<Int> = []
             var soldByProduct: [Product: Int] = [:]
-            let trades = try TradeRow.fetchAllCheckingTypes(db, sql: """
+            let trades = try TradeRecord.fetchAllCheckingTypes(db, sql: """
                 SELECT * FROM trades WHERE run_id = ?1 AND (buyer_id = ?2 OR seller_id = ?2 OR trader_id = ?2) ORDER BY trade_id
                 """, arguments: [runID, peer])
             for row in trades {
@@ -298,7 +298,7 @@ public final class SQLiteStore: TradingPostStore, Sendable {
         let seq: Int = try row.get("decided_seq") ?? 0
         let epoch: Epoch = try row.get("epoch_decided") ?? 0
         if try row.get("status") as RequestStatus == .bought {
-            guard let trade = try TradeRow.fetchAllCheckingTypes(
+            guard let trade = try TradeRecord.fetchAllCheckingTypes(
                 db, sql: "SELECT * FROM trades WHERE run_id = ? AND request_id = ?", arguments: [runID, request.id.description]).first else {
                 throw StoreError.sqlite("request \(request.id) is bought but has no trade")
             }

@@ -40,7 +40,7 @@ struct InspectDatabaseCommand: ParsableCommand {
     static func render(_ inspection: RunInspection, path: String) -> [String] {
         let run = inspection.run
         var lines: [String] = []
-        lines.append("run \(run.runID) of \(path): \(run.scenario), \(run.peerCount) peers, seed \(run.seed), \(run.status); "
+        lines.append("run \(run.runID) of \(path): \(run.scenario), \(run.peerCount) peers, seed \(run.seed), \(run.status.rawValue); "
             + "started \(run.startedAt)" + (run.finishedAt.map { ", finished \($0)" } ?? ""))
         let leader = inspection.leader
         lines.append("leader: epoch \(leader.epoch), " + (leader.leader.map { "P\($0)" } ?? "no leader") + ", "
@@ -69,7 +69,7 @@ struct InspectDatabaseCommand: ParsableCommand {
         if !inspection.pendingHead.isEmpty {
             lines.append("pending queue head, in (lamport_ts, buyer_id) order:")
             lines += ColumnText.table(["request", "stamp", "product", "qty", "received in epoch"], inspection.pendingHead.map {
-                [$0.requestID, "(\($0.lamport), P\($0.buyer))", $0.product, String($0.quantity), ColumnText.optional($0.epochReceived)]
+                [$0.requestID, "(\($0.lamport), P\($0.buyer))", $0.product.rawValue, String($0.quantity), ColumnText.optional($0.epochReceived)]
             })
         }
 
@@ -81,14 +81,14 @@ struct InspectDatabaseCommand: ParsableCommand {
                 ["trade", "request", "buyer", "seller", "trader", "epoch", "product", "qty", "price", "commission", "stamp"],
                 inspection.lastTrades.map {
                     [String($0.tradeID), $0.requestID, "P\($0.buyer)", "P\($0.seller)", "P\($0.trader)", String($0.epoch),
-                     $0.product, String($0.quantity), ColumnText.money($0.priceCents), ColumnText.money($0.commissionCents),
+                     $0.product.rawValue, String($0.quantity), ColumnText.money($0.priceCents), ColumnText.money($0.commissionCents),
                      ColumnText.optional($0.lamport)]
                 })
         }
 
         lines.append("peers and their ledgers (written when each peer stops):")
         lines += ColumnText.table(["peer", "role", "product", "bought", "sold", "cash", "final clock", "pid"], inspection.peers.map {
-            ["P\($0.peer)" + ($0.downAtStart ? " (down)" : ""), $0.role, $0.product, ColumnText.optional($0.bought),
+            ["P\($0.peer)" + ($0.downAtStart ? " (down)" : ""), $0.role.rawValue, $0.product.rawValue, ColumnText.optional($0.bought),
              ColumnText.optional($0.sold), ColumnText.money($0.cashCents), ColumnText.optional($0.finalClock),
              ColumnText.optional($0.pid)]
         })

@@ -9,7 +9,7 @@ struct MarketCommand: ParsableCommand {
         subcommands: [
             ScenariosCommand.self,
             RunCommand.self,
-            PeerCommand.self,
+            PeerProcessCommand.self,
             SimulateCommand.self,
             BenchCommand.self,
             InspectCommand.self,

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import MarketCore
 import MarketRuntime
+import MarketScenarioFile
 import MarketStore
 
 extension SickMode: ExpressibleByArgument {}
@@ -85,14 +86,9 @@ struct RunCommand: ParsableCommand {
         var fileLimit: Double?
         do {
             var chosenSeed = seed
-            let file: ScenarioFile?
-            if BuiltInScenario(rawValue: scenario) == nil, scenario.contains(".") || scenario.contains("/") {
-                file = try ScenarioFile.load(path: scenario)
-                chosenSeed = chosenSeed ?? file?.seed
-                fileLimit = file?.timeLimitSeconds
-            } else {
-                file = nil
-            }
+            let file = try ScenarioFile.load(argument: scenario)
+            chosenSeed = chosenSeed ?? file?.seed
+            fileLimit = file?.timeLimitSeconds
             let finalSeed = chosenSeed ?? UInt64.random(in: 0...UInt64(Int64.max))
             var built = try file?.scenario(seed: finalSeed, peerCount: peers)
                 ?? BuiltInScenario.named(scenario).scenario(seed: finalSeed, peers: peers)
@@ -131,7 +127,7 @@ struct RunCommand: ParsableCommand {
 }
 
 /// One peer process, started by `market run`; not for users.
-struct PeerCommand: ParsableCommand {
+struct PeerProcessCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "peer",
         abstract: "One peer of a run (started by `market run`).",

@@ -20,7 +20,7 @@ struct RunsCommand: ParsableCommand {
         }
         let rows = runs.map { run in
             [String(run.runID), run.scenario, String(run.peerCount), String(run.seed),
-             abandoned.contains(run.runID) ? "\(run.status) (supervisor gone)" : run.status, run.startedAt,
+             abandoned.contains(run.runID) ? "\(run.status.rawValue) (supervisor gone)" : run.status.rawValue, run.startedAt,
              run.finishedAt ?? "-", String(run.decided), String(run.trades), String(run.pending), String(run.elections)]
         }
         for line in ColumnText.table(

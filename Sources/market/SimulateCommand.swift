@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import MarketCore
 import MarketRuntime
+import MarketScenarioFile
 import MarketSimulation
 
 struct SimulateCommand: ParsableCommand {
@@ -20,7 +21,7 @@ struct SimulateCommand: ParsableCommand {
     @Option(help: "The first seed.")
     var seed: UInt64 = 1
 
-    @Option(help: "Only this built-in scenario (default: all of them, in turn, and the large runs).")
+    @Option(help: "Only this built-in scenario, or a JSON scenario file whose knobs apply as they are (default: every built-in one, in turn, and the large runs).")
     var scenario: String?
 
     @Option(help: ArgumentHelp(
@@ -74,14 +75,21 @@ struct SimulateCommand: ParsableCommand {
         options.pauses = pauses
         options.holdUntil = .milliseconds(Int64(hold * 1000))
         var slots = BuiltInScenario.allCases.map { SeedSweep.Slot($0) } + SeedSweep.Slot.large(peers: try largeSizes())
+        var file: ScenarioFile?
         if let scenario {
             do throws(ScenarioError) {
-                slots = [SeedSweep.Slot(try BuiltInScenario.named(scenario))]
+                file = try ScenarioFile.load(argument: scenario)
+                // A file's scenario is built per seed below; the slot only carries its sizes.
+                slots = [SeedSweep.Slot(file == nil ? try BuiltInScenario.named(scenario) : .normal)]
             } catch {
                 throw ValidationError(error.description)
             }
         }
-        let sweep = SeedSweep(slots: slots, firstSeed: seed, seeds: seeds, options: options)
+        var sweep = SeedSweep(slots: slots, firstSeed: seed, seeds: seeds, options: options)
+        if let file {
+            let peers = peers
+            sweep.scenario = { seed throws(ScenarioError) in try file.scenario(seed: seed, peerCount: peers) }
+        }
         let started = ContinuousClock.now
         let interactive = isatty(STDERR_FILENO) == 1
         let summaries = try sweep.run(onTrace: verbose ? { print($0) } : nil) { index, _ in
@@ -94,7 +102,7 @@ struct SimulateCommand: ParsableCommand {
 
         let shown = zip(summaries, slots).filter { $0.0.seeds > 0 }
         let rows = shown.map { summary, slot in
-            [slot.name, String(summary.seeds), String(summary.events), String(summary.elections),
+            [file == nil ? slot.name : scenario ?? slot.name, String(summary.seeds), String(summary.events), String(summary.elections),
              String(summary.takeovers), String(summary.faults), String(summary.failures.count)]
         }
         for line in TextTable.lines(
@@ -114,11 +122,11 @@ struct SimulateCommand: ParsableCommand {
         for (result, slot) in failures {
             guard let failure = result.failure else { continue }
             print("")
-            print("seed \(result.seed) (\(slot.name)) violated \(failure)")
+            print("seed \(result.seed) (\(file == nil ? slot.name : scenario ?? slot.name)) violated \(failure)")
             if trace {
                 for line in failure.trace { print("  " + line) }
             }
-            var replay = "market simulate --scenario \(result.scenario) --seed \(result.seed) --seeds 1"
+            var replay = "market simulate --scenario \(file == nil ? result.scenario : scenario ?? result.scenario) --seed \(result.seed) --seeds 1"
             if let peers = slot.peers ?? peers { replay += " --peers \(peers)" }
             let requests = slot.requests ?? requests
             if requests != SimulationOptions().requestsPerBuyer { replay += " --requests \(requests)" }

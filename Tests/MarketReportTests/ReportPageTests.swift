@@ -7,21 +7,20 @@ final class ReportPageTests: XCTestCase {
     typealias F = ReportFixtures
 
     /// Three peers; P2 trades, falls sick, P1 takes over its queue, P2 recovers and wins again.
-    func sickTraderRun(status: String = "completed") -> ReportInput {
+    func sickTraderRun(status: RunStatus = .completed) -> ReportInput {
         let elections = [F.election(1, winner: 2, from: 10, to: 20, by: 0, reason: "startup"),
                          F.election(2, winner: 1, from: 3000, to: 3150, by: 0),
                          F.election(3, winner: 2, from: 3600, to: 3602, by: 2, reason: "recovery")]
         let chronicle = RunChronicle(
             runID: 1, endMs: 5000,
-            faults: [.init(peer: 2, kind: "sick", atMs: 2800), .init(peer: 2, kind: "recover", atMs: 3590)],
+            faults: [F.fault(2, .sick, at: 2800), F.fault(2, .recover, at: 3590)],
             elections: elections,
             requests: (0..<40).map { F.request($0, at: 100 + Double($0) * 100, wait: $0 == 27 ? 400 : 2, epochs: $0 == 27 ? (1, 2) : (1, 1)) }
                 + [F.request(40, at: 4900, wait: nil)],
             messageCount: 3,
-            messages: [.init(id: 1, kind: "election", from: 0, to: 1, sendClock: 10, recvClock: 12, sentMs: nil, receivedMs: 3001),
-                       .init(id: 2, kind: "ok", from: 1, to: 0, sendClock: 13, recvClock: 14, sentMs: nil, receivedMs: 3002),
-                       .init(id: 3, kind: "buy", from: 0, to: 1, sendClock: 20, recvClock: 20, sentMs: nil, receivedMs: 3200)])
-        let peers = [F.peer(0, "buyer", "salt"), F.peer(1, "seller", "salt"), F.peer(2, "seller", "boar")]
+            messages: [F.message(1, "election", 0, 1, clocks: (10, 12), at: 3001), F.message(2, "ok", 1, 0, clocks: (13, 14), at: 3002),
+                       F.message(3, "buy", 0, 1, clocks: (20, 20), at: 3200)])
+        let peers = [F.peer(0, .buyer, .salt), F.peer(1, .seller, .salt), F.peer(2, .seller, .boar)]
         return F.input(F.inspection(status: status, peers: peers, elections: elections), chronicle)
     }
 
@@ -44,9 +43,9 @@ final class ReportPageTests: XCTestCase {
         let requests = (0..<10).map { F.request($0, at: 100 + Double($0) * 10, wait: $0 < 9 ? 0.25 : 0.8) }
         let chronicle = RunChronicle(runID: 1, endMs: 300, faults: [], elections: [F.election(1, winner: 1, from: 10, to: 20)],
                                      requests: requests, messageCount: 0, messages: [])
-        let page = ReportPage.html(F.input(F.inspection(peers: [F.peer(0, "buyer", "salt"), F.peer(1, "seller", "salt")],
+        let page = ReportPage.html(F.input(F.inspection(peers: [F.peer(0, .buyer, .salt), F.peer(1, .seller, .salt)],
                                                         elections: chronicle.elections), chronicle))
-        XCTAssertTrue(page.contains("10 decided: median 250 µs, p99 800 µs, max 800 µs, mean 305 µs"), "the latency figures")
+        XCTAssertTrue(page.contains("10 decided: median 250 µs, p99 751 µs, max 800 µs, mean 305 µs"), "the latency figures (p99 interpolated)")
         XCTAssertTrue(page.contains("P0-0 bought after 250 µs"), "a point's title")
         XCTAssertTrue(page.contains(">100 µs</text>"), "the lowest decade of the axis")
         XCTAssertEqual(Duration.text(ms: 0.25), "250 µs")
@@ -56,7 +55,7 @@ final class ReportPageTests: XCTestCase {
     }
 
     func testALiveRunSaysWhatItShows() {
-        XCTAssertTrue(ReportPage.html(sickTraderRun(status: "running")).contains("still going when the report was written"))
+        XCTAssertTrue(ReportPage.html(sickTraderRun(status: .running)).contains("still going when the report was written"))
     }
 
     func testTextFromTheHistoryIsEscaped() {

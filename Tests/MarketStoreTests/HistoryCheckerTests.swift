@@ -307,7 +307,7 @@ final class HistoryCheckerTests: XCTestCase {
         XCTAssertThrowsError(try database.resolveRun(runID + 1)) { XCTAssertEqual($0 as? StoreError, .noSuchRun(runID + 1)) }
         let inspection = try database.inspect(runID: runID, head: 5, trades: 3)
         XCTAssertEqual(inspection.run.scenario, "test_case3")
-        XCTAssertEqual(inspection.run.status, "completed")
+        XCTAssertEqual(inspection.run.status, .completed)
         XCTAssertEqual(inspection.leader.epoch, 3)
         XCTAssertEqual(inspection.leader.leader, 4)
         XCTAssertFalse(inspection.leader.electionInProgress)

@@ -39,6 +39,13 @@ public struct ScenarioFile: Sendable {
         "heartbeat", "suspect_after", "election_timeout", "coordinator_timeout", "request_timeout", "deposit_timeout",
     ]
 
+    /// The file a `--scenario` value names, or nil when it names a built-in scenario: a value
+    /// that is no built-in name and holds a dot or a slash is a path.
+    public static func load(argument: String) throws(ScenarioError) -> ScenarioFile? {
+        guard BuiltInScenario(rawValue: argument) == nil, argument.contains(".") || argument.contains("/") else { return nil }
+        return try load(path: argument)
+    }
+
     /// Reads and validates the shape of a scenario file; errors are one line.
     public static func load(path: String) throws(ScenarioError) -> ScenarioFile {
         let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? nil

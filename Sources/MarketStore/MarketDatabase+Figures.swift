@@ -1,0 +1,86 @@
+import GRDB
+import MarketCore
+
+/// A run's decided requests, the bought ones, and the seconds from the first received to the
+/// last decided: `market bench`'s throughput.
+public struct DecisionSpan: Hashable, Sendable {
+    public var decided: Int
+    public var bought: Int
+    public var seconds: Double
+    public var boughtPerSecond: Double { seconds > 0 ? Double(bought) / seconds : 0 }
+}
+
+/// The figures `market bench` reads back from a run's history. Times are the history's text to
+/// the microsecond, read with `Timestamp.parse`, so spans and gaps are exact to a microsecond.
+extension MarketDatabase {
+    public func decisionSpan(runID: Int64) throws(StoreError) -> DecisionSpan {
+        try read { db in
+            let row = try Row.fetchOne(db, sql: """
+                SELECT count(*) AS decided, coalesce(sum(status = ?), 0) AS bought,
+                       min(received_at) AS first, max(decided_at) AS last
+                FROM requests WHERE run_id = ? AND status != ?
+                """, arguments: [RequestStatus.bought, runID, RequestStatus.pending])
+            var seconds = 0.0
+            if let first: String = row?["first"], let last: String = row?["last"] {
+                seconds = Double(try Self.microseconds(last, "decided_at") - Self.microseconds(first, "received_at")) / 1_000_000
+            }
+            return DecisionSpan(decided: row?["decided"] ?? 0, bought: row?["bought"] ?? 0, seconds: seconds)
+        }
+    }
+
+    public func electionCount(runID: Int64) throws(StoreError) -> Int {
+        try read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM elections WHERE run_id = ?", arguments: [runID]) ?? 0 }
+    }
+
+    /// Microseconds from each decision to the next, in the order they were made: a sequential
+    /// buyer sends its next request only after the last one's result, so each gap is one whole buy.
+    public func decisionGaps(runID: Int64) throws(StoreError) -> [Double] {
+        let times = try read { db in
+            try String.fetchAll(db, sql: """
+                SELECT decided_at FROM requests WHERE run_id = ? AND status != ? ORDER BY decided_seq
+                """, arguments: [runID, RequestStatus.pending]).map { try Self.microseconds($0, "decided_at") }
+        }
+        return zip(times, times.dropFirst()).map { Double($1 - $0) }
+    }
+
+    /// Messages received per bought request, Bully's messages left out (a run's election is a
+    /// cost of the run, not of its buys). Needs a `--trace` run.
+    public func messagesPerBuy(runID: Int64) throws(StoreError) -> Double {
+        try read { db in
+            let messages = try Int.fetchOne(db, sql: """
+                SELECT count(*) FROM messages WHERE run_id = ? AND kind NOT IN ('election', 'ok', 'coordinator')
+                """, arguments: [runID]) ?? 0
+            let bought = try Int.fetchOne(
+                db, sql: "SELECT count(*) FROM requests WHERE run_id = ? AND status = ?", arguments: [runID, RequestStatus.bought]) ?? 0
+            return bought > 0 ? Double(messages) / Double(bought) : 0
+        }
+    }
+
+    /// For each fault of `kind`, the milliseconds from the fault to the first decision of the
+    /// next trader to take office; faults no trader decided after are left out.
+    public func failovers(runID: Int64, kind: FaultKind) throws(StoreError) -> [Double] {
+        try read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT at, first_decision FROM (
+                    SELECT f.at, (
+                        SELECT min(q.decided_at) FROM requests q
+                        WHERE q.run_id = :run AND q.epoch_decided = (
+                            SELECT min(e.epoch) FROM elections e WHERE e.run_id = :run AND e.finished_at >= f.at)
+                    ) AS first_decision
+                    FROM faults f WHERE f.run_id = :run AND f.kind = :kind
+                ) WHERE first_decision IS NOT NULL
+                ORDER BY at
+                """, arguments: ["run": runID, "kind": kind]).map { row in
+                Double(try Self.microseconds(row["first_decision"], "decided_at") - Self.microseconds(row["at"], "at")) / 1000
+            }
+        }
+    }
+
+    /// A history time in microseconds since 1970; a one-line error naming the column if it is not one.
+    static func microseconds(_ text: String?, _ column: String) throws(StoreError) -> Int64 {
+        guard let text, let micros = Timestamp.parse(text) else {
+            throw StoreError.malformed(column: column, value: text ?? "NULL")
+        }
+        return micros
+    }
+}
