@@ -68,7 +68,8 @@ extension Supervision {
     }
 
     mutating func checkStopped() {
-        guard phase == .stopping else { return }
+        // Until the history has the end, no peer is let go (the note's answer looks again).
+        guard phase == .stopping, stoppingSince != nil else { return }
         guard peers.values.allSatisfy({ !$0.alive || $0.state == .stopped || $0.state == .down }) else { return }
         // Every ledger is written (or its peer is gone): let the peers go (they keep their
         // sockets until then) and wait for the processes to exit.
