@@ -32,10 +32,12 @@ let package = Package(
                 .embedInCode("Migrations/0005_time_microseconds.sql"),
             ]
         ),
+        // The supervisor's decisions as a pure state machine: MarketCore only, no IO.
+        .target(name: "MarketSupervision", dependencies: ["MarketCore"]),
         .target(
             name: "MarketRuntime",
             dependencies: [
-                "MarketCore", "MarketStore",
+                "MarketCore", "MarketStore", "MarketSupervision",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -63,6 +65,7 @@ let package = Package(
         // What the test targets share: fixtures, temporary directories (as SWIM ships SWIMTestKit).
         .target(name: "MarketTestKit", dependencies: ["MarketCore"], path: "Tests/MarketTestKit"),
         .testTarget(name: "MarketCoreTests", dependencies: ["MarketCore", "MarketTestKit"]),
+        .testTarget(name: "MarketSupervisionTests", dependencies: ["MarketCore", "MarketSupervision"]),
         .testTarget(name: "MarketSimulationTests", dependencies: ["MarketCore", "MarketSimulation", "MarketTestKit"]),
         .testTarget(name: "MarketScenarioFileTests", dependencies: ["MarketCore", "MarketSimulation", "MarketScenarioFile"]),
         .testTarget(name: "MarketStoreTests", dependencies: ["MarketCore", "MarketStore", "MarketSimulation", "MarketTestKit"]),

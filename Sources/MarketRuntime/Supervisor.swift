@@ -7,6 +7,7 @@ import Dispatch
 import Foundation
 import MarketCore
 import MarketStore
+import MarketSupervision
 import NIOCore
 import NIOPosix
 
@@ -91,13 +92,6 @@ public final class Supervisor {
         return code
     }
 
-    enum Phase: Equatable {
-        case starting
-        case running
-        case stopping
-        case finished
-    }
-
     let loop: EventLoop
     let options: RunOptions
     let scenario: Scenario
@@ -111,16 +105,11 @@ public final class Supervisor {
     let faults: FaultSchedule
     let progressLine: ProgressLine
 
-    var phase: Phase = .starting
+    /// Every decision: this shell feeds it events and performs its effects.
+    var machine: Supervision
+    /// The machine's time is counted from here.
     let startedAt = NIODeadline.now()
     var runningSince: NIODeadline?
-    /// When the end began (`stopAskedAt`), and when the peers were told, once the history has it.
-    var stopAskedAt: NIODeadline?
-    var stoppingSince: NIODeadline?
-    var saidWhatStoppingWaitsFor = false
-    var endStatus: RunStatus = .completed
-    var problem: String?
-    var interruptedBy: Int32?
 
     init(loop: EventLoop, options: RunOptions, writer: MarketDatabase, reader: MarketDatabase, runID: Int64,
          directory: RunDirectory, done: EventLoopPromise<Int32>) {
@@ -138,22 +127,78 @@ public final class Supervisor {
         history = HistoryWriter(
             database: writer, runID: runID,
             waiting: { message in loop.execute { shown.value.say(message) } },
-            failed: { message in loop.execute { link.value.supervisor?.fail(message) } })
-        faults = FaultSchedule(loop: loop, recoverAfter: options.scenario.recoverAfter, history: history)
-        processes = ProcessTable(loop: loop, executable: options.executable ?? CurrentExecutable.path,
-                                 peers: options.scenario.peers.filter { !$0.downAtStart }.map(\.id))
+            failed: { message in loop.execute { link.value.supervisor?.feed(.historyFailed(.record, message)) } })
+        faults = FaultSchedule(history: history)
+        let live = options.scenario.peers.filter { !$0.downAtStart }.map(\.id)
+        processes = ProcessTable(loop: loop, executable: options.executable ?? CurrentExecutable.path, peers: live)
+        machine = Supervision(config: SupervisionConfig(
+            livePeers: live, downAtStart: options.scenario.peers.filter(\.downAtStart).map(\.id),
+            firstElection: options.scenario.firstElection, recoverAfter: options.scenario.recoverAfter,
+            totalRequests: options.totalRequests, timeLimit: options.effectiveTimeLimit,
+            ledgerWait: Self.ledgerWait))
         processes.delegate = self
         link.value.supervisor = self
     }
 
+    /// How long stopping waits for the ledgers: as long as a peer waits out another
+    /// connection's lock to write its own, and a little more.
+    static let ledgerWait = HistoryWriter.patience + .seconds(5)
+
     func start() {
-        for spec in scenario.peers where spec.downAtStart {
-            faults.record(.downAtStart, peer: spec.id)
-        }
-        for spec in scenario.peers where !spec.downAtStart {
-            if let slot = processes.slots[spec.id] { spawn(slot, restart: false) }
-        }
+        feed(.launch)
         poll()
+    }
+
+    /// The machine's clock: time since the supervisor started.
+    var now: Duration { Duration(NIODeadline.now() - startedAt) }
+
+    /// Steps the machine and performs what it asks, in order. What performing an effect
+    /// sets off (a pause seen, a write's answer) is fed at once, before the effects after it.
+    func feed(_ event: SupervisionEvent) {
+        for effect in machine.step(event, now: now) { perform(effect) }
+    }
+
+    func perform(_ effect: SupervisionEffect) {
+        switch effect {
+        case .spawn(let id, let restart):
+            guard let slot = processes.slots[id] else { return }
+            spawn(slot, restart: restart)
+        case .tell(let id, let order):
+            if let slot = processes.slots[id] { processes.tell(slot, PeerCommand(order)) }
+            if order == .begin, runningSince == nil { runningSince = .now() }
+        case .kill(let id):
+            if let slot = processes.slots[id] { processes.forceKill(slot) }
+        case .killAll:
+            processes.forceKillAll()
+        case .closePipes:
+            processes.closePipes()
+        case .lookAtPauses:
+            processes.watchPauses()
+        case .record(let fault, let id):
+            faults.record(FaultKind(fault), peer: id)
+        case .noteStopping:
+            let link = NIOLoopBound(self, eventLoop: loop)
+            history.noteStopping(on: loop) { link.value.feed(.historyWritten(.stopping)) }
+        case .finishRun(let end):
+            progressLine.clear()
+            do {
+                try history.finishRun(RunStatus(end))  // after every fault and pid
+            } catch {
+                feed(.historyFailed(.end, "\(error)"))
+                return
+            }
+            feed(.historyWritten(.end))
+        case .summarize(let end, let problem, let seconds):
+            feed(.summarized(passed: summarize(RunStatus(end), problem: problem, seconds: seconds)))
+        case .keepUnrecordedEnd(let end, let why):
+            keepUnrecordedEnd(RunStatus(end), why: why)
+        case .say(let text):
+            say(text)
+        case .wake(let after, let timer):
+            loop.assumeIsolated().scheduleTask(in: TimeAmount(after)) { [self] in feed(.wake(timer)) }
+        case .done(let code):
+            done.succeed(code)
+        }
     }
 
     func spawn(_ slot: PeerSlot, restart: Bool) {
@@ -164,76 +209,32 @@ public final class Supervisor {
         do {
             try processes.spawn(slot, arguments: peerOptions.arguments)
         } catch {
-            fail("cannot start P\(slot.id): \(error)")
+            feed(.spawnFailed(slot.id, "\(error)"))
             return
         }
-        slot.state = .starting
-        slot.killedByUs = false
-        slot.startedAt = .now()
         history.recordPID(slot.pid, peer: slot.id)
     }
 
-    var isLive: Bool { phase == .running || phase == .starting }
-
-    /// A process that exits on its own this soon after it started, `maxQuickExits` times in
-    /// a row, is failing for a reason a restart does not fix.
-    static let quickExit = TimeAmount.seconds(2)
-    static let maxQuickExits = 5
-
     /// Every 100 ms: pauses from outside, the run's progress, and the ends of the phases.
     func poll() {
-        guard phase != .finished else { return }
+        guard machine.phase != .finished else { return }
         processes.watchPauses()
-        let now = NIODeadline.now()
-        switch phase {
-        case .starting:
-            if now - startedAt > .seconds(20) {
-                fail("peers did not start listening within 20 s")
-                return
-            }
-        case .running:
+        if machine.wantsProgress {
             let progress: RunProgress
             do {
                 progress = try reader.progress(runID: runID)
             } catch {
-                fail("cannot read the run's progress: \(error)")
+                feed(.progressUnreadable("\(error)"))
                 return
             }
             progressLine.show(progress, of: options.totalRequests, since: runningSince ?? startedAt)
-            if isDone(progress) {
-                beginStopping()
-            } else if Duration(now - startedAt) > options.effectiveTimeLimit {
-                fail("time limit of \(options.effectiveTimeLimit) reached with \(progress.decided)/\(options.totalRequests) decided, \(progress.pending) pending, \(progress.undelivered) undelivered")
-                return
-            }
-        case .stopping:
-            if endStatus == .completed, !saidWhatStoppingWaitsFor, now - (stopAskedAt ?? now) > .seconds(2) {
-                saidWhatStoppingWaitsFor = true
-                let waiting = processes.all.filter { $0.state == .stopping }.map { "P\($0.id)" }.sorted()
-                say(stoppingSince == nil
-                    ? "waiting to record that the run is ending (is the database locked?)"
-                    : "waiting for the ledgers of \(waiting.joined(separator: ", ")) (is the database locked?)")
-            }
-            if let since = stoppingSince {
-                if endStatus == .completed, now - since > Self.ledgerWait {
-                    for slot in processes.all where slot.state == .stopping {
-                        ledgerMissing(slot, "did not answer within \(Duration(Self.ledgerWait))")
-                        break
-                    }
-                } else if endStatus != .completed, now - since > .seconds(5) {
-                    processes.forceKillAll()
-                }
-            }
-        case .finished:
-            return
+            feed(.tick(RunTally(decided: progress.decided, pending: progress.pending,
+                                undelivered: progress.undelivered, epoch: progress.epoch)))
+        } else {
+            feed(.tick(nil))
         }
+        guard machine.phase != .finished else { return }
         loop.assumeIsolated().scheduleTask(in: .milliseconds(100)) { [self] in poll() }
-    }
-
-    /// The core's rule for a finished run, on what the peers last said of themselves.
-    func isDone(_ progress: RunProgress) -> Bool {
-        Settlement.isSettled(processes.all.map(\.settledStanding), pending: progress.pending,
-                             undelivered: progress.undelivered, storeEpoch: progress.epoch)
     }
 
     func say(_ text: String) {
@@ -249,130 +250,28 @@ final class SupervisorLink {
 extension Supervisor: ProcessTableDelegate {
     func peer(_ slot: PeerSlot, reported report: PeerReport) {
         switch report {
-        case .ready:
-            guard slot.state == .starting else { return }
-            slot.state = phase == .stopping ? .stopping : .up
-            if phase == .stopping { processes.tell(slot, .stop) }
-            if phase == .starting, processes.all.allSatisfy({ $0.state == .up }) {
-                phase = .running
-                runningSince = .now()
-                for slot in processes.all { processes.tell(slot, .begin) }
-                if let first = processes.slots[scenario.firstElection] { processes.tell(first, .startElection) }
-            }
-        case .sick(let mode):
-            sick(slot, mode)
-        case .stopped:
-            slot.state = .stopped
-            checkStopped()
-        case .state(let standing):
-            slot.standing = standing
-        case .fatal(let why):
-            // A store error a peer cannot get past (disk full, read-only, a damaged schema)
-            // would come back after every restart: the run ends now, and says why.
-            fail("P\(slot.id) cannot go on: \(why.isEmpty ? "fatal error" : why)")
-        case .resumed:
-            // A continue is recorded when it is seen: look now, before the peer goes on, or
-            // it could win an election before the history says it is up again.
-            processes.watchPauses()
-            processes.tell(slot, .proceed)
-        }
-    }
-
-    func sick(_ slot: PeerSlot, _ mode: SickMode) {
-        guard isLive else { return }
-        slot.state = .sick(mode)
-        faults.record(FaultSchedule.kind(of: mode), peer: slot.id)
-        switch mode {
-        case .silent, .resign:
-            let pid = slot.pid
-            faults.scheduleRecovery(of: slot, if: { [self] in
-                guard slot.pid == pid, case .sick = slot.state, phase == .running else { return false }
-                // A peer stopped from outside cannot come back yet: it does when it continues.
-                if slot.paused { slot.recoveryDue = true }
-                return !slot.paused
-            }, comeBack: { [self] in
-                comeBack(slot)
-            })
-        case .crash:
-            slot.killedByUs = true
-            processes.forceKill(slot)
+        case .ready: feed(.peerReady(slot.id))
+        case .sick(let mode): feed(.peerSick(slot.id, mode))
+        case .stopped: feed(.peerStopped(slot.id))
+        case .state(let standing): feed(.peerStanding(slot.id, standing))
+        case .fatal(let why): feed(.peerFatal(slot.id, why))
+        case .resumed: feed(.peerResumed(slot.id))
         }
     }
 
     func peer(_ slot: PeerSlot, exited status: ExitStatus) {
-        switch phase {
-        case .stopping, .finished:
-            if phase == .stopping, slot.state == .stopping || slot.state == .starting, endStatus == .completed {
-                // Told to stop (or about to be) and gone without its ledger: a fault, and the
-                // peer is started again to write it (its books are in the store); one that
-                // keeps dying fails the run, which cannot be called completed without it.
-                say("P\(slot.id) exited while stopping (\(status)); starting it again for its ledger")
-                faults.record(.crash, peer: slot.id)
-                slot.quickExits += 1
-                guard slot.quickExits < Self.maxQuickExits else {
-                    slot.state = .stopped
-                    ledgerMissing(slot, "exited \(slot.quickExits) times while stopping")
-                    return
-                }
-                faults.record(.recover, peer: slot.id)
-                spawn(slot, restart: true)
-                return
-            }
-            slot.state = .stopped
-            checkStopped()
-        case .starting, .running:
-            if status == .exited(PeerProcess.cannotStart) {
-                fail("P\(slot.id) could not start (see the message above)")
-                return
-            }
-            var delay: TimeAmount?
-            if !slot.killedByUs {
-                say("P\(slot.id) exited unexpectedly (\(status)); treating it as a crash")
-                faults.record(.crash, peer: slot.id)
-                slot.quickExits = NIODeadline.now() - slot.startedAt < Self.quickExit ? slot.quickExits + 1 : 0
-                if slot.quickExits >= Self.maxQuickExits {
-                    fail("P\(slot.id) exited \(slot.quickExits) times in a row within \(Self.quickExit) of starting; giving up")
-                    return
-                }
-                // Each quick exit in a row doubles the wait before the next start.
-                delay = faults.recoverAfter * (1 << slot.quickExits)
-            }
-            slot.state = .down
-            faults.scheduleRecovery(of: slot, after: delay, if: { [self] in slot.state == .down && isLive },
-                                    comeBack: { [self] in spawn(slot, restart: true) })
-        }
+        feed(.peerExited(slot.id, PeerExit(status.description, couldNotStart: status == .exited(PeerProcess.cannotStart))))
     }
 
     func peer(_ slot: PeerSlot, unreachable error: any Error) {
-        fail("cannot talk to P\(slot.id): \(error)")
+        feed(.peerUnreachable(slot.id, "\(error)"))
     }
 
-    func comeBack(_ slot: PeerSlot) {
-        slot.recoveryDue = false
-        slot.state = .up
-        processes.tell(slot, .recover)
-    }
-
-    /// The history holds one `sick` … `recover` span for as long as a peer is sick, stopped
-    /// from outside, or both: a pause of a peer already sick adds nothing, and its scheduled
-    /// recovery waits until it continues.
     func peerPaused(_ slot: PeerSlot) {
-        guard isLive else { return }
-        say("P\(slot.id) was stopped from outside; it counts as sick until it continues")
-        if case .sick = slot.state { return }
-        faults.record(.sick, peer: slot.id)
+        feed(.peerPaused(slot.id))
     }
 
     func peerContinued(_ slot: PeerSlot, missedStop: Bool) {
-        guard isLive else { return }
-        if case .sick = slot.state {
-            guard slot.recoveryDue else { return }
-            faults.record(.recover, peer: slot.id)
-            comeBack(slot)
-            return
-        }
-        // A stop and continue between two looks still happened: both go into the history.
-        if missedStop { faults.record(.sick, peer: slot.id) }
-        faults.record(.recover, peer: slot.id)
+        feed(.peerContinued(slot.id, missedStop: missedStop))
     }
 }

@@ -1,0 +1,45 @@
+import MarketCore
+
+/// One peer as the supervisor's machine sees it: where it stands in the run and what is
+/// known of its current process.
+public struct SupervisedPeer: Hashable, Sendable {
+    public enum State: Hashable, Sendable {
+        case starting
+        case up
+        case sick(SickMode)
+        /// Its process is gone; it is started again after `recoverAfter`.
+        case down
+        case stopping
+        case stopped
+    }
+
+    public let id: PeerID
+    public internal(set) var state: State = .starting
+    /// A process of it runs (started and not yet reaped).
+    public internal(set) var alive = false
+    /// Processes started for this peer so far.
+    public internal(set) var processes = 0
+    /// Stopped from outside (SIGSTOP) and not continued yet: as good as silently sick.
+    public internal(set) var paused = false
+    /// The machine killed it (a `crash` sickness), so its exit is no news.
+    var killedByUs = false
+    /// Recoveries and restarts scheduled and not fired yet.
+    var comebacks = 0
+    /// When its current process was started, and how many of its processes in a row exited
+    /// on their own soon after starting.
+    var startedAt: Duration = .zero
+    public internal(set) var quickExits = 0
+    /// Its sickness was over while it was stopped from outside: it recovers when it continues.
+    var recoveryDue = false
+    /// The peer's own word on where it stands.
+    var standing = PeerStanding(up: false, traderEpoch: nil, finishedBuying: false)
+
+    init(id: PeerID) {
+        self.id = id
+    }
+
+    /// Up, with nothing scheduled and not paused: its standing counts for the end of the run.
+    var settledStanding: PeerStanding? {
+        state == .up && comebacks == 0 && !paused ? standing : nil
+    }
+}
