@@ -29,7 +29,7 @@ final class TwoTraderProcessesTests: XCTestCase {
         let store = database.store(runID: runID)
         XCTAssertEqual(try store.claimEpoch(ElectionClaim(epoch: 1, leader: 3, initiator: 0, reason: .startup)),
                        .claimed(ElectionClaim(epoch: 1, leader: 3, initiator: 0, reason: .startup)))
-        let count = 400
+        let count = 2000
         _ = try store.recordDeposit(Deposit(id: 1_000_000, seller: 1, product: .salt, quantity: count), epoch: 1)
         let requests = (0..<count).map { request(0, $0, UInt64(2 * $0 + 1)) }
         for request in requests { _ = try store.enqueue(request, epoch: 1) }
@@ -71,6 +71,9 @@ final class TwoTraderProcessesTests: XCTestCase {
             default: XCTFail("unexpected answer")
             }
             if deposed != nil { break }
+            // Paced, so that the other process's claim (a millisecond after "go") lands in the
+            // middle even on a loaded machine: the decisions span a second or more.
+            usleep(500)
         }
         let log = heard + output.fileHandleForReading.readDataToEndOfFile()
         child.waitUntilExit()
