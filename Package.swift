@@ -77,7 +77,7 @@ let package = Package(
             name: "MarketRuntimeTests",
             dependencies: [
                 "MarketCore", "MarketStore", "MarketRuntime", "MarketTestKit", .product(name: "GRDB", package: "GRDB.swift"),
-                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
         .testTarget(

@@ -38,6 +38,8 @@ final class Transport {
     private var failures: [PeerID: Int] = [:]
     private var unflushed: Set<PeerID> = []
     private var server: Channel?
+    /// Connections neighbours dialled to this peer; closing the listening socket leaves them open.
+    private var inbound: [ObjectIdentifier: Channel] = [:]
     private let allocator = ByteBufferAllocator()
     private(set) var dropped = 0
     /// Inbound frames refused: no proof, another sender's name, garbage.
@@ -63,12 +65,14 @@ final class Transport {
         }
         let members = self.members
         let reject = NIOLoopBound({ [self] in rejected += 1 }, eventLoop: loop)
+        let accepted = NIOLoopBound({ [self] (channel: Channel) in keep(channel) }, eventLoop: loop)
         let bound = NIOLoopBound((deliver, log), eventLoop: loop)
         return ServerBootstrap(group: loop)
             .serverChannelOption(.backlog, value: 128)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     let (deliver, log) = bound.value
+                    accepted.value(channel)
                     try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(FrameDecoder()))
                     try channel.pipeline.syncOperations.addHandler(EnvelopeHandler(
                         proof: proof, members: members, deliver: deliver, complain: log, reject: reject.value))
@@ -131,6 +135,12 @@ final class Transport {
         }
     }
 
+    private func keep(_ channel: Channel) {
+        let key = ObjectIdentifier(channel)
+        inbound[key] = channel
+        channel.closeFuture.assumeIsolated().whenComplete { [self] _ in inbound[key] = nil }
+    }
+
     /// Pushes everything queued since the last flush onto the wire.
     func flush() {
         for peer in unflushed {
@@ -190,7 +200,8 @@ final class Transport {
         dial(peer, first: [])
     }
 
-    /// Closes every connection and the listening socket.
+    /// Closes every connection, outbound and inbound, and the listening socket: nothing is
+    /// delivered after it.
     func close() -> EventLoopFuture<Void> {
         loop.preconditionInEventLoop()
         var closing: [EventLoopFuture<Void>] = []
@@ -198,6 +209,10 @@ final class Transport {
             closing.append(channel.close().recover { _ in })
         }
         links = [:]
+        for channel in inbound.values {
+            closing.append(channel.close().recover { _ in })
+        }
+        inbound = [:]
         if let server {
             closing.append(server.close().recover { _ in })
         }
