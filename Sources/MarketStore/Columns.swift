@@ -23,7 +23,8 @@ struct ColumnKey: CodingKey {
     /// Columns that name a peer by its part, and the one Lamport stamp.
     static let renamed = [
         "buyer_id": "buyer", "seller_id": "seller", "trader_id": "trader", "peer_id": "peer", "leader_id": "leader",
-        "initiator_id": "initiator", "winner_id": "winner", "lamport_ts": "lamport",
+        "initiator_id": "initiator", "winner_id": "winner", "recipient_id": "recipient",
+        "election_initiator_id": "electionInitiator", "lamport_ts": "lamport",
     ]
 
     static func property(for column: String) -> String {
@@ -49,6 +50,8 @@ extension ElectionRecord: HistoryRecord {}
 extension LeaderRecord: HistoryRecord {}
 extension PeerRecord: HistoryRecord {}
 extension TradeRecord: HistoryRecord {}
+extension DepositRecord: HistoryRecord {}
+extension OutboxRecord: HistoryRecord {}
 
 extension FetchableRecord {
     /// Every record the query returns, decoded from copied rows. A copied row converts each

@@ -41,16 +41,14 @@ public final class SQLiteStore: TradingPostStore, Sendable {
             let current = try epoch(db)
             guard current == claim.epoch - 1 else { return .claimRefused(current: current) }
             let now = Timestamp.now()
-            let origin = try Row.fetchOne(db, sql: """
-                SELECT election_started_at, election_initiator_id, election_reason FROM leader WHERE run_id = ?
-                """, arguments: [runID])
-            let startedAt: String = origin?["election_started_at"] ?? now
+            let origin = try leader(db)
+            let startedAt = origin.electionStartedAt ?? now
             // A winner that joined through Bully's cascade records why the election began.
             var initiator = claim.initiator
             var reason = claim.reason.rawValue
-            if claim.reason == .bully, let first: String = origin?["election_reason"] {
+            if claim.reason == .bully, let first = origin.electionReason {
                 reason = first
-                initiator = origin?["election_initiator_id"] ?? initiator
+                initiator = origin.electionInitiator ?? initiator
             }
             try db.execute(sql: """
                 UPDATE leader SET epoch = ?, leader_id = ?, election_in_progress = 0, election_started_at = NULL,
@@ -69,18 +67,17 @@ public final class SQLiteStore: TradingPostStore, Sendable {
         try database.write { db in
             let current = try self.epoch(db)
             guard current == epoch else { return .deposed(current: current) }
-            let pending = try Row.fetchAll(db, sql: """
-                SELECT request_id, product, quantity, lamport_ts FROM requests
-                WHERE run_id = ? AND status = ? ORDER BY lamport_ts, buyer_id, request_id
+            let pending = try RequestRecord.fetchAllCheckingTypes(db, sql: """
+                SELECT * FROM requests WHERE run_id = ? AND status = ? ORDER BY lamport_ts, buyer_id, request_id
                 """, arguments: [runID, RequestStatus.pending]).map(Self.request)
-            let deposits = try Row.fetchAll(db, sql: """
-                SELECT deposit_id, seller_id, product, quantity FROM deposits WHERE run_id = ? ORDER BY accept_seq
-                """, arguments: [runID]).map(Self.deposit)
+            let deposits = try DepositRecord.fetchAllCheckingTypes(db, sql: """
+                SELECT * FROM deposits WHERE run_id = ? ORDER BY accept_seq
+                """, arguments: [runID]).map(\.deposit)
             var sold: [SellerProduct: Int] = [:]
             for row in try Row.fetchAll(db, sql: """
                 SELECT seller_id, product, sum(quantity) AS sold FROM trades WHERE run_id = ? GROUP BY seller_id, product
                 """, arguments: [runID]) {
-                sold[SellerProduct(seller: try row.get("seller_id"), product: try Self.product(try row.get("product")))] = try row.get("sold")
+                sold[SellerProduct(seller: try row.get("seller_id"), product: try row.get("product"))] = try row.get("sold")
             }
             let outbox = try Row.fetchAll(db, sql: """
                 SELECT o.recipient_id, o.kind, q.* FROM outbox o
@@ -104,9 +101,9 @@ public final class SQLiteStore: TradingPostStore, Sendable {
             guard current == epoch else { return .deposed(current: current) }
             let lookup = try db.cachedStatement(sql: "SELECT * FROM requests WHERE run_id = ? AND request_id = ?")
             if let row = try Row.fetchOne(lookup, arguments: [runID, request.id.description]) {
-                let stored = try Self.request(row)
-                if try row.get("status") as RequestStatus == .pending { return .alreadyPending(stored) }
-                return .alreadyDecided(try decision(db, row: row, request: stored))
+                let stored = try RequestRecord(row: row)
+                if stored.status == .pending { return .alreadyPending(try Self.request(stored)) }
+                return .alreadyDecided(try decision(db, stored))
             }
             try db.cachedStatement(sql: """
                 INSERT INTO requests(run_id, request_id, buyer_id, product, quantity, lamport_ts, status, epoch_received, received_at)
@@ -123,10 +120,10 @@ public final class SQLiteStore: TradingPostStore, Sendable {
         try database.write { db in
             let current = try self.epoch(db)
             guard current == epoch else { return .deposed(current: current) }
-            if let row = try Row.fetchOne(db, sql: """
-                SELECT deposit_id, seller_id, product, quantity FROM deposits WHERE run_id = ? AND deposit_id = ?
-                """, arguments: [runID, deposit.id]) {
-                return .depositRecorded(try Self.deposit(row), duplicate: true)
+            if let stored = try DepositRecord.fetchAllCheckingTypes(db, sql: """
+                SELECT * FROM deposits WHERE run_id = ? AND deposit_id = ?
+                """, arguments: [runID, deposit.id]).first {
+                return .depositRecorded(stored.deposit, duplicate: true)
             }
             try db.execute(sql: """
                 INSERT INTO deposits(run_id, deposit_id, seller_id, product, quantity, epoch, at) VALUES (?, ?, ?, ?, ?, ?, ?)
@@ -183,7 +180,7 @@ public final class SQLiteStore: TradingPostStore, Sendable {
                         // Not pending, so decided: by an earlier trader, whose commit landed
                         // before this trader's claim (`Peer.committed` says how). Its decision
                         // is the answer; the rest of the batch goes on.
-                        alreadyDecided.append(try self.decision(db, row: row, request: try Self.request(row)))
+                        alreadyDecided.append(try self.decision(db, try RequestRecord(row: row)))
                         continue
                     }
                     // Decided without an enqueue of its own: recorded as received in this epoch.
@@ -240,20 +237,20 @@ public final class SQLiteStore: TradingPostStore, Sendable {
                     soldByProduct[trade.product, default: 0] += trade.quantity
                 }
             }
-            let requestRows = try Row.fetchAll(db, sql: """
-                SELECT request_id, product, quantity, lamport_ts, status FROM requests WHERE run_id = ? AND buyer_id = ?
+            let records = try RequestRecord.fetchAllCheckingTypes(db, sql: """
+                SELECT * FROM requests WHERE run_id = ? AND buyer_id = ?
                 """, arguments: [runID, peer])
             var requests: [BuyRequest] = []
             var pending: RequestID?
-            for row in requestRows {
-                let request = try Self.request(row)
+            for record in records {
+                let request = try Self.request(record)
                 requests.append(request)
-                if try row.get("status") as RequestStatus == .pending { pending = max(pending ?? request.id, request.id) }
+                if record.status == .pending { pending = max(pending ?? request.id, request.id) }
             }
             requests.sort { $0.id < $1.id }
-            let deposits = try Row.fetchAll(db, sql: """
-                SELECT deposit_id, seller_id, product, quantity FROM deposits WHERE run_id = ? AND seller_id = ? ORDER BY accept_seq
-                """, arguments: [runID, peer]).map(Self.deposit)
+            let deposits = try DepositRecord.fetchAllCheckingTypes(db, sql: """
+                SELECT * FROM deposits WHERE run_id = ? AND seller_id = ? ORDER BY accept_seq
+                """, arguments: [runID, peer]).map(\.deposit)
             return .books(PeerBooks(
                 peer: peer, ledger: ledger, sellerTradeIDs: sellerTrades, requests: requests, pendingRequest: pending,
                 deposits: deposits, soldByProduct: soldByProduct))
@@ -265,21 +262,28 @@ public final class SQLiteStore: TradingPostStore, Sendable {
     /// The epoch and leader the store holds now.
     public func leaderRecord() throws(StoreError) -> (epoch: Epoch, leader: PeerID?) {
         try database.read { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT epoch, leader_id FROM leader WHERE run_id = ?", arguments: [runID]) else {
-                throw StoreError.noSuchRun(runID)
-            }
-            return (try row.get("epoch"), try row.get("leader_id"))
+            let record = try leader(db)
+            return (record.epoch, record.leader)
         }
     }
 
     // MARK: Rows
 
+    /// The epoch alone, read before every trader write; the rest of the row only where it is needed.
     func epoch(_ db: Database) throws -> Epoch {
         let statement = try db.cachedStatement(sql: "SELECT epoch FROM leader WHERE run_id = ?")
         guard let epoch = try Int.fetchOne(statement, arguments: [runID]) else {
             throw StoreError.noSuchRun(runID)
         }
         return epoch
+    }
+
+    func leader(_ db: Database) throws -> LeaderRecord {
+        guard let record = try LeaderRecord.fetchAllCheckingTypes(
+            db, sql: "SELECT * FROM leader WHERE run_id = ?", arguments: [runID]).first else {
+            throw StoreError.noSuchRun(runID)
+        }
+        return record
     }
 
     func markDelivered(_ db: Database, _ keys: [DeliveryKey], at now: String) throws {
@@ -293,49 +297,35 @@ public final class SQLiteStore: TradingPostStore, Sendable {
         }
     }
 
-    /// The recorded decision of a decided request row.
-    func decision(_ db: Database, row: Row, request: BuyRequest) throws -> Decision {
-        let seq: Int = try row.get("decided_seq") ?? 0
-        let epoch: Epoch = try row.get("epoch_decided") ?? 0
-        if try row.get("status") as RequestStatus == .bought {
+    /// The recorded decision of a decided request.
+    func decision(_ db: Database, _ record: RequestRecord) throws -> Decision {
+        let request = try Self.request(record)
+        let seq = record.decidedSeq ?? 0
+        let epoch = record.epochDecided ?? 0
+        if record.status == .bought {
             guard let trade = try TradeRecord.fetchAllCheckingTypes(
-                db, sql: "SELECT * FROM trades WHERE run_id = ? AND request_id = ?", arguments: [runID, request.id.description]).first else {
+                db, sql: "SELECT * FROM trades WHERE run_id = ? AND request_id = ?", arguments: [runID, record.requestID]).first else {
                 throw StoreError.sqlite("request \(request.id) is bought but has no trade")
             }
             return Decision(request: request, outcome: .bought(trade.trade), seq: seq, epoch: epoch)
         }
-        let reason = FailureReason(rawValue: try row.get("reason") ?? "") ?? .noSeller
+        let reason = FailureReason(rawValue: record.reason ?? "") ?? .noSeller
         return Decision(request: request, outcome: .failed(reason), seq: seq, epoch: epoch)
     }
 
-    static func product(_ text: String) throws -> Product {
-        guard let product = Product(rawValue: text) else { throw StoreError.sqlite("unknown product '\(text)' in the database") }
-        return product
-    }
-
-    static func requestID(_ text: String) throws -> RequestID {
-        guard let id = RequestID(text) else { throw StoreError.sqlite("malformed request id '\(text)' in the database") }
-        return id
-    }
-
-    static func request(_ row: Row) throws -> BuyRequest {
-        let lamport: Int64 = try row.get("lamport_ts")
-        return BuyRequest(id: try requestID(try row.get("request_id")), product: try product(try row.get("product")),
-                          quantity: try row.get("quantity"), lamport: UInt64(max(0, lamport)))
-    }
-
-    static func deposit(_ row: Row) throws -> Deposit {
-        Deposit(id: try row.get("deposit_id"), seller: try row.get("seller_id"), product: try product(try row.get("product")), quantity: try row.get("quantity"))
+    static func request(_ record: RequestRecord) throws -> BuyRequest {
+        guard let request = record.request else {
+            throw StoreError.sqlite("malformed request id '\(record.requestID)' in the database")
+        }
+        return request
     }
 
     /// An undelivered outbox row, rebuilt from the decision it carries (joined request row).
     func outboxItem(_ db: Database, _ row: Row) throws -> OutboxItem {
-        let request = try Self.request(row)
-        let recipient: PeerID = try row.get("recipient_id")
-        let kind: String = try row.get("kind")
-        let decided = try decision(db, row: row, request: request)
-        guard let item = OutboxItem.items(for: decided).first(where: { $0.recipient == recipient && $0.message.kind == kind }) else {
-            throw StoreError.sqlite("outbox row \(request.id) → P\(recipient) (\(kind)) does not match its decision")
+        let owed = try OutboxRecord(row: row)
+        let decided = try decision(db, try RequestRecord(row: row))
+        guard let item = OutboxItem.items(for: decided).first(where: { $0.recipient == owed.recipient && $0.message.kind == owed.kind }) else {
+            throw StoreError.sqlite("outbox row \(owed.requestID) → P\(owed.recipient) (\(owed.kind)) does not match its decision")
         }
         return item
     }

@@ -6,4 +6,8 @@ public struct LeaderRecord: Hashable, Codable, Sendable {
     public var leader: PeerID?
     public var electionInProgress: Bool
     public var updatedAt: String?
+    /// The election in progress, as its first note recorded it; nil when none is.
+    public var electionStartedAt: String? = nil
+    public var electionInitiator: PeerID? = nil
+    public var electionReason: String? = nil
 }

@@ -34,6 +34,11 @@ public struct RequestRecord: Hashable, Codable, Sendable {
         self.decidedAt = decidedAt
     }
 
+    /// The request as the core knows it; nil when the stored id is malformed.
+    public var request: BuyRequest? {
+        RequestID(requestID).map { BuyRequest(id: $0, product: product, quantity: quantity, lamport: UInt64(max(0, lamport))) }
+    }
+
     /// Queued under one trader, decided by a later one.
     public var isTakeover: Bool {
         guard let received = epochReceived, let decided = epochDecided else { return false }
