@@ -9,7 +9,7 @@ extension RunReport {
     ///     completed run (a failed or interrupted one is not checked).
     ///   - progress: the run's counts; nil when they could not be read.
     init(runID: Int64, options: RunOptions, status: RunStatus, seconds: Double, history read: Result<RunInspection, any Error>,
-         progress: RunProgress?, faults: [FaultKind: Int], problem: String?) {
+         progress: RunProgress?, failures: [FailureCount] = [], faults: [FaultKind: Int], problem: String?) {
         let history = try? read.get()
         var violations: [String] = []
         var verdict: String?
@@ -43,5 +43,6 @@ extension RunReport {
             },
             faults: faults, violations: violations, problem: problem, check: verdict,
             passed: status == .completed && violations.isEmpty)
+        failedByReason = Dictionary(failures.map { ($0.reason, $0.count) }, uniquingKeysWith: +)
     }
 }
