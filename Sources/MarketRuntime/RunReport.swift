@@ -79,9 +79,16 @@ public struct RunReport: Codable, Sendable {
         }
         let reasons = failedByReason.isEmpty ? "" : ": " + Self.reasonsText(failedByReason)
         out.append("requests: \(decided)/\(made) decided (\(bought) bought, \(failed) failed\(reasons)); takeovers: \(takeovers)"
-            + (made < requests ? "; \(requests) planned, but a buyer that trades does not buy" : ""))
+            + (status == RunStatus.interrupted.rawValue ? "; \(requests) planned"
+                : made < requests ? "; \(requests) planned, but a buyer that trades does not buy" : ""))
         out.append("throughput: \(String(format: "%.1f", decidedPerSecond)) decisions/s")
-        out.append("verdict: \(verdict)" + (check.map { " (check \($0))" } ?? ""))
+        if status == RunStatus.interrupted.rawValue {
+            // Not a pass (the run did not finish), but what was recorded can still be sound.
+            let recorded = violations.isEmpty ? "what was recorded holds every invariant" : "what was recorded violates an invariant"
+            out.append("verdict: INTERRUPTED; \(recorded)" + (check.map { " (check \($0))" } ?? ""))
+        } else {
+            out.append("verdict: \(verdict)" + (check.map { " (check \($0))" } ?? ""))
+        }
         for violation in violations.prefix(30) { out.append("  ✗ \(violation)") }
         if violations.count > 30 { out.append("  … and \(violations.count - 30) more") }
         return out.joined(separator: "\n")

@@ -23,9 +23,7 @@ extension Supervisor {
         } else {
             directory.remove()
         }
-        if status != .interrupted || options.json {
-            DescriptorWriter.standardOutput.write((options.json ? report.json() : report.text()) + "\n")
-        }
+        DescriptorWriter.standardOutput.write((options.json ? report.json() : report.text()) + "\n")
         return report.passed
     }
 
