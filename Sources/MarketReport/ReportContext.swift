@@ -27,11 +27,17 @@ struct ReportContext {
         takeovers = input.chronicle.requests.filter(\.isTakeover).count
     }
 
+    /// ` (1800 failed: no seller ×1800)`, or nothing when no buy failed.
+    var failedText: String {
+        let failed = input.failures.reduce(0) { $0 + $1.count }
+        return failed == 0 ? "" : " (\(failed) failed: \(FailureCount.text(input.failures)))"
+    }
+
     var summaryLine: String {
         let run = inspection.run
         let seconds = Duration.text(ms: time.domain.upperBound)
         return "\(run.peerCount) peers · seed \(run.seed) · \(run.status.rawValue) · \(seconds) · "
-            + "\(chronicle.requests.count) requests, \(decided) decided, \(takeovers) taken over · "
+            + "\(chronicle.requests.count) requests, \(decided) decided\(failedText), \(takeovers) taken over · "
             + "\(chronicle.elections.count) elections · \(chronicle.faults.count) faults · check \(inspection.check.verdict)"
     }
 

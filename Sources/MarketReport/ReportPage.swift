@@ -10,6 +10,8 @@ public struct ReportInput: Sendable {
     public var databasePath: String
     /// When the history was read (ISO-8601 UTC), shown for a run that is still live.
     public var readAt: String
+    /// Failed decisions by reason, for the header: a run whose buys mostly fail says why at the top.
+    public var failures: [FailureCount] = []
 
     public init(inspection: RunInspection, chronicle: RunChronicle, windowLabel: String, databasePath: String, readAt: String) {
         self.inspection = inspection

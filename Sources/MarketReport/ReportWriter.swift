@@ -55,8 +55,10 @@ public enum ReportWriter {
         let readAt = Timestamp.now()
         let inspection = try database.inspect(runID: runID)
         let chronicle = try database.chronicle(runID: runID, window: window.window, messageLimit: ReportWindow.messageLimit)
-        return ReportPage.html(ReportInput(inspection: inspection, chronicle: chronicle, windowLabel: window.description,
-                                           databasePath: database.path, readAt: readAt))
+        var input = ReportInput(inspection: inspection, chronicle: chronicle, windowLabel: window.description,
+                                databasePath: database.path, readAt: readAt)
+        input.failures = try database.failureReasons(runID: runID)
+        return ReportPage.html(input)
     }
 
     /// Writes the page to `path` (replacing it whole, never half-written); its size in bytes.

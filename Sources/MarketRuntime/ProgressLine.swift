@@ -9,7 +9,7 @@ import MarketStore
 import NIOCore
 
 /// What the user sees on stderr while a run is live: one line redrawn in place on a
-/// terminal, a plain `progress:` line every three seconds otherwise; and the supervisor's
+/// terminal, a plain `progress:` line every second otherwise; and the supervisor's
 /// messages, which never tear the live line.
 final class ProgressLine {
     /// Redraw in place (stderr is a terminal and peers' logs are not streamed to it).
@@ -21,20 +21,37 @@ final class ProgressLine {
         live = isatty(2) == 1 && !verbose
     }
 
+    /// Decisions seen in the last `window`, for a current rate: a running average keeps
+    /// falling once the work is done, which reads as the market slowing down.
+    private var samples: [(at: NIODeadline, decided: Int)] = []
+    static let window = TimeAmount.seconds(1)
+    /// Without a terminal, a plain line at least this often (a 2 s run shows two).
+    static let plainEvery = TimeAmount.seconds(1)
+
     func show(_ progress: RunProgress, of planned: Int, since start: NIODeadline) {
-        let seconds = Duration(NIODeadline.now() - start).seconds
-        let rate = seconds > 0 ? Double(progress.decided) / seconds : 0
-        let trader = progress.leader.map { "P\($0)" } ?? "none"
-        let text = "buys \(progress.decided)/\(planned) · \(String(format: "%.0f", rate))/s · "
-            + "trader \(trader) epoch \(progress.epoch) · elections \(progress.elections)"
-            + (progress.pending > 0 ? " · pending \(progress.pending)" : "")
+        let now = NIODeadline.now()
+        samples.append((now, progress.decided))
+        samples.removeAll { now - $0.at > Self.window }
+        let oldest = samples.first ?? (now, progress.decided)
+        let span = Duration(now - oldest.at).seconds
+        let rate = span > 0 ? Double(progress.decided - oldest.decided) / span : 0
+        let text = Self.text(progress, planned: planned, rate: rate)
         if live {
             DescriptorWriter.standardError.write("\r\u{1B}[2K\(text)")
             liveShown = true
-        } else if NIODeadline.now() - lastPlainLine > .seconds(3) {
-            lastPlainLine = .now()
+        } else if now - lastPlainLine >= Self.plainEvery {
+            lastPlainLine = now
             DescriptorWriter.standardError.write("progress: \(text)\n")
         }
+    }
+
+    /// `decided 1200/2000 (200 bought, 1000 failed) · 950/s now · trader P6 epoch 3 · elections 3`.
+    static func text(_ progress: RunProgress, planned: Int, rate: Double) -> String {
+        let trader = progress.electionInProgress ? "electing (epoch \(progress.epoch) before)"
+            : progress.leader.map { "trader P\($0) epoch \(progress.epoch)" } ?? "no trader yet"
+        return "decided \(progress.decided)/\(planned) (\(progress.bought) bought, \(progress.failed) failed) · "
+            + "\(String(format: "%.0f", rate))/s now · \(trader) · elections \(progress.elections)"
+            + (progress.pending > 0 ? " · pending \(progress.pending)" : "")
     }
 
     /// A line for the user on stderr.

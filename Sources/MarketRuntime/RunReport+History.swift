@@ -5,15 +5,17 @@ extension RunReport {
     /// The summary of a finished run, from the history as the store has it at the end.
     ///
     /// - Parameters:
-    ///   - history: the run's inspection, with the check's verdict; it counts only for a
-    ///     completed run (a failed or interrupted one is not checked).
+    ///   - history: the run's inspection, with the check's verdict; it counts for a completed
+    ///     or an interrupted run (a failed one is not checked).
     ///   - progress: the run's counts; nil when they could not be read.
     init(runID: Int64, options: RunOptions, status: RunStatus, seconds: Double, history read: Result<RunInspection, any Error>,
-         progress: RunProgress?, faults: [FaultKind: Int], problem: String?) {
+         progress: RunProgress?, failures: [FailureCount] = [], faults: [FaultKind: Int], problem: String?) {
         let history = try? read.get()
         var violations: [String] = []
         var verdict: String?
-        if status == .completed {
+        // An interrupted run is checked too: what it recorded before the interrupt must hold
+        // every invariant, and the user who pressed Ctrl-C is owed that verdict.
+        if status == .completed || status == .interrupted {
             switch read {
             case .success(let history):
                 violations = history.check.items.flatMap { item in item.violations.map { "\(item.name): \($0)" } }
@@ -43,5 +45,6 @@ extension RunReport {
             },
             faults: faults, violations: violations, problem: problem, check: verdict,
             passed: status == .completed && violations.isEmpty)
+        failedByReason = Dictionary(failures.map { ($0.reason, $0.count) }, uniquingKeysWith: +)
     }
 }

@@ -38,6 +38,8 @@ public struct RunReport: Codable, Sendable {
     public var decided: Int
     public var bought: Int
     public var failed: Int
+    /// Failed decisions by the reason the trader recorded (`no seller`).
+    public var failedByReason: [String: Int] = [:]
     /// Requests decided in a later epoch than the one they were received in.
     public var takeovers: Int
     public var decidedPerSecond: Double
@@ -75,13 +77,27 @@ public struct RunReport: Codable, Sendable {
         if !faults.isEmpty {
             out.append("faults: " + faults.sorted { $0.key.rawValue < $1.key.rawValue }.map { "\($0.key.rawValue) ×\($0.value)" }.joined(separator: ", "))
         }
-        out.append("requests: \(decided)/\(made) decided (\(bought) bought, \(failed) failed); takeovers: \(takeovers)"
-            + (made < requests ? "; \(requests) planned, but a buyer that trades does not buy" : ""))
+        let reasons = failedByReason.isEmpty ? "" : ": " + Self.reasonsText(failedByReason)
+        out.append("requests: \(decided)/\(made) decided (\(bought) bought, \(failed) failed\(reasons)); takeovers: \(takeovers)"
+            + (status == RunStatus.interrupted.rawValue ? "; \(requests) planned"
+                : made < requests ? "; \(requests) planned, but a buyer that trades does not buy" : ""))
         out.append("throughput: \(String(format: "%.1f", decidedPerSecond)) decisions/s")
-        out.append("verdict: \(verdict)" + (check.map { " (check \($0))" } ?? ""))
+        if status == RunStatus.interrupted.rawValue {
+            // Not a pass (the run did not finish), but what was recorded can still be sound.
+            let recorded = violations.isEmpty ? "what was recorded holds every invariant" : "what was recorded violates an invariant"
+            out.append("verdict: INTERRUPTED; \(recorded)" + (check.map { " (check \($0))" } ?? ""))
+        } else {
+            out.append("verdict: \(verdict)" + (check.map { " (check \($0))" } ?? ""))
+        }
         for violation in violations.prefix(30) { out.append("  ✗ \(violation)") }
         if violations.count > 30 { out.append("  … and \(violations.count - 30) more") }
         return out.joined(separator: "\n")
+    }
+
+    /// `no seller ×1800, trader gone ×2`: the commonest reason first.
+    static func reasonsText(_ reasons: [String: Int]) -> String {
+        FailureCount.text(reasons.map { FailureCount(reason: $0.key, count: $0.value) }
+            .sorted { ($1.count, $0.reason) < ($0.count, $1.reason) })
     }
 
     public func json() -> String {

@@ -16,16 +16,14 @@ extension Supervisor {
         let report = RunReport(
             runID: runID, options: options, status: status, seconds: seconds,
             history: Result { try reader.inspect(runID: runID, head: 0, trades: 0) },
-            progress: try? reader.progress(runID: runID), faults: faults.counts, problem: problem)
+            progress: try? reader.progress(runID: runID), failures: (try? reader.failureReasons(runID: runID)) ?? [], faults: faults.counts, problem: problem)
         if status == .failed || options.keepLogs {
             say("peer logs kept in \(directory.path)")
             directory.keepForTheUser()
         } else {
             directory.remove()
         }
-        if status != .interrupted || options.json {
-            DescriptorWriter.standardOutput.write((options.json ? report.json() : report.text()) + "\n")
-        }
+        DescriptorWriter.standardOutput.write((options.json ? report.json() : report.text()) + "\n")
         return report.passed
     }
 

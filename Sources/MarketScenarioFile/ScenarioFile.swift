@@ -53,20 +53,36 @@ public struct ScenarioFile: Sendable {
             throw .invalid("the scenario file is \(size) bytes; at most \(ScenarioLimits.maxFileBytes) are read")
         }
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw .invalid("cannot read the scenario file \(path)")
+            throw .invalid("cannot read the scenario file \(path): \(unreadable(path))")
         }
         guard data.count <= ScenarioLimits.maxFileBytes else {
             throw .invalid("the scenario file is larger than \(ScenarioLimits.maxFileBytes) bytes")
         }
+        do {
+            try StrictJSON.check(Array(data))
+        } catch {
+            throw .invalid("\(path):\(error.line):\(error.column): \(error.expected)")
+        }
         guard let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
-            throw .invalid("\(path) is not a JSON object")
+            throw .invalid("\(path) is not a JSON object (a scenario file is one {…} with its knobs)")
         }
         return try parse(object, stem: URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent)
     }
 
+    /// Why a file could not be read, in the words of the system (no such file, a directory, …).
+    static func unreadable(_ path: String) -> String {
+        var status = stat()
+        guard stat(path, &status) == 0 else { return String(cString: strerror(errno)).lowercased() }
+        if status.st_mode & S_IFMT == S_IFDIR { return "it is a directory" }
+        let descriptor = open(path, O_RDONLY)
+        guard descriptor >= 0 else { return String(cString: strerror(errno)).lowercased() }
+        close(descriptor)
+        return "it could not be read"
+    }
+
     static func parse(_ object: [String: Any], stem: String) throws(ScenarioError) -> ScenarioFile {
         if let unknown = object.keys.sorted().first(where: { !keys.contains($0) }) {
-            throw .invalid("unknown key '\(unknown)' in the scenario file")
+            throw .invalid("unknown key '\(unknown)' in the scenario file" + Suggestion.clause(unknown, among: keys.sorted()))
         }
         func int(_ key: String) throws(ScenarioError) -> Int? {
             guard let value = object[key] else { return nil }
@@ -85,7 +101,13 @@ public struct ScenarioFile: Sendable {
         }
         var file = ScenarioFile()
         file.name = try string("name") ?? stem
-        if let base = try string("base") { file.base = try BuiltInScenario.named(base) }
+        if let base = try string("base") {
+            guard let named = BuiltInScenario(rawValue: base) else {
+                throw .invalid("'base' must be a built-in scenario, not '\(base)'"
+                    + Suggestion.clause(base, among: BuiltInScenario.allCases.map(\.rawValue)))
+            }
+            file.base = named
+        }
         file.peerCount = try int("peer_count")
         file.requests = try int("requests")
         file.quantity = try int("quantity")
@@ -120,7 +142,9 @@ public struct ScenarioFile: Sendable {
         if let timing = object["timing_ms"] {
             guard let table = timing as? [String: Any] else { throw .invalid("'timing_ms' must be an object") }
             for (key, value) in table {
-                guard timingKeys.contains(key) else { throw .invalid("unknown timing '\(key)'") }
+                guard timingKeys.contains(key) else {
+                    throw .invalid("unknown timing '\(key)'" + Suggestion.clause(key, among: timingKeys.sorted()))
+                }
                 guard let number = JSONNumber.integer(value), number > 0,
                       number <= Int(ScenarioLimits.maxTimeout.components.seconds) * 1000 else {
                     throw .invalid("timing '\(key)' must be a whole number of milliseconds from 1 to 600000")
@@ -136,7 +160,8 @@ public struct ScenarioFile: Sendable {
             var entries: [PeerEntry] = []
             for (index, entry) in list.enumerated() {
                 if let unknown = entry.keys.sorted().first(where: { !["role", "product", "down_at_start"].contains($0) }) {
-                    throw .invalid("unknown key '\(unknown)' in peer \(index)")
+                    throw .invalid("unknown key '\(unknown)' in peer \(index)"
+                        + Suggestion.clause(unknown, among: ["down_at_start", "product", "role"]))
                 }
                 guard let role = (entry["role"] as? String).flatMap(Role.init(rawValue:)) else {
                     throw .invalid("peer \(index) needs a role: buyer or seller")

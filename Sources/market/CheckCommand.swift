@@ -24,6 +24,6 @@ struct CheckCommand: ParsableCommand {
         }
         if try db.abandonedRuns().contains(runID) { print(StoreDatabaseOptions.abandonedNote(runID)) }
         print(report.verdict)
-        if !report.passed { throw ExitCode(1) }
+        if !report.passed { throw ExitCode(ExitStatus.failed) }
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import MarketRuntime
 
 @main
@@ -24,6 +25,12 @@ struct MarketCommand: ParsableCommand {
     /// what runs out first (see `AddressSpace`).
     static func main() {
         AddressSpace.economize()
-        main(nil)
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        do {
+            var command = try parseAsRoot(arguments)
+            try command.run()
+        } catch {
+            CommandFailure.exit(error, arguments: arguments)
+        }
     }
 }

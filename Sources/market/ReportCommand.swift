@@ -34,7 +34,9 @@ struct ReportCommand: ParsableCommand {
     }
 
     func run() throws {
-        if let out { try Self.refuseDatabase(out, database: database.path) }
+        if let out {
+            do { try Self.refuseDatabase(out, database: database.path) } catch { throw ValidationError(error.description) }
+        }
         let (db, runID) = try database.open()
         let path = out ?? "report-\(runID).html"
         let started = ContinuousClock.now

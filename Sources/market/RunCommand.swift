@@ -102,16 +102,12 @@ struct RunCommand: ParsableCommand {
             if let recoverAfter { built.recoverAfter = .milliseconds(Int((recoverAfter * 1000).rounded())) }
             try built.validate()
             resolved = built
-        } catch let error as ScenarioError {
-            DescriptorWriter.standardError.write("market run: \(error.description)\n")
-            throw ExitCode(2)
         }
         if let report {
             do {
                 try ReportCommand.refuseDatabase(report, database: db)
             } catch {
-                FileHandle.standardError.write(Data("market run: \(error.description)\n".utf8))
-                throw ExitCode(2)
+                throw ValidationError(error.description)
             }
         }
         let limit = (timeLimit ?? fileLimit).map { Duration.milliseconds(Int($0 * 1000)) }

@@ -77,13 +77,9 @@ struct SimulateCommand: ParsableCommand {
         var slots = BuiltInScenario.allCases.map { SeedSweep.Slot($0) } + SeedSweep.Slot.large(peers: try largeSizes())
         var file: ScenarioFile?
         if let scenario {
-            do throws(ScenarioError) {
-                file = try ScenarioFile.load(argument: scenario)
-                // A file's scenario is built per seed below; the slot only carries its sizes.
-                slots = [SeedSweep.Slot(file == nil ? try BuiltInScenario.named(scenario) : .normal)]
-            } catch {
-                throw ValidationError(error.description)
-            }
+            file = try ScenarioFile.load(argument: scenario)
+            // A file's scenario is built per seed below; the slot only carries its sizes.
+            slots = [SeedSweep.Slot(file == nil ? try BuiltInScenario.named(scenario) : .normal)]
         }
         var sweep = SeedSweep(slots: slots, firstSeed: seed, seeds: seeds, options: options)
         if let file {
@@ -135,7 +131,7 @@ struct SimulateCommand: ParsableCommand {
             if hold != 0 { replay += " --hold \(hold)" }
             print("replay: \(replay) --trace")
         }
-        if !failures.isEmpty { throw ExitCode(1) }
+        if !failures.isEmpty { throw ExitCode(ExitStatus.failed) }
     }
 
     private func largeSizes() throws -> [Int] {

@@ -185,7 +185,7 @@ extension EndToEndTests {
         for out in [path, link, path + "-wal"] {
             let outcome = try market(["report", "--db", path, "--out", out], deadline: 30)
             XCTAssertNotEqual(outcome.status, 0, out)
-            XCTAssertTrue(outcome.stderr.hasPrefix("Error: cannot write \(out): it is the database's own file"), outcome.stderr)
+            XCTAssertTrue(outcome.stderr.hasPrefix("market report: cannot write \(out): it is the database's own file"), outcome.stderr)
             XCTAssertFalse(outcome.stderr.trimmingCharacters(in: .newlines).contains("\n"), outcome.stderr)
         }
         let run = try market(["run", "--scenario", "single_pair", "--db", path, "--report", path], deadline: 30)

@@ -158,7 +158,7 @@ extension ReportEndToEndTests {
         for (arguments, expected) in cases {
             let outcome = try market(arguments)
             XCTAssertNotEqual(outcome.status, 0, arguments.joined(separator: " "))
-            XCTAssertTrue(outcome.errors.hasPrefix("Error: ") && outcome.errors.contains(expected), outcome.errors)
+            XCTAssertTrue(outcome.errors.hasPrefix("market report: ") && outcome.errors.contains(expected), outcome.errors)
             XCTAssertFalse(outcome.errors.contains("Fatal error"), outcome.errors)
         }
         XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: foreign)), Data("not a database".utf8), "a foreign file is left alone")

@@ -24,4 +24,17 @@ final class RunReportTests: XCTestCase {
             """), report.json())
         XCTAssertTrue(report.text().contains("faults: crash ×2, down_at_start ×1, recover ×2"), report.text())
     }
+
+    /// Failed buys are counted by reason in the text and in the JSON, the commonest first.
+    func testFailedBuysAreGivenByReason() throws {
+        let report = RunReport(
+            runID: 1, scenario: "test_case1", seed: 7, database: "market.db", status: "completed", seconds: 1.5,
+            requests: 2000, made: 2000, decided: 2000, bought: 198, failed: 1802,
+            failedByReason: ["trader gone": 2, "no seller": 1800], takeovers: 0, decidedPerSecond: 6.7, peers: [],
+            elections: [], faults: [:], violations: [], problem: nil, check: nil, passed: true)
+        XCTAssertTrue(report.text().contains("requests: 2000/2000 decided (198 bought, 1802 failed: no seller ×1800, trader gone ×2)"),
+                      report.text())
+        let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(report.json().utf8)) as? [String: Any])
+        XCTAssertEqual(json["failed_by_reason"] as? [String: Int], ["no seller": 1800, "trader gone": 2])
+    }
 }

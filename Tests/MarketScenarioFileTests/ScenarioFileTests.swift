@@ -43,7 +43,7 @@ final class ScenarioFileTests: XCTestCase {
         XCTAssertTrue(try refusal(#"{"peers": [{"role": "juggler", "product": "salt"}]}"#).contains("role"))
         XCTAssertTrue(try refusal(#"{"base": "test_case9"}"#).contains("test_case9"))
         XCTAssertTrue(try refusal(#"[1, 2]"#).contains("not a JSON object"))
-        XCTAssertTrue(try refusal(#"{"peers": "#).contains("not a JSON object"))
+        XCTAssertTrue(try refusal(#"{"peers": "#).contains("case.json:1:11: expected a value, found the end of the file"))
         XCTAssertEqual(try refusal(pair + "}"), "accepted")
     }
 
@@ -60,5 +60,41 @@ final class ScenarioFileTests: XCTestCase {
         XCTAssertEqual(summaries.first?.seeds, 3)
         XCTAssertEqual(summaries.first?.failures.count, 0)
         XCTAssertEqual(summaries.first?.decisions, 3 * 4, "every request of the file's one buyer is decided")
+    }
+
+    /// JSON is read strictly, and a syntax error says where it is, as an editor counts.
+    func testSyntaxErrorsGiveLineAndColumn_andATrailingCommaIsOne() throws {
+        XCTAssertTrue(try refusal(#"{"base": "single_pair",}"#).hasSuffix("case.json:1:24: expected a key in double quotes, found '}'"))
+        XCTAssertTrue(try refusal("{\"peers\": [\n  {\"role\": \"buyer\", \"product\": \"salt\"},\n]}")
+            .hasSuffix("case.json:3:1: expected a value, found ']'"))
+        XCTAssertTrue(try refusal("{\n  \"base\": \"single_pair\",\n  \"requests\": 3").hasSuffix(
+            "case.json:3:16: expected ',' or '}', found the end of the file"))
+        XCTAssertTrue(try refusal(#"{"base": 'single_pair'}"#).hasSuffix("case.json:1:10: expected a value, found '''"))
+        XCTAssertTrue(try refusal(#"{"base": "single_pair"} x"#).contains("1:25: expected the end of the file"))
+        XCTAssertTrue(try refusal(#"{"requests": 01}"#).contains("expected ',' or '}', found '1'"))
+        XCTAssertEqual(try refusal(#"{"base": "single_pair", "name": "café \u00e9", "seed": 5e0}"#), "accepted",
+                       "valid JSON passes the syntax check")
+    }
+
+    /// A mistyped key or base names the nearest right one; a word near nothing gets no guess.
+    func testMistypedKeysAndScenariosGetADidYouMean() throws {
+        XCTAssertTrue(try refusal(pair + #", "reqests": 3}"#).hasSuffix("unknown key 'reqests' in the scenario file; did you mean 'requests'?"))
+        XCTAssertTrue(try refusal(pair + #", "timing_ms": {"hartbeat": 5}}"#).hasSuffix("did you mean 'heartbeat'?"))
+        XCTAssertTrue(try refusal(#"{"peers": [{"role": "buyer", "prodcut": "salt"}]}"#).hasSuffix("did you mean 'product'?"))
+        XCTAssertTrue(try refusal(#"{"base": "singel_pair"}"#).hasSuffix("did you mean 'single_pair'?"))
+        XCTAssertFalse(try refusal(pair + #", "zzzzzz": 3}"#).contains("did you mean"))
+        XCTAssertEqual(Suggestion.describe(.unknown("test_case")),
+                       "unknown scenario 'test_case'; did you mean 'test_case1'? (`market scenarios` lists them)")
+        XCTAssertEqual(Suggestion.describe(.unknown("zzzz")), ScenarioError.unknown("zzzz").description)
+    }
+
+    /// A file that cannot be read says why.
+    func testAnUnreadableFileSaysWhy() throws {
+        XCTAssertThrowsError(try ScenarioFile.load(path: directory.appendingPathComponent("none.json").path)) { error in
+            XCTAssertTrue("\(error)".hasSuffix("none.json: no such file or directory"), "\(error)")
+        }
+        XCTAssertThrowsError(try ScenarioFile.load(path: directory.path)) { error in
+            XCTAssertTrue("\(error)".hasSuffix(": it is a directory"), "\(error)")
+        }
     }
 }

@@ -1,0 +1,73 @@
+import GRDB
+import MarketCore
+
+/// One trade as the lab printed it: `P0 bought salt from P1 via P6, epoch 3`.
+public struct TradeLine: Hashable, Codable, Sendable, CustomStringConvertible {
+    public var tradeID: Int64
+    public var requestID: String
+    public var buyer: PeerID
+    public var seller: PeerID
+    public var trader: PeerID
+    public var epoch: Int
+    public var product: String
+    public var quantity: Int
+    public var priceCents: Int
+    public var at: String
+
+    public var description: String {
+        "P\(buyer) bought \(quantity == 1 ? "" : "\(quantity) ")\(product) from P\(seller) via P\(trader), epoch \(epoch)"
+    }
+}
+
+/// How a run's requests ended, for the summary, the report and `market trades`.
+extension MarketDatabase {
+    /// Failed decisions by reason (`no seller`), the commonest first.
+    public func failureReasons(runID: Int64) throws(StoreError) -> [FailureCount] {
+        try read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT coalesce(reason, 'unknown') AS reason, count(*) AS n FROM requests
+                WHERE run_id = ? AND status = 'failed' GROUP BY 1 ORDER BY n DESC, reason
+                """, arguments: [runID]).map { FailureCount(reason: $0["reason"], count: $0["n"]) }
+        }
+    }
+
+    /// The run's trades in the order they were made, optionally one buyer's or one seller's;
+    /// `after` pages on from a trade id (for following a live run).
+    public func trades(runID: Int64, buyer: PeerID? = nil, seller: PeerID? = nil, after: Int64 = 0) throws(StoreError) -> [TradeLine] {
+        try read { db in
+            var sql = """
+                SELECT trade_id, request_id, buyer_id, seller_id, trader_id, epoch, product, quantity, price_cents, at
+                FROM trades WHERE run_id = ? AND trade_id > ?
+                """
+            var arguments: StatementArguments = [runID, after]
+            if let buyer {
+                sql += " AND buyer_id = ?"
+                arguments += [buyer]
+            }
+            if let seller {
+                sql += " AND seller_id = ?"
+                arguments += [seller]
+            }
+            return try Row.fetchAll(db, sql: sql + " ORDER BY trade_id", arguments: arguments).map { row in
+                TradeLine(tradeID: row["trade_id"], requestID: row["request_id"], buyer: row["buyer_id"], seller: row["seller_id"],
+                          trader: row["trader_id"], epoch: row["epoch"], product: row["product"], quantity: row["quantity"],
+                          priceCents: row["price_cents"], at: row["at"])
+            }
+        }
+    }
+}
+
+public struct FailureCount: Hashable, Codable, Sendable {
+    public var reason: String
+    public var count: Int
+
+    public init(reason: String, count: Int) {
+        self.reason = reason
+        self.count = count
+    }
+
+    /// `no seller ×1800, trader gone ×2`.
+    public static func text(_ counts: [FailureCount]) -> String {
+        counts.map { "\($0.reason) ×\($0.count)" }.joined(separator: ", ")
+    }
+}
