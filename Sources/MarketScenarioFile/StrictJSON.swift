@@ -72,15 +72,7 @@ enum StrictJSON {
                 index += 1
                 skipSpace()
                 try value(depth: depth + 1)
-                skipSpace()
-                if current == UInt8(ascii: ",") {
-                    index += 1
-                    skipSpace()
-                    continue
-                }
-                guard current == UInt8(ascii: "}") else { throw error("',' or '}'") }
-                index += 1
-                return
+                guard try another(closedBy: UInt8(ascii: "}"), "',' or '}'") else { return }
             }
         }
 
@@ -93,16 +85,22 @@ enum StrictJSON {
             }
             while true {
                 try value(depth: depth + 1)
-                skipSpace()
-                if current == UInt8(ascii: ",") {
-                    index += 1
-                    skipSpace()
-                    continue
-                }
-                guard current == UInt8(ascii: "]") else { throw error("',' or ']'") }
-                index += 1
-                return
+                guard try another(closedBy: UInt8(ascii: "]"), "',' or ']'") else { return }
             }
+        }
+
+        /// After a member of an object or an array: true if a comma says another follows,
+        /// false past the closing bracket; anything else is an error naming what was expected.
+        mutating func another(closedBy closing: UInt8, _ expected: String) throws(SyntaxError) -> Bool {
+            skipSpace()
+            if current == UInt8(ascii: ",") {
+                index += 1
+                skipSpace()
+                return true
+            }
+            guard current == closing else { throw error(expected) }
+            index += 1
+            return false
         }
 
         mutating func string() throws(SyntaxError) {
