@@ -69,8 +69,8 @@ final class PeerShell {
     private var holding = false
     /// A loop that stood still this long was stopped from outside (or starved): the
     /// supervisor must see its continue before the peer acts, or the peer could win an
-    /// election while the history still has it paused. Five heartbeat periods.
-    static let freezeThreshold = TimeAmount.milliseconds(250)
+    /// election while the history still has it paused (`Timing.freezeAfter`).
+    let freezeThreshold: TimeAmount
     /// The database was locked past the busy timeout: the store requests wait for a retry.
     private var waitingForLock = false
     /// When the current wait for the lock began (for the log), nil when not waiting.
@@ -80,14 +80,13 @@ final class PeerShell {
     /// the lock to peers that happen to try when it is free.
     private static let lockRetry = TimeAmount.milliseconds(5)
     private var traced: [TracedMessage] = []
-    /// Frames whose word on the trader the store did not back (`isBelievable`).
-    var unbackedClaims = 0
     private var stopped = false
 
     init(loop: EventLoop, config: PeerConfig, incarnation: Int, database: MarketDatabase, runID: Int64,
          directory: RunDirectory, logger: Logger, trace: Bool) {
         self.loop = loop
         self.peer = Peer(config: config, incarnation: incarnation)
+        freezeThreshold = TimeAmount(config.timing.freezeAfter)
         self.database = database
         self.runID = runID
         self.store = database.store(runID: runID)
@@ -107,7 +106,6 @@ final class PeerShell {
 
     private func receive(_ envelope: Envelope) {
         transport.heard(from: envelope.from)
-        guard isBelievable(envelope) else { return }
         handle(.receive(envelope))
     }
 
@@ -142,7 +140,7 @@ final class PeerShell {
         }
         if event == .start || event == .restart {
             lastTurn = .now()
-        } else if !holding, NIODeadline.now() - lastTurn > Self.freezeThreshold {
+        } else if !holding, NIODeadline.now() - lastTurn > freezeThreshold {
             holding = true
             log("its loop stood still for \(Duration(NIODeadline.now() - lastTurn)); waits for the supervisor to see it")
             delegate?.shellResumed()
@@ -296,17 +294,7 @@ final class PeerShell {
     /// Runs `body`; when `patiently`, tries again while the database is locked, as long as
     /// the supervisor's own writes would (the peer is stopping: its loop has nothing else to do).
     func persevering(_ patiently: Bool, _ body: () throws -> Void) throws {
-        let start = ContinuousClock.now
-        while true {
-            do {
-                return try body()
-            } catch StoreError.busy(let message) {
-                guard patiently, ContinuousClock.now - start < HistoryWriter.patience else {
-                    throw StoreError.busy(message)
-                }
-                usleep(5_000)
-            }
-        }
+        try StoreError.persevering(patience: patiently ? HistoryWriter.patience : .zero, every: .milliseconds(5), body)
     }
 
     /// A peer restarted while the run stops is told to stop before its books came back from
@@ -343,7 +331,7 @@ final class PeerShell {
         }
         log("stops: bought \(ledger.bought), sold \(ledger.sold), cash \(ledger.cashCents) cents; "
             + "\(transport.dropped) messages dropped (neighbour down or not reading); "
-            + "\(transport.rejected + peer.rejectedFrames + unbackedClaims) frames refused "
+            + "\(transport.rejected + peer.rejectedFrames + peer.unbackedClaims) frames refused "
             + "(unproven, in another's name, impossible, or claiming an epoch the store never granted)")
         return (ledger, clock)
     }
@@ -360,6 +348,7 @@ extension StoreRequest {
         case .commitDecisions: "commitDecisions"
         case .markDelivered: "markDelivered"
         case .loadBooks: "loadBooks"
+        case .readLeader: "readLeader"
         }
     }
 }
