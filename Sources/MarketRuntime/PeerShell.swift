@@ -47,7 +47,8 @@ final class PeerShell {
     let store: SQLiteStore
     private let transport: Transport
     private let logger: Logger
-    private let startedAt = NIODeadline.now()
+    /// Every time here is the loop's: real time on a real loop, a test's on an embedded one.
+    private let startedAt: NIODeadline
     private let trace: Bool
     weak var delegate: PeerShellDelegate?
     /// Changes of standing go to the delegate only once it can pass them on.
@@ -64,7 +65,7 @@ final class PeerShell {
     /// The end of this turn is queued on the loop.
     private var turnEnding = false
     /// When the last turn ended (the heartbeat timer makes one at least every period).
-    private var lastTurn = NIODeadline.now()
+    private var lastTurn: NIODeadline
     /// Events wait: the loop stood still, and the supervisor has not yet said `proceed`.
     private var holding = false
     /// A loop that stood still this long was stopped from outside (or starved): the
@@ -85,6 +86,8 @@ final class PeerShell {
     init(loop: EventLoop, config: PeerConfig, incarnation: Int, database: MarketDatabase, runID: Int64,
          directory: RunDirectory, logger: Logger, trace: Bool) {
         self.loop = loop
+        startedAt = loop.now
+        lastTurn = loop.now
         self.peer = Peer(config: config, incarnation: incarnation)
         freezeThreshold = TimeAmount(config.timing.freezeAfter)
         self.database = database
@@ -121,7 +124,7 @@ final class PeerShell {
     }
 
     var now: Duration {
-        Duration(NIODeadline.now() - startedAt)
+        Duration(loop.now - startedAt)
     }
 
     func log(_ line: String) {
@@ -139,10 +142,10 @@ final class PeerShell {
             return
         }
         if event == .start || event == .restart {
-            lastTurn = .now()
-        } else if !holding, NIODeadline.now() - lastTurn > freezeThreshold {
+            lastTurn = loop.now
+        } else if !holding, loop.now - lastTurn > freezeThreshold {
             holding = true
-            log("its loop stood still for \(Duration(NIODeadline.now() - lastTurn)); waits for the supervisor to see it")
+            log("its loop stood still for \(Duration(loop.now - lastTurn)); waits for the supervisor to see it")
             delegate?.shellResumed()
         }
         queue.append(event)
@@ -155,7 +158,7 @@ final class PeerShell {
     func proceed() {
         guard holding else { return }
         holding = false
-        lastTurn = .now()
+        lastTurn = loop.now
         pump()
         endTurnSoon()
     }
@@ -191,7 +194,7 @@ final class PeerShell {
     private func endTurn() {
         turnEnding = false
         guard !stopped, !holding else { return }
-        lastTurn = .now()
+        lastTurn = loop.now
         // A commit's result may make the next batch decidable: store and core take turns
         // until the core asks nothing more of the store (or the lock holds it up).
         while !persistQueue.isEmpty, !waitingForLock, !stopped {
@@ -245,11 +248,11 @@ final class PeerShell {
                 queue.append(.persisted(result))
                 if let since = lockedSince {
                     lockedSince = nil
-                    log("the database took \(Duration(NIODeadline.now() - since)) to unlock")
+                    log("the database took \(Duration(loop.now - since)) to unlock")
                 }
             } catch StoreError.busy {
                 if lockedSince == nil {
-                    lockedSince = .now()
+                    lockedSince = loop.now
                     log("the database is locked (\(request.kindName)); trying again every \(Duration(Self.lockRetry))")
                 }
                 waitingForLock = true

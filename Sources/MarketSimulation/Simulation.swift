@@ -28,6 +28,10 @@ public final class Simulation {
     /// Every stall of each link, from when to when: Bully's promise holds only for peers that
     /// hear each other within the election's timeout.
     var stalls: [Int: [ClosedRange<Duration>]] = [:]
+    /// Every time a peer went down or came back after it first started, for `BullyWinners`.
+    var upChanges: [BullyWinners<Duration>.Change] = []
+    var elections: [BullyWinners<Duration>.Election] = []
+    private var everUp: Set<PeerID> = []
     /// Peers stepped at the current instant: each ends its turn before time moves on.
     private var turn: Set<PeerID> = []
 
@@ -86,6 +90,7 @@ public final class Simulation {
         if result.failure == nil, !settledOnce {
             fail(Violation(.liveness, "ran out of events before settling: \(summary())"))
         }
+        if result.failure == nil { checkBullyWinners() }
         result.elections = store.claims.count
         result.decisions = store.decisions.count
         result.alreadyDecided = store.commits.reduce(0) { $0 + $1.alreadyDecided.count }
@@ -369,6 +374,7 @@ public final class Simulation {
         nodes[id].timerGeneration = [:]
         nodes[id].persistQueue = []
         nodes[id].postponed = []
+        if nodes[id].upSince != nil { upChanges.append(.init(peer: id, up: false, at: now)) }
         nodes[id].upSince = nil
         schedule(.restart(id, incarnation: nodes[id].incarnation), after: scenario.recoverAfter)
         // Its sockets close at once: every peer connected to it sees that.
@@ -380,9 +386,12 @@ public final class Simulation {
     private func updateUp(_ id: PeerID) {
         let up = nodes[id].peer?.isUp == true && !nodes[id].paused
         if !up {
+            if nodes[id].upSince != nil { upChanges.append(.init(peer: id, up: false, at: now)) }
             nodes[id].upSince = nil
         } else if nodes[id].upSince == nil {
             nodes[id].upSince = now
+            // The first start is no comeback: the peer was meant to be up from the beginning.
+            if !everUp.insert(id).inserted { upChanges.append(.init(peer: id, up: true, at: now)) }
         }
     }
 
