@@ -204,7 +204,8 @@ final class PeerShell {
         if !stopped {
             // One acknowledgement covers every buy of the turn (MarketCore's Event.endOfTurn).
             apply(peer.step(.endOfTurn, now: now))
-            if !persistQueue.isEmpty { endTurnSoon() }
+            // Requests left for the lock wait for its retry: another turn now would only spin.
+            if !persistQueue.isEmpty, !waitingForLock { endTurnSoon() }
         }
         transport.flush()
         let standing = PeerStanding(peer)

@@ -65,14 +65,28 @@ final class PeerShellTests: XCTestCase {
 
     func testALockedDatabaseIsTriedAgainOnTheLoop() throws {
         let shell = try makeShell()
+        // Another connection holds the write lock, on its own thread, until told to let go.
         let holder = try DatabaseQueue(path: path)
-        try holder.inDatabase { db in try db.execute(sql: "BEGIN IMMEDIATE") }
+        let locked = DispatchSemaphore(value: 0), release = DispatchSemaphore(value: 0), done = DispatchSemaphore(value: 0)
+        DispatchQueue.global().async {
+            try? holder.inTransaction(.immediate) { _ in
+                locked.signal()
+                release.wait()
+                return .rollback
+            }
+            done.signal()
+        }
+        var released = false
+        defer { if !released { release.signal() } }
+        XCTAssertEqual(locked.wait(timeout: .now() + 30), .success, "the other connection never took the lock")
         shell.handle(.start)
         shell.handle(.command(.startElection))
         loop.run()
         XCTAssertEqual(try storeEpoch(shell), 0, "the claim could not be written under another's lock")
         XCTAssertFalse(shell.peer.isTrader)
-        try holder.inDatabase { db in try db.execute(sql: "ROLLBACK") }
+        released = true
+        release.signal()
+        XCTAssertEqual(done.wait(timeout: .now() + 30), .success)
         loop.run()
         XCTAssertFalse(shell.peer.isTrader, "nothing is tried again before the retry's delay")
         loop.advanceTime(by: .milliseconds(5))
