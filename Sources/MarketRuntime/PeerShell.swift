@@ -81,6 +81,8 @@ final class PeerShell {
     /// the lock to peers that happen to try when it is free.
     private static let lockRetry = TimeAmount.milliseconds(5)
     private var traced: [TracedMessage] = []
+    /// Traced frames the core holds for the store's leader record: traced once taken in.
+    private var tracedHeld: [(envelope: Envelope, receivedAt: Date)] = []
     private var stopped = false
 
     init(loop: EventLoop, config: PeerConfig, incarnation: Int, database: MarketDatabase, runID: Int64,
@@ -171,16 +173,34 @@ final class PeerShell {
             queueHead += 1
             if case .receive(let envelope) = next, trace {
                 let effects = peer.step(next, now: now)
-                traced.append(TracedMessage(envelope, recvClock: peer.clock.time, receivedAt: Date()))
+                if peer.heldFrames.contains(envelope) {
+                    tracedHeld.append((envelope, Date()))
+                } else {
+                    traced.append(TracedMessage(envelope, recvClock: peer.clock.time, receivedAt: Date()))
+                }
                 apply(effects)
             } else {
                 apply(peer.step(next, now: now))
+                if !tracedHeld.isEmpty { traceReleased() }
             }
             if stopped { break }
         }
         queue.removeAll(keepingCapacity: true)
         queueHead = 0
         stepping = false
+    }
+
+    /// Held frames the core has let go of: those it took in (its clock witnessed their stamp)
+    /// are traced with the clock they were taken in at; dropped ones were never received.
+    private func traceReleased() {
+        let held = peer.heldFrames
+        tracedHeld.removeAll { entry in
+            guard !held.contains(entry.envelope) else { return false }
+            if peer.clock.time > entry.envelope.clock {
+                traced.append(TracedMessage(entry.envelope, recvClock: peer.clock.time, receivedAt: entry.receivedAt))
+            }
+            return true
+        }
     }
 
     /// Queues the end of the turn behind whatever the loop has at hand now (the other frames
