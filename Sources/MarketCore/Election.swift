@@ -6,6 +6,13 @@ public enum ElectionRule: Sendable, Hashable, Codable {
     /// A planted bug: a candidate claims the next epoch without asking anyone, and a higher
     /// peer follows a lower trader without a word. The Bully checks must catch it.
     case claimAtOnce
+    /// A planted bug: a peer believes any frame's word on who trades without asking the
+    /// store whether it granted that epoch (`LeaderClaim`). The simulator's forged claims
+    /// must show it.
+    case trustsClaims
+
+    /// Bully's rounds: ELECTION to the higher peers, and a higher peer bullies a lower trader.
+    var asksHigherPeers: Bool { self != .claimAtOnce }
 }
 
 /// Where a peer stands in a Bully election.
@@ -28,7 +35,7 @@ extension Peer {
         case .idle: break
         }
         // A higher peer the transport just saw go away cannot answer: no use waiting for it.
-        let higher = config.electionRule == .bully ? reachableHigherPeers : []
+        let higher = config.electionRule.asksHigherPeers ? reachableHigherPeers : []
         log("starts an election (\(reason.rawValue))")
         if reason != .bully {
             // Bully's own cascade (a lower peer's election reaching this one) is the same election.
@@ -85,7 +92,7 @@ extension Peer {
         guard epoch > knownEpoch || (epoch == knownEpoch && (leader == nil || leader == peer)) else { return }
         let idle = election == .idle
         follow(peer, epoch: epoch, direct: true)
-        if peer < id, idle, leader == peer, config.electionRule == .bully {
+        if peer < id, idle, leader == peer, config.electionRule.asksHigherPeers {
             // It won without hearing from this higher peer (this one was not listening yet):
             // the classic algorithm has the higher peer hold an election of its own.
             startElection(.lowerTrader, initiator: id)

@@ -33,3 +33,53 @@ extension Envelope {
         }
     }
 }
+
+extension Peer {
+    /// A frame whose claim would change what this peer believes of the trader waits for the
+    /// store's word, unless the planted bug believes it at once.
+    func needsBacking(_ envelope: Envelope) -> Bool {
+        config.electionRule != .trustsClaims && envelope.leaderClaim(beyond: knownEpoch, leader: leader) != nil
+    }
+
+    mutating func hold(_ envelope: Envelope) {
+        heldFrames.append(envelope)
+        guard !awaitingLeaderRecord else { return }
+        awaitingLeaderRecord = true
+        persist(.readLeader)
+    }
+
+    /// The leader record came: the first held frame is judged by it (it was read after that
+    /// frame arrived), and the ones behind it taken in until one makes a claim the record does
+    /// not back: that one may be newer than the read, so it waits for another.
+    mutating func judgeHeldFrames(storeEpoch: Epoch, storeLeader: PeerID?) {
+        guard awaitingLeaderRecord else { return }
+        awaitingLeaderRecord = false
+        let frames = heldFrames
+        heldFrames = []
+        for (index, envelope) in frames.enumerated() {
+            if awaitingLeaderRecord {
+                heldFrames.append(envelope)
+                continue
+            }
+            guard let claim = envelope.leaderClaim(beyond: knownEpoch, leader: leader),
+                  !claim.isBacked(storeEpoch: storeEpoch, storeLeader: storeLeader) else {
+                admit(envelope)
+                continue
+            }
+            if index == 0 {
+                dropUnbacked(envelope, claim: claim)
+            } else {
+                hold(envelope)
+            }
+        }
+    }
+
+    mutating func dropUnbacked(_ envelope: Envelope, claim: LeaderClaim) {
+        unbackedClaims += 1
+        // A flood of bad frames must not become a flood of log lines.
+        if unbackedClaims <= 10 || unbackedClaims & (unbackedClaims - 1) == 0 {
+            log("drops \(envelope.message.kind) from P\(envelope.from): the store has not granted P\(claim.leader) "
+                + "epoch \(claim.epoch) (claim #\(unbackedClaims) unbacked)")
+        }
+    }
+}

@@ -18,6 +18,13 @@ public struct Peer: Sendable {
     public internal(set) var ledger = Ledger()
     /// Frames that no honest peer of the run could have sent (see `FrameAdmission`), dropped.
     public internal(set) var rejectedFrames = 0
+    /// Frames whose word on the trader the store's leader record did not back (`LeaderClaim`), dropped.
+    public internal(set) var unbackedClaims = 0
+    /// A frame that says who trades waits for the store's leader record, and every frame that
+    /// arrives after it waits behind it, so each sender's frames still take effect in order.
+    public internal(set) var heldFrames: [Envelope] = []
+    /// A `.readLeader` is out for the first held frame.
+    var awaitingLeaderRecord = false
     var random: SplitMix64
 
     // What this peer knows of the others.
@@ -132,6 +139,8 @@ public struct Peer: Sendable {
         leaderContact = false
         election = .idle
         ackOwed = nil
+        heldFrames = []
+        awaitingLeaderRecord = false
     }
 
     /// Nothing to announce: a peer speaks to the trader once it knows one, and the trader to
@@ -142,6 +151,8 @@ public struct Peer: Sendable {
 
     // MARK: Receiving
 
+    /// The one admission of a frame: checked against the scenario, then (if it says who
+    /// trades) against the store's leader record, then taken in.
     mutating func receive(_ envelope: Envelope) {
         if let rejection = envelope.rejection(by: config) {
             rejectedFrames += 1
@@ -151,6 +162,15 @@ public struct Peer: Sendable {
             }
             return
         }
+        if awaitingLeaderRecord || needsBacking(envelope) {
+            hold(envelope)
+            return
+        }
+        admit(envelope)
+    }
+
+    /// Takes in a frame that passed every check.
+    mutating func admit(_ envelope: Envelope) {
         clock.witness(envelope.clock)
         let from = envelope.from
         lastSeen[from] = max(lastSeen[from] ?? 0, envelope.clock)
@@ -199,6 +219,7 @@ public struct Peer: Sendable {
         case .committed(let batch, let earlier): committed(batch, alreadyDecided: earlier)
         case .markedDelivered: trader?.flushInFlight = false
         case .books, .noted: break
+        case .leaderRecord(let epoch, let leader): judgeHeldFrames(storeEpoch: epoch, storeLeader: leader)
         case .deposed(let current): deposed(current: current)
         }
     }

@@ -41,6 +41,19 @@ public struct Timing: Hashable, Codable, Sendable {
     }
 }
 
+extension Timing {
+    /// Each timeout by its scenario-file name (`timing_ms`): the one list of them.
+    public static var fields: [(name: String, path: WritableKeyPath<Timing, Duration>)] {
+        [("heartbeat", \.heartbeat), ("suspect_after", \.suspectAfter), ("election_timeout", \.electionTimeout),
+         ("coordinator_timeout", \.coordinatorTimeout), ("request_timeout", \.requestTimeout),
+         ("deposit_timeout", \.depositTimeout)]
+    }
+
+    /// A peer's loop that stood still this long was stopped from outside (or starved): five
+    /// heartbeat periods, since the heartbeat timer makes a turn at least once a period.
+    public var freezeAfter: Duration { heartbeat * 5 }
+}
+
 /// Everything one peer needs to know to play its part.
 public struct PeerConfig: Hashable, Codable, Sendable {
     public var id: PeerID

@@ -74,8 +74,6 @@ private func product(_ factors: Int...) -> Int? {
 extension Timing {
     /// Each timeout with its scenario-file name.
     var named: [(String, Duration)] {
-        [("heartbeat", heartbeat), ("suspect_after", suspectAfter), ("election_timeout", electionTimeout),
-         ("coordinator_timeout", coordinatorTimeout), ("request_timeout", requestTimeout),
-         ("deposit_timeout", depositTimeout)]
+        Self.fields.map { ($0.name, self[keyPath: $0.path]) }
     }
 }

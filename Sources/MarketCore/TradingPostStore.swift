@@ -44,6 +44,9 @@ public protocol TradingPostStore: AnyObject {
 
     /// A peer's own account, for a peer that restarts after a crash. `.books`.
     func loadBooks(peer: PeerID) throws -> StoreResult
+
+    /// The leader record: the latest epoch granted and to whom. `.leaderRecord`.
+    func readLeader() throws -> StoreResult
 }
 
 extension TradingPostStore {
@@ -58,6 +61,7 @@ extension TradingPostStore {
         case .commitDecisions(let batch): try commitDecisions(batch)
         case .markDelivered(let keys): try markDelivered(keys)
         case .loadBooks(let peer): try loadBooks(peer: peer)
+        case .readLeader: try readLeader()
         }
     }
 }
@@ -73,6 +77,8 @@ public enum StoreRequest: Hashable, Codable, Sendable {
     case commitDecisions(DecisionBatch)
     case markDelivered([DeliveryKey])
     case loadBooks(peer: PeerID)
+    /// A frame says who trades: the store's leader record tells whether to believe it.
+    case readLeader
 }
 
 public enum StoreResult: Hashable, Codable, Sendable {
@@ -90,6 +96,8 @@ public enum StoreResult: Hashable, Codable, Sendable {
     case committed(DecisionBatch, alreadyDecided: [Decision] = [])
     case markedDelivered([DeliveryKey])
     case books(PeerBooks)
+    /// The latest epoch the store granted, and to whom (nil before the first claim).
+    case leaderRecord(epoch: Epoch, leader: PeerID?)
     /// A fenced write from an old epoch: nothing was written.
     case deposed(current: Epoch)
 }

@@ -75,19 +75,6 @@ final class HistoryWriter: Sendable {
 
     /// Runs `body` until it is not refused for a lock held elsewhere, for `patience` at most.
     private static func persevering(onWait: () -> Void = {}, _ body: () throws -> Void) throws {
-        let start = ContinuousClock.now
-        var told = false
-        while true {
-            do {
-                return try body()
-            } catch StoreError.busy(let message) {
-                guard ContinuousClock.now - start < patience else { throw StoreError.busy(message) }
-                if !told {
-                    told = true
-                    onWait()
-                }
-                usleep(50_000)
-            }
-        }
+        try StoreError.persevering(patience: patience, every: .milliseconds(50), onWait: onWait, body)
     }
 }

@@ -47,7 +47,8 @@ final class PeerShell {
     let store: SQLiteStore
     private let transport: Transport
     private let logger: Logger
-    private let startedAt = NIODeadline.now()
+    /// Every time here is the loop's: real time on a real loop, a test's on an embedded one.
+    private let startedAt: NIODeadline
     private let trace: Bool
     weak var delegate: PeerShellDelegate?
     /// Changes of standing go to the delegate only once it can pass them on.
@@ -64,13 +65,13 @@ final class PeerShell {
     /// The end of this turn is queued on the loop.
     private var turnEnding = false
     /// When the last turn ended (the heartbeat timer makes one at least every period).
-    private var lastTurn = NIODeadline.now()
+    private var lastTurn: NIODeadline
     /// Events wait: the loop stood still, and the supervisor has not yet said `proceed`.
     private var holding = false
     /// A loop that stood still this long was stopped from outside (or starved): the
     /// supervisor must see its continue before the peer acts, or the peer could win an
-    /// election while the history still has it paused. Five heartbeat periods.
-    static let freezeThreshold = TimeAmount.milliseconds(250)
+    /// election while the history still has it paused (`Timing.freezeAfter`).
+    let freezeThreshold: TimeAmount
     /// The database was locked past the busy timeout: the store requests wait for a retry.
     private var waitingForLock = false
     /// When the current wait for the lock began (for the log), nil when not waiting.
@@ -80,14 +81,17 @@ final class PeerShell {
     /// the lock to peers that happen to try when it is free.
     private static let lockRetry = TimeAmount.milliseconds(5)
     private var traced: [TracedMessage] = []
-    /// Frames whose word on the trader the store did not back (`isBelievable`).
-    var unbackedClaims = 0
+    /// Traced frames the core holds for the store's leader record: traced once taken in.
+    private var tracedHeld: [(envelope: Envelope, receivedAt: Date)] = []
     private var stopped = false
 
     init(loop: EventLoop, config: PeerConfig, incarnation: Int, database: MarketDatabase, runID: Int64,
          directory: RunDirectory, logger: Logger, trace: Bool) {
         self.loop = loop
+        startedAt = loop.now
+        lastTurn = loop.now
         self.peer = Peer(config: config, incarnation: incarnation)
+        freezeThreshold = TimeAmount(config.timing.freezeAfter)
         self.database = database
         self.runID = runID
         self.store = database.store(runID: runID)
@@ -107,7 +111,6 @@ final class PeerShell {
 
     private func receive(_ envelope: Envelope) {
         transport.heard(from: envelope.from)
-        guard isBelievable(envelope) else { return }
         handle(.receive(envelope))
     }
 
@@ -123,7 +126,7 @@ final class PeerShell {
     }
 
     var now: Duration {
-        Duration(NIODeadline.now() - startedAt)
+        Duration(loop.now - startedAt)
     }
 
     func log(_ line: String) {
@@ -141,10 +144,10 @@ final class PeerShell {
             return
         }
         if event == .start || event == .restart {
-            lastTurn = .now()
-        } else if !holding, NIODeadline.now() - lastTurn > Self.freezeThreshold {
+            lastTurn = loop.now
+        } else if !holding, loop.now - lastTurn > freezeThreshold {
             holding = true
-            log("its loop stood still for \(Duration(NIODeadline.now() - lastTurn)); waits for the supervisor to see it")
+            log("its loop stood still for \(Duration(loop.now - lastTurn)); waits for the supervisor to see it")
             delegate?.shellResumed()
         }
         queue.append(event)
@@ -157,7 +160,7 @@ final class PeerShell {
     func proceed() {
         guard holding else { return }
         holding = false
-        lastTurn = .now()
+        lastTurn = loop.now
         pump()
         endTurnSoon()
     }
@@ -170,16 +173,34 @@ final class PeerShell {
             queueHead += 1
             if case .receive(let envelope) = next, trace {
                 let effects = peer.step(next, now: now)
-                traced.append(TracedMessage(envelope, recvClock: peer.clock.time, receivedAt: Date()))
+                if peer.heldFrames.contains(envelope) {
+                    tracedHeld.append((envelope, Date()))
+                } else {
+                    traced.append(TracedMessage(envelope, recvClock: peer.clock.time, receivedAt: Date()))
+                }
                 apply(effects)
             } else {
                 apply(peer.step(next, now: now))
+                if !tracedHeld.isEmpty { traceReleased() }
             }
             if stopped { break }
         }
         queue.removeAll(keepingCapacity: true)
         queueHead = 0
         stepping = false
+    }
+
+    /// Held frames the core has let go of: those it took in (its clock witnessed their stamp)
+    /// are traced with the clock they were taken in at; dropped ones were never received.
+    private func traceReleased() {
+        let held = peer.heldFrames
+        tracedHeld.removeAll { entry in
+            guard !held.contains(entry.envelope) else { return false }
+            if peer.clock.time > entry.envelope.clock {
+                traced.append(TracedMessage(entry.envelope, recvClock: peer.clock.time, receivedAt: entry.receivedAt))
+            }
+            return true
+        }
     }
 
     /// Queues the end of the turn behind whatever the loop has at hand now (the other frames
@@ -193,7 +214,7 @@ final class PeerShell {
     private func endTurn() {
         turnEnding = false
         guard !stopped, !holding else { return }
-        lastTurn = .now()
+        lastTurn = loop.now
         // A commit's result may make the next batch decidable: store and core take turns
         // until the core asks nothing more of the store (or the lock holds it up).
         while !persistQueue.isEmpty, !waitingForLock, !stopped {
@@ -203,7 +224,8 @@ final class PeerShell {
         if !stopped {
             // One acknowledgement covers every buy of the turn (MarketCore's Event.endOfTurn).
             apply(peer.step(.endOfTurn, now: now))
-            if !persistQueue.isEmpty { endTurnSoon() }
+            // Requests left for the lock wait for its retry: another turn now would only spin.
+            if !persistQueue.isEmpty, !waitingForLock { endTurnSoon() }
         }
         transport.flush()
         let standing = PeerStanding(peer)
@@ -247,11 +269,11 @@ final class PeerShell {
                 queue.append(.persisted(result))
                 if let since = lockedSince {
                     lockedSince = nil
-                    log("the database took \(Duration(NIODeadline.now() - since)) to unlock")
+                    log("the database took \(Duration(loop.now - since)) to unlock")
                 }
             } catch StoreError.busy {
                 if lockedSince == nil {
-                    lockedSince = .now()
+                    lockedSince = loop.now
                     log("the database is locked (\(request.kindName)); trying again every \(Duration(Self.lockRetry))")
                 }
                 waitingForLock = true
@@ -296,17 +318,7 @@ final class PeerShell {
     /// Runs `body`; when `patiently`, tries again while the database is locked, as long as
     /// the supervisor's own writes would (the peer is stopping: its loop has nothing else to do).
     func persevering(_ patiently: Bool, _ body: () throws -> Void) throws {
-        let start = ContinuousClock.now
-        while true {
-            do {
-                return try body()
-            } catch StoreError.busy(let message) {
-                guard patiently, ContinuousClock.now - start < HistoryWriter.patience else {
-                    throw StoreError.busy(message)
-                }
-                usleep(5_000)
-            }
-        }
+        try StoreError.persevering(patience: patiently ? HistoryWriter.patience : .zero, every: .milliseconds(5), body)
     }
 
     /// A peer restarted while the run stops is told to stop before its books came back from
@@ -343,7 +355,7 @@ final class PeerShell {
         }
         log("stops: bought \(ledger.bought), sold \(ledger.sold), cash \(ledger.cashCents) cents; "
             + "\(transport.dropped) messages dropped (neighbour down or not reading); "
-            + "\(transport.rejected + peer.rejectedFrames + unbackedClaims) frames refused "
+            + "\(transport.rejected + peer.rejectedFrames + peer.unbackedClaims) frames refused "
             + "(unproven, in another's name, impossible, or claiming an epoch the store never granted)")
         return (ledger, clock)
     }

@@ -35,9 +35,7 @@ public struct ScenarioFile: Sendable {
         "initial_stock", "restock", "sick_rate", "sick_mode", "recover_after_ms", "seed", "first_election",
         "timing_ms", "time_limit_s", "planted_bug",
     ]
-    static let timingKeys: Set<String> = [
-        "heartbeat", "suspect_after", "election_timeout", "coordinator_timeout", "request_timeout", "deposit_timeout",
-    ]
+    static let timingKeys = Set(Timing.fields.map(\.name))
 
     /// The file a `--scenario` value names, or nil when it names a built-in scenario: a value
     /// that is no built-in name and holds a dot or a slash is a path.
@@ -219,15 +217,8 @@ public struct ScenarioFile: Sendable {
             scenario.recoverAfter = .milliseconds(recoverAfterMS)
         }
         for (key, ms) in timingMS {
-            let value = Duration.milliseconds(ms)
-            switch key {
-            case "heartbeat": scenario.timing.heartbeat = value
-            case "suspect_after": scenario.timing.suspectAfter = value
-            case "election_timeout": scenario.timing.electionTimeout = value
-            case "coordinator_timeout": scenario.timing.coordinatorTimeout = value
-            case "request_timeout": scenario.timing.requestTimeout = value
-            case "deposit_timeout": scenario.timing.depositTimeout = value
-            default: break
+            if let field = Timing.fields.first(where: { $0.name == key }) {
+                scenario.timing[keyPath: field.path] = .milliseconds(ms)
             }
         }
         return scenario

@@ -170,6 +170,10 @@ public final class InMemoryStore: TradingPostStore {
         }
     }
 
+    public func readLeader() throws -> StoreResult {
+        .leaderRecord(epoch: epoch, leader: leader)
+    }
+
     public func loadBooks(peer: PeerID) throws -> StoreResult {
         let decided = decisions
         var books = PeerBooks(peer: peer, ledger: Ledger.books(of: decided)[peer] ?? Ledger())

@@ -9,18 +9,24 @@ extension Simulation {
         fail(watch.check(store))
     }
 
-    /// The winner must be the highest peer up: no higher peer was up for the whole election
-    /// (one that came back during it starts its own, as Bully has it). A higher peer whose
-    /// link from the winner was stalled during the election did not hear it: Bully promises
-    /// nothing about a peer that cannot answer within the timeout.
+    /// Notes the election a claim ended: it began an election timeout before the claim was
+    /// asked (when the winner sent its last ELECTION), and ended when the store granted it.
     func checkBully(_ claim: ElectionClaim, askedAt: Duration) {
-        let electionStart = askedAt - nodes[claim.leader].config.timing.electionTimeout
-        for node in nodes where node.config.id > claim.leader {
-            let unheard = stalls[claim.leader * 1024 + node.config.id, default: []].contains { $0.overlaps(electionStart...askedAt) }
-            if !unheard, let since = node.upSince, since <= electionStart {
-                fail(Violation(.bully, "P\(claim.leader) won epoch \(claim.epoch) while higher P\(node.config.id) was up since \(Self.format(since))"))
-            }
-        }
+        let started = askedAt - nodes[claim.leader].config.timing.electionTimeout
+        elections.append(.init(epoch: claim.epoch, winner: claim.leader, started: started, finished: askedAt))
+    }
+
+    /// Bully's rule (`BullyWinners`) over the whole run, from who the simulator saw up when.
+    /// A higher peer whose link from the winner was stalled during the election did not hear
+    /// it: Bully promises nothing about a peer that cannot answer within the timeout.
+    func checkBullyWinners() {
+        let stalls = stalls
+        let rule = BullyWinners<Duration>(
+            peers: nodes.map { ($0.config.id, $0.down) }, changes: upChanges, elections: elections, runStarted: .zero,
+            unheard: { election, peer in
+                stalls[election.winner * 1024 + peer, default: []].contains { $0.overlaps(election.started...(election.finished ?? election.started)) }
+            })
+        fail(rule.check().violations)
     }
 
     /// The core's rule for a finished run: every buyer done, nothing pending or undelivered,

@@ -14,6 +14,7 @@ extension Simulation {
         case .armPause: "the next committing trader will be paused"
         case .resume(let id): "P\(id) resumes"
         case .stall(let from, let to, let until): "the link P\(from)→P\(to) stalls until \(format(until))"
+        case .forge: "a frame claiming an epoch nobody won is sent"
         }
     }
 

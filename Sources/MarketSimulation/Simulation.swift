@@ -23,9 +23,15 @@ public final class Simulation {
     private var nemesis: SplitMix64
     /// Links (`from * 1024 + to`) whose messages are held until the given time.
     private var stalledUntil: [Int: Duration] = [:]
+    /// The forger's own draws (`SimulationOptions.forgeries`), apart from the scheduler's.
+    private var forger: SplitMix64
     /// Every stall of each link, from when to when: Bully's promise holds only for peers that
     /// hear each other within the election's timeout.
     var stalls: [Int: [ClosedRange<Duration>]] = [:]
+    /// Every time a peer went down or came back after it first started, for `BullyWinners`.
+    var upChanges: [BullyWinners<Duration>.Change] = []
+    var elections: [BullyWinners<Duration>.Election] = []
+    private var everUp: Set<PeerID> = []
     /// Peers stepped at the current instant: each ends its turn before time moves on.
     private var turn: Set<PeerID> = []
 
@@ -39,6 +45,7 @@ public final class Simulation {
         store = InMemoryStore(fencing: options.fencing)
         random = SplitMix64.derive(scenario.seed, 0x51A1)
         nemesis = SplitMix64.derive(scenario.seed, 0x57A1)
+        forger = SplitMix64.derive(scenario.seed, 0xF0A6)
         nodes = scenario.peers.map { spec in
             var config = scenario.config(for: spec.id)
             config.stabilityRule = options.stabilityRule
@@ -56,6 +63,9 @@ public final class Simulation {
         schedule(.command(scenario.firstElection, .startElection), after: .milliseconds(10))
         if options.pauses, random.chance(0.5) {
             schedule(.armPause, after: .milliseconds(Int64(random.next() % 2000)))
+        }
+        if options.forgeries, forger.chance(0.5) {
+            schedule(.forge, after: .milliseconds(Int64(forger.next() % 3000)))
         }
         while result.failure == nil, let upcoming = queue.min {
             if upcoming.at > now, !turn.isEmpty {
@@ -80,6 +90,7 @@ public final class Simulation {
         if result.failure == nil, !settledOnce {
             fail(Violation(.liveness, "ran out of events before settling: \(summary())"))
         }
+        if result.failure == nil { checkBullyWinners() }
         result.elections = store.claims.count
         result.decisions = store.decisions.count
         result.alreadyDecided = store.commits.reduce(0) { $0 + $1.alreadyDecided.count }
@@ -106,6 +117,8 @@ public final class Simulation {
         case resume(PeerID)
         /// The link from one buyer to another holds its messages until `until`.
         case stall(from: PeerID, to: PeerID, until: Duration)
+        /// A frame claiming an epoch the store never granted goes out (`forge()`).
+        case forge
     }
 
     private struct Scheduled: Comparable {
@@ -177,7 +190,8 @@ public final class Simulation {
             if nodes[id].paused { return nodes[id].postponed.append(event) }
             let wasUp = nodes[id].peer?.isUp == true
             step(id, .receive(envelope))
-            if wasUp, let clock = nodes[id].peer?.clock.time {
+            // A frame held for the store's leader record is taken in (its stamp witnessed) later.
+            if wasUp, let peer = nodes[id].peer, !peer.heldFrames.contains(envelope), case let clock = peer.clock.time {
                 fail(ClockCondition.check("\(envelope.message.kind) P\(envelope.from)→P\(id)", sent: envelope.clock, received: clock))
             }
         case .timer(let id, let timer, let generation):
@@ -215,6 +229,8 @@ public final class Simulation {
             pauseAtNextCommit = true
         case .stall:
             break  // traced when it happens (`maybeStall`)
+        case .forge:
+            forge()
         case .resume(let id):
             nodes[id].paused = false
             let postponed = nodes[id].postponed
@@ -238,6 +254,7 @@ public final class Simulation {
             perform(effect, of: id)
         }
         updateUp(id)
+        fail(BackedBelief.check(peer.id, knownEpoch: peer.knownEpoch, storeEpoch: store.epoch))
     }
 
     private func perform(_ effect: Effect, of id: PeerID) {
@@ -297,6 +314,31 @@ public final class Simulation {
         onTrace?(trace.last!)
     }
 
+    /// An up peer sends another a COORDINATOR, or a heartbeat naming some peer the trader, of
+    /// an epoch past the store's, stamped with its current clock (so every later frame of it
+    /// is stamped past it) and queued on its link behind what it sent before; then, now and
+    /// then, another.
+    private func forge() {
+        let up = nodes.filter { $0.peer?.isUp == true && !$0.paused }.map(\.config.id)
+        if up.count >= 2 {
+            let from = up[Int(forger.next() % UInt64(up.count))]
+            let others = up.filter { $0 != from }
+            let to = others[Int(forger.next() % UInt64(others.count))]
+            let epoch = store.epoch + 1 + Int(forger.next() % 2)
+            let message: Message = forger.chance(0.5)
+                ? .coordinator(epoch: epoch)
+                : .heartbeat(epoch: epoch, leader: scenario.peers[Int(forger.next() % UInt64(scenario.peers.count))].id)
+            let envelope = Envelope(from: from, to: to, clock: nodes[from].peer!.clock.time, message: message)
+            let link = from * 1024 + to
+            let arrival = max(now + delay(), (linkClear[link] ?? .zero) + .nanoseconds(1))
+            linkClear[link] = arrival
+            schedule(.deliver(envelope), after: arrival - now)
+        }
+        if forger.chance(0.7) {
+            schedule(.forge, after: .milliseconds(1 + Int64(forger.next() % 1000)))
+        }
+    }
+
     private var highestBuyer: PeerID? { scenario.peers.last { $0.role == .buyer }?.id }
 
     /// Stops the peer as SIGSTOP would: nothing it has asked for happens until it wakes.
@@ -332,6 +374,7 @@ public final class Simulation {
         nodes[id].timerGeneration = [:]
         nodes[id].persistQueue = []
         nodes[id].postponed = []
+        if nodes[id].upSince != nil { upChanges.append(.init(peer: id, up: false, at: now)) }
         nodes[id].upSince = nil
         schedule(.restart(id, incarnation: nodes[id].incarnation), after: scenario.recoverAfter)
         // Its sockets close at once: every peer connected to it sees that.
@@ -343,9 +386,12 @@ public final class Simulation {
     private func updateUp(_ id: PeerID) {
         let up = nodes[id].peer?.isUp == true && !nodes[id].paused
         if !up {
+            if nodes[id].upSince != nil { upChanges.append(.init(peer: id, up: false, at: now)) }
             nodes[id].upSince = nil
         } else if nodes[id].upSince == nil {
             nodes[id].upSince = now
+            // The first start is no comeback: the peer was meant to be up from the beginning.
+            if !everUp.insert(id).inserted { upChanges.append(.init(peer: id, up: true, at: now)) }
         }
     }
 

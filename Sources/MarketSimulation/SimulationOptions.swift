@@ -14,6 +14,10 @@ public struct SimulationOptions: Hashable, Sendable {
     /// as a peer that reads one socket late does: a first copy of a multicast buy then
     /// reaches a buyer after it became the trader, when another trader may have decided it.
     public var stalls = true
+    /// Now and then a frame claims an epoch the store never granted (a COORDINATOR, or a
+    /// heartbeat naming a trader), as a stale or buggy peer process might send: peers must
+    /// ask the store's leader record before they believe it.
+    public var forgeries = true
     /// Peers for `normal`.
     public var peers: Int?
     /// One-way message delay bounds; links stay FIFO.

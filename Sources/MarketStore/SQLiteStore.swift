@@ -221,6 +221,11 @@ public final class SQLiteStore: TradingPostStore, Sendable {
         }
     }
 
+    public func readLeader() throws -> StoreResult {
+        let record = try leaderRecord()
+        return .leaderRecord(epoch: record.epoch, leader: record.leader)
+    }
+
     public func loadBooks(peer: PeerID) throws -> StoreResult {
         try database.read { db in
             var ledger = Ledger()

@@ -47,6 +47,9 @@ struct SimulateCommand: ParsableCommand {
     @Flag(help: "Print the messages sent per decided buy, by kind, and heartbeats per virtual second.")
     var stats = false
 
+    @Option(help: ArgumentHelp("Plant a bug the sweep must catch: claim_at_once (elections ask no higher peer) or trusts_claims (peers believe any frame's word on who trades).", valueName: "bug"))
+    var plantedBug: String?
+
     @Flag(help: "Print each failing run's last events.")
     var trace = false
 
@@ -64,7 +67,17 @@ struct SimulateCommand: ParsableCommand {
             throw ValidationError("--peers must be \(range.lowerBound) to \(range.upperBound)")
         }
         guard (0...3600).contains(hold) else { throw ValidationError("--hold must be 0 to 3600 seconds") }
+        _ = try plantedRule()
         _ = try largeSizes()
+    }
+
+    private func plantedRule() throws -> ElectionRule {
+        switch plantedBug {
+        case nil: .bully
+        case "claim_at_once": .claimAtOnce
+        case "trusts_claims": .trustsClaims
+        case let other?: throw ValidationError("--planted-bug must be claim_at_once or trusts_claims, not \(other)")
+        }
     }
 
     func run() throws {
@@ -74,6 +87,7 @@ struct SimulateCommand: ParsableCommand {
         options.sickRate = sickRate
         options.pauses = pauses
         options.holdUntil = .milliseconds(Int64(hold * 1000))
+        options.electionRule = try plantedRule()
         var slots = BuiltInScenario.allCases.map { SeedSweep.Slot($0) } + SeedSweep.Slot.large(peers: try largeSizes())
         var file: ScenarioFile?
         if let scenario {

@@ -36,11 +36,26 @@ final class PeerHarness {
     var id: PeerID { peer.id }
     var timing: Timing { peer.config.timing }
 
+    /// The store's leader record, as the peer reads it (`.readLeader`, answered within the
+    /// same step). Nil: the record backs whatever the first held frame claims, as an honest
+    /// run's store does (every epoch is claimed before it is announced).
+    var leaderRecord: (epoch: Epoch, leader: PeerID?)?
+    /// How many times the peer read the leader record.
+    private(set) var leaderReads = 0
+
     /// Steps one event at `time` (default: the time of the last step).
     @discardableResult
     func step(_ event: Event, at time: Duration? = nil) -> [Effect] {
         if let time { now = time }
-        effects = peer.step(event, now: now)
+        var out = peer.step(event, now: now)
+        while let index = out.firstIndex(of: .persist(.readLeader)) {
+            out.remove(at: index)
+            leaderReads += 1
+            let claim = peer.heldFrames.first?.leaderClaim(beyond: peer.knownEpoch, leader: peer.leader)
+            let record = leaderRecord ?? (claim?.epoch ?? peer.knownEpoch, claim?.leader ?? peer.leader)
+            out += peer.step(.persisted(.leaderRecord(epoch: record.epoch, leader: record.leader)), now: now)
+        }
+        effects = out
         return effects
     }
 

@@ -46,6 +46,17 @@ final class PlantedBugTests: XCTestCase {
         XCTAssertNil(fixed.failure)
     }
 
+    func testAPeerThatBelievesUnbackedClaimsIsCaught() throws {
+        var options = SimulationOptions()
+        options.electionRule = .trustsClaims
+        let found = try XCTUnwrap(try firstViolation(.testCase1, options: options, seeds: 1...100),
+                                  "believing claims the store never granted went unnoticed for 100 seeds")
+        XCTAssertEqual(found.failure?.kind, .epochWinner, "\(found.failure!)")
+        XCTAssertTrue(found.failure!.violation.detail.contains("the store granted only"), "\(found.failure!)")
+        let fixed = Simulation(scenario: try Simulation.scenario(.testCase1, seed: found.seed, options: SimulationOptions())).run()
+        XCTAssertNil(fixed.failure)
+    }
+
     func testAViolationNamesTheSeedThatReplaysIt() throws {
         var options = SimulationOptions()
         options.stabilityRule = .immediate
