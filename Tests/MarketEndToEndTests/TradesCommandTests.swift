@@ -32,27 +32,27 @@ extension EndToEndTests {
     func test_trades_listsExactlyTheTradesTable_filteredByBuyerSellerAndRun() throws {
         let path = try temporaryDatabasePath()
         // Run 1: two buyers of salt (P0, P3) and two sellers of it (P1, P5), so every filter has something to leave out.
-        let first = try market(["run", "--scenario", "test_case3", "--requests", "5", "--sick-rate", "0", "--seed", "1",
+        let first = try market(["run", "--scenario", "test_case3", "--requests", "20", "--sick-rate", "0", "--seed", "1",
                                 "--db", path, "--time-limit", "45"])
         XCTAssertEqual(first.status, 0, first.stderr + first.stdout)
         XCTAssertFalse(first.stdout.contains("trades: "), "no trade list without --trades")
         // Run 2, with --trades: its list follows the summary.
-        let second = try market(["run", "--scenario", "single_pair", "--requests", "5", "--sick-rate", "0", "--seed", "1",
+        let second = try market(["run", "--scenario", "single_pair", "--requests", "20", "--sick-rate", "0", "--seed", "1",
                                  "--db", path, "--time-limit", "45", "--trades"])
         XCTAssertEqual(second.status, 0, second.stderr + second.stdout)
         let db = try readOnly(path)
 
-        // How many sell depends on the sellers' first deposits arriving in time; what is listed
-        // must be what the table holds, whatever it holds.
+        // How many sell depends on the sellers' first deposits reaching the trader before the
+        // first buys; what is listed must be what the table holds, whatever it holds.
         let runTwo = try tradeLines(db, runID: 2)
-        XCTAssertFalse(runTwo.isEmpty, "single_pair sold nothing: \(second.stdout)")
         let printed = second.stdout.split(separator: "\n").map(String.init)
         let header = try XCTUnwrap(printed.firstIndex(of: "trades: \(runTwo.count)"), second.stdout)
         XCTAssertEqual(Array(printed[(header + 1)...]), runTwo.map { "  " + $0 }, "run --trades prints them last")
 
-        XCTAssertEqual(try listedTrades(["--db", path]), runTwo, "the latest run by default")
+        XCTAssertEqual(try listedTrades(["--db", path]), runTwo.isEmpty ? ["run 2 of \(path) holds no trades"] : runTwo,
+                       "the latest run by default")
         let runOne = try tradeLines(db, runID: 1)
-        XCTAssertFalse(runOne.isEmpty, "test_case3 sold nothing: \(first.stdout)")
+        XCTAssertFalse(runOne.isEmpty, "test_case3 sold nothing, so no filter was tried: \(first.stdout)")
         XCTAssertNotEqual(runOne, runTwo)
         XCTAssertEqual(try listedTrades(["--db", path, "--run", "1"]), runOne)
         var byBuyer = 0
