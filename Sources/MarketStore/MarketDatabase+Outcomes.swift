@@ -14,6 +14,20 @@ public struct TradeLine: Hashable, Codable, Sendable, CustomStringConvertible {
     public var priceCents: Int
     public var at: String
 
+    public init(tradeID: Int64, requestID: String, buyer: PeerID, seller: PeerID, trader: PeerID, epoch: Int,
+                product: String, quantity: Int, priceCents: Int, at: String) {
+        self.tradeID = tradeID
+        self.requestID = requestID
+        self.buyer = buyer
+        self.seller = seller
+        self.trader = trader
+        self.epoch = epoch
+        self.product = product
+        self.quantity = quantity
+        self.priceCents = priceCents
+        self.at = at
+    }
+
     public var description: String {
         "P\(buyer) bought \(quantity == 1 ? "" : "\(quantity) ")\(product) from P\(seller) via P\(trader), epoch \(epoch)"
     }
@@ -32,9 +46,17 @@ extension MarketDatabase {
     }
 
     /// The run's trades in the order they were made, optionally one buyer's or one seller's;
-    /// `after` pages on from a trade id (for following a live run).
+    /// `after` pages on from a trade id (for following a live run). A buyer or seller that is not
+    /// a peer of the run is an error rather than an empty list, so a typo does not read as "no trades".
     public func trades(runID: Int64, buyer: PeerID? = nil, seller: PeerID? = nil, after: Int64 = 0) throws(StoreError) -> [TradeLine] {
-        try read { db in
+        for peer in [buyer, seller].compactMap({ $0 }) {
+            let known = try read { db in
+                try Bool.fetchOne(db, sql: "SELECT count(*) > 0 FROM peers WHERE run_id = ? AND peer_id = ?",
+                                  arguments: [runID, peer]) ?? false
+            }
+            guard known else { throw .noSuchPeer(run: runID, peer: peer) }
+        }
+        return try read { db in
             var sql = """
                 SELECT trade_id, request_id, buyer_id, seller_id, trader_id, epoch, product, quantity, price_cents, at
                 FROM trades WHERE run_id = ? AND trade_id > ?

@@ -15,6 +15,7 @@ struct MarketCommand: ParsableCommand {
             BenchCommand.self,
             InspectCommand.self,
             RunsCommand.self,
+            TradesCommand.self,
             CheckCommand.self,
             ReportCommand.self,
             BenchStoreCommand.self,

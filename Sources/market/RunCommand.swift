@@ -61,6 +61,12 @@ struct RunCommand: ParsableCommand {
     @Flag(name: .customLong("keep-logs"), help: "Keep the peers' log files (in the run's directory under /tmp).")
     var keepLogs = false
 
+    @Flag(name: .long, help: """
+        After the summary, list every trade of the run as the lab printed it (P0 bought salt from P1 via P6, epoch 3), \
+        read from the history once the run has ended (on standard error with --json).
+        """)
+    var trades = false
+
     @Option(name: .long, help: ArgumentHelp("Write the run's HTML report (market report) to this file when it ends.", valueName: "file"))
     var report: String?
 
@@ -115,8 +121,9 @@ struct RunCommand: ParsableCommand {
                                  verbose: verbose, timeLimit: limit)
         var runOptions = options
         runOptions.keepLogs = keepLogs
-        let runBefore = report == nil ? nil : ReportCommand.latestRun(in: db)
+        let runBefore = report == nil && !trades ? nil : ReportCommand.latestRun(in: db)
         let code = Supervisor.run(runOptions)
+        if trades { TradesCommand.printAfterRun(database: db, after: runBefore, json: json) }
         if let report { ReportCommand.writeAfterRun(database: db, after: runBefore, to: report, json: json) }
         if code != 0 { throw ExitCode(code) }
     }
