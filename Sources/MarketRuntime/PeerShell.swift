@@ -41,25 +41,25 @@ protocol PeerShellDelegate: AnyObject {
 final class PeerShell {
     let loop: EventLoop
     private(set) var peer: Peer
-    private let database: MarketDatabase
-    private let runID: Int64
+    let database: MarketDatabase
+    let runID: Int64
     /// This run's trading post in the database.
     let store: SQLiteStore
-    private let transport: Transport
+    let transport: Transport
     private let logger: Logger
     /// Every time here is the loop's: real time on a real loop, a test's on an embedded one.
     private let startedAt: NIODeadline
-    private let trace: Bool
+    let trace: Bool
     weak var delegate: PeerShellDelegate?
     /// Changes of standing go to the delegate only once it can pass them on.
     private var reportsStanding = false
     private var lastStanding: PeerStanding?
 
-    private var timers: [PeerTimer: (generation: Int, task: Scheduled<Void>)] = [:]
+    var timers: [PeerTimer: (generation: Int, task: Scheduled<Void>)] = [:]
     private var timerGeneration = 0
-    private var queue: [Event] = []
+    var queue: [Event] = []
     /// Store requests not yet performed, in the order the core asked for them.
-    private var persistQueue: [StoreRequest] = []
+    var persistQueue: [StoreRequest] = []
     private var queueHead = 0
     private var stepping = false
     /// The end of this turn is queued on the loop.
@@ -67,7 +67,7 @@ final class PeerShell {
     /// When the last turn ended (the heartbeat timer makes one at least every period).
     private var lastTurn: NIODeadline
     /// Events wait: the loop stood still, and the supervisor has not yet said `proceed`.
-    private var holding = false
+    var holding = false
     /// A loop that stood still this long was stopped from outside (or starved): the
     /// supervisor must see its continue before the peer acts, or the peer could win an
     /// election while the history still has it paused (`Timing.freezeAfter`).
@@ -80,10 +80,10 @@ final class PeerShell {
     /// mostly held for a commit's length, and a peer that waits long loses every race for
     /// the lock to peers that happen to try when it is free.
     private static let lockRetry = TimeAmount.milliseconds(5)
-    private var traced: [TracedMessage] = []
+    var traced: [TracedMessage] = []
     /// Traced frames the core holds for the store's leader record: traced once taken in.
     private var tracedHeld: [(envelope: Envelope, receivedAt: Date)] = []
-    private var stopped = false
+    var stopped = false
 
     init(loop: EventLoop, config: PeerConfig, incarnation: Int, database: MarketDatabase, runID: Int64,
          directory: RunDirectory, logger: Logger, trace: Bool) {
@@ -165,7 +165,7 @@ final class PeerShell {
         endTurnSoon()
     }
 
-    private func pump() {
+    func pump() {
         guard !stepping, !stopped, !holding else { return }
         stepping = true
         while queueHead < queue.count {
@@ -299,74 +299,5 @@ final class PeerShell {
         }
         timers[timer] = (generation, task)
     }
-
-    /// Writes the traced messages down (`--trace`). A locked database keeps them for the
-    /// next try, unless `patiently`, which waits for the lock as the end of a peer may.
-    func flushTrace(patiently: Bool = false) {
-        guard !traced.isEmpty else { return }
-        do {
-            try persevering(patiently) { try database.recordMessages(runID: runID, traced) }
-            traced = []
-        } catch StoreError.busy {
-            return
-        } catch {
-            log("could not record \(traced.count) traced messages: \(error)")
-            traced = []
-        }
-    }
-
-    /// Runs `body`; when `patiently`, tries again while the database is locked, as long as
-    /// the supervisor's own writes would (the peer is stopping: its loop has nothing else to do).
-    func persevering(_ patiently: Bool, _ body: () throws -> Void) throws {
-        try StoreError.persevering(patience: patiently ? HistoryWriter.patience : .zero, every: .milliseconds(5), body)
-    }
-
-    /// A peer restarted while the run stops is told to stop before its books came back from
-    /// the store: they are read first, or its ledger would be an empty one.
-    private func restoreBeforeStopping() throws {
-        guard !stopped, !holding else { return }
-        while peer.status == .restoring, let request = persistQueue.first {
-            var result: StoreResult?
-            try persevering(true) { result = try store.perform(request) }
-            persistQueue.removeFirst()
-            if let result { queue.append(.persisted(result)) }
-            pump()
-        }
-    }
-
-    /// Takes no further part in the run: no event reaches the core any more (no election,
-    /// no decision), timers off. The connections stay until `close`.
-    func halt() {
-        loop.preconditionInEventLoop()
-        stopped = true
-        for (_, entry) in timers { entry.task.cancel() }
-        timers = [:]
-    }
-
-    /// Stops the peer for good: halted, ledger written. Returns the ledger.
-    func stop() throws -> (Ledger, UInt64) {
-        try restoreBeforeStopping()
-        halt()
-        flushTrace(patiently: true)
-        let ledger = peer.ledger
-        let clock = peer.clock.time
-        try persevering(true) {
-            try database.recordLedger(runID: runID, peer: peer.id, ledger: ledger, finalClock: clock)
-        }
-        log("stops: bought \(ledger.bought), sold \(ledger.sold), cash \(ledger.cashCents) cents; "
-            + "\(transport.dropped) messages dropped (neighbour down or not reading); "
-            + "\(transport.rejected + peer.rejectedFrames + peer.unbackedClaims) frames refused "
-            + "(unproven, in another's name, impossible, or claiming an epoch the store never granted)")
-        return (ledger, clock)
-    }
 }
 
-extension Event {
-    /// A neighbour gone and a timeout are how a peer finds its trader (or an election) lost.
-    var mayStartElection: Bool {
-        switch self {
-        case .peerGone, .timer: true
-        default: false
-        }
-    }
-}

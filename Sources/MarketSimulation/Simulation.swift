@@ -14,24 +14,24 @@ public final class Simulation {
     private var sequence = 0
     var now: Duration = .zero
     var nodes: [Node]
-    private var linkClear: [Int: Duration] = [:]
+    var linkClear: [Int: Duration] = [:]
     var trace: [String] = []
     var result: SimulationResult
     var watch = StoreWatch()
     private var pauseAtNextCommit = false
     /// The nemesis's own draws, so that a seed without a stall runs exactly as it did before.
-    private var nemesis: SplitMix64
+    var nemesis: SplitMix64
     /// Links (`from * 1024 + to`) whose messages are held until the given time.
-    private var stalledUntil: [Int: Duration] = [:]
+    var stalledUntil: [Int: Duration] = [:]
     /// The forger's own draws (`SimulationOptions.forgeries`), apart from the scheduler's.
-    private var forger: SplitMix64
+    var forger: SplitMix64
     /// Every stall of each link, from when to when: Bully's promise holds only for peers that
     /// hear each other within the election's timeout.
     var stalls: [Int: [ClosedRange<Duration>]] = [:]
     /// Every time a peer went down or came back after it first started, for `BullyWinners`.
     var upChanges: [BullyWinners<Duration>.Change] = []
     var elections: [BullyWinners<Duration>.Election] = []
-    private var everUp: Set<PeerID> = []
+    var everUp: Set<PeerID> = []
     /// Peers stepped at the current instant: each ends its turn before time moves on.
     private var turn: Set<PeerID> = []
 
@@ -154,7 +154,7 @@ public final class Simulation {
         }
     }
 
-    private func schedule(_ event: SimEvent, after delay: Duration) {
+    func schedule(_ event: SimEvent, after delay: Duration) {
         sequence += 1
         queue.insert(Scheduled(at: now + delay, sequence: sequence, event: event))
     }
@@ -164,13 +164,13 @@ public final class Simulation {
         return .nanoseconds(Int64(random.next() % UInt64(nanos)))
     }
 
-    private func delay() -> Duration {
+    func delay() -> Duration {
         options.minDelay + jitter(options.maxDelay - options.minDelay)
     }
 
     // MARK: Processing
 
-    private func process(_ event: SimEvent) {
+    func process(_ event: SimEvent) {
         switch event {
         case .start(let id):
             nodes[id].peer = Peer(config: nodes[id].config)
@@ -297,50 +297,6 @@ public final class Simulation {
         }
     }
 
-    /// Now and then a first copy of a buy to the highest buyer stalls on its link, with what
-    /// follows it, for 0.2 to 1.2 s, as on a peer that reads one socket late (a starved
-    /// process). If the trader falls sick meanwhile, that buyer may become the trader (or
-    /// lose to the lower buyer whose ELECTION it did not read) while the copy is on its way,
-    /// and read it after the request was decided: issue 13's "already decided"
-    /// (`Peer.committed`).
-    private func maybeStall(_ envelope: Envelope) {
-        guard options.stalls, case .buy(_, firstAttempt: true) = envelope.message,
-              envelope.to == highestBuyer, stalledUntil[envelope.from * 1024 + envelope.to] ?? .zero < now,
-              nemesis.chance(0.1) else { return }
-        let until = now + .milliseconds(200) + .nanoseconds(Int64(nemesis.next() % 1_000_000_000))
-        stalledUntil[envelope.from * 1024 + envelope.to] = until
-        stalls[envelope.from * 1024 + envelope.to, default: []].append(now...until)
-        remember(.stall(from: envelope.from, to: envelope.to, until: until))
-        onTrace?(trace.last!)
-    }
-
-    /// An up peer sends another a COORDINATOR, or a heartbeat naming some peer the trader, of
-    /// an epoch past the store's, stamped with its current clock (so every later frame of it
-    /// is stamped past it) and queued on its link behind what it sent before; then, now and
-    /// then, another.
-    private func forge() {
-        let up = nodes.filter { $0.peer?.isUp == true && !$0.paused }.map(\.config.id)
-        if up.count >= 2 {
-            let from = up[Int(forger.next() % UInt64(up.count))]
-            let others = up.filter { $0 != from }
-            let to = others[Int(forger.next() % UInt64(others.count))]
-            let epoch = store.epoch + 1 + Int(forger.next() % 2)
-            let message: Message = forger.chance(0.5)
-                ? .coordinator(epoch: epoch)
-                : .heartbeat(epoch: epoch, leader: scenario.peers[Int(forger.next() % UInt64(scenario.peers.count))].id)
-            let envelope = Envelope(from: from, to: to, clock: nodes[from].peer!.clock.time, message: message)
-            let link = from * 1024 + to
-            let arrival = max(now + delay(), (linkClear[link] ?? .zero) + .nanoseconds(1))
-            linkClear[link] = arrival
-            schedule(.deliver(envelope), after: arrival - now)
-        }
-        if forger.chance(0.7) {
-            schedule(.forge, after: .milliseconds(1 + Int64(forger.next() % 1000)))
-        }
-    }
-
-    private var highestBuyer: PeerID? { scenario.peers.last { $0.role == .buyer }?.id }
-
     /// Stops the peer as SIGSTOP would: nothing it has asked for happens until it wakes.
     private func pause(_ id: PeerID) {
         nodes[id].paused = true
@@ -359,39 +315,6 @@ public final class Simulation {
             for effect in effects {
                 perform(effect, of: id)
             }
-        }
-    }
-
-    /// Down from the start, or crashed and not yet restarted.
-    private func isGone(_ id: PeerID) -> Bool {
-        nodes[id].down || (nodes[id].peer == nil && nodes[id].incarnation > 0)
-    }
-
-    /// The process is killed: memory, timers and unfinished store requests are gone.
-    private func crash(_ id: PeerID) {
-        nodes[id].peer = nil
-        nodes[id].incarnation += 1
-        nodes[id].timerGeneration = [:]
-        nodes[id].persistQueue = []
-        nodes[id].postponed = []
-        if nodes[id].upSince != nil { upChanges.append(.init(peer: id, up: false, at: now)) }
-        nodes[id].upSince = nil
-        schedule(.restart(id, incarnation: nodes[id].incarnation), after: scenario.recoverAfter)
-        // Its sockets close at once: every peer connected to it sees that.
-        for node in nodes where node.peer != nil {
-            schedule(.peerGone(observer: node.config.id, gone: id), after: delay())
-        }
-    }
-
-    private func updateUp(_ id: PeerID) {
-        let up = nodes[id].peer?.isUp == true && !nodes[id].paused
-        if !up {
-            if nodes[id].upSince != nil { upChanges.append(.init(peer: id, up: false, at: now)) }
-            nodes[id].upSince = nil
-        } else if nodes[id].upSince == nil {
-            nodes[id].upSince = now
-            // The first start is no comeback: the peer was meant to be up from the beginning.
-            if !everUp.insert(id).inserted { upChanges.append(.init(peer: id, up: true, at: now)) }
         }
     }
 
