@@ -1,38 +1,6 @@
 import GRDB
 import MarketCore
 
-/// One trade as the lab printed it: `P0 bought salt from P1 via P6, epoch 3`.
-public struct TradeLine: Hashable, Codable, Sendable, CustomStringConvertible {
-    public var tradeID: Int64
-    public var requestID: String
-    public var buyer: PeerID
-    public var seller: PeerID
-    public var trader: PeerID
-    public var epoch: Int
-    public var product: String
-    public var quantity: Int
-    public var priceCents: Int
-    public var at: String
-
-    public init(tradeID: Int64, requestID: String, buyer: PeerID, seller: PeerID, trader: PeerID, epoch: Int,
-                product: String, quantity: Int, priceCents: Int, at: String) {
-        self.tradeID = tradeID
-        self.requestID = requestID
-        self.buyer = buyer
-        self.seller = seller
-        self.trader = trader
-        self.epoch = epoch
-        self.product = product
-        self.quantity = quantity
-        self.priceCents = priceCents
-        self.at = at
-    }
-
-    public var description: String {
-        "P\(buyer) bought \(quantity == 1 ? "" : "\(quantity) ")\(product) from P\(seller) via P\(trader), epoch \(epoch)"
-    }
-}
-
 /// How a run's requests ended, for the summary, the report and `market trades`.
 extension MarketDatabase {
     /// Failed decisions by reason (`no seller`), the commonest first.
@@ -48,7 +16,7 @@ extension MarketDatabase {
     /// The run's trades in the order they were made, optionally one buyer's or one seller's;
     /// `after` pages on from a trade id (for following a live run). A buyer or seller that is not
     /// a peer of the run is an error rather than an empty list, so a typo does not read as "no trades".
-    public func trades(runID: Int64, buyer: PeerID? = nil, seller: PeerID? = nil, after: Int64 = 0) throws(StoreError) -> [TradeLine] {
+    public func trades(runID: Int64, buyer: PeerID? = nil, seller: PeerID? = nil, after: Int64 = 0) throws(StoreError) -> [TradeRecord] {
         for peer in [buyer, seller].compactMap({ $0 }) {
             let known = try read { db in
                 try Bool.fetchOne(db, sql: "SELECT count(*) > 0 FROM peers WHERE run_id = ? AND peer_id = ?",
@@ -57,10 +25,7 @@ extension MarketDatabase {
             guard known else { throw .noSuchPeer(run: runID, peer: peer) }
         }
         return try read { db in
-            var sql = """
-                SELECT trade_id, request_id, buyer_id, seller_id, trader_id, epoch, product, quantity, price_cents, at
-                FROM trades WHERE run_id = ? AND trade_id > ?
-                """
+            var sql = "SELECT * FROM trades WHERE run_id = ? AND trade_id > ?"
             var arguments: StatementArguments = [runID, after]
             if let buyer {
                 sql += " AND buyer_id = ?"
@@ -70,11 +35,7 @@ extension MarketDatabase {
                 sql += " AND seller_id = ?"
                 arguments += [seller]
             }
-            return try Row.fetchAll(db, sql: sql + " ORDER BY trade_id", arguments: arguments).map { row in
-                TradeLine(tradeID: row["trade_id"], requestID: row["request_id"], buyer: row["buyer_id"], seller: row["seller_id"],
-                          trader: row["trader_id"], epoch: row["epoch"], product: row["product"], quantity: row["quantity"],
-                          priceCents: row["price_cents"], at: row["at"])
-            }
+            return try TradeRecord.fetchAllCheckingTypes(db, sql: sql + " ORDER BY trade_id", arguments: arguments)
         }
     }
 }

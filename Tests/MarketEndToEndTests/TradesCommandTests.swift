@@ -82,15 +82,3 @@ extension EndToEndTests {
         try assertOneLine(["trades", "--db", path, "--run", "3"], status: 2, saying: "market trades: no run 3 in the database\n")
     }
 }
-
-final class TradeLineTests: XCTestCase {
-    func test_text_isTheLabsLine_withTheQuantityOnlyWhenMoreThanOne() {
-        var line = TradeLine(tradeID: 7, requestID: "P0-3", buyer: 0, seller: 1, trader: 6, epoch: 3, product: "salt",
-                             quantity: 1, priceCents: 100, at: "2026-11-29T20:41:14.210123Z")
-        XCTAssertEqual(line.description, "P0 bought salt from P1 via P6, epoch 3")
-        line.quantity = 4
-        line.buyer = 12
-        line.product = "boar"
-        XCTAssertEqual("\(line)", "P12 bought 4 boar from P1 via P6, epoch 3")
-    }
-}

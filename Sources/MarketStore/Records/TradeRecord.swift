@@ -20,3 +20,10 @@ public struct TradeRecord: Hashable, Codable, Sendable {
               quantity: quantity, priceCents: priceCents, commissionCents: commissionCents)
     }
 }
+
+extension TradeRecord: CustomStringConvertible {
+    /// The trade as the lab printed it: `P0 bought salt from P1 via P6, epoch 3`.
+    public var description: String {
+        "P\(buyer) bought \(quantity == 1 ? "" : "\(quantity) ")\(product.rawValue) from P\(seller) via P\(trader), epoch \(epoch)"
+    }
+}
