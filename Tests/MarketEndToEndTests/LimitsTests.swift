@@ -10,14 +10,18 @@ extension EndToEndTests {
         guard getuid() == 0 else { throw XCTSkip("needs root, to run market as nobody under ulimit -u") }
         guard let setpriv = ChildRun.find(["setpriv"]) else { throw XCTSkip("setpriv is not installed") }
         guard let prlimit = ChildRun.find(["prlimit"]) else { throw XCTSkip("prlimit is not installed") }
-        // A directory nobody can write, with a copy of the binary nobody can run.
-        let directory = try TemporaryDirectory()
-        defer { directory.remove() }
-        try FileManager.default.setAttributes([.posixPermissions: 0o777], ofItemAtPath: directory.url.path)
-        let binary = directory.path("market")
+        // A directory nobody can write, with a copy of the binary nobody can run. Under /tmp, not
+        // TMPDIR: a private TMPDIR (mode 0700, as CI makes one) would keep nobody out of it.
+        var template = Array("/tmp/market-limits-XXXXXX".utf8CString)
+        let made = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) != nil }
+        XCTAssertTrue(made)
+        let directory = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try FileManager.default.setAttributes([.posixPermissions: 0o777], ofItemAtPath: directory)
+        let binary = directory + "/market"
         try FileManager.default.copyItem(atPath: try Self.marketBinary().path, toPath: binary)
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: binary)
-        let path = directory.path("market.db")
+        let path = directory + "/market.db"
 
         // RLIMIT_NPROC counts every thread of the user: 32 peers of a few threads each cannot all start.
         let run = try ChildRun.run(prlimit, [
@@ -25,6 +29,7 @@ extension EndToEndTests {
             "--scenario", "many_buyers", "--peers", "32", "--requests", "10", "--sick-rate", "0", "--seed", "1",
             "--db", path,
         ], deadline: 60)
+        removeKeptDirectoryAtTeardown(run)
         XCTAssertFalse(run.timedOut, run.errors)
         XCTAssertEqual(run.status, 1, run.errors)
         for trap in ["Precondition failed", "Fatal error", "Backtracing", "Program crashed", "Registers:"] {
