@@ -58,12 +58,7 @@ enum StrictJSON {
         }
 
         mutating func object(depth: Int) throws(SyntaxError) {
-            index += 1
-            skipSpace()
-            if current == UInt8(ascii: "}") {
-                index += 1
-                return
-            }
+            if openedEmpty(closedBy: UInt8(ascii: "}")) { return }
             while true {
                 guard current == UInt8(ascii: "\"") else { throw error("a key in double quotes") }
                 try string()
@@ -77,16 +72,21 @@ enum StrictJSON {
         }
 
         mutating func array(depth: Int) throws(SyntaxError) {
-            index += 1
-            skipSpace()
-            if current == UInt8(ascii: "]") {
-                index += 1
-                return
-            }
+            if openedEmpty(closedBy: UInt8(ascii: "]")) { return }
             while true {
                 try value(depth: depth + 1)
                 guard try another(closedBy: UInt8(ascii: "]"), "',' or ']'") else { return }
             }
+        }
+
+        /// Steps past an opening bracket and the space after it; true if the closing bracket
+        /// follows at once (and steps past it too): an empty object or array.
+        mutating func openedEmpty(closedBy closing: UInt8) -> Bool {
+            index += 1
+            skipSpace()
+            guard current == closing else { return false }
+            index += 1
+            return true
         }
 
         /// After a member of an object or an array: true if a comma says another follows,

@@ -26,29 +26,27 @@ public struct SeedSweep: Sendable {
         }
     }
 
+    @dynamicMemberLookup
     public struct Summary: Hashable, Sendable {
         public var scenario: String
         public var seeds = 0
-        public var events = 0
-        public var elections = 0
-        public var takeovers = 0
-        public var faults = 0
-        public var decisions = 0
-        /// Requests answered as decided before, in a commit (`SimulationResult.alreadyDecided`).
-        public var alreadyDecided = 0
-        public var virtualTime: Duration = .zero
-        /// Envelopes sent, by message kind, over every seed.
-        public var messages: [String: Int] = [:]
+        /// Every seed's counts added up; the virtual time is the sum over the seeds.
+        public var counts = RunCounts()
         public var failures: [SimulationResult] = []
+
+        public subscript<T>(dynamicMember keyPath: WritableKeyPath<RunCounts, T>) -> T {
+            get { counts[keyPath: keyPath] }
+            set { counts[keyPath: keyPath] = newValue }
+        }
 
         /// Envelopes per decided buy, every kind counted.
         public var messagesPerDecision: Double {
-            Double(messages.values.reduce(0, +)) / Double(max(decisions, 1))
+            Double(counts.messages.values.reduce(0, +)) / Double(max(counts.decisions, 1))
         }
 
         /// Heartbeats per second of virtual time (per run, averaged over the seeds).
         public var heartbeatsPerSecond: Double {
-            Double(messages["heartbeat"] ?? 0) / max(virtualTime.seconds, 1e-9)
+            Double(counts.messages["heartbeat"] ?? 0) / max(counts.virtualTime.seconds, 1e-9)
         }
     }
 
@@ -97,14 +95,7 @@ public struct SeedSweep: Sendable {
             simulation.onTrace = onTrace
             let result = simulation.run()
             summaries[slot].seeds += 1
-            summaries[slot].events += result.events
-            summaries[slot].elections += result.elections
-            summaries[slot].takeovers += result.takeovers
-            summaries[slot].faults += result.faults
-            summaries[slot].decisions += result.decisions
-            summaries[slot].alreadyDecided += result.alreadyDecided
-            summaries[slot].virtualTime += result.virtualTime
-            summaries[slot].messages.merge(result.messages, uniquingKeysWith: +)
+            summaries[slot].counts.add(result.counts)
             if !result.passed { summaries[slot].failures.append(result) }
             progress(index, result)
         }

@@ -1,23 +1,17 @@
 import MarketCore
 
 /// What one seed of one scenario came to.
+@dynamicMemberLookup
 public struct SimulationResult: Hashable, Sendable {
     public var scenario: String
     public var seed: UInt64
-    public var events = 0
-    public var elections = 0
-    /// Requests received under one epoch and decided under a later one.
-    public var takeovers = 0
-    public var decisions = 0
-    /// Requests a trader's batch named that another trader had decided first: the store
-    /// answered them with the recorded decision (a first copy of a multicast that reached a
-    /// new trader late; `Peer.committed`).
-    public var alreadyDecided = 0
-    public var faults = 0
-    public var virtualTime: Duration = .zero
-    /// Envelopes the peers sent, by message kind.
-    public var messages: [String: Int] = [:]
+    public var counts = RunCounts()
     public var failure: SimulationFailure?
+
+    public subscript<T>(dynamicMember keyPath: WritableKeyPath<RunCounts, T>) -> T {
+        get { counts[keyPath: keyPath] }
+        set { counts[keyPath: keyPath] = newValue }
+    }
 
     public var passed: Bool { failure == nil }
 }

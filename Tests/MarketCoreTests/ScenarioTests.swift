@@ -15,6 +15,18 @@ final class ScenarioTests: XCTestCase {
         }
     }
 
+    /// A built-in scenario, checked to have these peers (as `shape` writes them) and this many
+    /// requests per buyer.
+    private func builtIn(
+        _ name: BuiltInScenario, shape expected: [String], requestsPerBuyer: Int,
+        file: StaticString = #filePath, line: UInt = #line
+    ) -> Scenario {
+        let scenario = builtIn(name)
+        XCTAssertEqual(shape(scenario), expected, file: file, line: line)
+        XCTAssertEqual(scenario.requestsPerBuyer, requestsPerBuyer, file: file, line: line)
+        return scenario
+    }
+
     private func invalid(_ change: (inout Scenario) -> Void, file: StaticString = #filePath, line: UInt = #line) -> String? {
         var scenario = builtIn(.testCase1)
         change(&scenario)
@@ -57,21 +69,17 @@ final class ScenarioTests: XCTestCase {
     }
 
     func testTestCase1() {
-        let scenario = builtIn(.testCase1)
-        XCTAssertEqual(shape(scenario), [
+        let scenario = builtIn(.testCase1, shape: [
             "P0 buyer salt", "P1 seller salt", "P2 seller boar", "P3 buyer fish", "P4 seller fish",
             "P5 seller salt", "P6 seller boar",
-        ])
-        XCTAssertEqual(scenario.requestsPerBuyer, 1000)
+        ], requestsPerBuyer: 1000)
         XCTAssertEqual(scenario.buyers.map(\.id), [0, 3])
     }
 
     func testTestCase2() {
-        let scenario = builtIn(.testCase2)
-        XCTAssertEqual(shape(scenario), [
+        let scenario = builtIn(.testCase2, shape: [
             "P0 buyer salt", "P1 seller salt", "P2 seller boar", "P3 seller fish", "P4 seller boar down",
-        ])
-        XCTAssertEqual(scenario.requestsPerBuyer, 1000)
+        ], requestsPerBuyer: 1000)
         XCTAssertEqual(scenario.buyers.map(\.id), [0], "one buyer")
         for seed in UInt64(0)..<200 {
             XCTAssertNotEqual(builtIn(.testCase2, seed: seed).firstElection, 4, "P4 is down from the start")
@@ -79,12 +87,10 @@ final class ScenarioTests: XCTestCase {
     }
 
     func testTestCase3() {
-        let scenario = builtIn(.testCase3)
-        XCTAssertEqual(shape(scenario), [
+        let scenario = builtIn(.testCase3, shape: [
             "P0 buyer salt", "P1 seller salt", "P2 seller boar", "P3 buyer salt", "P4 seller fish",
             "P5 seller salt", "P6 seller boar",
-        ])
-        XCTAssertEqual(scenario.requestsPerBuyer, 1000)
+        ], requestsPerBuyer: 1000)
         XCTAssertEqual(scenario.buyers.map(\.product), [.salt, .salt], "two buyers of the same product")
     }
 
@@ -103,11 +109,9 @@ final class ScenarioTests: XCTestCase {
     }
 
     func testTheLabsExperiment() {
-        let scenario = builtIn(.lab)
-        XCTAssertEqual(shape(scenario), [
+        let scenario = builtIn(.lab, shape: [
             "P0 buyer salt", "P1 buyer salt", "P2 buyer salt", "P3 seller salt", "P4 seller boar",
-        ])
-        XCTAssertEqual(scenario.requestsPerBuyer, 1000)
+        ], requestsPerBuyer: 1000)
         XCTAssertEqual(scenario.sickRate, 0.005, "a knob, as in the lab's table")
     }
 

@@ -106,10 +106,7 @@ final class TraderDecisionTests: TraderTestCase {
     func testTiesAreBrokenByBuyerID() {
         let t = trader()
         let a = request(1, 0, 6), b = request(0, 0, 6)
-        t.receive(.buy(a), from: 1, clock: 6)
-        t.receive(.buy(b), from: 0, clock: 6)
-        t.persisted(.enqueued(a))
-        t.persisted(.enqueued(b))
+        receiveDurably(t, [a, b])
         t.heartbeat(from: 2, clock: 9)
         XCTAssertEqual(t.effects.commits.first?.decisions.map(\.request.id), [b.id, a.id])
         XCTAssertEqual(t.effects.commits.first?.decisions.map(\.seq), [1, 2])

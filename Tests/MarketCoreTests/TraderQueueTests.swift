@@ -4,17 +4,24 @@ import XCTest
 
 /// The trader's queue: stale stamps, batches, duplicates, retries, forged buys and acks.
 final class TraderQueueTests: TraderTestCase {
+    /// A trader that decided and committed (20, P1) without a word from P0, once P2 spoke at
+    /// `clock`: the late rule's starting point.
+    private func traderThatDecidedP1At20(p2Speaks clock: UInt64, file: StaticString = #filePath, line: UInt = #line) -> PeerHarness {
+        let t = trader()
+        let decided = request(1, 0, 20)
+        t.receive(.buy(decided), from: 1, clock: 20, at: .ms(900))
+        t.heartbeat(from: 2, clock: clock)
+        t.persisted(.enqueued(decided))
+        XCTAssertEqual(t.effects.commits.first?.decisions.map(\.request), [decided], file: file, line: line)
+        t.persisted(.committed(t.effects.commits.first ?? DecisionBatch(epoch: 1, decisions: [])))
+        return t
+    }
+
     func testARequestStampedBeforeWhatWasDecidedWithoutItsBuyerIsSentBackForANewStamp() {
         // P0 went quiet (paused, not crashed) and was taken for down; (20, P1) was decided
         // without it. P0 comes back with a request stamped 5: deciding it now would put it
         // after (20, P1). It is not queued; P0 is asked to stamp it again.
-        let t = trader()
-        let decided = request(1, 0, 20)
-        t.receive(.buy(decided), from: 1, clock: 20, at: .ms(900))
-        t.heartbeat(from: 2, clock: 25)
-        t.persisted(.enqueued(decided))
-        XCTAssertEqual(t.effects.commits.first?.decisions.map(\.request), [decided])
-        t.persisted(.committed(t.effects.commits.first ?? DecisionBatch(epoch: 1, decisions: [])))
+        let t = traderThatDecidedP1At20(p2Speaks: 25)
 
         t.receive(.buy(request(0, 0, 5)), from: 0, clock: 5)
         XCTAssertEqual(t.persists, [])
@@ -28,13 +35,7 @@ final class TraderQueueTests: TraderTestCase {
 
     func testTheLateRuleLooksAtTheOrderKeyNotTheStampAlone() {
         // (20, P1) was decided; (20, P2) is still ordered after it and is queued.
-        let t = trader()
-        let decided = request(1, 0, 20)
-        t.receive(.buy(decided), from: 1, clock: 20, at: .ms(900))
-        t.heartbeat(from: 2, clock: 19)
-        t.persisted(.enqueued(decided))
-        XCTAssertEqual(t.effects.commits.first?.decisions.map(\.request), [decided])
-        t.persisted(.committed(t.effects.commits.first ?? DecisionBatch(epoch: 1, decisions: [])))
+        let t = traderThatDecidedP1At20(p2Speaks: 19)
         t.receive(.buy(request(2, 0, 20)), from: 2, clock: 20)
         XCTAssertEqual(t.effects.enqueues, [request(2, 0, 20)])
         t.receive(.buy(request(0, 0, 20)), from: 0, clock: 20)
@@ -113,10 +114,7 @@ final class TraderQueueTests: TraderTestCase {
     func testABatchAnsweredWithAnEarlierDecisionTakesItAndGoesOn() {
         let t = PeerHarness.trader(epoch: 2, takeover: Takeover(epoch: 2, deposits: [deposit(1, 0, .salt, 1)], lastDecisionSeq: 1))
         let r = request(0, 0, 6), s = request(1, 0, 7)
-        t.receive(.buy(r), from: 0, clock: 6)
-        t.receive(.buy(s), from: 1, clock: 7)
-        t.persisted(.enqueued(r))
-        t.persisted(.enqueued(s))
+        receiveDurably(t, [r, s])
         t.heartbeat(from: 0, clock: 20)
         guard let batch = t.heartbeat(from: 2, clock: 20).commits.first else { return XCTFail("no batch") }
         let mine = Trade(tradeID: 2, seller: 1, trader: 3, epoch: 2, product: .salt, quantity: 1, priceCents: 100, commissionCents: 10)

@@ -31,6 +31,12 @@ class TraderTestCase: XCTestCase {
         }
     }
 
+    /// Buys from their buyers, each at its own stamp, then all made durable in that order.
+    func receiveDurably(_ t: PeerHarness, _ requests: [BuyRequest]) {
+        for r in requests { t.receive(.buy(r), from: r.buyer, clock: r.lamport) }
+        for r in requests { t.persisted(.enqueued(r)) }
+    }
+
     /// A buy from its buyer, made durable, then made stable; returns what was committed.
     func decide(_ t: PeerHarness, _ r: BuyRequest, file: StaticString = #filePath, line: UInt = #line) -> DecisionBatch? {
         t.receive(.buy(r), from: r.buyer, clock: r.lamport)

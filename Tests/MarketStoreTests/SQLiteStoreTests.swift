@@ -7,17 +7,7 @@ import XCTest
 
 /// What only the SQLite store has to show: the schema, the file checks, and fencing between
 /// processes (whole-batch refusals are the store contract's).
-final class SQLiteStoreTests: XCTestCase {
-    var directory: TemporaryDirectory!
-
-    override func setUpWithError() throws {
-        directory = try TemporaryDirectory()
-    }
-
-    override func tearDown() {
-        directory = nil
-    }
-
+final class SQLiteStoreTests: TemporaryDirectoryTestCase {
     static let migrationsDirectory = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("Sources/MarketStore/Migrations")

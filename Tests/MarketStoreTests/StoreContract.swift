@@ -42,6 +42,11 @@ struct StoreContract {
         return store
     }
 
+    /// Queues buys in epoch 1, the way a trader does before it decides them.
+    func enqueue(_ requests: [BuyRequest], in store: any TradingPostStore) throws {
+        for request in requests { _ = try store.enqueue(request, epoch: 1) }
+    }
+
     func takeover(_ store: any TradingPostStore, epoch: Epoch, file: StaticString = #filePath, line: UInt = #line) throws -> Takeover {
         guard case .takeover(let takeover) = try store.loadTakeover(epoch: epoch) else {
             XCTFail("no takeover for epoch \(epoch)", file: file, line: line)
@@ -86,8 +91,7 @@ struct StoreContract {
         let store = try trading()
         let sold = request(0, 0, 5)
         let refused = request(3, 0, 6, .fish)
-        _ = try store.enqueue(sold, epoch: 1)
-        _ = try store.enqueue(refused, epoch: 1)
+        try enqueue([sold, refused], in: store)
         let decisions = [Self.bought(sold, seq: 1, epoch: 1), Self.failed(refused, seq: 2, epoch: 1)]
         XCTAssertEqual(try store.commitDecisions(DecisionBatch(epoch: 1, decisions: decisions)),
                        .committed(DecisionBatch(epoch: 1, decisions: decisions)))
@@ -144,7 +148,7 @@ struct StoreContract {
     func aBatchCommitsWhole() throws {
         let store = try trading()
         let requests = [request(0, 0, 5), request(3, 0, 5), request(0, 1, 8, .boar)]
-        for request in requests { _ = try store.enqueue(request, epoch: 1) }
+        try enqueue(requests, in: store)
         let decisions = [
             Self.bought(requests[0], seq: 1, epoch: 1), Self.bought(requests[1], seq: 2, epoch: 1),
             Self.failed(requests[2], seq: 3, epoch: 1),
@@ -182,8 +186,7 @@ struct StoreContract {
         let store = try trading()
         let a = request(0, 0, 1)
         let b = request(3, 0, 2)
-        _ = try store.enqueue(a, epoch: 1)
-        _ = try store.enqueue(b, epoch: 1)
+        try enqueue([a, b], in: store)
         // Twice in one batch, first with a trade: the second must not read the first as an
         // earlier decision.
         let twice = DecisionBatch(epoch: 1, decisions: [
@@ -200,7 +203,7 @@ struct StoreContract {
     func aBatchSellingGoodsNotHeldIsRefusedWhole() throws {
         let store = try trading(salt: 2)
         let requests = [0, 3, 4].map { request($0, 0, UInt64($0 + 1)) }
-        for request in requests { _ = try store.enqueue(request, epoch: 1) }
+        try enqueue(requests, in: store)
         let batch = DecisionBatch(epoch: 1, decisions: requests.enumerated().map {
             Self.bought($1, seq: $0 + 1, epoch: 1)
         })
@@ -221,8 +224,7 @@ struct StoreContract {
         let store = try trading(salt: 2)
         let early = request(0, 0, 1)
         let pending = request(3, 0, 2)
-        _ = try store.enqueue(early, epoch: 1)
-        _ = try store.enqueue(pending, epoch: 1)
+        try enqueue([early, pending], in: store)
         let recorded = Self.bought(early, seq: 1, epoch: 1)
         _ = try store.commitDecisions(DecisionBatch(epoch: 1, decisions: [recorded]))
         XCTAssertEqual(try store.claimEpoch(Self.claim(2, 5)), .claimed(Self.claim(2, 5)))
@@ -269,7 +271,7 @@ struct StoreContract {
         let b = request(0, 0, 7)
         let c = request(5, 0, 2)
         let d = request(4, 0, 12)
-        for request in [a, b, c, d] { _ = try store.enqueue(request, epoch: 1) }
+        try enqueue([a, b, c, d], in: store)
         let first = Self.bought(c, seq: 1, epoch: 1)
         _ = try store.commitDecisions(DecisionBatch(epoch: 1, decisions: [first]))
         // The trader falls sick; another takes over.
@@ -296,8 +298,7 @@ struct StoreContract {
         let store = try trading()
         let a = request(0, 0, 1)
         let b = request(3, 0, 2)
-        _ = try store.enqueue(a, epoch: 1)
-        _ = try store.enqueue(b, epoch: 1)
+        try enqueue([a, b], in: store)
         let first = Self.bought(a, seq: 1, epoch: 1)
         _ = try store.commitDecisions(DecisionBatch(epoch: 1, decisions: [first]))
         let buyerKey = DeliveryKey(requestID: a.id, recipient: 0)

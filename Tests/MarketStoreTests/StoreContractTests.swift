@@ -11,17 +11,7 @@ import XCTest
 /// One class loops over the stores rather than a base class with a subclass per store: on
 /// Linux, SwiftPM's test discovery does not run a test method in the subclasses that inherit
 /// it (swiftlang/swift-package-manager#5573), so inherited cases would silently not run.
-final class StoreContractTests: XCTestCase {
-    private var directory: TemporaryDirectory!
-
-    override func setUpWithError() throws {
-        directory = try TemporaryDirectory()
-    }
-
-    override func tearDown() {
-        directory = nil
-    }
-
+final class StoreContractTests: TemporaryDirectoryTestCase {
     /// Each store by name, with how to make a fresh one: epoch 0, no leader, nothing recorded.
     private var stores: [(name: String, contract: StoreContract)] {
         let path = directory.path("contract.db")

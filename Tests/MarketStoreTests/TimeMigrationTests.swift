@@ -6,17 +6,7 @@ import XCTest
 
 /// Migration 0005: a history written with millisecond times still opens, and reads and sorts
 /// right next to the microsecond times written after it.
-final class TimeMigrationTests: XCTestCase {
-    var directory: TemporaryDirectory!
-
-    override func setUpWithError() throws {
-        directory = try TemporaryDirectory()
-    }
-
-    override func tearDown() {
-        directory = nil
-    }
-
+final class TimeMigrationTests: TemporaryDirectoryTestCase {
     /// A database as `market` left it before migration 0005: every time to the millisecond.
     func oldDatabase() throws -> String {
         let path = directory.path("old.db")
