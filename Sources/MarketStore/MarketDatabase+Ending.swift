@@ -33,16 +33,6 @@ extension MarketDatabase {
 }
 
 extension MarketDatabase {
-    /// The run's status as the file holds it.
-    public func status(ofRun runID: Int64) throws(StoreError) -> RunStatus? {
-        try read { db in
-            try String.fetchOne(db, sql: "SELECT status FROM runs WHERE run_id = ?", arguments: [runID])
-                .flatMap(RunStatus.init(rawValue:))
-        }
-    }
-}
-
-extension MarketDatabase {
     /// Writes the end of a run that its supervisor could not write (the disk was full), if the
     /// run still reads `running`.
     public func recordLateEnd(runID: Int64, status: RunStatus, finishedAt: String) throws(StoreError) {

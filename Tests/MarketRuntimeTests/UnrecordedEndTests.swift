@@ -29,12 +29,12 @@ final class UnrecordedEndTests: XCTestCase {
         // Another database's next run leaves it alone.
         UnrecordedEnd.catchUp(try MarketDatabase.open(path: other), databasePath: other)
         XCTAssertTrue(FileManager.default.fileExists(atPath: "\(directory.path)/\(UnrecordedEnd.fileName)"))
-        XCTAssertEqual(try database.status(ofRun: runID), .running)
+        XCTAssertEqual(try database.runs().first { $0.runID == runID }?.status, .running)
 
         // Spelled another way, the same file is found.
         UnrecordedEnd.catchUp(database, databasePath: URL(fileURLWithPath: path).deletingLastPathComponent().path
             + "/./" + URL(fileURLWithPath: path).lastPathComponent)
-        XCTAssertEqual(try database.status(ofRun: runID), .failed)
+        XCTAssertEqual(try database.runs().first { $0.runID == runID }?.status, .failed)
         XCTAssertFalse(FileManager.default.fileExists(atPath: "\(directory.path)/\(UnrecordedEnd.fileName)"),
                        "an end written is forgotten")
         XCTAssertTrue(FileManager.default.fileExists(atPath: "\(directory.path)/kept"), "the logs stay for the user")
