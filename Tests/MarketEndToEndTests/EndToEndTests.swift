@@ -240,8 +240,11 @@ final class EndToEndTests: XCTestCase {
         let path = try temporaryDatabasePath()
         let process = Process()
         process.executableURL = try Self.marketBinary()
-        process.arguments = ["run", "--scenario", "test_case2", "--requests", "400", "--sick-rate", "0", "--seed", "5",
-                             "--db", path, "--json", "--time-limit", "45"]
+        // Enough requests that the run cannot end between two pauses (a pause inside a commit
+        // delays the takeover, and the run goes on meanwhile); a continue after the end would not
+        // be recorded.
+        process.arguments = ["run", "--scenario", "test_case2", "--requests", "2000", "--sick-rate", "0", "--seed", "5",
+                             "--db", path, "--json", "--time-limit", "120"]
         let out = Pipe()
         process.standardOutput = out
         process.standardError = FileHandle.nullDevice
@@ -280,7 +283,7 @@ final class EndToEndTests: XCTestCase {
         let epoch2 = try waitFor(path, "a new trader in epoch 2") { db -> String? in
             try String.fetchOne(db, sql: "SELECT finished_at FROM elections WHERE epoch = 2")
         }
-        XCTAssertEqual(finished.wait(timeout: .now() + 45), .success, "the run did not end")
+        XCTAssertEqual(finished.wait(timeout: .now() + 120), .success, "the run did not end")
         reader.wait()
         XCTAssertEqual(process.terminationStatus, 0, String(decoding: outData, as: UTF8.self))
         let db = try readOnly(path)
@@ -297,7 +300,7 @@ final class EndToEndTests: XCTestCase {
             let winner = try Int.fetchOne(db, sql: "SELECT winner_id FROM elections WHERE epoch = 2")
             XCTAssertNotEqual(winner, 3)
         }
-        try assertDecidedExactlyOnce(db, runID: 1, expected: 400)
+        try assertDecidedExactlyOnce(db, runID: 1, expected: 2000)
     }
 
     func test_unknownScenario_oneLineError() throws {
