@@ -174,6 +174,8 @@ extension Peer {
         guard var state = trader, state.phase == .active, !state.commitInFlight, state.book.head?.durable == true else { return }
         let heads = state.book.popDecidable(lastSeen: lastSeen, others: stabilityPeers, limit: config.maxBatch)
         var decisions: [Decision] = []
+        // Asked once a batch, and only when a buy would fail: the same for every buy of it.
+        var awaited: [PeerID]?
         for (index, request) in heads.enumerated() {
             let outcome: BuyOutcome
             if let seller = state.inventory.take(request.product, quantity: request.quantity) {
@@ -182,7 +184,7 @@ extension Peer {
                     tradeID: state.nextDecisionSeq, seller: seller, trader: id, epoch: state.epoch,
                     product: request.product, quantity: request.quantity, priceCents: price,
                     commissionCents: price * config.commissionPercent / 100))
-            } else if case let awaited = sellersYetToDeposit(state), !awaited.isEmpty {
+            } else if case let waitingFor = awaited ?? sellersYetToDeposit(state), !waitingFor.isEmpty {
                 // The market opens with its sellers: a buy that would fail now waits, and every
                 // buy ordered after it with it, until their first deposits land or they are gone.
                 for held in heads[index...] {
@@ -190,10 +192,11 @@ extension Peer {
                 }
                 if state.heldForSellers != request.id {
                     state.heldForSellers = request.id
-                    log("holds \(request.id): no seller yet, waiting for the first deposit of \(awaited.map { "P\($0)" }.joined(separator: ", "))")
+                    log("holds \(request.id): no seller yet, waiting for the first deposit of \(waitingFor.map { "P\($0)" }.joined(separator: ", "))")
                 }
                 break
             } else {
+                awaited = []
                 outcome = .failed(.noSeller)
             }
             decisions.append(Decision(request: request, outcome: outcome, seq: state.nextDecisionSeq, epoch: state.epoch))
