@@ -1,0 +1,214 @@
+import Foundation
+import GRDB
+@testable import MarketCore
+@testable import MarketRuntime
+import MarketStore
+import MarketTestKit
+import NIOCore
+import NIOPosix
+import XCTest
+
+/// No store call blocks a peer's event loop: while a commit is slow (held by a test double,
+/// or waiting for another connection's write lock), the trader's timers fire, it answers
+/// frames and heartbeats its peers; the results come back in the order asked, and what the
+/// core asked meanwhile goes to the store together, in the next batch.
+final class StoreOffTheLoopTests: XCTestCase {
+    /// P0 buys salt, P1 sells it and becomes the trader (the higher id).
+    private func pairRun() throws -> (path: String, runID: Int64, directory: RunDirectory) {
+        let path = try temporaryDatabasePath()
+        let supervisor = try MarketDatabase.open(path: path)
+        let runID = try supervisor.beginRun(scenario: "pair", peerCount: 2, seed: 1, peers: [
+            PeerSpec(id: 0, role: .buyer, product: .salt), PeerSpec(id: 1, role: .seller, product: .salt),
+        ])
+        return (path, runID, try makeRunDirectory())
+    }
+
+    private func config(_ id: PeerID, requests: Int = 0) -> PeerConfig {
+        PeerConfig(id: id, peers: [0, 1], role: id == 0 ? .buyer : .seller, product: .salt, requests: requests, buyers: [0])
+    }
+
+    func testTheTraderHeartbeatsAndAnswersWhileACommitIsHeld() throws {
+        let (path, runID, directory) = try pairRun()
+        // Every commit waits for the test's word.
+        let held = Watched<HeldStore?>(nil)
+        let trader = try makeShellNode(config: config(1), databasePath: path, runID: runID, directory: directory) { store in
+            let double = HeldStore(store, loop: MultiThreadedEventLoopGroup.currentEventLoop!, holds: { $0.isCommit })
+            held.update { $0 = double }
+            return double
+        }
+        let store = try XCTUnwrap(held.value)
+        defer { store.open() }
+        let idle = trader.watch(false) { $0.inFlight == nil && $0.persistQueue.isEmpty && $0.peer.isTrader }
+
+        // The buyer is the test, on a transport of its own: it sees every frame the trader sends it.
+        let buyer = try TransportNode(id: 0, peerCount: 2, directory: directory, loop: makeLoops(1)[0])
+        let heard = Watched<[Envelope]>([])
+        try buyer.listen { _, envelope in heard.update { $0.append(envelope) } }
+        try trader.listen()
+        try trader.run { shell in
+            shell.handle(.start)
+            shell.handle(.command(.startElection))
+        }
+        XCTAssertTrue(heard.wait { $0.contains { $0.message == .coordinator(epoch: 1) } }, "the trader never announced itself")
+        XCTAssertTrue(idle.wait { $0 }, "the trader's takeover never settled")
+
+        var clock = heard.value.map(\.clock).max() ?? 0
+        func send(_ message: Message) throws {
+            clock = max(clock, heard.value.map(\.clock).max() ?? 0) + 1
+            let envelope = Envelope(from: 0, to: 1, clock: clock, message: message)
+            try buyer.run { transport in
+                transport.send(envelope)
+                transport.flush()
+            }
+        }
+        func buy(_ seq: Int) throws {
+            let request = BuyRequest(id: RequestID(buyer: 0, seq: seq), product: .salt, quantity: 1, lamport: clock + 1)
+            try send(.buy(request, firstAttempt: true))
+        }
+
+        // Stable on arrival: decided at once, and its commit is held.
+        try buy(0)
+        XCTAssertTrue(store.calls.wait { $0.held?.isCommit == true }, "the first buy was never committed")
+        let batchesWhileHeld = try trader.run { $0.storeBatches }
+
+        // The trader's heartbeat timer still fires, and its heartbeats still go out.
+        let heartbeatsBefore = heard.value.filter(\.isHeartbeat).count
+        XCTAssertTrue(heard.wait(seconds: 10) { $0.filter(\.isHeartbeat).count >= heartbeatsBefore + 3 },
+                      "no heartbeats while a commit was held: the store call blocked the loop")
+
+        // Frames are read and answered: two more buys (their enqueues must wait for the next
+        // batch), then an ELECTION, which a trader answers with OK and COORDINATOR at once.
+        try buy(1)
+        try buy(2)
+        let answeredBefore = heard.value.count
+        try send(.election)
+        XCTAssertTrue(heard.wait(seconds: 10) { $0.dropFirst(answeredBefore).contains { $0.message == .ok } },
+                      "an ELECTION went unanswered while a commit was held")
+        XCTAssertEqual(store.calls.value.asked.last?.isCommit, true, "nothing reached the store behind the held commit")
+        XCTAssertEqual(try trader.run { $0.persistQueue.flatMap(\.requestIDs) },
+                       [RequestID(buyer: 0, seq: 1), RequestID(buyer: 0, seq: 2)],
+                       "the enqueues asked meanwhile wait for the next batch")
+
+        // Let the first commit through: its result first, then both enqueues in one batch,
+        // then the commit of both, held again.
+        let resultsFrom = heard.value.count
+        store.release()
+        XCTAssertTrue(store.calls.wait { $0.done.filter(\.isCommit).count == 1 && $0.held?.isCommit == true },
+                      "the second commit never came")
+        XCTAssertTrue(heard.wait { envelopes in envelopes.dropFirst(resultsFrom).filter(\.isAnswer).count >= 3 })
+        let answers = heard.value.dropFirst(resultsFrom).filter(\.isAnswer).prefix(3).map(\.message)
+        XCTAssertEqual(answers, [.buyResult(RequestID(buyer: 0, seq: 0), .failed(.noSeller)),
+                                 .queued(RequestID(buyer: 0, seq: 1)), .queued(RequestID(buyer: 0, seq: 2))],
+                       "the results came back out of the order asked")
+        let calls = store.calls.value
+        // The core decides as each result comes in, as it always did: P0-1 goes to the store
+        // before P0-2 is known to be queued.
+        XCTAssertEqual(Array(calls.asked.suffix(3).map(\.requestIDs)),
+                       [[RequestID(buyer: 0, seq: 1)], [RequestID(buyer: 0, seq: 2)], [RequestID(buyer: 0, seq: 1)]])
+        XCTAssertEqual(try trader.run { $0.storeBatches }, batchesWhileHeld + 2,
+                       "the two enqueues asked while the commit was held went in one batch")
+        XCTAssertEqual(calls.onLoop, [], "the store was called on the peer's event loop")
+        store.open()
+        XCTAssertTrue(store.calls.wait { $0.done.filter(\.isCommit).count == 2 })
+        XCTAssertEqual(trader.failures.value, [])
+    }
+
+    /// What a peer's core shows the test, looked at on its loop.
+    private struct View: Sendable {
+        var now: Duration = .zero
+        var leader: PeerID?
+        var electing = false
+        var asking = false
+        var answered = 0
+        var heardFromTrader: Duration?
+    }
+
+    private func view(of node: ShellNode) -> Watched<View> {
+        node.watch(View()) { shell in
+            View(now: shell.now, leader: shell.peer.leader, electing: shell.peer.electionPhase != .idle,
+                 asking: shell.peer.buyer.outstanding != nil,
+                 answered: shell.peer.buyer.completed,
+                 heardFromTrader: shell.peer.lastHeard[1])
+        }
+    }
+
+    /// Real SQLite: another connection holds the write lock while the trader commits, and the
+    /// trader's own connection waits for it inside SQLite (a long busy timeout: the store call
+    /// itself blocks, as a commit waiting on a server does). Its heartbeats keep the buyer
+    /// from suspecting it, so nobody starts an election, and the commit lands once the lock
+    /// is let go.
+    func testHeartbeatsGoOnWhileTheTradersCommitWaitsForAnotherConnectionsLock() throws {
+        let (path, runID, directory) = try pairRun()
+        let trader = try makeShellNode(config: config(1), databasePath: path, busyTimeout: 120, runID: runID,
+                                       directory: directory)
+        let buyer = try makeShellNode(config: config(0, requests: 1), databasePath: path, runID: runID, directory: directory)
+        let buyerView = view(of: buyer)
+        let traderIdle = trader.watch(false) { $0.inFlight == nil && $0.persistQueue.isEmpty && $0.peer.isTrader }
+        try trader.listen()
+        try buyer.listen()
+        // The trader first, alone: the buyer starts only once the lock is held, so its buy
+        // is committed under the lock.
+        try trader.run { shell in
+            shell.handle(.start)
+            shell.handle(.command(.startElection))
+        }
+        XCTAssertTrue(traderIdle.wait { $0 }, "the trader never took office")
+
+        // Another connection takes the write lock, on a thread of its own, until told to let go.
+        var holderConfig = Configuration()
+        holderConfig.busyMode = .timeout(30)
+        let holder = try DatabaseQueue(path: path, configuration: holderConfig)
+        let locked = DispatchSemaphore(value: 0), release = DispatchSemaphore(value: 0), done = DispatchSemaphore(value: 0)
+        DispatchQueue.global().async {
+            try? holder.inTransaction(.immediate) { _ in
+                locked.signal()
+                release.wait()
+                return .rollback
+            }
+            done.signal()
+        }
+        var released = false
+        func letGo() {
+            guard !released else { return }
+            released = true
+            release.signal()
+            _ = done.wait(timeout: .now() + 30)
+        }
+        defer { letGo() }
+        XCTAssertEqual(locked.wait(timeout: .now() + 30), .success, "the other connection never took the lock")
+
+        try buyer.run { $0.handle(.start) }
+        XCTAssertTrue(buyerView.wait { $0.asking && $0.leader == 1 }, "the buyer never sent its request to the trader")
+        let asked = buyerView.value.now
+        // Three times the time after which a silent trader is suspected.
+        let span = config(0).timing.suspectAfter * 3
+        XCTAssertTrue(buyerView.wait(seconds: 30) { ($0.heardFromTrader ?? .zero) >= asked + span },
+                      "the buyer stopped hearing from the trader while its commit waited for the lock")
+        let during = buyerView.value
+        XCTAssertFalse(during.electing, "the buyer started an election")
+        XCTAssertEqual(during.leader, 1)
+        XCTAssertEqual(during.answered, 0, "the commit cannot have landed under another connection's lock")
+
+        letGo()
+        XCTAssertTrue(buyerView.wait { $0.answered == 1 }, "the commit never landed once the lock was let go")
+        XCTAssertFalse(buyerView.value.electing)
+        let progress = try MarketDatabase.openReadOnly(path: path).progress(runID: runID)
+        XCTAssertEqual(progress.decided, 1)
+        XCTAssertEqual(progress.elections, 1, "only the trader's own election was held")
+        XCTAssertEqual(trader.failures.value + buyer.failures.value, [])
+    }
+}
+
+extension Envelope {
+    var isHeartbeat: Bool {
+        if case .heartbeat = message { true } else { false }
+    }
+
+    /// What a trader sends a buyer about its requests.
+    var isAnswer: Bool {
+        switch message {
+        case .buyResult, .queued: true
+        default: false
+        }
+    }
+}
