@@ -69,12 +69,12 @@ final class StoreOffTheLoopTests: XCTestCase {
         // Stable on arrival: decided at once, and its commit is held.
         try buy(0)
         XCTAssertTrue(store.calls.wait { $0.held?.isCommit == true }, "the first buy was never committed")
-        let batchesWhileHeld = try trader.run { $0.storeBatches }
 
         // The trader's heartbeat timer still fires, and its heartbeats still go out.
         let heartbeatsBefore = heard.value.filter(\.isHeartbeat).count
         XCTAssertTrue(heard.wait(seconds: 10) { $0.filter(\.isHeartbeat).count >= heartbeatsBefore + 3 },
                       "no heartbeats while a commit was held: the store call blocked the loop")
+        let batchesWhileHeld = try trader.run { $0.storeBatches }
 
         // Frames are read and answered: two more buys (their enqueues must wait for the next
         // batch), then an ELECTION, which a trader answers with OK and COORDINATOR at once.
