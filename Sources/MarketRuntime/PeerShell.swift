@@ -165,15 +165,21 @@ final class PeerShell {
         }
         if event == .start || event == .restart {
             lastTurn = loop.now
-        } else if !holding, loop.now - lastTurn > freezeThreshold {
-            holding = true
-            log("its loop stood still for \(Duration(loop.now - lastTurn)); waits for the supervisor to see it")
-            delegate?.shellResumed()
+        } else {
+            holdIfFrozen()
         }
         queue.append(event)
         guard !holding else { return }
         pump()
         endTurnSoon()
+    }
+
+    /// A loop that stood still past the threshold holds its events until `proceed`.
+    private func holdIfFrozen() {
+        guard !holding, loop.now - lastTurn > freezeThreshold else { return }
+        holding = true
+        log("its loop stood still for \(Duration(loop.now - lastTurn)); waits for the supervisor to see it")
+        delegate?.shellResumed()
     }
 
     /// The supervisor has seen this peer run again: the events held meanwhile go through.
@@ -293,9 +299,12 @@ final class PeerShell {
     }
 
     /// The store thread's answer, on the loop: the results go to the core in order, then the
-    /// turn ends as any other (which hands over what was asked meanwhile).
+    /// turn ends as any other (which hands over what was asked meanwhile). An answer can be
+    /// the first thing a process stopped from outside (SIGSTOP) does when it continues: it
+    /// waits for the supervisor like any other event.
     private func answered(_ batch: StoreBatch) {
         guard inFlight === batch, let answer = batch.take() else { return }
+        if !stopped { holdIfFrozen() }
         if let failure = take(answer, of: batch) {
             delegate?.shell(failed: failure)
         }

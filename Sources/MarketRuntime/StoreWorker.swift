@@ -41,20 +41,28 @@ final class StoreWorker: @unchecked Sendable {
         return worker
     }
 
-    /// Runs `job` on the worker's thread after every job handed over before it.
-    func submit(_ job: @escaping @Sendable () -> Void) {
+    /// The worker was shut down: nothing runs on it any more.
+    struct ShutDown: Error, CustomStringConvertible {
+        var description: String { "the store thread has ended" }
+    }
+
+    /// Runs `job` on the worker's thread after every job handed over before it; false, and
+    /// `job` never runs, once the worker is shut down.
+    @discardableResult
+    func submit(_ job: @escaping @Sendable () -> Void) -> Bool {
         condition.lock()
         defer { condition.unlock() }
-        precondition(!closing, "a store job handed over after the worker was shut down")
+        guard !closing else { return false }
         jobs.append(job)
         condition.signal()
+        return true
     }
 
     /// Runs `body` on the worker's thread after every job handed over before it, and waits
     /// for it: for a peer that is stopping, whose loop has nothing else to do.
     func sync<T: Sendable>(_ body: @escaping @Sendable () throws -> T) throws -> T {
         let answer = HandedOver<Result<T, any Error>>()
-        submit { answer.set(Result { try body() }) }
+        guard submit({ answer.set(Result { try body() }) }) else { throw ShutDown() }
         return try answer.wait().get()
     }
 
