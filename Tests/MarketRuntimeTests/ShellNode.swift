@@ -50,6 +50,11 @@ final class ShellNode: Sendable {
         try TransportNode.wait(for: loop.submit { [bound] in body(bound.value) })
     }
 
+    /// The shell itself, on its loop only.
+    func onLoop<T>(_ body: (PeerShell) -> T) -> T {
+        body(bound.value)
+    }
+
     /// Binds the peer's socket.
     func listen() throws {
         try TransportNode.wait(for: loop.flatSubmit { [bound] in bound.value.listen() })

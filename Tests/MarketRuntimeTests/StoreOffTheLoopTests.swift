@@ -27,32 +27,21 @@ final class StoreOffTheLoopTests: XCTestCase {
         PeerConfig(id: id, peers: [0, 1], role: id == 0 ? .buyer : .seller, product: .salt, requests: requests, buyers: [0])
     }
 
-    func testTheTraderHeartbeatsAndAnswersWhileACommitIsHeld() throws {
-        let (path, runID, directory) = try pairRun()
-        // Every commit waits for the test's word.
-        let held = Watched<HeldStore?>(nil)
-        let trader = try makeShellNode(config: config(1), databasePath: path, runID: runID, directory: directory) { store in
-            let double = HeldStore(store, loop: MultiThreadedEventLoopGroup.currentEventLoop!, holds: { $0.isCommit })
-            held.update { $0 = double }
-            return double
-        }
-        let store = try XCTUnwrap(held.value)
-        defer { store.open() }
-        let idle = trader.watch(false) { $0.inFlight == nil && $0.persistQueue.isEmpty && $0.peer.isTrader }
-
-        // The buyer is the test, on a transport of its own: it sees every frame the trader sends it.
-        let buyer = try TransportNode(id: 0, peerCount: 2, directory: directory, loop: makeLoops(1)[0])
+    /// A trader whose every commit waits for the test's word, and a buyer that is the test
+    /// itself, on a transport of its own: it sees every frame the trader sends it.
+    private final class HeldTrader {
+        let node: ShellNode
+        let store: HeldStore
+        let buyer: TransportNode
         let heard = Watched<[Envelope]>([])
-        try buyer.listen { _, envelope in heard.update { $0.append(envelope) } }
-        try trader.listen()
-        try trader.run { shell in
-            shell.handle(.start)
-            shell.handle(.command(.startElection))
-        }
-        XCTAssertTrue(heard.wait { $0.contains { $0.message == .coordinator(epoch: 1) } }, "the trader never announced itself")
-        XCTAssertTrue(idle.wait { $0 }, "the trader's takeover never settled")
+        private var clock: UInt64 = 0
 
-        var clock = heard.value.map(\.clock).max() ?? 0
+        init(node: ShellNode, store: HeldStore, buyer: TransportNode) {
+            self.node = node
+            self.store = store
+            self.buyer = buyer
+        }
+
         func send(_ message: Message) throws {
             clock = max(clock, heard.value.map(\.clock).max() ?? 0) + 1
             let envelope = Envelope(from: 0, to: 1, clock: clock, message: message)
@@ -61,10 +50,47 @@ final class StoreOffTheLoopTests: XCTestCase {
                 transport.flush()
             }
         }
+
+        /// A first attempt of P0's request `seq`.
         func buy(_ seq: Int) throws {
-            let request = BuyRequest(id: RequestID(buyer: 0, seq: seq), product: .salt, quantity: 1, lamport: clock + 1)
+            let request = BuyRequest(id: RequestID(buyer: 0, seq: seq), product: .salt, quantity: 1,
+                                     lamport: max(clock, heard.value.map(\.clock).max() ?? 0) + 1)
             try send(.buy(request, firstAttempt: true))
         }
+    }
+
+    /// The trader in office, its takeover settled, nothing held yet.
+    private func heldTrader() throws -> HeldTrader {
+        let (path, runID, directory) = try pairRun()
+        let held = Watched<HeldStore?>(nil)
+        let trader = try makeShellNode(config: config(1), databasePath: path, runID: runID, directory: directory) { store in
+            let double = HeldStore(store, loop: MultiThreadedEventLoopGroup.currentEventLoop!, holds: { $0.isCommit })
+            held.update { $0 = double }
+            return double
+        }
+        let store = try XCTUnwrap(held.value)
+        // Registered after the node's shutdown, so it runs first: nothing is left waiting.
+        addTeardownBlock { store.open() }
+        let idle = trader.watch(false) { $0.inFlight == nil && $0.persistQueue.isEmpty && $0.peer.isTrader }
+        let buyer = try TransportNode(id: 0, peerCount: 2, directory: directory, loop: makeLoops(1)[0])
+        let test = HeldTrader(node: trader, store: store, buyer: buyer)
+        try buyer.listen { [heard = test.heard] _, envelope in heard.update { $0.append(envelope) } }
+        try trader.listen()
+        try trader.run { shell in
+            shell.handle(.start)
+            shell.handle(.command(.startElection))
+        }
+        XCTAssertTrue(test.heard.wait { $0.contains { $0.message == .coordinator(epoch: 1) } }, "the trader never announced itself")
+        XCTAssertTrue(idle.wait { $0 }, "the trader's takeover never settled")
+        return test
+    }
+
+    func testTheTraderHeartbeatsAndAnswersWhileACommitIsHeld() throws {
+        let test = try heldTrader()
+        let trader = test.node, store = test.store, heard = test.heard
+        defer { store.open() }
+        func send(_ message: Message) throws { try test.send(message) }
+        func buy(_ seq: Int) throws { try test.buy(seq) }
 
         // Stable on arrival: decided at once, and its commit is held.
         try buy(0)
@@ -111,6 +137,26 @@ final class StoreOffTheLoopTests: XCTestCase {
         store.open()
         XCTAssertTrue(store.calls.wait { $0.done.filter(\.isCommit).count == 2 })
         XCTAssertEqual(trader.failures.value, [])
+    }
+
+    /// A stop while a commit is in flight waits for it: the core hears its result before the
+    /// ledger is written, as it did when the commit ran within the turn.
+    func testAStopWaitsForTheCommitInFlight() throws {
+        let test = try heldTrader()
+        try test.buy(0)
+        XCTAssertTrue(test.store.calls.wait { $0.held?.isCommit == true }, "the buy was never committed")
+        // The peer is stopping: its loop waits for the store, as it did before.
+        let stopped = test.node.loop.submit { [node = test.node] in
+            node.onLoop { shell -> Int? in
+                guard (try? shell.stop()) != nil else { return nil }
+                return shell.peer.trader?.unconfirmedCount
+            }
+        }
+        test.store.release()
+        let unconfirmed = try TransportNode.wait(for: stopped)
+        XCTAssertEqual(unconfirmed, 1, "the committed result never reached the core before the ledger was written")
+        XCTAssertEqual(test.store.calls.value.done.filter(\.isCommit).count, 1)
+        XCTAssertEqual(test.node.failures.value, [])
     }
 
     /// What a peer's core shows the test, looked at on its loop.
