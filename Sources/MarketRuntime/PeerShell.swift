@@ -198,10 +198,14 @@ final class PeerShell {
             let next = queue[queueHead]
             queueHead += 1
             if case .receive(let envelope) = next, trace {
+                // A peer that is not up (restoring its books while their read is with the
+                // store thread, sick) drops frames unread: never received, so not traced, as
+                // held frames the core drops are not.
+                let reads = peer.isUp
                 let effects = peer.step(next, now: now)
                 if peer.heldFrames.contains(envelope) {
                     tracedHeld.append((envelope, Date()))
-                } else {
+                } else if reads {
                     traced.append(TracedMessage(envelope, recvClock: peer.clock.time, receivedAt: Date()))
                 }
                 apply(effects)
