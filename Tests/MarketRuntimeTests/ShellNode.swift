@@ -25,7 +25,7 @@ final class ShellNode: Sendable {
 
     /// - Parameter tradingPost: what the store requests go to, made from the run's store; nil: the store itself.
     init(config: PeerConfig, databasePath: String, busyTimeout: TimeInterval = MarketDatabase.peerBusyTimeout,
-         runID: Int64, directory: RunDirectory,
+         runID: Int64, directory: RunDirectory, trace: Bool = false,
          tradingPost: (@Sendable (SQLiteStore) -> any TradingPostStore)? = nil) throws {
         database = try MarketDatabase.open(path: databasePath, busyTimeout: busyTimeout, mode: .existing)
         thread = try LoopThread.start()
@@ -38,7 +38,7 @@ final class ShellNode: Sendable {
             let store = database.store(runID: runID)
             let shell = PeerShell(loop: loop, config: config, incarnation: 0, database: database, runID: runID,
                                   worker: worker, tradingPost: tradingPost?(store), directory: directory,
-                                  logger: logger, trace: false)
+                                  logger: logger, trace: trace)
             shell.delegate = delegate
             return NIOLoopBound(shell, eventLoop: loop)
         })
@@ -120,10 +120,10 @@ private struct LineCollector: LogHandler {
 extension XCTestCase {
     /// A `ShellNode`, shut down when the test ends, also when it fails.
     func makeShellNode(config: PeerConfig, databasePath: String, busyTimeout: TimeInterval = MarketDatabase.peerBusyTimeout,
-                       runID: Int64, directory: RunDirectory,
+                       runID: Int64, directory: RunDirectory, trace: Bool = false,
                        tradingPost: (@Sendable (SQLiteStore) -> any TradingPostStore)? = nil) throws -> ShellNode {
         let node = try ShellNode(config: config, databasePath: databasePath, busyTimeout: busyTimeout, runID: runID,
-                                 directory: directory, tradingPost: tradingPost)
+                                 directory: directory, trace: trace, tradingPost: tradingPost)
         addTeardownBlock { node.shutdown() }
         return node
     }

@@ -159,6 +159,43 @@ final class StoreOffTheLoopTests: XCTestCase {
         XCTAssertEqual(test.node.failures.value, [])
     }
 
+    /// A restarted peer is restoring its books while their read is with the store thread; a
+    /// frame that reaches it then is dropped unread by the core, so `--trace` must not record
+    /// it as received (at clock 0, which `market check` would call a broken clock condition).
+    func testAFrameDroppedWhileRestoringIsNotTraced() throws {
+        let (path, runID, directory) = try pairRun()
+        let held = Watched<HeldStore?>(nil)
+        let peer = try makeShellNode(config: config(1), databasePath: path, runID: runID, directory: directory,
+                                     trace: true) { store in
+            let double = HeldStore(store, loop: MultiThreadedEventLoopGroup.currentEventLoop!) {
+                if case .loadBooks = $0 { true } else { false }
+            }
+            held.update { $0 = double }
+            return double
+        }
+        let store = try XCTUnwrap(held.value)
+        defer { store.open() }
+        try peer.run { $0.handle(.restart) }
+        XCTAssertTrue(store.calls.wait { $0.held != nil }, "the restarted peer never asked for its books")
+        let frame = Envelope(from: 0, to: 1, clock: 40, message: .heartbeat(epoch: 0, leader: nil))
+        let tracedWhileRestoring = try peer.run { shell -> [TracedMessage] in
+            shell.handle(.receive(frame))
+            return shell.traced
+        }
+        XCTAssertEqual(tracedWhileRestoring, [], "a frame the core dropped unread was traced as received")
+
+        store.release()
+        let up = peer.watch(false) { $0.peer.isUp }
+        XCTAssertTrue(up.wait { $0 }, "the peer never came back up with its books")
+        let later = Envelope(from: 0, to: 1, clock: 41, message: .heartbeat(epoch: 0, leader: nil))
+        let traced = try peer.run { shell -> [TracedMessage] in
+            shell.handle(.receive(later))
+            return shell.traced
+        }
+        XCTAssertEqual(traced.map(\.sendClock), [41], "a frame read once up is traced")
+        XCTAssertGreaterThan(traced.first?.recvClock ?? 0, 41)
+    }
+
     /// What a peer's core shows the test, looked at on its loop.
     private struct View: Sendable {
         var now: Duration = .zero
