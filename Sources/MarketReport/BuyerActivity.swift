@@ -51,7 +51,7 @@ struct BuyerActivity {
     static let laneMarkLimit = 400
     /// A lane's strip has at most this many columns (fewer when many buyers share the page's budget).
     static let maxColumns = 224
-    static let columnBudget = 8000
+    static let columnBudget = 6000
     /// In a strip, waits at least this many columns long are still drawn as marks.
     static let longWaitColumns = 2.0
 
