@@ -117,6 +117,7 @@ final class BuyerLaneTests: XCTestCase {
         let peers: [PeerRecord] = (0..<128).map { (id: Int) in F.peer(PeerID(id), id < 96 ? .buyer : .seller, .salt) }
         let page = ReportPage.html(F.input(F.inspection(peers: peers), chronicle))
         let timeline = page[page.range(of: "<section id=\"timeline\"")!.lowerBound..<page.range(of: "<section id=\"latency\"")!.lowerBound]
+        XCTAssertTrue(timeline.contains("class=\"req-failed\"><title>P95: 1000 requests,"), "the last buyer has its strip")
         print("timeline of 96 buyers × 1000 requests, every column mixed: \(timeline.utf8.count) bytes")
         XCTAssertLessThan(timeline.utf8.count, 450_000, "every column mixed, still a bounded timeline")
     }
