@@ -10,7 +10,7 @@ enum ReportStyle {
     .tick{font-size:10px;fill:#5b6578}.lane{font-size:11px;fill:#1d2330}.elabel{font-size:9px;fill:#6a3fb0}
     .axis{stroke:#8a93a3;stroke-width:1}.grid{stroke:#e6e9ef;stroke-width:1}
     .up{fill:#e9edf2}.down{fill:#6b7280}.sick{fill:#f5a524}.crashed{fill:#d64545}.resigned{fill:#9b6bd6}
-    .recovering{fill:#7cc48d;fill-opacity:.8}.trader{fill:#2456a6}.on-trader{font-size:9px;fill:#fff}
+    .recovering{fill:#7cc48d;fill-opacity:.8}.trader{fill:#2456a6}.on-trader{font-size:9px;fill:#fff}.on-trader.small{font-size:7.5px}
     .election{fill:#8b5cf6;fill-opacity:.16}.window{fill:#111827;fill-opacity:.55}
     .initiator{fill:#5b21b6;stroke:#fff;stroke-width:.8}
     .mark-crash{fill:#7f1d1d}.mark-sick{fill:#7c4a03;font-weight:700}.mark-resign{fill:#4c1d95}.mark-recover{fill:#14532d}

@@ -20,7 +20,8 @@ enum TimelineSection {
             parts.append(SVG.rect(x: time.range.lowerBound, y: y + 1, width: time.range.upperBound - time.range.lowerBound,
                                   height: laneHeight - 2, cssClass: "up"))
             // Many thin lanes get short labels; the full one is on hover.
-            let fontSize = min(11, laneHeight * 0.85)
+            // Thin lanes: a smaller font, or the labels run into one another.
+            let fontSize = min(11, laneHeight * (laneHeight < 12 ? 0.72 : 0.85))
             let label = lanes.count > 32 ? "P\(lane.peer)" : lane.label
             let hover = lane.label + (activities[lane.peer].map { " · " + $0.summary } ?? "")
             parts.append("<text x=\"\(SVG.number(ReportContext.left - 6))\" y=\"\(SVG.number(y + laneHeight / 2 + fontSize / 3))\" "
@@ -39,17 +40,24 @@ enum TimelineSection {
                 parts.append(SVG.rect(x: time(silence.fromMs), y: y + 1, width: time(silence.toMs) - time(silence.fromMs),
                                       height: laneHeight - 2, cssClass: "unnoticed", title: silence.title))
             }
+            // A buyer that also traded keeps its two bars apart: the trader's above, its requests below.
+            let activity = activities[lane.peer]
+            let shared = activity != nil && !lane.traderSpans.isEmpty
+            let traderBand = shared ? (top: 0.1, height: 0.42) : (top: 0.25, height: 0.5)
             for span in lane.traderSpans {
                 let x = time(span.fromMs)
                 let width = time(span.toMs) - x
-                parts.append(SVG.rect(x: x, y: y + laneHeight * 0.25, width: width, height: laneHeight * 0.5, cssClass: "trader",
+                parts.append(SVG.rect(x: x, y: y + laneHeight * traderBand.top, width: width, height: laneHeight * traderBand.height,
+                                      cssClass: "trader",
                                       title: "P\(lane.peer) trader in epoch \(span.epoch), \(Duration.text(ms: span.fromMs))–\(Duration.text(ms: span.toMs))"))
                 if width > 34, laneHeight >= 12 {
-                    parts.append(SVG.text("epoch \(span.epoch)", x: x + 3, y: y + laneHeight / 2 + 3.5, cssClass: "on-trader"))
+                    let middle = y + laneHeight * (traderBand.top + traderBand.height / 2)
+                    parts.append(SVG.text("epoch \(span.epoch)", x: x + 3, y: middle + (shared ? 3 : 3.5), cssClass: shared ? "on-trader small" : "on-trader"))
                 }
             }
-            if let activity = activities[lane.peer] {
-                parts += activity.parts(time: time, top: y + laneHeight * 0.2, height: laneHeight * 0.6)
+            if let activity {
+                parts += shared ? activity.parts(time: time, top: y + laneHeight * 0.56, height: laneHeight * 0.36)
+                                : activity.parts(time: time, top: y + laneHeight * 0.2, height: laneHeight * 0.6)
             }
             for fault in lane.faults where fault.kind != .downAtStart {
                 parts.append(faultMark(fault, x: time(fault.atMs), y: y + laneHeight / 2, size: min(laneHeight * 0.4, 6)))
@@ -85,7 +93,7 @@ enum TimelineSection {
             + buyerCaption(activities)
         if lanes.contains(where: { !$0.unnoticed.isEmpty }) {
             caption += " Hatched: a trader gone silent that no peer had noticed yet, from its fault to the start of the election "
-                + "that found it (a silent trader is found only by timeout)."
+                + "that found it (a silent trader is found only by timeout); under the axis, a bracket gives each stretch's length."
         }
         if !labels.dropped.isEmpty {
             caption += " \(labels.dropped.count) of the \(context.chronicle.elections.count) epoch labels would overlap and are left out "
