@@ -16,6 +16,15 @@ struct UnnoticedSilence: Equatable {
     /// election that ended without a new epoch), so when a peer noticed is not in the history:
     /// the stretch runs to the new trader instead.
     var noticeUnrecorded = false
+    /// Why that election began, when it was not a peer missing the trader (a recovered higher
+    /// peer's election, say): it ended the stretch, but nobody had noticed the silence.
+    var overtakenBy: String?
+    /// Who began that election.
+    var initiator: PeerID?
+
+    /// The reasons that say a peer missed the trader; any other election overtook the silence.
+    static let noticing: Set<String> = [ElectionReason.heartbeatTimeout, .requestTimeout, .coordinatorTimeout, .traderGone, .bully]
+        .reduce(into: []) { $0.insert($1.rawValue) }
 
     var length: String { Duration.text(ms: (toMs - fromMs) >= 10 ? (toMs - fromMs).rounded() : toMs - fromMs) }
 
@@ -30,6 +39,7 @@ struct UnnoticedSilence: Equatable {
         switch form {
         case .full:
             if noticedBy == nil { return "silent, never noticed \(length)" }
+            if let overtakenBy { return "silent, not noticed \(length): a \(overtakenBy) election came first" }
             return noticeUnrecorded ? "silent \(self.length) until e\(noticedBy!) (when noticed: not recorded)"
                 : "silent, not yet noticed \(length)"
         case .short: return "unnoticed \(length)"
@@ -44,7 +54,11 @@ struct UnnoticedSilence: Equatable {
             return stretch + ", when the election of epoch \(epoch) ended; that election is recorded as started before the silence, "
                 + "so when a peer noticed it is not in the history"
         }
-        return stretch + " before any peer noticed: the election of epoch \(epoch) began then"
+        let started = initiator.map { ", started by P\($0)" } ?? ""
+        if let overtakenBy {
+            return stretch + ", when the election of epoch \(epoch) began for another reason (\(overtakenBy)\(started)), before any peer had noticed the silence"
+        }
+        return stretch + " before any peer noticed: the election of epoch \(epoch) began then\(started)"
     }
 
     /// Every `sick` fault that struck a peer while it was trading (its trader span ends there),
@@ -65,6 +79,8 @@ struct UnnoticedSilence: Equatable {
                     silence.toMs = max(noticed, fault.atMs)
                     silence.noticedBy = next.epoch
                     silence.noticeUnrecorded = unrecorded
+                    silence.initiator = next.initiator
+                    if let reason = next.reason, !noticing.contains(reason) { silence.overtakenBy = reason }
                 }
             }
             result.append(silence)

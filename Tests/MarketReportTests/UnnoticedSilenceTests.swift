@@ -25,11 +25,11 @@ final class UnnoticedSilenceTests: XCTestCase {
     func testTheStretchRunsFromTheSilentTradersFaultToTheElectionsStartAndIsLabelled() throws {
         let input = silentTrader()
         let lanes = PeerLane.lanes(peers: [(0, "P0", false), (1, "P1", false), (2, "P2", false)], chronicle: input.chronicle)
-        XCTAssertEqual(lanes[2].unnoticed, [UnnoticedSilence(peer: 2, fromMs: 2800, toMs: 3112, noticedBy: 2)])
+        XCTAssertEqual(lanes[2].unnoticed, [UnnoticedSilence(peer: 2, fromMs: 2800, toMs: 3112, noticedBy: 2, initiator: 0)])
         XCTAssertTrue(lanes[0].unnoticed.isEmpty && lanes[1].unnoticed.isEmpty)
 
         let page = ReportPage.html(input)
-        let title = "P2 silent from 2.80 s to 3.11 s (312 ms) before any peer noticed: the election of epoch 2 began then"
+        let title = "P2 silent from 2.80 s to 3.11 s (312 ms) before any peer noticed: the election of epoch 2 began then, started by P0"
         let pattern = try NSRegularExpression(pattern: #"<rect x="([\d.]+)" y="[\d.]+" width="([\d.]+)" height="[\d.]+" class="unnoticed"><title>([^<]*)</title>"#)
         let matches = pattern.matches(in: page, range: NSRange(page.startIndex..., in: page))
         XCTAssertEqual(matches.count, 1, "one hatched stretch")
@@ -62,6 +62,21 @@ final class UnnoticedSilenceTests: XCTestCase {
         XCTAssertTrue(ReportPage.html(input).contains(">silent, never noticed 200 ms</text>"))
     }
 
+    /// P1 trades and goes silent; P2, higher, comes back a moment later and holds its recovery
+    /// election: that ends the stretch, though no peer ever missed P1.
+    func testAnElectionHeldForAnotherReasonOvertakesTheSilence() {
+        let input = run(faults: [F.fault(2, .crash, at: 100), F.fault(1, .sick, at: 2800), F.fault(2, .recover, at: 2801)],
+                        elections: [F.election(1, winner: 2, from: 10, to: 20, by: 0, reason: "startup"),
+                                    F.election(2, winner: 1, from: 300, to: 310, by: 0, reason: "trader gone"),
+                                    F.election(3, winner: 2, from: 2802, to: 2803, by: 2, reason: "recovery")])
+        let lanes = PeerLane.lanes(peers: [(0, "P0", false), (1, "P1", false), (2, "P2", false)], chronicle: input.chronicle)
+        XCTAssertEqual(lanes[1].unnoticed, [UnnoticedSilence(peer: 1, fromMs: 2800, toMs: 2802, noticedBy: 3, overtakenBy: "recovery",
+                                                             initiator: 2)])
+        let page = ReportPage.html(input)
+        XCTAssertTrue(page.contains(">silent, not noticed 2 ms: a recovery election came first</text>"))
+        XCTAssertTrue(page.contains("when the election of epoch 3 began for another reason (recovery, started by P2), before any peer had noticed"))
+    }
+
     /// An election whose start was noted long before (by an election that ended without a new
     /// epoch) and that ended after the trader went silent: the trader traded until its fault,
     /// and when the silence was noticed is not in the history.
@@ -72,7 +87,7 @@ final class UnnoticedSilenceTests: XCTestCase {
                         requests: [F.request(0, at: 2300, wait: 50)])
         let lanes = PeerLane.lanes(peers: [(0, "P0", false), (1, "P1", false), (2, "P2", false)], chronicle: input.chronicle)
         XCTAssertEqual(lanes[2].traderSpans.map(\.toMs), [2400], "P2 decided in epoch 1 after 1.7 s: it traded until it fell silent")
-        var expected = UnnoticedSilence(peer: 2, fromMs: 2400, toMs: 2850, noticedBy: 2)
+        var expected = UnnoticedSilence(peer: 2, fromMs: 2400, toMs: 2850, noticedBy: 2, initiator: 1)
         expected.noticeUnrecorded = true
         XCTAssertEqual(lanes[2].unnoticed, [expected])
         XCTAssertTrue(ReportPage.html(input).contains(">silent 450 ms until e2 (when noticed: not recorded)</text>"))
