@@ -123,36 +123,45 @@ enum TimelineSection {
 
     /// Under the time axis, "silent, not yet noticed 312 ms" under a bracket spanning each
     /// unnoticed stretch (a label is longer than its stretch, so inside the lane it would hide
-    /// what follows), on up to `maxRows` rows. When they do not all fit, every one takes a
-    /// shorter form ("unnoticed 312 ms", then "312 ms"); one that still finds no room keeps
-    /// only its hover text.
+    /// what follows), on up to `maxRows` rows. When they do not all fit, each label that finds
+    /// no room takes a shorter form ("unnoticed 312 ms", then "312 ms"), and failing that every
+    /// one does; a stretch that still finds no room keeps only its hover text.
     static func unnoticedNotes(_ silences: [UnnoticedSilence], time: LinearScale, y: Double,
                                maxRows: Int = 3) -> (parts: [String], height: Double) {
+        typealias Note = (silence: UnnoticedSilence, row: Int, text: String, textX: Double)
         let rowHeight = 13.0
         let sorted = silences.sorted { $0.fromMs < $1.fromMs }
-        var best: (placed: [(UnnoticedSilence, row: Int, text: String)], rows: Int) = ([], 0)
-        for form in UnnoticedSilence.Form.allCases {
+        let all = UnnoticedSilence.Form.allCases
+        var best: (notes: [Note], rows: Int) = ([], 0)
+        for forms in [[.full], all] + all.dropFirst().map({ [$0] }) as [[UnnoticedSilence.Form]] {
             var rowEnds: [Double] = []
-            var placed: [(UnnoticedSilence, row: Int, text: String)] = []
+            var notes: [Note] = []
             for silence in sorted {
                 let x1 = time(silence.fromMs)
-                let text = silence.label(form)
-                let end = max(time(silence.toMs), x1 + Double(text.count) * 5.4)
-                guard let row = rowEnds.indices.first(where: { rowEnds[$0] + 8 < x1 }) ?? (rowEnds.count < maxRows ? rowEnds.count : nil)
-                else { continue }
-                if row == rowEnds.count { rowEnds.append(end) } else { rowEnds[row] = end }
-                placed.append((silence, row, text))
+                for form in forms {
+                    let text = silence.label(form)
+                    let width = Double(text.count) * 5.4
+                    // Near the right edge the text ends at the edge instead of running off the drawing.
+                    let textX = max(time.range.lowerBound, min(x1, ReportContext.width - 2 - width))
+                    guard let row = rowEnds.indices.first(where: { rowEnds[$0] + 8 < min(x1, textX) })
+                            ?? (rowEnds.count < maxRows ? rowEnds.count : nil)
+                    else { continue }
+                    let end = max(time(silence.toMs), textX + width)
+                    if row == rowEnds.count { rowEnds.append(end) } else { rowEnds[row] = end }
+                    notes.append((silence, row, text, textX))
+                    break
+                }
             }
-            if placed.count > best.placed.count { best = (placed, rowEnds.count) }
-            if placed.count == sorted.count { break }
+            if notes.count > best.notes.count { best = (notes, rowEnds.count) }
+            if notes.count == sorted.count { break }
         }
-        let parts = best.placed.map { silence, row, text in
-            let x1 = time(silence.fromMs)
-            let x2 = max(time(silence.toMs), x1 + 1)
-            let top = y + rowHeight * Double(row)
-            return "<g class=\"unnoticed-note\"><title>\(SVG.escape(silence.title))</title>"
+        let parts = best.notes.map { note in
+            let x1 = time(note.silence.fromMs)
+            let x2 = max(time(note.silence.toMs), x1 + 1)
+            let top = y + rowHeight * Double(note.row)
+            return "<g class=\"unnoticed-note\"><title>\(SVG.escape(note.silence.title))</title>"
                 + "<path d=\"M\(SVG.number(x1)) \(SVG.number(top))v3h\(SVG.number(x2 - x1))v-3\"/>"
-                + SVG.text(text, x: x1, y: top + 11, cssClass: "unnoticed-label") + "</g>"
+                + SVG.text(note.text, x: note.textX, y: top + 11, cssClass: "unnoticed-label") + "</g>"
         }
         return (parts, rowHeight * Double(best.rows) + (best.rows == 0 ? 0 : 2))
     }
