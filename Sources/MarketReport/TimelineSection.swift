@@ -112,10 +112,10 @@ enum TimelineSection {
         guard let summarized = activities.values.first(where: \.isSummarized) else {
             return "On a buyer's lane, each request is a bar \(bar)."
         }
-        var text = "On a buyer's lane, \(requests) requests are too many for a bar each: the strip shows, per "
-            + "\(Duration.text(ms: summarized.columnMs)) of the run, the share of the buyer's decisions bought (blue) and failed "
-            + "(orange, on top), and hovering over it gives the buyer's totals and reasons; each wait longer than "
-            + "\(Duration.text(ms: summarized.columnMs * BuyerActivity.longWaitColumns)) and each pending request is still a thin bar \(bar)"
+        var text = "On a buyer's lane, \(requests) requests are too many for a bar each: a strip gives the share of the buyer's "
+            + "decisions bought (blue) and failed (orange, on top) per \(Duration.text(ms: summarized.columnMs)) (hover for its totals "
+            + "and reasons); waits over \(Duration.text(ms: summarized.columnMs * BuyerActivity.longWaitColumns)) and pending "
+            + "requests stay thin bars \(bar)"
         let leftOut = activities.values.reduce(0) { $0 + $1.leftOut }
         if leftOut > 0 { text += " (\(leftOut) of them left out, an even sample kept)" }
         return text + "."
