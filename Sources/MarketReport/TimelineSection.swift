@@ -10,17 +10,17 @@ enum TimelineSection {
         let activities = BuyerActivity.make(requests: context.chronicle.requests, endMs: context.time.domain.upperBound)
         let laneHeight = max(8, min(22, 560 / Double(max(lanes.count, 1))))
         let top = 30.0
-        let notes = unnoticedNotes(lanes.flatMap(\.unnoticed), time: context.time, y: top + laneHeight * Double(lanes.count) + 24)
+        let notes = UnnoticedSilence.notes(lanes.flatMap(\.unnoticed), time: context.time, y: top + laneHeight * Double(lanes.count) + 24)
         let height = top + laneHeight * Double(lanes.count) + 24 + notes.height
         let time = context.time
-        var parts: [String] = [unnoticedPattern]
+        var parts: [String] = [UnnoticedSilence.pattern]
         let plotHeight = laneHeight * Double(lanes.count)
         for (row, lane) in lanes.enumerated() {
             let y = top + laneHeight * Double(row)
             parts.append(SVG.rect(x: time.range.lowerBound, y: y + 1, width: time.range.upperBound - time.range.lowerBound,
                                   height: laneHeight - 2, cssClass: "up"))
-            // Many thin lanes get short labels; the full one is on hover.
-            // Thin lanes: a smaller font, or the labels run into one another.
+            // Many thin lanes get short labels in a smaller font, or they run into one another; the
+            // full one is on hover.
             let fontSize = min(11, laneHeight * (laneHeight < 12 ? 0.72 : 0.85))
             let label = lanes.count > 32 ? "P\(lane.peer)" : lane.label
             let hover = lane.label + (activities[lane.peer].map { " · " + $0.summary } ?? "")
@@ -75,7 +75,7 @@ enum TimelineSection {
             }
         }
         parts += notes.parts
-        let labels = electionLabels(context, y: top - 4)
+        let labels = EpochList.labels(context, y: top - 4)
         parts += labels.parts
         if let window = spaceTimeWindow(context) {
             let x1 = time(window.lowerBound)
@@ -101,7 +101,7 @@ enum TimelineSection {
         }
         caption += " Hover for details."
         return ReportSection(id: "timeline", title: "Timeline", caption: caption, count: lanes.count,
-                             body: svg + "\n" + legend(activities) + "\n" + electionList(context, crowded: !labels.dropped.isEmpty))
+                             body: svg + "\n" + legend(activities) + "\n" + EpochList.html(context, crowded: !labels.dropped.isEmpty))
     }
 
     /// How to read the buyers' lanes, which depends on how many requests there are.
@@ -121,51 +121,6 @@ enum TimelineSection {
         return text + "."
     }
 
-    /// Under the time axis, "silent, not yet noticed 312 ms" under a bracket spanning each
-    /// unnoticed stretch (a label is longer than its stretch, so inside the lane it would hide
-    /// what follows), on up to `maxRows` rows. When they do not all fit, each label that finds
-    /// no room takes a shorter form ("unnoticed 312 ms", then "312 ms"), and failing that every
-    /// one does; a stretch that still finds no room keeps only its hover text.
-    static func unnoticedNotes(_ silences: [UnnoticedSilence], time: LinearScale, y: Double,
-                               maxRows: Int = 3) -> (parts: [String], height: Double) {
-        typealias Note = (silence: UnnoticedSilence, row: Int, text: String, textX: Double)
-        let rowHeight = 13.0
-        let sorted = silences.sorted { $0.fromMs < $1.fromMs }
-        let all = UnnoticedSilence.Form.allCases
-        var best: (notes: [Note], rows: Int) = ([], 0)
-        for forms in [[.full], all] + all.dropFirst().map({ [$0] }) as [[UnnoticedSilence.Form]] {
-            var rowEnds: [Double] = []
-            var notes: [Note] = []
-            for silence in sorted {
-                let x1 = time(silence.fromMs)
-                for form in forms {
-                    let text = silence.label(form)
-                    let width = Double(text.count) * 5.4
-                    // Near the right edge the text ends at the edge instead of running off the drawing.
-                    let textX = max(time.range.lowerBound, min(x1, ReportContext.width - 2 - width))
-                    guard let row = rowEnds.indices.first(where: { rowEnds[$0] + 8 < min(x1, textX) })
-                            ?? (rowEnds.count < maxRows ? rowEnds.count : nil)
-                    else { continue }
-                    let end = max(time(silence.toMs), textX + width)
-                    if row == rowEnds.count { rowEnds.append(end) } else { rowEnds[row] = end }
-                    notes.append((silence, row, text, textX))
-                    break
-                }
-            }
-            if notes.count > best.notes.count { best = (notes, rowEnds.count) }
-            if notes.count == sorted.count { break }
-        }
-        let parts = best.notes.map { note in
-            let x1 = time(note.silence.fromMs)
-            let x2 = max(time(note.silence.toMs), x1 + 1)
-            let top = y + rowHeight * Double(note.row)
-            return "<g class=\"unnoticed-note\"><title>\(SVG.escape(note.silence.title))</title>"
-                + "<path d=\"M\(SVG.number(x1)) \(SVG.number(top))v3h\(SVG.number(x2 - x1))v-3\"/>"
-                + SVG.text(note.text, x: note.textX, y: top + 11, cssClass: "unnoticed-label") + "</g>"
-        }
-        return (parts, rowHeight * Double(best.rows) + (best.rows == 0 ? 0 : 2))
-    }
-
     static func faultMark(_ fault: RunChronicle.Fault, x: Double, y: Double, size: Double) -> String {
         let title = "<title>P\(fault.peer) \(fault.kind.rawValue) at \(SVG.escape(Duration.text(ms: fault.atMs)))</title>"
         let (glyph, cssClass) = switch fault.kind {
@@ -177,33 +132,6 @@ enum TimelineSection {
         return "<text x=\"\(SVG.number(x))\" y=\"\(SVG.number(y + size * 0.7))\" font-size=\"\(SVG.number(size * 2.2))\" "
             + "class=\"\(cssClass)\" text-anchor=\"middle\">\(glyph)\(title)</text>"
     }
-
-    /// "e2" over each election, on one of two rows; a label that would overlap both rows'
-    /// previous ones is left out, and its epoch is returned so the page can list it.
-    static func electionLabels(_ context: ReportContext, y: Double) -> (parts: [String], dropped: [Epoch]) {
-        var parts: [String] = []
-        var dropped: [Epoch] = []
-        var rowEnds = [-Double.infinity, -Double.infinity]
-        for election in context.chronicle.elections {
-            guard let at = election.finishedMs ?? election.startedMs else { continue }
-            let x = context.time(at)
-            let text = "e\(election.epoch)"
-            let half = Double(text.count) * 2.8
-            guard let row = rowEnds.indices.first(where: { x - half > rowEnds[$0] + 2 }) else {
-                dropped.append(election.epoch)
-                continue
-            }
-            rowEnds[row] = x + half
-            parts.append("<text x=\"\(SVG.number(x))\" y=\"\(SVG.number(y - 10 * Double(row)))\" class=\"elabel\" text-anchor=\"middle\">"
-                + "\(text)<title>\(SVG.escape(context.electionTitle(election)))</title></text>")
-        }
-        return (parts, dropped)
-    }
-
-    /// Orange stripes on white: the silent trader's stretch stands out from the plain sick one.
-    static let unnoticedPattern = "<defs><pattern id=\"unnoticed\" width=\"6\" height=\"6\" patternUnits=\"userSpaceOnUse\" "
-        + "patternTransform=\"rotate(45)\"><rect width=\"6\" height=\"6\" fill=\"#fff\"/><rect width=\"3\" height=\"6\" fill=\"#f5a524\"/>"
-        + "</pattern></defs>"
 
     static func spaceTimeWindow(_ context: ReportContext) -> ClosedRange<Double>? {
         let times = context.chronicle.messages.compactMap(\.receivedMs)
@@ -217,22 +145,5 @@ enum TimelineSection {
                      ("election", "election"), ("window", "the space-time diagram's window")]
         if !activities.isEmpty { items.insert(contentsOf: [("req-bought", "request bought"), ("req-failed", "request failed")], at: 2) }
         return "<p class=\"legend\">" + items.map { "<span class=\"key \($0.0)\"></span>\($0.1)" }.joined(separator: " ") + "</p>"
-    }
-
-    /// Every epoch: who traded in it, when and why its election began. Open on the page when
-    /// the drawing had to leave labels out, so every epoch can be found.
-    static func electionList(_ context: ReportContext, crowded: Bool) -> String {
-        let elections = context.chronicle.elections
-        guard !elections.isEmpty else { return "<p class=\"note\">No election has finished yet.</p>" }
-        let rows = elections.map { election in
-            let took = election.startedMs.flatMap { start in election.finishedMs.map { Duration.text(ms: $0 - start) } } ?? "–"
-            return "<tr><td>e\(election.epoch)</td><td>P\(election.winner)</td><td>\(election.startedMs.map { Duration.text(ms: $0) } ?? "–")</td>"
-                + "<td>\(SVG.escape(election.reason ?? "–"))</td><td>\(election.initiator.map { "P\($0)" } ?? "–")</td><td>\(took)</td></tr>"
-        }
-        let summary = crowded ? "Epochs (\(elections.count)): their labels crowd in the drawing, so every one is listed here"
-                              : "Elections (\(elections.count))"
-        return "<details class=\"epochs\"\(crowded ? " open" : "")><summary>\(summary)</summary><table class=\"books\"><thead><tr>"
-            + "<th>epoch</th><th>trader</th><th>started</th><th>reason</th><th>started by</th><th>took</th></tr></thead><tbody>"
-            + rows.joined() + "</tbody></table></details>"
     }
 }
