@@ -34,6 +34,7 @@ struct PeerLane {
     var spans: [Span] = []
     var traderSpans: [TraderSpan] = []
     var faults: [RunChronicle.Fault] = []
+    var unnoticed: [UnnoticedSilence] = []
 
     /// One lane per peer of the run. A peer is up unless a fault says otherwise; after its
     /// `recover` it is recovering until the next election that ends after it (the one that
@@ -69,22 +70,38 @@ struct PeerLane {
         for (peer, (state, from)) in open {
             if let lane = index[peer] { lanes[lane].spans.append(Span(state: state, fromMs: from, toMs: max(from, end))) }
         }
-        for span in traderSpans(chronicle) {
+        let spans = traderSpans(chronicle)
+        for span in spans {
             if let lane = index[span.peer] { lanes[lane].traderSpans.append(span.span) }
+        }
+        for silence in UnnoticedSilence.find(chronicle, traderSpans: spans) {
+            if let lane = index[silence.peer] { lanes[lane].unnoticed.append(silence) }
         }
         return lanes
     }
 
     /// Who traded when: from the end of the election that gave a peer its epoch until the
     /// next election began, or the trader fell sick, crashed or resigned, whichever came first.
+    /// An election's recorded start can be older than the trading it ended (a start noted by
+    /// an election that ended without a new epoch stays until the next claim): a trader that
+    /// decided requests after it is taken to have traded until that election ended.
     static func traderSpans(_ chronicle: RunChronicle) -> [(peer: PeerID, span: TraderSpan)] {
         let elections = chronicle.elections
+        var lastDecision: [Epoch: Double] = [:]
+        for request in chronicle.requests {
+            guard let epoch = request.epochDecided, let decided = request.decidedMs else { continue }
+            lastDecision[epoch] = max(lastDecision[epoch] ?? decided, decided)
+        }
         var result: [(PeerID, TraderSpan)] = []
         for (position, election) in elections.enumerated() {
             guard let from = election.finishedMs else { continue }
             var until = chronicle.endMs
-            if position + 1 < elections.count, let next = elections[position + 1].startedMs ?? elections[position + 1].finishedMs {
-                until = min(until, next)
+            if position + 1 < elections.count {
+                let next = elections[position + 1]
+                if let started = next.startedMs ?? next.finishedMs {
+                    let stale = (lastDecision[election.epoch] ?? -.infinity) > started
+                    until = min(until, stale ? (next.finishedMs ?? lastDecision[election.epoch]!) : started)
+                }
             }
             if let fault = chronicle.faults.first(where: {
                 $0.peer == election.winner && $0.atMs >= from && [.sick, .crash, .resign].contains($0.kind)

@@ -1,29 +1,32 @@
+import MarketCore
 import MarketStore
 
-/// A lane per peer over the run's time: its states, its spans as trader, the elections.
+/// A lane per peer over the run's time: its states, its spans as trader, a buyer's requests,
+/// the elections.
 enum TimelineSection {
-    /// At most this many elections are listed under the drawing; every one is drawn.
-    static let listedElections = 40
-
     static func make(_ context: ReportContext) -> ReportSection {
         let peers = context.inspection.peers.map { (id: $0.peer, label: context.peerLabels[$0.peer] ?? "P\($0.peer)", downAtStart: $0.downAtStart) }
         let lanes = PeerLane.lanes(peers: peers, chronicle: context.chronicle)
+        let activities = BuyerActivity.make(requests: context.chronicle.requests, endMs: context.time.domain.upperBound)
         let laneHeight = max(8, min(22, 560 / Double(max(lanes.count, 1))))
-        let top = 22.0
-        let height = top + laneHeight * Double(lanes.count) + 24
+        let top = 30.0
+        let notes = UnnoticedSilence.notes(lanes.flatMap(\.unnoticed), time: context.time, y: top + laneHeight * Double(lanes.count) + 24)
+        let height = top + laneHeight * Double(lanes.count) + 24 + notes.height
         let time = context.time
-        var parts: [String] = []
+        var parts: [String] = [UnnoticedSilence.pattern]
         let plotHeight = laneHeight * Double(lanes.count)
         for (row, lane) in lanes.enumerated() {
             let y = top + laneHeight * Double(row)
             parts.append(SVG.rect(x: time.range.lowerBound, y: y + 1, width: time.range.upperBound - time.range.lowerBound,
                                   height: laneHeight - 2, cssClass: "up"))
-            // Many thin lanes get short labels; the full one is on hover.
-            let fontSize = min(11, laneHeight * 0.85)
+            // Many thin lanes get short labels in a smaller font, or they run into one another; the
+            // full one is on hover.
+            let fontSize = min(11, laneHeight * (laneHeight < 12 ? 0.72 : 0.85))
             let label = lanes.count > 32 ? "P\(lane.peer)" : lane.label
+            let hover = lane.label + (activities[lane.peer].map { " · " + $0.summary } ?? "")
             parts.append("<text x=\"\(SVG.number(ReportContext.left - 6))\" y=\"\(SVG.number(y + laneHeight / 2 + fontSize / 3))\" "
                 + "class=\"lane\" text-anchor=\"end\" font-size=\"\(SVG.number(fontSize))\">\(SVG.escape(label))"
-                + "<title>\(SVG.escape(lane.label))</title></text>")
+                + "<title>\(SVG.escape(hover))</title></text>")
         }
         parts += context.electionBands(top: top, height: plotHeight)
         for (row, lane) in lanes.enumerated() {
@@ -33,14 +36,28 @@ enum TimelineSection {
                                       cssClass: span.state.rawValue,
                                       title: "P\(lane.peer) \(span.state.label) \(Duration.text(ms: span.fromMs))–\(Duration.text(ms: span.toMs))"))
             }
+            for silence in lane.unnoticed {
+                parts.append(SVG.rect(x: time(silence.fromMs), y: y + 1, width: time(silence.toMs) - time(silence.fromMs),
+                                      height: laneHeight - 2, cssClass: "unnoticed", title: silence.title))
+            }
+            // A buyer that also traded keeps its two bars apart: the trader's above, its requests below.
+            let activity = activities[lane.peer]
+            let shared = activity != nil && !lane.traderSpans.isEmpty
+            let traderBand = shared ? (top: 0.1, height: 0.42) : (top: 0.25, height: 0.5)
             for span in lane.traderSpans {
                 let x = time(span.fromMs)
                 let width = time(span.toMs) - x
-                parts.append(SVG.rect(x: x, y: y + laneHeight * 0.25, width: width, height: laneHeight * 0.5, cssClass: "trader",
+                parts.append(SVG.rect(x: x, y: y + laneHeight * traderBand.top, width: width, height: laneHeight * traderBand.height,
+                                      cssClass: "trader",
                                       title: "P\(lane.peer) trader in epoch \(span.epoch), \(Duration.text(ms: span.fromMs))–\(Duration.text(ms: span.toMs))"))
                 if width > 34, laneHeight >= 12 {
-                    parts.append(SVG.text("epoch \(span.epoch)", x: x + 3, y: y + laneHeight / 2 + 3.5, cssClass: "on-trader"))
+                    let middle = y + laneHeight * (traderBand.top + traderBand.height / 2)
+                    parts.append(SVG.text("epoch \(span.epoch)", x: x + 3, y: middle + (shared ? 3 : 3.5), cssClass: shared ? "on-trader small" : "on-trader"))
                 }
+            }
+            if let activity {
+                parts += shared ? activity.parts(time: time, top: y + laneHeight * 0.56, height: laneHeight * 0.36)
+                                : activity.parts(time: time, top: y + laneHeight * 0.2, height: laneHeight * 0.6)
             }
             for fault in lane.faults where fault.kind != .downAtStart {
                 parts.append(faultMark(fault, x: time(fault.atMs), y: y + laneHeight / 2, size: min(laneHeight * 0.4, 6)))
@@ -57,7 +74,9 @@ enum TimelineSection {
                     + "class=\"initiator\"><title>\(SVG.escape(context.electionTitle(election)))</title></path>")
             }
         }
-        parts += electionLabels(context, y: top - 6)
+        parts += notes.parts
+        let labels = EpochList.labels(context, y: top - 4)
+        parts += labels.parts
         if let window = spaceTimeWindow(context) {
             let x1 = time(window.lowerBound)
             let x2 = max(time(window.upperBound), x1 + 2)
@@ -66,13 +85,40 @@ enum TimelineSection {
         }
         parts += context.timeAxis(y: top + plotHeight + 4)
         let svg = SVG.frame(width: ReportContext.width, height: height, label: "timeline of every peer", parts)
-        let caption = "A lane per peer over the run's wall-clock time: grey up, orange sick, red crashed, "
+        var caption = "A lane per peer over the run's wall-clock time: grey up, orange sick, red crashed, "
             + "purple resigned, green recovering (from its recover until the next election ends, at most 1 s), "
             + "dark grey down from the start; the blue bar is the peer trading, by epoch; violet bands are elections "
             + "(from the start the history records for each to its end), "
-            + "◆ marks the peer that started one, ✕ crash, ! sick, ▼ resign, ▲ recover. Hover for details."
+            + "◆ marks the peer that started one, ✕ crash, ! sick, ▼ resign, ▲ recover. "
+            + buyerCaption(activities)
+        if lanes.contains(where: { !$0.unnoticed.isEmpty }) {
+            caption += " Hatched: a trader gone silent that no peer had noticed yet, from its fault to the start of the election "
+                + "that found it (a silent trader is found only by timeout); under the axis, a bracket gives each stretch's length."
+        }
+        if !labels.dropped.isEmpty {
+            caption += " \(labels.dropped.count) of the \(context.chronicle.elections.count) epoch labels would overlap and are left out "
+                + "of the drawing; the list of epochs below names every one."
+        }
+        caption += " Hover for details."
         return ReportSection(id: "timeline", title: "Timeline", caption: caption, count: lanes.count,
-                             body: svg + "\n" + legend() + "\n" + electionList(context))
+                             body: svg + "\n" + legend(activities) + "\n" + EpochList.html(context, crowded: !labels.dropped.isEmpty))
+    }
+
+    /// How to read the buyers' lanes, which depends on how many requests there are.
+    static func buyerCaption(_ activities: [PeerID: BuyerActivity]) -> String {
+        let requests = activities.values.reduce(0) { $0 + $1.requests }
+        guard requests > 0 else { return "No buyer made a request." }
+        let bar = "from when the trader received it to when it was decided, blue bought, orange failed (hover for the reason)"
+        guard let summarized = activities.values.first(where: \.isSummarized) else {
+            return "On a buyer's lane, each request is a bar \(bar)."
+        }
+        var text = "On a buyer's lane, \(requests) requests are too many for a bar each: a strip gives the share of the buyer's "
+            + "decisions bought (blue) and failed (orange, on top) per \(Duration.text(ms: summarized.columnMs)) (hover for its totals "
+            + "and reasons); waits over \(Duration.text(ms: summarized.columnMs * BuyerActivity.longWaitColumns)) and pending "
+            + "requests stay thin bars \(bar)"
+        let leftOut = activities.values.reduce(0) { $0 + $1.leftOut }
+        if leftOut > 0 { text += " (\(leftOut) of them left out, an even sample kept)" }
+        return text + "."
     }
 
     static func faultMark(_ fault: RunChronicle.Fault, x: Double, y: Double, size: Double) -> String {
@@ -87,46 +133,17 @@ enum TimelineSection {
             + "class=\"\(cssClass)\" text-anchor=\"middle\">\(glyph)\(title)</text>"
     }
 
-    /// "e2" over each election, skipping labels that would overlap the previous one.
-    static func electionLabels(_ context: ReportContext, y: Double) -> [String] {
-        var parts: [String] = []
-        var lastX = -Double.infinity
-        for election in context.chronicle.elections {
-            guard let at = election.finishedMs ?? election.startedMs else { continue }
-            let x = context.time(at)
-            guard x - lastX > 22 else { continue }
-            lastX = x
-            parts.append(SVG.text("e\(election.epoch)", x: x, y: y, cssClass: "elabel", anchor: "middle"))
-        }
-        return parts
-    }
-
     static func spaceTimeWindow(_ context: ReportContext) -> ClosedRange<Double>? {
         let times = context.chronicle.messages.compactMap(\.receivedMs)
         guard let first = times.min(), let last = times.max() else { return nil }
         return first...last
     }
 
-    static func legend() -> String {
-        let items = [("up", "up"), ("sick", "sick"), ("crashed", "crashed"), ("resigned", "resigned"), ("recovering", "recovering"),
-                     ("down", "down from the start"), ("trader", "trader"), ("election", "election"),
-                     ("window", "the space-time diagram's window")]
+    static func legend(_ activities: [PeerID: BuyerActivity]) -> String {
+        var items = [("up", "up"), ("sick", "sick"), ("unnoticed", "silent, not yet noticed"), ("crashed", "crashed"),
+                     ("resigned", "resigned"), ("recovering", "recovering"), ("down", "down from the start"), ("trader", "trader"),
+                     ("election", "election"), ("window", "the space-time diagram's window")]
+        if !activities.isEmpty { items.insert(contentsOf: [("req-bought", "request bought"), ("req-failed", "request failed")], at: 2) }
         return "<p class=\"legend\">" + items.map { "<span class=\"key \($0.0)\"></span>\($0.1)" }.joined(separator: " ") + "</p>"
-    }
-
-    static func electionList(_ context: ReportContext) -> String {
-        let elections = context.chronicle.elections
-        guard !elections.isEmpty else { return "<p class=\"note\">No election has finished yet.</p>" }
-        var rows = elections.prefix(listedElections).map { election in
-            let took = election.startedMs.flatMap { start in election.finishedMs.map { Duration.text(ms: $0 - start) } } ?? "–"
-            return "<tr><td>e\(election.epoch)</td><td>\(election.startedMs.map { Duration.text(ms: $0) } ?? "–")</td><td>\(took)</td>"
-                + "<td>\(SVG.escape(election.reason ?? "–"))</td><td>\(election.initiator.map { "P\($0)" } ?? "–")</td><td>P\(election.winner)</td></tr>"
-        }
-        if elections.count > listedElections {
-            rows.append("<tr><td colspan=\"6\">… and \(elections.count - listedElections) more (all are drawn above)</td></tr>")
-        }
-        return "<details><summary>Elections (\(elections.count))</summary><table class=\"books\"><thead><tr><th>epoch</th><th>started</th>"
-            + "<th>took</th><th>reason</th><th>initiator</th><th>winner</th></tr></thead><tbody>"
-            + rows.joined() + "</tbody></table></details>"
     }
 }

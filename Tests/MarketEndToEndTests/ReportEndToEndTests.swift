@@ -69,6 +69,10 @@ final class ReportEndToEndTests: XCTestCase {
             XCTAssertTrue(section.html.contains(id == "books" ? "<table" : "<svg"), "section \(id) has no drawing")
         }
         XCTAssertEqual(rendered.sections["timeline"]?.count, 5, "a lane per peer of test_case2")
+        let timeline = rendered.sections["timeline"]?.html ?? ""
+        XCTAssertEqual(Self.matches(#"class="req-(bought|failed)"><title>P0-\d+ "#, in: timeline).count, 150,
+                       "P0's lane has a bar for each of its 150 requests, every one decided")
+        XCTAssertFalse(timeline.contains("class=\"unnoticed\""), "a crashed trader is seen at once: no unnoticed stretch")
         XCTAssertTrue(rendered.sections["spacetime"]?.html.contains("class=\"msg vote\"") ?? false,
                       "the default window holds the election's messages")
 
@@ -84,6 +88,49 @@ final class ReportEndToEndTests: XCTestCase {
         if let keep = ProcessInfo.processInfo.environment["MARKET_REPORT_SCREENSHOTS"] {
             try? FileManager.default.removeItem(atPath: keep + "/e2e-report.png")
             try FileManager.default.copyItem(atPath: screenshot, toPath: keep + "/e2e-report.png")
+        }
+    }
+
+    /// A trader that goes silent: the stretch before a peer noticed runs from its `sick` fault
+    /// to the start of the election that replaced it, as the page's own fault marks and list of
+    /// elections (both straight from the history) give them.
+    func testASilentTradersUnnoticedStretchIsDrawnFromItsFaultToTheElectionsStart() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("market-report-silent-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let database = directory.appendingPathComponent("market.db").path
+        let out = directory.appendingPathComponent("silent.html").path
+        let run = try ChildRun.run(try EndToEndTests.marketBinary(), [
+            "run", "--scenario", "test_case2", "--requests", "150", "--sick-mode", "silent", "--sick-rate", "0.04",
+            // Silent for 0.8 s, well past the 300 ms in which a peer expects to hear from the trader.
+            "--recover-after", "0.8", "--seed", "11", "--db", database, "--time-limit", "45", "--report", out,
+        ], deadline: 60)
+        XCTAssertFalse(run.timedOut, "market run did not end")
+        XCTAssertEqual(run.status, 0, run.errors + run.output)
+        let page = try String(contentsOfFile: out, encoding: .utf8)
+        let stretches = Self.matches(#"class="unnoticed"><title>P(\d+) silent from ([^ ]+ m?s) to ([^ ]+ m?s) \([^)]*\)([^<]*)"#, in: page)
+        XCTAssertFalse(stretches.isEmpty, "the trader fell silent at least once: \(run.output)")
+        var noticed = 0
+        for stretch in stretches {
+            let (peer, from, to, how) = (stretch[1], stretch[2], stretch[3], stretch[4])
+            XCTAssertTrue(page.contains("<title>P\(peer) sick at \(from)</title>"), "the stretch starts at P\(peer)'s fault at \(from)")
+            if let epoch = Self.matches(#"the election of epoch (\d+) began"#, in: how).first?[1] {
+                XCTAssertEqual(Self.matches(#"<tr><td>e\#(epoch)</td><td>P\d+</td><td>([^<]+)</td>"#, in: page).first?[1], to,
+                               "the stretch ends where the election of epoch \(epoch) started")
+                noticed += how.contains("before any peer noticed") ? 1 : 0
+            } else if how.contains("recovered before any peer noticed") {
+                XCTAssertTrue(page.contains("<title>P\(peer) recover at \(to)</title>"), "the stretch ends where P\(peer) recovered")
+            }
+        }
+        XCTAssertGreaterThan(noticed, 0, "a peer noticed a silence at least once: \(stretches.map { $0[0] })")
+        XCTAssertTrue(page.contains("class=\"unnoticed-label\""), "each stretch is labelled")
+    }
+
+    /// Every match of `pattern` in `text`, each as its groups (0 the whole match).
+    static func matches(_ pattern: String, in text: String) -> [[String]] {
+        let expression = try! NSRegularExpression(pattern: pattern)
+        return expression.matches(in: text, range: NSRange(text.startIndex..., in: text)).map { match in
+            (0..<match.numberOfRanges).map { Range(match.range(at: $0), in: text).map { String(text[$0]) } ?? "" }
         }
     }
 

@@ -33,9 +33,9 @@ enum ReportFixtures {
     }
 
     static func request(_ index: Int, at: Double, wait: Double?, status: RequestStatus = .bought,
-                        epochs: (Epoch, Epoch) = (1, 1)) -> RunChronicle.Request {
-        RunChronicle.Request(RequestRecord(requestID: "P0-\(index)", buyer: 0, product: .salt, lamport: Int64(index),
-                                           status: wait == nil ? .pending : status, epochReceived: epochs.0,
+                        epochs: (Epoch, Epoch) = (1, 1), buyer: PeerID = 0, reason: String? = nil) -> RunChronicle.Request {
+        RunChronicle.Request(RequestRecord(requestID: "P\(buyer)-\(index)", buyer: buyer, product: .salt, lamport: Int64(index),
+                                           status: wait == nil ? .pending : status, reason: reason, epochReceived: epochs.0,
                                            epochDecided: wait == nil ? nil : epochs.1, receivedAt: time(at),
                                            decidedAt: wait.map { time(at + $0) }), start: start)
     }
