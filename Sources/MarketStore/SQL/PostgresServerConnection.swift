@@ -79,15 +79,16 @@ final class PostgresServerConnection: SQLConnection, @unchecked Sendable {
             on: group.next(), configuration: try address.configuration(), id: 1, logger: logger
         ).wait()
         let milliseconds = max(1, Int((lockTimeout * 1000).rounded()))
-        var settings = """
-            SET lock_timeout = '\(milliseconds)ms';
-            SET idle_in_transaction_session_timeout = '\(Self.idleInTransactionTimeout)';
-            SET application_name = 'market';
-            """
-        if durability == .full { settings += "SET synchronous_commit = on;" }
-        if readOnly { settings += "SET default_transaction_read_only = on;" }
+        // One statement a query: postgres-nio sends every query through the extended protocol.
+        var settings = [
+            "SET lock_timeout = '\(milliseconds)ms'",
+            "SET idle_in_transaction_session_timeout = '\(Self.idleInTransactionTimeout)'",
+            "SET application_name = 'market'",
+        ]
+        if durability == .full { settings.append("SET synchronous_commit = on") }
+        if readOnly { settings.append("SET default_transaction_read_only = on") }
         do {
-            _ = try connection.simpleQuery(settings).wait()
+            for setting in settings { _ = try connection.simpleQuery(setting).wait() }
         } catch {
             try? connection.close().wait()
             throw error

@@ -24,10 +24,44 @@ struct PostgresSession: SQLSession {
         }
     }
 
-    /// Statements separated by semicolons, with no arguments (a migration file): the simple
-    /// query protocol, which takes several statements in one message.
+    /// Statements separated by semicolons, with no arguments (a migration file), one query
+    /// each: postgres-nio sends every query as a prepared statement, which holds one.
     func executeScript(_ sql: String) throws {
-        _ = try connection.simpleQuery(sql).wait()
+        for statement in Self.statements(sql) { _ = try execute(sql: statement, arguments: []) }
+    }
+
+    /// `sql` cut at each semicolon outside quotes and `--` comments; empty pieces dropped.
+    static func statements(_ sql: String) -> [String] {
+        var statements: [String] = []
+        var current = ""
+        var quote: Character?
+        var comment = false
+        var previous: Character = " "
+        for character in sql {
+            if comment {
+                if character == "\n" { comment = false }
+                previous = character
+                continue
+            }
+            if let open = quote {
+                current.append(character)
+                if character == open { quote = nil }
+            } else if character == "-" && previous == "-" {
+                current.removeLast()
+                comment = true
+            } else if character == "'" || character == "\"" {
+                quote = character
+                current.append(character)
+            } else if character == ";" {
+                statements.append(current)
+                current = ""
+            } else {
+                current.append(character)
+            }
+            previous = character
+        }
+        statements.append(current)
+        return statements.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.filter { !$0.isEmpty }
     }
 
     private func run(_ sql: String, _ arguments: SQLArguments) throws -> PostgresQueryResult {
