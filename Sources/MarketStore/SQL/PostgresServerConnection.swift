@@ -88,7 +88,7 @@ final class PostgresServerConnection: SQLConnection, @unchecked Sendable {
         if durability == .full { settings.append("SET synchronous_commit = on") }
         if readOnly { settings.append("SET default_transaction_read_only = on") }
         do {
-            for setting in settings { _ = try connection.simpleQuery(setting).wait() }
+            for setting in settings { _ = try connection.whileOpen { connection.simpleQuery(setting) } }
         } catch {
             try? connection.close().wait()
             throw error
@@ -128,12 +128,12 @@ final class PostgresServerConnection: SQLConnection, @unchecked Sendable {
         }
         let session = PostgresSession(connection: connection, logger: logger)
         do {
-            _ = try connection.simpleQuery(begin).wait()
+            _ = try connection.whileOpen { connection.simpleQuery(begin) }
             let result = try body(session)
-            _ = try connection.simpleQuery("COMMIT").wait()
+            _ = try connection.whileOpen { connection.simpleQuery("COMMIT") }
             return result
         } catch {
-            if !connection.isClosed { _ = try? connection.simpleQuery("ROLLBACK").wait() }
+            _ = try? connection.whileOpen { connection.simpleQuery("ROLLBACK") }
             throw Self.wrap(error)
         }
     }
