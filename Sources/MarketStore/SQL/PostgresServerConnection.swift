@@ -174,7 +174,7 @@ final class PostgresServerConnection: SQLConnection, @unchecked Sendable {
     static func describe(_ error: PSQLError) -> String {
         switch error.code {
         case .connectionError:
-            if let underlying = error.underlying { return "cannot reach the server (\(oneLine(String(describing: underlying))))" }
+            if let underlying = error.underlying { return "cannot reach the server: \(reason(underlying))" }
             return "cannot reach the server"
         case .serverClosedConnection, .clientClosedConnection: return "the connection to the server was closed"
         case .authMechanismRequiresPassword: return "the server asks for a password and none was given (URL, PGPASSWORD or ~/.pgpass)"
@@ -183,6 +183,17 @@ final class PostgresServerConnection: SQLConnection, @unchecked Sendable {
             if let underlying = error.underlying { return oneLine(String(describing: underlying)) }
             return error.code.description
         }
+    }
+
+    /// Why a connection could not be made, as the system says it ("Connection refused"), not
+    /// SwiftNIO's dump of every address it tried.
+    static func reason(_ error: any Error) -> String {
+        if let failure = error as? NIOConnectionError {
+            if let dns = failure.dnsAError ?? failure.dnsAAAAError { return "cannot resolve \(failure.host) (\(oneLine("\(dns)")))" }
+            if let first = failure.connectionErrors.first { return reason(first.error) }
+        }
+        if let error = error as? IOError { return String(cString: strerror(error.errnoCode)) }
+        return oneLine(String(describing: error))
     }
 
     static func oneLine(_ text: String) -> String {
