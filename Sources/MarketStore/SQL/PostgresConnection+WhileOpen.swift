@@ -18,6 +18,6 @@ extension PostgresConnection {
         try eventLoop.flatSubmit { () -> EventLoopFuture<T> in
             guard !self.isClosed else { return self.eventLoop.makeFailedFuture(PostgresConnectionClosed()) }
             return send()
-        }.wait()
+        }.blockingResult()
     }
 }

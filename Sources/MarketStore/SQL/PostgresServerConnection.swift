@@ -55,7 +55,7 @@ final class PostgresServerConnection: SQLConnection, @unchecked Sendable {
         do {
             connection = try connect()
         } catch {
-            try? group.syncShutdownGracefully()
+            group.shutdownBlocking()
             throw Self.openError(error, address: address)
         }
     }
@@ -68,16 +68,16 @@ final class PostgresServerConnection: SQLConnection, @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         if let connection {
-            try? connection.close().wait()
+            try? connection.close().blockingResult()
             self.connection = nil
         }
-        try? group.syncShutdownGracefully()
+        group.shutdownBlocking()
     }
 
     private func connect() throws -> PostgresConnection {
         let connection = try PostgresConnection.connect(
             on: group.next(), configuration: try address.configuration(), id: 1, logger: logger
-        ).wait()
+        ).blockingResult()
         let milliseconds = max(1, Int((lockTimeout * 1000).rounded()))
         // One statement a query: postgres-nio sends every query through the extended protocol.
         var settings = [
@@ -90,7 +90,7 @@ final class PostgresServerConnection: SQLConnection, @unchecked Sendable {
         do {
             for setting in settings { _ = try connection.whileOpen { connection.simpleQuery(setting) } }
         } catch {
-            try? connection.close().wait()
+            try? connection.close().blockingResult()
             throw error
         }
         return connection
