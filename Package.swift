@@ -13,6 +13,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
     ],
     targets: [
         // The protocol as a pure state machine: the standard library only.
@@ -23,13 +25,25 @@ let package = Package(
         ),
         .target(
             name: "MarketStore",
-            dependencies: ["MarketCore", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: [
+                "MarketCore", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             resources: [
                 .embedInCode("Migrations/0001_history.sql"),
                 .embedInCode("Migrations/0002_election_origin.sql"),
                 .embedInCode("Migrations/0003_run_supervisor.sql"),
                 .embedInCode("Migrations/0004_run_stopping.sql"),
                 .embedInCode("Migrations/0005_time_microseconds.sql"),
+                // The same steps for PostgreSQL; ".pg" keeps their generated names apart from SQLite's.
+                .embedInCode("Migrations/postgresql/0001_history.pg.sql"),
+                .embedInCode("Migrations/postgresql/0002_election_origin.pg.sql"),
+                .embedInCode("Migrations/postgresql/0003_run_supervisor.pg.sql"),
+                .embedInCode("Migrations/postgresql/0004_run_stopping.pg.sql"),
+                .embedInCode("Migrations/postgresql/0005_time_microseconds.pg.sql"),
             ]
         ),
         // The supervisor's decisions as a pure state machine: MarketCore only, no IO.

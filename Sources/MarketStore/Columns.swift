@@ -1,18 +1,10 @@
 import GRDB
 import MarketCore
 
-/// A record read from the history's tables. Columns fill properties by name: `snake_case`
-/// columns fill `camelCase` properties, an `_id` suffix reads as `ID` (`trade_id` → `tradeID`),
-/// and a peer's column names the peer in its part (`buyer_id` → `buyer`). Records keep
-/// their own property names for JSON.
-protocol HistoryRecord: FetchableRecord, Decodable {}
-
-extension HistoryRecord {
-    public static var databaseColumnDecodingStrategy: DatabaseColumnDecodingStrategy {
-        .custom { column in ColumnKey(stringValue: ColumnKey.property(for: column)) }
-    }
-}
-
+/// How a column names a record's property: `snake_case` columns fill `camelCase` properties,
+/// an `_id` suffix reads as `ID` (`trade_id` → `tradeID`), and a peer's column names the peer
+/// in its part (`buyer_id` → `buyer`). Records keep their own property names for JSON;
+/// `SQLRowDecoder` fills them from either engine's rows.
 struct ColumnKey: CodingKey {
     var stringValue: String
     var intValue: Int? { nil }
@@ -42,22 +34,3 @@ extension Product: DatabaseValueConvertible {}
 extension Role: DatabaseValueConvertible {}
 extension RequestStatus: DatabaseValueConvertible {}
 
-// The records name no SQL engine; here SQLite's rows fill them.
-extension RequestRecord: HistoryRecord {}
-extension MessageRecord: HistoryRecord {}
-extension FaultRecord: HistoryRecord {}
-extension ElectionRecord: HistoryRecord {}
-extension LeaderRecord: HistoryRecord {}
-extension PeerRecord: HistoryRecord {}
-extension TradeRecord: HistoryRecord {}
-extension DepositRecord: HistoryRecord {}
-extension OutboxRecord: HistoryRecord {}
-
-extension FetchableRecord {
-    /// Every record the query returns, decoded from copied rows. A copied row converts each
-    /// value strictly, so a hand-edited `'lots'` in an integer column is a malformed history;
-    /// decoding straight off the statement would let SQLite coerce it to 0.
-    static func fetchAllCheckingTypes(_ db: Database, sql: String, arguments: StatementArguments) throws -> [Self] {
-        try Row.fetchAll(db, sql: sql, arguments: arguments).map { try Self(row: $0) }
-    }
-}

@@ -8,9 +8,10 @@ import GRDB
 
 extension MarketDatabase {
     /// SQLite's own check of every page, index and constraint (`PRAGMA quick_check`): a file
-    /// with a valid header but overwritten or truncated pages is refused as damaged.
+    /// with a valid header but overwritten or truncated pages is refused as damaged. A
+    /// PostgreSQL server keeps its own pages (and checks them as it reads them): nothing to do.
     public func verifyIntegrity() throws(StoreError) {
-        let problems = try read { db in try String.fetchAll(db, sql: "PRAGMA quick_check(5)") }
+        guard let problems = try readFile({ db in try String.fetchAll(db, sql: "PRAGMA quick_check(5)") }) else { return }
         guard problems == ["ok"] else { throw .damaged(path: path, detail: Self.firstProblem(problems)) }
     }
 
@@ -27,12 +28,12 @@ extension MarketDatabase {
     /// Runs still `running` whose supervisor process is gone: abandoned, not live.
     public func abandonedRuns() throws(StoreError) -> Set<Int64> {
         let running = try read { db in
-            try Row.fetchAll(db, sql: "SELECT run_id, supervisor_pid FROM runs WHERE status = 'running'")
+            try db.rows(sql: "SELECT run_id, supervisor_pid FROM runs WHERE status = 'running'")
         }
         var abandoned: Set<Int64> = []
         for row in running {
-            let pid: Int32? = row["supervisor_pid"]
-            if let pid, !Self.isAlive(pid) { abandoned.insert(row["run_id"]) }
+            let pid: Int32? = try row.optional("supervisor_pid")
+            if let pid, !Self.isAlive(pid) { abandoned.insert(try row.get("run_id")) }
         }
         return abandoned
     }

@@ -1,10 +1,9 @@
-import GRDB
 import MarketCore
 
 /// A run's history as `market check` reads it, loaded once inside one read transaction.
 struct History {
     /// A seller's product: its inventory row, and the deposits and sales the other tables add up to.
-    struct Goods: HistoryRecord {
+    struct Goods: Decodable {
         var seller: PeerID
         var product: Product
         var stock: Int?
@@ -32,16 +31,16 @@ struct History {
     let messages: [MessageRecord]
     let leaderRecord: LeaderRecord?
 
-    init(_ db: Database, runID: Int64) throws {
+    init(_ db: any SQLSession, runID: Int64) throws {
         self.runID = runID
-        guard let runRow = try Row.fetchOne(
-            db, sql: "SELECT started_at, status, stopping_at FROM runs WHERE run_id = ?", arguments: [runID]) else {
+        guard let runRow = try db.row(
+            sql: "SELECT started_at, status, stopping_at FROM runs WHERE run_id = ?", arguments: [runID]) else {
             throw StoreError.noSuchRun(runID)
         }
-        runStartedAt = runRow["started_at"] ?? ""
-        runStatus = (runRow["status"] as String?).flatMap(RunStatus.init(rawValue:))
-        stoppingAt = runRow["stopping_at"]
-        let run: StatementArguments = [runID]
+        runStartedAt = try runRow.optional("started_at") ?? ""
+        runStatus = (try runRow.optional("status") as String?).flatMap(RunStatus.init(rawValue:))
+        stoppingAt = try runRow.optional("stopping_at")
+        let run: SQLArguments = [runID]
         requests = try RequestRecord.fetchAllCheckingTypes(db, sql: "SELECT * FROM requests WHERE run_id = ?", arguments: run)
         trades = try TradeRecord.fetchAllCheckingTypes(db, sql: "SELECT * FROM trades WHERE run_id = ? ORDER BY trade_id", arguments: run)
         elections = try ElectionRecord.fetchAllCheckingTypes(db, sql: "SELECT * FROM elections WHERE run_id = ? ORDER BY epoch", arguments: run)

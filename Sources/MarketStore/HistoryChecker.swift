@@ -1,4 +1,3 @@
-import GRDB
 import MarketCore
 
 /// Re-verifies a recorded run from its history alone: the invariants the simulator checks as
@@ -15,7 +14,7 @@ public struct HistoryChecker: Sendable {
     }
 
     /// Checks inside the caller's read transaction: one snapshot, even of a live run.
-    static func check(_ db: Database, runID: Int64) throws -> CheckReport {
+    static func check(_ db: any SQLSession, runID: Int64) throws -> CheckReport {
         let history = try History(db, runID: runID)
         return CheckReport(runID: runID, items: [
             history.decidedOnce(),

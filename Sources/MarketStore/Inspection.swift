@@ -1,4 +1,3 @@
-import GRDB
 import MarketCore
 
 /// A run as `market runs` lists it.
@@ -42,13 +41,13 @@ public struct RunInspection: Hashable, Codable, Sendable {
     public var check: CheckReport
 }
 
-extension RunRecord: HistoryRecord {
-    /// `seed` holds the 64 bits of the seed as SQLite's signed integer.
-    public init(row: Row) throws {
-        self = try FetchableRecordDecoder().decode(Stored.self, from: row).record()
+extension RunRecord {
+    /// Every run the query returns. `seed` holds the 64 bits of the seed as a signed integer.
+    static func fetchAll(_ db: any SQLSession, sql: String, arguments: SQLArguments = []) throws -> [RunRecord] {
+        try Stored.fetchAllCheckingTypes(db, sql: sql, arguments: arguments).map { try $0.record() }
     }
 
-    private struct Stored: HistoryRecord {
+    private struct Stored: Decodable {
         var runID: Int64
         var scenario: String
         var peerCount: Int
@@ -72,7 +71,6 @@ extension RunRecord: HistoryRecord {
     }
 }
 
-extension RunInspection.InventoryRecord: HistoryRecord {}
 
 /// How many of a run's requests stand where, and how many a later epoch decided.
 struct RequestCounts {
@@ -83,8 +81,8 @@ struct RequestCounts {
     var decided: Int { self[.bought] + self[.failed] }
     subscript(status: RequestStatus) -> Int { byStatus[status] ?? 0 }
 
-    init(_ db: Database, runID: Int64) throws {
-        for row in try Row.fetchAll(db, sql: """
+    init(_ db: any SQLSession, runID: Int64) throws {
+        for row in try db.rows(sql: """
             SELECT status, count(*) AS requests, count(*) FILTER (WHERE epoch_decided > epoch_received) AS takeovers
             FROM requests WHERE run_id = ? GROUP BY status
             """, arguments: [runID]) {
@@ -109,7 +107,7 @@ extension MarketDatabase {
     /// Every run, oldest first.
     public func runs() throws(StoreError) -> [RunRecord] {
         try read { db in
-            try RunRecord.fetchAllCheckingTypes(db, sql: "\(Self.runRecords) ORDER BY r.run_id", arguments: [])
+            try RunRecord.fetchAll(db, sql: "\(Self.runRecords) ORDER BY r.run_id")
         }
     }
 
@@ -130,8 +128,8 @@ extension MarketDatabase {
     public func inspect(runID: Int64, head: Int = 5, trades: Int = 10) throws(StoreError) -> RunInspection {
         try read { db in
             let check = try HistoryChecker.check(db, runID: runID)
-            let run: StatementArguments = [runID]
-            guard let record = try RunRecord.fetchAllCheckingTypes(
+            let run: SQLArguments = [runID]
+            guard let record = try RunRecord.fetchAll(
                 db, sql: "\(Self.runRecords) WHERE r.run_id = ?", arguments: run).first else { throw StoreError.noSuchRun(runID) }
             let leader = try LeaderRecord.fetchAllCheckingTypes(
                 db, sql: "SELECT * FROM leader WHERE run_id = ?", arguments: run).first

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import MarketCore
 
 extension MarketDatabase {
@@ -7,15 +6,15 @@ extension MarketDatabase {
     /// supervisor's stop or the first peer that found the supervisor gone.
     public func noteStopping(runID: Int64, at date: Date = Date()) throws(StoreError) {
         try write { db in
-            try db.execute(sql: "UPDATE runs SET stopping_at = coalesce(stopping_at, ?) WHERE run_id = ?",
-                           arguments: [Timestamp.format(date), runID])
-            guard db.changesCount == 1 else { throw StoreError.noSuchRun(runID) }
+            let changed = try db.execute(sql: "UPDATE runs SET stopping_at = coalesce(stopping_at, ?) WHERE run_id = ?",
+                                         arguments: [Timestamp.format(date), runID])
+            guard changed == 1 else { throw StoreError.noSuchRun(runID) }
         }
     }
 
     /// The last moment a run's history shows: for a run whose supervisor died, that is when
     /// it ended, not when somebody noticed.
-    static func lastMoment(_ db: Database, runID: Int64) throws -> String? {
+    static func lastMoment(_ db: any SQLSession, runID: Int64) throws -> String? {
         try String.fetchOne(db, sql: """
             SELECT max(t) FROM (
                 SELECT started_at AS t FROM runs WHERE run_id = ?1
@@ -27,7 +26,7 @@ extension MarketDatabase {
                 UNION ALL SELECT max(at) FROM deposits WHERE run_id = ?1
                 UNION ALL SELECT max(coalesce(finished_at, started_at)) FROM elections WHERE run_id = ?1
                 UNION ALL SELECT max(coalesce(received_at, sent_at)) FROM messages WHERE run_id = ?1
-            )
+            ) AS moments
             """, arguments: [runID])
     }
 }

@@ -1,4 +1,3 @@
-import GRDB
 import MarketCore
 
 /// A run's decided requests, the bought ones, and the seconds from the first received to the
@@ -15,16 +14,16 @@ public struct DecisionSpan: Hashable, Sendable {
 extension MarketDatabase {
     public func decisionSpan(runID: Int64) throws(StoreError) -> DecisionSpan {
         try read { db in
-            let row = try Row.fetchOne(db, sql: """
-                SELECT count(*) AS decided, coalesce(sum(status = ?), 0) AS bought,
+            let row = try db.row(sql: """
+                SELECT count(*) AS decided, count(*) FILTER (WHERE status = ?) AS bought,
                        min(received_at) AS first, max(decided_at) AS last
                 FROM requests WHERE run_id = ? AND status != ?
                 """, arguments: [RequestStatus.bought, runID, RequestStatus.pending])
             var seconds = 0.0
-            if let first: String = row?["first"], let last: String = row?["last"] {
+            if let first: String = try row?.optional("first"), let last: String = try row?.optional("last") {
                 seconds = Double(try Self.microseconds(last, "decided_at") - Self.microseconds(first, "received_at")) / 1_000_000
             }
-            return DecisionSpan(decided: row?["decided"] ?? 0, bought: row?["bought"] ?? 0, seconds: seconds)
+            return DecisionSpan(decided: try row?.optional("decided") ?? 0, bought: try row?.optional("bought") ?? 0, seconds: seconds)
         }
     }
 
@@ -60,18 +59,18 @@ extension MarketDatabase {
     /// next trader to take office; faults no trader decided after are left out.
     public func failovers(runID: Int64, kind: FaultKind) throws(StoreError) -> [Double] {
         try read { db in
-            try Row.fetchAll(db, sql: """
+            try db.rows(sql: """
                 SELECT at, first_decision FROM (
                     SELECT f.at, (
                         SELECT min(q.decided_at) FROM requests q
-                        WHERE q.run_id = :run AND q.epoch_decided = (
-                            SELECT min(e.epoch) FROM elections e WHERE e.run_id = :run AND e.finished_at >= f.at)
+                        WHERE q.run_id = ?1 AND q.epoch_decided = (
+                            SELECT min(e.epoch) FROM elections e WHERE e.run_id = ?1 AND e.finished_at >= f.at)
                     ) AS first_decision
-                    FROM faults f WHERE f.run_id = :run AND f.kind = :kind
-                ) WHERE first_decision IS NOT NULL
+                    FROM faults f WHERE f.run_id = ?1 AND f.kind = ?2
+                ) AS recoveries WHERE first_decision IS NOT NULL
                 ORDER BY at
-                """, arguments: ["run": runID, "kind": kind]).map { row in
-                Double(try Self.microseconds(row["first_decision"], "decided_at") - Self.microseconds(row["at"], "at")) / 1000
+                """, arguments: [runID, kind]).map { row throws(StoreError) in
+                Double(try Self.microseconds(row.optional("first_decision"), "decided_at") - Self.microseconds(row.optional("at"), "at")) / 1000
             }
         }
     }

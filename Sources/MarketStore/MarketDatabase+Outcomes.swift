@@ -1,4 +1,3 @@
-import GRDB
 import MarketCore
 
 /// How a run's requests ended, for the summary, the report and `market trades`.
@@ -6,10 +5,10 @@ extension MarketDatabase {
     /// Failed decisions by reason (`no seller`), the commonest first.
     public func failureReasons(runID: Int64) throws(StoreError) -> [FailureCount] {
         try read { db in
-            try Row.fetchAll(db, sql: """
+            try db.rows(sql: """
                 SELECT coalesce(reason, 'unknown') AS reason, count(*) AS n FROM requests
                 WHERE run_id = ? AND status = 'failed' GROUP BY 1 ORDER BY n DESC, reason
-                """, arguments: [runID]).map { FailureCount(reason: $0["reason"], count: $0["n"]) }
+                """, arguments: [runID]).map { row throws(StoreError) in FailureCount(reason: try row.get("reason"), count: try row.get("n")) }
         }
     }
 
@@ -26,14 +25,14 @@ extension MarketDatabase {
         }
         return try read { db in
             var sql = "SELECT * FROM trades WHERE run_id = ? AND trade_id > ?"
-            var arguments: StatementArguments = [runID, after]
+            var arguments: SQLArguments = [runID, after]
             if let buyer {
                 sql += " AND buyer_id = ?"
-                arguments += [buyer]
+                arguments.append(buyer)
             }
             if let seller {
                 sql += " AND seller_id = ?"
-                arguments += [seller]
+                arguments.append(seller)
             }
             return try TradeRecord.fetchAllCheckingTypes(db, sql: sql + " ORDER BY trade_id", arguments: arguments)
         }

@@ -55,14 +55,20 @@ public struct RunProgress: Hashable, Codable, Sendable {
     public var elections: Int
 }
 
-/// The market database file: one connection for this process (SQLite in WAL mode, a busy
-/// timeout, foreign keys on), every run in it. Several processes open the same file, each
-/// with its own `MarketDatabase`; every write is an IMMEDIATE transaction.
+/// The market database: one connection for this process, every run in it. An SQLite file
+/// (WAL mode, a busy timeout, foreign keys on; every write an IMMEDIATE transaction) or a
+/// database on a PostgreSQL server (`postgresql://…`; every write a transaction whose fenced
+/// statements lock the run's leader row first). Several processes open the same database, each
+/// with its own `MarketDatabase`; the SQL is the same for both engines.
 public final class MarketDatabase: Sendable {
+    /// What `--db` named: a file's path, or the server's URL as given.
     public let path: String
+    public let location: DatabaseLocation
     public let durability: Durability
     public let isReadOnly: Bool
-    let queue: DatabaseQueue
+    let connection: any SQLConnection
+    /// The file's GRDB queue, for what only SQLite has (its page check); nil on PostgreSQL.
+    let queue: DatabaseQueue?
 
     /// How long a writer waits for another process's write lock before it gives up.
     public static let busyTimeout: TimeInterval = 10
@@ -70,12 +76,23 @@ public final class MarketDatabase: Sendable {
     /// must go on serving heartbeats, so it gives up at once and tries again later.
     public static let peerBusyTimeout: TimeInterval = 0.005
 
-    private init(path: String, durability: Durability, readOnly: Bool, queue: DatabaseQueue) {
+    private init(path: String, location: DatabaseLocation, durability: Durability, readOnly: Bool,
+                 connection: any SQLConnection, queue: DatabaseQueue?) {
         self.path = path
+        self.location = location
         self.durability = durability
         self.isReadOnly = readOnly
+        self.connection = connection
         self.queue = queue
     }
+
+    private convenience init(path: String, durability: Durability, readOnly: Bool, queue: DatabaseQueue) {
+        self.init(path: path, location: .file(path: path), durability: durability, readOnly: readOnly,
+                  connection: SQLiteConnection(queue: queue), queue: queue)
+    }
+
+    /// Which engine holds the history.
+    public var engine: SQLEngine { connection.engine }
 
     /// Whether opening may create the file.
     public enum OpenMode: Sendable {
@@ -86,17 +103,30 @@ public final class MarketDatabase: Sendable {
         case existing
     }
 
+    /// Opens and migrates the database `url` names: a path is an SQLite file, a
+    /// `postgresql://` (or `postgres://`) URL a database on a server.
+    public static func open(
+        url: String, durability: Durability = .normal, busyTimeout: TimeInterval = busyTimeout,
+        mode: OpenMode = .createIfMissing
+    ) throws(StoreError) -> MarketDatabase {
+        try open(path: url, durability: durability, busyTimeout: busyTimeout, mode: mode)
+    }
+
     /// Opens and migrates the database at `path` (creating it if needed, unless `mode` says
     /// it must exist). A file that is not a market database, or one whose schema is newer than
-    /// this binary, is refused untouched.
+    /// this binary, is refused untouched. A `postgresql://` URL opens that server's database
+    /// instead (`DatabaseLocation`), with the same checks.
     /// The file is judged through SQLite only (and `stat`): this process may already hold
     /// connections to it, and closing any other descriptor of it would drop their locks.
     /// - Parameter busyTimeout: how long a statement waits for a lock held by another
-    ///   connection before it fails with `StoreError.busy`.
+    ///   connection before it fails with `StoreError.busy` (PostgreSQL's `lock_timeout`).
     public static func open(
         path: String, durability: Durability = .normal, busyTimeout: TimeInterval = busyTimeout,
         mode: OpenMode = .createIfMissing
     ) throws(StoreError) -> MarketDatabase {
+        if case .postgres(let address) = try DatabaseLocation.parse(path) {
+            return try openServer(path, address, durability: durability, busyTimeout: busyTimeout, readOnly: false, mode: mode)
+        }
         try DatabaseFile.vet(path, writable: true, mustExist: mode == .existing)
         var config = Configuration()
         config.busyMode = .timeout(busyTimeout)
@@ -116,26 +146,21 @@ public final class MarketDatabase: Sendable {
         }
         do {
             // Look before writing anything: a foreign or newer file stays as it was.
-            let state = try queue.read { db in try Migrations.state(db) }
-            switch state {
-            case .foreign: throw StoreError.notAMarketDatabase(path: path)
-            case .empty where mode == .existing: throw StoreError.notAMarketDatabase(path: path)
-            case .market(let version) where version > Migrations.latest:
-                throw StoreError.newerSchema(path: path, found: version, supported: Migrations.latest)
-            case .market(let version) where version == Migrations.latest:
+            let state = try queue.read { db in try Migrations.state(SQLiteSession(db: db)) }
+            try Migrations.refuse(state, path: path, mustExist: mode == .existing)
+            if state == .market(version: Migrations.latest) {
                 // Already in WAL mode and migrated (every peer of a run opens it so): nothing to
                 // write, so no lock to wait for, even while another process holds it for long.
                 let mode = try queue.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") }
                 if mode?.lowercased() == "wal" {
                     return MarketDatabase(path: path, durability: durability, readOnly: false, queue: queue)
                 }
-            default: break
             }
             try queue.writeWithoutTransaction { db in
                 let mode = try String.fetchOne(db, sql: "PRAGMA journal_mode = WAL")
                 guard mode?.lowercased() == "wal" else { throw StoreError.cannotOpen(path: path, reason: "WAL mode refused") }
                 try db.inTransaction(.immediate) {
-                    try Migrations.migrate(db, path: path)
+                    try Migrations.migrate(SQLiteSession(db: db), path: path)
                     return .commit
                 }
             }
@@ -147,6 +172,9 @@ public final class MarketDatabase: Sendable {
 
     /// Opens an existing database for reading only: never creates a file, never migrates.
     public static func openReadOnly(path: String) throws(StoreError) -> MarketDatabase {
+        if case .postgres(let address) = try DatabaseLocation.parse(path) {
+            return try openServer(path, address, durability: .normal, busyTimeout: busyTimeout, readOnly: true, mode: .existing)
+        }
         try DatabaseFile.vet(path, writable: false, mustExist: true)
         var config = Configuration()
         config.readonly = true
@@ -155,18 +183,40 @@ public final class MarketDatabase: Sendable {
         let queue: DatabaseQueue
         do {
             queue = try DatabaseQueue(path: path, configuration: config)
-            let state = try queue.read { db in try Migrations.state(db) }
-            switch state {
-            case .empty, .foreign: throw StoreError.notAMarketDatabase(path: path)
-            case .market(let version) where version > Migrations.latest:
-                throw StoreError.newerSchema(path: path, found: version, supported: Migrations.latest)
-            case .market: break
-            }
+            let state = try queue.read { db in try Migrations.state(SQLiteSession(db: db)) }
+            try Migrations.refuse(state, path: path, mustExist: true)
         } catch {
             throw openError(error, path: path)
         }
         return MarketDatabase(path: path, durability: .normal, readOnly: true, queue: queue)
     }
+
+    /// A database on a PostgreSQL server: connected at once (so a wrong address or password is
+    /// said before anything starts), refused untouched when it is not ours or newer, migrated
+    /// under an advisory lock otherwise.
+    static func openServer(
+        _ url: String, _ address: PostgresAddress, durability: Durability, busyTimeout: TimeInterval, readOnly: Bool,
+        mode: OpenMode
+    ) throws(StoreError) -> MarketDatabase {
+        let connection = try PostgresServerConnection(
+            address: address, lockTimeout: busyTimeout, durability: durability, readOnly: readOnly)
+        do {
+            let state = try connection.read { session in try Migrations.state(session) }
+            try Migrations.refuse(state, path: address.display, mustExist: mode == .existing)
+            if state != .market(version: Migrations.latest) {
+                if readOnly { throw StoreError.notAMarketDatabase(path: address.display) }
+                try connection.write { session in try Migrations.migrate(session, path: address.display) }
+            }
+        } catch {
+            connection.close()
+            throw PostgresServerConnection.wrap(error)
+        }
+        return MarketDatabase(path: url, location: .postgres(address), durability: durability, readOnly: readOnly,
+                              connection: connection, queue: nil)
+    }
+
+    /// What to say of a database, in messages: the path, or the URL without its password.
+    public var displayName: String { location.display }
 
     static func openError(_ error: any Error, path: String) -> StoreError {
         if let error = error as? StoreError { return error }
@@ -187,23 +237,34 @@ public final class MarketDatabase: Sendable {
 
     // MARK: Transactions
 
-    /// One IMMEDIATE transaction: the write lock is taken at BEGIN, so the fencing check and
-    /// the writes it guards see the same database.
-    func write<T>(_ body: (Database) throws -> T) throws(StoreError) -> T {
-        try storeCall(path: path) {
-            try queue.writeWithoutTransaction { db in
-                var result: T?
-                try db.inTransaction(.immediate) {
-                    result = try body(db)
-                    return .commit
-                }
-                return result!
-            }
+    /// One write transaction, whatever the engine. SQLite: IMMEDIATE, so the write lock is
+    /// taken at BEGIN and the fencing check and the writes it guards see the same database.
+    /// PostgreSQL: READ COMMITTED, the fence being the leader row's lock (`lockedEpoch`).
+    func write<T>(_ body: (any SQLSession) throws -> T) throws(StoreError) -> T {
+        do {
+            return try connection.write(body)
+        } catch {
+            throw wrap(error)
         }
     }
 
-    func read<T>(_ body: (Database) throws -> T) throws(StoreError) -> T {
-        try storeCall(path: path) { try queue.read { db in try body(db) } }
+    /// One read transaction: one state of the database throughout.
+    func read<T>(_ body: (any SQLSession) throws -> T) throws(StoreError) -> T {
+        do {
+            return try connection.read(body)
+        } catch {
+            throw wrap(error)
+        }
+    }
+
+    /// SQLite's own file, for what only SQLite has; nil on PostgreSQL.
+    func readFile<T>(_ body: (Database) throws -> T) throws(StoreError) -> T? {
+        guard let queue else { return nil }
+        return try storeCall(path: path) { try queue.read { db in try body(db) } }
+    }
+
+    func wrap(_ error: any Error) -> StoreError {
+        engine == .postgresql ? PostgresServerConnection.wrap(error) : StoreError.wrap(error, path: path)
     }
 
     // MARK: Runs
@@ -217,13 +278,14 @@ public final class MarketDatabase: Sendable {
         try markAbandonedRuns()
         return try write { db in
             let now = Timestamp.now()
-            try db.execute(
-                sql: """
+            guard let runID = try Int64.fetchOne(
+                db, sql: """
                     INSERT INTO runs(scenario, peer_count, seed, started_at, status, supervisor_pid)
-                    VALUES (?, ?, ?, ?, 'running', ?)
+                    VALUES (?, ?, ?, ?, 'running', ?) RETURNING run_id
                     """,
-                arguments: [scenario, peerCount, Int64(bitPattern: seed), now, getpid()])
-            let runID = db.lastInsertedRowID
+                arguments: [scenario, peerCount, Int64(bitPattern: seed), now, getpid()]) else {
+                throw StoreError.sqlite("the new run got no id")
+            }
             for peer in peers {
                 try db.execute(
                     sql: "INSERT INTO peers(run_id, peer_id, role, product, down_at_start) VALUES (?, ?, ?, ?, ?)",
@@ -261,18 +323,18 @@ public final class MarketDatabase: Sendable {
 
     public func recordPID(runID: Int64, peer: PeerID, pid: Int32) throws(StoreError) {
         try write { db in
-            try db.execute(sql: "UPDATE peers SET pid = ? WHERE run_id = ? AND peer_id = ?", arguments: [pid, runID, peer])
-            guard db.changesCount == 1 else { throw StoreError.noSuchPeer(run: runID, peer: peer) }
+            let changed = try db.execute(sql: "UPDATE peers SET pid = ? WHERE run_id = ? AND peer_id = ?", arguments: [pid, runID, peer])
+            guard changed == 1 else { throw StoreError.noSuchPeer(run: runID, peer: peer) }
         }
     }
 
     /// The peer's own ledger and final Lamport clock, written when it stops.
     public func recordLedger(runID: Int64, peer: PeerID, ledger: Ledger, finalClock: UInt64) throws(StoreError) {
         try write { db in
-            try db.execute(
+            let changed = try db.execute(
                 sql: "UPDATE peers SET bought = ?, sold = ?, cash_cents = ?, final_clock = ? WHERE run_id = ? AND peer_id = ?",
                 arguments: [ledger.bought, ledger.sold, ledger.cashCents, Int64(clamping: finalClock), runID, peer])
-            guard db.changesCount == 1 else { throw StoreError.noSuchPeer(run: runID, peer: peer) }
+            guard changed == 1 else { throw StoreError.noSuchPeer(run: runID, peer: peer) }
         }
     }
 
@@ -281,9 +343,9 @@ public final class MarketDatabase: Sendable {
     public func finishRun(runID: Int64, status: RunStatus) throws(StoreError) {
         try write { db in
             let now = Timestamp.now()
-            try db.execute(sql: "UPDATE runs SET status = ?, finished_at = ? WHERE run_id = ?",
-                           arguments: [status.rawValue, now, runID])
-            guard db.changesCount == 1 else { throw StoreError.noSuchRun(runID) }
+            let changed = try db.execute(sql: "UPDATE runs SET status = ?, finished_at = ? WHERE run_id = ?",
+                                         arguments: [status.rawValue, now, runID])
+            guard changed == 1 else { throw StoreError.noSuchRun(runID) }
             try db.execute(sql: """
                 UPDATE leader SET election_in_progress = 0, election_started_at = NULL, election_initiator_id = NULL,
                     election_reason = NULL, updated_at = ?
@@ -296,12 +358,11 @@ public final class MarketDatabase: Sendable {
     public func recordMessages(runID: Int64, _ messages: [TracedMessage]) throws(StoreError) {
         guard !messages.isEmpty else { return }
         try write { db in
-            let statement = try db.cachedStatement(sql: """
-                INSERT INTO messages(run_id, kind, from_id, to_id, send_clock, recv_clock, sent_at, received_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                """)
             for message in messages {
-                try statement.execute(arguments: [
+                try db.execute(sql: """
+                    INSERT INTO messages(run_id, kind, from_id, to_id, send_clock, recv_clock, sent_at, received_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    """, arguments: [
                     runID, message.kind, message.from, message.to, Int64(clamping: message.sendClock),
                     message.recvClock.map { Int64(clamping: $0) }, message.sentAt.map(Timestamp.format),
                     message.receivedAt.map(Timestamp.format),

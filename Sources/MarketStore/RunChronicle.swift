@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import MarketCore
 
 /// What happened in a run, in time: the rows `market report` draws. Every time is in
@@ -44,23 +43,23 @@ extension MarketDatabase {
                 throw StoreError.noSuchRun(runID)
             }
             let clock = try RunClock(start: startText)
-            let args: StatementArguments = ["run": runID]
+            let args: SQLArguments = [runID]
             let faults = try clock.rows(FaultRecord.fetchAllCheckingTypes(db, sql: """
-                SELECT * FROM faults WHERE run_id = :run ORDER BY at, fault_id
+                SELECT * FROM faults WHERE run_id = ? ORDER BY at, fault_id
                 """, arguments: args))
             let elections = try clock.rows(ElectionRecord.fetchAllCheckingTypes(db, sql: """
-                SELECT * FROM elections WHERE run_id = :run ORDER BY epoch
+                SELECT * FROM elections WHERE run_id = ? ORDER BY epoch
                 """, arguments: args))
             let requests = try clock.rows(RequestRecord.fetchAllCheckingTypes(db, sql: """
-                SELECT * FROM requests WHERE run_id = :run ORDER BY received_at, request_id
+                SELECT * FROM requests WHERE run_id = ? ORDER BY received_at, request_id
                 """, arguments: args))
             func latest(_ column: String) -> String { "max(\(Timestamp.sqlSixDigits(column)))" }
-            let ends = try Row.fetchOne(db, sql: """
-                SELECT (SELECT finished_at FROM runs WHERE run_id = :run) AS finished_at,
-                       (SELECT \(latest("decided_at")) FROM requests WHERE run_id = :run) AS decided_at,
-                       (SELECT \(latest("received_at")) FROM requests WHERE run_id = :run) AS received_at,
-                       (SELECT \(latest("at")) FROM faults WHERE run_id = :run) AS at,
-                       (SELECT \(latest("finished_at")) FROM elections WHERE run_id = :run) AS elections_finished_at
+            let ends = try db.row(sql: """
+                SELECT (SELECT finished_at FROM runs WHERE run_id = ?1) AS finished_at,
+                       (SELECT \(latest("decided_at")) FROM requests WHERE run_id = ?1) AS decided_at,
+                       (SELECT \(latest("received_at")) FROM requests WHERE run_id = ?1) AS received_at,
+                       (SELECT \(latest("at")) FROM faults WHERE run_id = ?1) AS at,
+                       (SELECT \(latest("finished_at")) FROM elections WHERE run_id = ?1) AS elections_finished_at
                 """, arguments: args)
             var end = 0.0
             if let ends {
@@ -75,18 +74,23 @@ extension MarketDatabase {
         }
     }
 
-    static func windowMessages(_ db: Database, runID: Int64, clock: RunClock, window: MessageWindow,
+    static func windowMessages(_ db: any SQLSession, runID: Int64, clock: RunClock, window: MessageWindow,
                                elections: [RunChronicle.Election], limit: Int) throws -> [RunChronicle.Message] {
         // Compared as fixed-width text: exact, and SQLite reads no time as a number.
         let received = Timestamp.sqlSixDigits("received_at")
         func fetch(_ condition: String, _ order: String, _ bounds: [String: Double], limit: Int) throws -> [RunChronicle.Message] {
-            var all: StatementArguments = ["run": runID, "limit": max(0, limit)]
-            for (name, ms) in bounds { all += [name: clock.text(ms: ms)] }
+            // Named bounds become numbered placeholders, written once for both engines.
+            var all: SQLArguments = [runID, max(0, limit)]
+            var condition = condition
+            for (name, ms) in bounds.sorted(by: { $0.key > $1.key }) {
+                all.append(clock.text(ms: ms))
+                condition = condition.replacingOccurrences(of: ":" + name, with: "?\(all.count)")
+            }
             return try clock.rows(MessageRecord.fetchAllCheckingTypes(db, sql: """
                 SELECT * FROM messages
-                WHERE run_id = :run AND received_at IS NOT NULL AND \(condition)
+                WHERE run_id = ?1 AND received_at IS NOT NULL AND \(condition)
                 ORDER BY \(received) \(order), msg_id \(order)
-                LIMIT :limit
+                LIMIT ?2
                 """, arguments: all))
         }
         switch window {
@@ -134,10 +138,10 @@ struct RunClock {
         self.start = micros
     }
 
-    func optionalMs(_ row: Row, _ column: String) throws -> Double? {
-        let value: DatabaseValue = row[column] ?? .null
+    func optionalMs(_ row: SQLRow, _ column: String) throws -> Double? {
+        let value = row[column] ?? .null
         if value.isNull { return nil }
-        guard let text = String.fromDatabaseValue(value), let micros = Timestamp.parse(text) else {
+        guard let text = String.fromSQL(value), let micros = Timestamp.parse(text) else {
             throw StoreError.malformed(column: column, value: "\(value)")
         }
         return Double(micros - start) / 1000

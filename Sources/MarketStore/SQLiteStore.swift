@@ -1,12 +1,13 @@
 import Foundation
-import GRDB
 import MarketCore
 
-/// The trading post's store on SQLite, bound to one run: the core's `TradingPostStore`.
+/// The trading post's store, bound to one run: the core's `TradingPostStore`, on SQLite or
+/// PostgreSQL alike (the name stays while other code still says it).
 ///
-/// Every trader write runs in one IMMEDIATE transaction that first reads the `leader` row and
-/// refuses with `.deposed(current:)`, writing nothing, unless the caller's epoch is the stored
-/// one. A transaction in another process cannot slip between the check and the writes.
+/// Every trader write runs in one transaction that first reads the `leader` row (SQLite: in an
+/// IMMEDIATE transaction; PostgreSQL: locking the row, `FOR UPDATE`) and refuses with
+/// `.deposed(current:)`, writing nothing, unless the caller's epoch is the stored one. A
+/// transaction in another process cannot slip between the check and the writes.
 public final class SQLiteStore: TradingPostStore, Sendable {
     public let database: MarketDatabase
     public let runID: Int64
@@ -74,12 +75,13 @@ public final class SQLiteStore: TradingPostStore, Sendable {
                 SELECT * FROM deposits WHERE run_id = ? ORDER BY accept_seq
                 """, arguments: [runID]).map(\.deposit)
             var sold: [SellerProduct: Int] = [:]
-            for row in try Row.fetchAll(db, sql: """
+            for row in try db.rows(sql: """
                 SELECT seller_id, product, sum(quantity) AS sold FROM trades WHERE run_id = ? GROUP BY seller_id, product
                 """, arguments: [runID]) {
-                sold[SellerProduct(seller: try row.get("seller_id"), product: try row.get("product"))] = try row.get("sold")
+                let count: Int = try row.get("sold")
+                sold[SellerProduct(seller: try row.get("seller_id"), product: try row.get("product"))] = count
             }
-            let outbox = try Row.fetchAll(db, sql: """
+            let outbox = try db.rows(sql: """
                 SELECT o.recipient_id, o.kind, q.* FROM outbox o
                 JOIN requests q ON q.run_id = o.run_id AND q.request_id = o.request_id
                 WHERE o.run_id = ? AND o.delivered = 0 ORDER BY o.decided_seq, o.kind = 'payout'
@@ -99,16 +101,16 @@ public final class SQLiteStore: TradingPostStore, Sendable {
         try database.write { db in
             let current = try self.epoch(db)
             guard current == epoch else { return .deposed(current: current) }
-            let lookup = try db.cachedStatement(sql: "SELECT * FROM requests WHERE run_id = ? AND request_id = ?")
-            if let row = try Row.fetchOne(lookup, arguments: [runID, request.id.description]) {
-                let stored = try RequestRecord(row: row)
+            if let row = try db.row(
+                sql: "SELECT * FROM requests WHERE run_id = ? AND request_id = ?", arguments: [runID, request.id.description]) {
+                let stored = try row.decode(RequestRecord.self)
                 if stored.status == .pending { return .alreadyPending(try Self.request(stored)) }
                 return .alreadyDecided(try decision(db, stored))
             }
-            try db.cachedStatement(sql: """
+            try db.execute(sql: """
                 INSERT INTO requests(run_id, request_id, buyer_id, product, quantity, lamport_ts, status, epoch_received, received_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """).execute(arguments: [
+                """, arguments: [
                     runID, request.id.description, request.buyer, request.product, request.quantity,
                     Int64(clamping: request.lamport), RequestStatus.pending, epoch, Timestamp.now(),
                 ])
@@ -128,10 +130,11 @@ public final class SQLiteStore: TradingPostStore, Sendable {
             try db.execute(sql: """
                 INSERT INTO deposits(run_id, deposit_id, seller_id, product, quantity, epoch, at) VALUES (?, ?, ?, ?, ?, ?, ?)
                 """, arguments: [runID, deposit.id, deposit.seller, deposit.product.rawValue, deposit.quantity, epoch, Timestamp.now()])
+            // Qualified: PostgreSQL reads a bare `stock` here as either row's.
             try db.execute(sql: """
                 INSERT INTO inventory(run_id, seller_id, product, stock, deposited) VALUES (?, ?, ?, ?, ?)
                 ON CONFLICT(run_id, seller_id, product)
-                DO UPDATE SET stock = stock + excluded.stock, deposited = deposited + excluded.deposited
+                DO UPDATE SET stock = inventory.stock + excluded.stock, deposited = inventory.deposited + excluded.deposited
                 """, arguments: [runID, deposit.seller, deposit.product.rawValue, deposit.quantity, deposit.quantity])
             return .depositRecorded(deposit, duplicate: false)
         }
@@ -147,21 +150,19 @@ public final class SQLiteStore: TradingPostStore, Sendable {
             }
             let now = Timestamp.now()
             var alreadyDecided: [Decision] = []
-            let decide = try db.cachedStatement(sql: """
+            let decide = """
                 UPDATE requests SET status = ?, reason = ?, epoch_decided = ?, decided_seq = ?, decided_at = ?
                 WHERE run_id = ? AND request_id = ? AND status = ?
-                """)
-            let trade = try db.cachedStatement(sql: """
+                """
+            let trade = """
                 INSERT INTO trades(run_id, trade_id, request_id, buyer_id, seller_id, trader_id, epoch, product, quantity,
                                    price_cents, commission_cents, lamport_ts, at)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """)
-            let take = try db.cachedStatement(sql: """
-                UPDATE inventory SET stock = stock - ? WHERE run_id = ? AND seller_id = ? AND product = ? AND stock >= ?
-                """)
-            let outbox = try db.cachedStatement(sql: """
+                """
+            let take = "UPDATE inventory SET stock = stock - ? WHERE run_id = ? AND seller_id = ? AND product = ? AND stock >= ?"
+            let outbox = """
                 INSERT INTO outbox(run_id, request_id, recipient_id, kind, created_at, decided_seq) VALUES (?, ?, ?, ?, ?, ?)
-                """)
+                """
             for decision in batch.decisions {
                 let request = decision.request
                 let requestID = request.id.description
@@ -171,41 +172,40 @@ public final class SQLiteStore: TradingPostStore, Sendable {
                 case .bought: (status, reason) = (.bought, nil)
                 case .failed(let why): (status, reason) = (.failed, why.rawValue)
                 }
-                try decide.execute(arguments: [status, reason, decision.epoch, decision.seq, now, runID, requestID, RequestStatus.pending])
-                if db.changesCount == 0 {
-                    // A first attempt decided on arrival takes this path every time: its
-                    // statements are prepared once, as the ones above.
-                    let lookup = try db.cachedStatement(sql: "SELECT * FROM requests WHERE run_id = ? AND request_id = ?")
-                    if let row = try Row.fetchOne(lookup, arguments: [runID, requestID]) {
+                let decided = try db.execute(
+                    sql: decide, arguments: [status, reason, decision.epoch, decision.seq, now, runID, requestID, RequestStatus.pending])
+                if decided == 0 {
+                    if let row = try db.row(sql: "SELECT * FROM requests WHERE run_id = ? AND request_id = ?", arguments: [runID, requestID]) {
                         // Not pending, so decided: by an earlier trader, whose commit landed
                         // before this trader's claim (`Peer.committed` says how). Its decision
                         // is the answer; the rest of the batch goes on.
-                        alreadyDecided.append(try self.decision(db, try RequestRecord(row: row)))
+                        alreadyDecided.append(try self.decision(db, try row.decode(RequestRecord.self)))
                         continue
                     }
                     // Decided without an enqueue of its own: recorded as received in this epoch.
-                    try db.cachedStatement(sql: """
+                    try db.execute(sql: """
                         INSERT INTO requests(run_id, request_id, buyer_id, product, quantity, lamport_ts, status, reason,
                                              epoch_received, epoch_decided, decided_seq, received_at, decided_at)
                         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                        """).execute(arguments: [
+                        """, arguments: [
                             runID, requestID, request.buyer, request.product.rawValue, request.quantity,
                             Int64(clamping: request.lamport), status, reason, batch.epoch, decision.epoch, decision.seq, now, now,
                         ])
                 }
                 if let sale = decision.outcome.trade {
-                    try take.execute(arguments: [sale.quantity, runID, sale.seller, sale.product.rawValue, sale.quantity])
-                    guard db.changesCount == 1 else {
+                    let taken = try db.execute(
+                        sql: take, arguments: [sale.quantity, runID, sale.seller, sale.product.rawValue, sale.quantity])
+                    guard taken == 1 else {
                         throw BatchRefusal.insufficientStock(seller: sale.seller, product: sale.product, quantity: sale.quantity)
                     }
-                    try trade.execute(arguments: [
+                    try db.execute(sql: trade, arguments: [
                         runID, sale.tradeID, requestID, request.buyer, sale.seller, sale.trader, sale.epoch,
                         sale.product.rawValue, sale.quantity, sale.priceCents, sale.commissionCents,
                         Int64(clamping: request.lamport), now,
                     ])
                 }
                 for item in OutboxItem.items(for: decision) {
-                    try outbox.execute(arguments: [runID, requestID, item.recipient, item.message.kind, now, decision.seq])
+                    try db.execute(sql: outbox, arguments: [runID, requestID, item.recipient, item.message.kind, now, decision.seq])
                 }
             }
             try markDelivered(db, batch.delivered, at: now)
@@ -274,16 +274,21 @@ public final class SQLiteStore: TradingPostStore, Sendable {
 
     // MARK: Rows
 
-    /// The epoch alone, read before every trader write; the rest of the row only where it is needed.
-    func epoch(_ db: Database) throws -> Epoch {
-        let statement = try db.cachedStatement(sql: "SELECT epoch FROM leader WHERE run_id = ?")
-        guard let epoch = try Int.fetchOne(statement, arguments: [runID]) else {
+    /// The epoch alone, read before every trader write; the rest of the row only where it is
+    /// needed. On PostgreSQL the read locks the row (`FOR UPDATE`) until the transaction ends:
+    /// no claim of a newer epoch can commit between this check and the writes it guards (on
+    /// SQLite the IMMEDIATE transaction's file lock does that).
+    func epoch(_ db: any SQLSession) throws -> Epoch {
+        let sql = db.engine == .postgresql
+            ? "SELECT epoch FROM leader WHERE run_id = ? FOR UPDATE"
+            : "SELECT epoch FROM leader WHERE run_id = ?"
+        guard let epoch = try Int.fetchOne(db, sql: sql, arguments: [runID]) else {
             throw StoreError.noSuchRun(runID)
         }
         return epoch
     }
 
-    func leader(_ db: Database) throws -> LeaderRecord {
+    func leader(_ db: any SQLSession) throws -> LeaderRecord {
         guard let record = try LeaderRecord.fetchAllCheckingTypes(
             db, sql: "SELECT * FROM leader WHERE run_id = ?", arguments: [runID]).first else {
             throw StoreError.noSuchRun(runID)
@@ -291,19 +296,17 @@ public final class SQLiteStore: TradingPostStore, Sendable {
         return record
     }
 
-    func markDelivered(_ db: Database, _ keys: [DeliveryKey], at now: String) throws {
-        guard !keys.isEmpty else { return }
-        let statement = try db.cachedStatement(sql: """
-            UPDATE outbox SET delivered = 1, delivered_at = ?
-            WHERE run_id = ? AND request_id = ? AND recipient_id = ? AND delivered = 0
-            """)
+    func markDelivered(_ db: any SQLSession, _ keys: [DeliveryKey], at now: String) throws {
         for key in keys {
-            try statement.execute(arguments: [now, runID, key.requestID.description, key.recipient])
+            try db.execute(sql: """
+                UPDATE outbox SET delivered = 1, delivered_at = ?
+                WHERE run_id = ? AND request_id = ? AND recipient_id = ? AND delivered = 0
+                """, arguments: [now, runID, key.requestID.description, key.recipient])
         }
     }
 
     /// The recorded decision of a decided request.
-    func decision(_ db: Database, _ record: RequestRecord) throws -> Decision {
+    func decision(_ db: any SQLSession, _ record: RequestRecord) throws -> Decision {
         let request = try Self.request(record)
         let seq = record.decidedSeq ?? 0
         let epoch = record.epochDecided ?? 0
@@ -326,9 +329,9 @@ public final class SQLiteStore: TradingPostStore, Sendable {
     }
 
     /// An undelivered outbox row, rebuilt from the decision it carries (joined request row).
-    func outboxItem(_ db: Database, _ row: Row) throws -> OutboxItem {
-        let owed = try OutboxRecord(row: row)
-        let decided = try decision(db, try RequestRecord(row: row))
+    func outboxItem(_ db: any SQLSession, _ row: SQLRow) throws -> OutboxItem {
+        let owed = try row.decode(OutboxRecord.self)
+        let decided = try decision(db, try row.decode(RequestRecord.self))
         guard let item = OutboxItem.items(for: decided).first(where: { $0.recipient == owed.recipient && $0.message.kind == owed.kind }) else {
             throw StoreError.sqlite("outbox row \(owed.requestID) → P\(owed.recipient) (\(owed.kind)) does not match its decision")
         }

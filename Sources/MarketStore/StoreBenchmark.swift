@@ -80,13 +80,12 @@ public struct StoreBenchmark: Sendable {
         }
         // The queue is filled in one transaction: only the decisions are timed.
         try database.write { db in
-            let statement = try db.cachedStatement(sql: """
-                INSERT INTO requests(run_id, request_id, buyer_id, product, quantity, lamport_ts, status, epoch_received, received_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?)
-                """)
             let now = Timestamp.now()
             for request in requests {
-                try statement.execute(arguments: [runID, request.id.description, request.buyer, request.product.rawValue,
+                try db.execute(sql: """
+                    INSERT INTO requests(run_id, request_id, buyer_id, product, quantity, lamport_ts, status, epoch_received, received_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?)
+                    """, arguments: [runID, request.id.description, request.buyer, request.product.rawValue,
                                                   request.quantity, Int64(request.lamport), RequestStatus.pending, now])
             }
         }

@@ -25,6 +25,8 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible, Loc
     /// The database was written by a newer `market`: its schema is ahead of this binary's.
     case newerSchema(path: String, found: Int, supported: Int)
     case cannotOpen(path: String, reason: String)
+    /// A `postgresql://` URL that libpq's URL form does not allow (shown without its password).
+    case badDatabaseURL(url: String, reason: String)
     case noRuns(path: String)
     case noSuchRun(Int64)
     case noSuchPeer(run: Int64, peer: PeerID)
@@ -47,6 +49,7 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible, Loc
         case .newerSchema(let path, let found, let supported):
             "\(path) has schema version \(found), newer than this market binary supports (\(supported)); use a newer market"
         case .cannotOpen(let path, let reason): "cannot open \(path): \(reason)"
+        case .badDatabaseURL(let url, let reason): "malformed database URL \(url): \(reason)"
         case .noRuns(let path): "\(path) holds no runs yet"
         case .noSuchRun(let id): "no run \(id) in the database"
         case .noSuchPeer(let run, let peer): "no peer P\(peer) in run \(run)"

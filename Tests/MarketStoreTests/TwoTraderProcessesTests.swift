@@ -14,12 +14,21 @@ final class TwoTraderProcessesTests: XCTestCase {
     static let environmentKey = "MARKET_STORE_SECOND_TRADER"
 
     func testOnlyTheCurrentEpochsDecisionsLand() throws {
+        let directory = try TemporaryDirectory()
+        try race(on: directory.path("market.db"))
+    }
+
+    /// The same race on a PostgreSQL database: the leader row's lock is the fence there.
+    func testOnlyTheCurrentEpochsDecisionsLandOnPostgreSQL() throws {
+        try race(on: try privatePostgres().createDatabase("two_traders"))
+    }
+
+    /// The race on the database `path` names (a file, or a server's URL).
+    func race(on path: String) throws {
         let binary = ProcessInfo.processInfo.arguments[0]
         guard binary.hasSuffix(".xctest"), FileManager.default.isExecutableFile(atPath: binary) else {
             throw XCTSkip("needs the test binary itself to start a second process (\(binary))")
         }
-        let directory = try TemporaryDirectory()
-        let path = directory.path("market.db")
         let database = try MarketDatabase.open(path: path)
         let peers = [
             PeerSpec(id: 0, role: .buyer, product: .salt), PeerSpec(id: 1, role: .seller, product: .salt),
@@ -92,8 +101,10 @@ final class TwoTraderProcessesTests: XCTestCase {
         XCTAssertEqual(progress.takeovers, 1, "the second trader's decision was queued in epoch 1")
         XCTAssertEqual(progress.undelivered, 2 * progress.bought, "nobody confirmed anything")
         XCTAssertEqual(progress.bought, landed + 1, "epoch 1's decisions and the one the second trader made")
-        let epochs = try sqlite3(path, "SELECT epoch, count(*), min(trade_id), max(trade_id) FROM trades GROUP BY epoch;")
-        XCTAssertEqual(epochs, "1|\(landed)|1|\(landed)\n2|1|\(landed + 1)|\(landed + 1)\n")
+        let trades = try database.trades(runID: runID)
+        XCTAssertEqual(trades.filter { $0.epoch == 1 }.map(\.tradeID), Array(1...landed))
+        XCTAssertEqual(trades.filter { $0.epoch == 2 }.map(\.tradeID), [landed + 1])
+        XCTAssertEqual(trades.count, landed + 1)
         let report = try HistoryChecker(database: MarketDatabase.openReadOnly(path: path)).check(runID: runID)
         XCTAssertTrue(report.passed, report.lines().joined(separator: "\n"))
     }
