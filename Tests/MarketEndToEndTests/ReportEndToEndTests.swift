@@ -95,16 +95,16 @@ final class ReportEndToEndTests: XCTestCase {
         let files = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".sql") }.sorted()
         XCTAssertGreaterThanOrEqual(files.count, 9, "the ready queries: \(files)")
         for file in files {
-            // `sqlite3 market.db < tools/queries/NAME.sql`, as the README says.
+            // `sqlite3 -header -column market.db < tools/queries/NAME.sql`, as the README says.
             let query = try Data(contentsOf: folder.appendingPathComponent(file))
             let input = run.directory.appendingPathComponent("input.sql")
             try query.write(to: input)
             let answer = try ChildRun.run(URL(fileURLWithPath: "/bin/sh"),
-                                          ["-c", "\"$0\" -bail \"$1\" < \"$2\"", sqlite3.path, run.database, input.path], deadline: 30)
+                                          ["-c", "\"$0\" -bail -header -column \"$1\" < \"$2\"", sqlite3.path, run.database, input.path], deadline: 30)
             XCTAssertEqual(answer.status, 0, "\(file): \(answer.errors)")
             XCTAssertEqual(answer.errors, "", "\(file) wrote errors")
             let lines = answer.output.split(separator: "\n").filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }
-            let header = query.contains(Data(".headers on".utf8)) ? 2 : 0  // names and the dashes under them
+            let header = 2  // names and the dashes under them
             XCTAssertGreaterThan(lines.count, header, "\(file) gave no rows:\n\(answer.output)")
         }
         let buyer = try ChildRun.run(sqlite3, ["-bail", "-cmd", ".parameter set :buyer 0", run.database,

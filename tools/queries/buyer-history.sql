@@ -1,11 +1,10 @@
 -- One buyer's requests in the latest run, in the order it made them, with what became of each.
 -- The buyer is :buyer (default: the lowest buyer id), e.g.
---   sqlite3 -cmd '.parameter set :buyer 3' market.db < tools/queries/buyer-history.sql
+--   sqlite3 -header -column -cmd '.parameter set :buyer 3' market.db < tools/queries/buyer-history.sql
+-- PostgreSQL has its own variant (postgresql/buyer-history.sql): the times are read differently.
 -- wait_ms is exact to the microsecond: whole microseconds from the time text (seconds from
 -- strftime, the six fractional digits as an integer; a millisecond time reads as …000), not
 -- julianday's floating-point days.
-.headers on
-.mode column
 SELECT q.request_id, q.lamport_ts, q.status, coalesce(q.reason, '') AS reason,
        q.epoch_received, q.epoch_decided, q.received_at,
        ((strftime('%s', substr(q.decided_at, 1, 19)) * 1000000 + substr(rtrim(substr(q.decided_at, 21), 'Z') || '00000', 1, 6))

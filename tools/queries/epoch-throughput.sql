@@ -1,7 +1,6 @@
 -- Throughput per epoch in the latest run: decisions each trader made and how fast, from its
--- first decision to its last, to the microsecond.
-.headers on
-.mode column
+-- first decision to its last, to the microsecond. PostgreSQL has its own variant
+-- (postgresql/epoch-throughput.sql): the times are read differently.
 SELECT epoch_decided AS epoch,
        (SELECT winner_id FROM elections e WHERE e.run_id = q.run_id AND e.epoch = q.epoch_decided) AS trader,
        count(*) AS decisions,

@@ -1,10 +1,8 @@
 -- Goods conservation per seller and product in the latest run: deposited - sold = stock
 -- (every row should say conserved = 1).
-.headers on
-.mode column
 SELECT i.seller_id, i.product, i.deposited, i.stock,
        coalesce(s.sold, 0) AS sold,
-       i.deposited - i.stock = coalesce(s.sold, 0) AND i.stock >= 0 AS conserved
+       CASE WHEN i.deposited - i.stock = coalesce(s.sold, 0) AND i.stock >= 0 THEN 1 ELSE 0 END AS conserved
 FROM inventory i
 LEFT JOIN (SELECT run_id, seller_id, product, sum(quantity) AS sold FROM trades
            GROUP BY run_id, seller_id, product) s

@@ -1,6 +1,4 @@
 -- Sales per seller and product in the latest run, and what the trader paid out for them.
-.headers on
-.mode column
 SELECT seller_id, product, count(*) AS trades, sum(quantity) AS sold,
        sum(price_cents - commission_cents) / 100.0 AS paid_out
 FROM trades WHERE run_id = (SELECT max(run_id) FROM runs)
