@@ -5,7 +5,7 @@ struct Migration: Sendable {
     let version: Int
     let name: String
     let sql: String
-    /// The same step for PostgreSQL: `Migrations/postgresql/NNNN_name.sql`.
+    /// The same step for PostgreSQL: `Migrations/postgresql/NNNN_name.pg.sql`.
     var postgresql: String? = nil
 
     func sql(for engine: SQLEngine) -> String? {
@@ -17,23 +17,28 @@ struct Migration: Sendable {
 }
 
 enum Migrations {
-    /// Every migration, in order. A new file also needs its `.embedInCode` line in Package.swift
-    /// and a line here; a test compares this list with the directory.
+    /// Every migration, in order. A new step is two files (SQLite's and PostgreSQL's), each with
+    /// its `.embedInCode` line in Package.swift, and a line here; a test compares this list with
+    /// both directories.
     static let all: [Migration] = [
-        Migration(version: 1, name: "history", sql: String(decoding: PackageResources._001_history_sql, as: UTF8.self)),
         Migration(
-            version: 2, name: "election_origin",
-            sql: String(decoding: PackageResources._002_election_origin_sql, as: UTF8.self)),
+            version: 1, name: "history", sql: text(PackageResources._001_history_sql),
+            postgresql: text(PackageResources._001_history_pg_sql)),
         Migration(
-            version: 3, name: "run_supervisor",
-            sql: String(decoding: PackageResources._003_run_supervisor_sql, as: UTF8.self)),
+            version: 2, name: "election_origin", sql: text(PackageResources._002_election_origin_sql),
+            postgresql: text(PackageResources._002_election_origin_pg_sql)),
         Migration(
-            version: 4, name: "run_stopping",
-            sql: String(decoding: PackageResources._004_run_stopping_sql, as: UTF8.self)),
+            version: 3, name: "run_supervisor", sql: text(PackageResources._003_run_supervisor_sql),
+            postgresql: text(PackageResources._003_run_supervisor_pg_sql)),
         Migration(
-            version: 5, name: "time_microseconds",
-            sql: String(decoding: PackageResources._005_time_microseconds_sql, as: UTF8.self)),
+            version: 4, name: "run_stopping", sql: text(PackageResources._004_run_stopping_sql),
+            postgresql: text(PackageResources._004_run_stopping_pg_sql)),
+        Migration(
+            version: 5, name: "time_microseconds", sql: text(PackageResources._005_time_microseconds_sql),
+            postgresql: text(PackageResources._005_time_microseconds_pg_sql)),
     ]
+
+    private static func text(_ bytes: [UInt8]) -> String { String(decoding: bytes, as: UTF8.self) }
 
     static var latest: Int { all.last?.version ?? 0 }
 

@@ -130,10 +130,11 @@ public final class SQLiteStore: TradingPostStore, Sendable {
             try db.execute(sql: """
                 INSERT INTO deposits(run_id, deposit_id, seller_id, product, quantity, epoch, at) VALUES (?, ?, ?, ?, ?, ?, ?)
                 """, arguments: [runID, deposit.id, deposit.seller, deposit.product.rawValue, deposit.quantity, epoch, Timestamp.now()])
+            // Qualified: PostgreSQL reads a bare `stock` here as either row's.
             try db.execute(sql: """
                 INSERT INTO inventory(run_id, seller_id, product, stock, deposited) VALUES (?, ?, ?, ?, ?)
                 ON CONFLICT(run_id, seller_id, product)
-                DO UPDATE SET stock = stock + excluded.stock, deposited = deposited + excluded.deposited
+                DO UPDATE SET stock = inventory.stock + excluded.stock, deposited = inventory.deposited + excluded.deposited
                 """, arguments: [runID, deposit.seller, deposit.product.rawValue, deposit.quantity, deposit.quantity])
             return .depositRecorded(deposit, duplicate: false)
         }

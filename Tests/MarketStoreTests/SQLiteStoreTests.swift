@@ -12,19 +12,27 @@ final class SQLiteStoreTests: TemporaryDirectoryTestCase {
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("Sources/MarketStore/Migrations")
 
-    func migrationFiles() throws -> [String] {
-        try FileManager.default.contentsOfDirectory(atPath: Self.migrationsDirectory.path)
+    func migrationFiles(in directory: URL = SQLiteStoreTests.migrationsDirectory) throws -> [String] {
+        try FileManager.default.contentsOfDirectory(atPath: directory.path)
             .filter { $0.hasSuffix(".sql") }.sorted()
     }
 
     // MARK: Migrations
 
+    /// Both engines' files, each built in as the same step: SQLite's `NNNN_name.sql` and
+    /// PostgreSQL's `postgresql/NNNN_name.pg.sql`.
     func testEveryMigrationFileIsBuiltIn() throws {
-        let files = try migrationFiles()
-        XCTAssertEqual(files, Migrations.all.map { String(format: "%04d_%@.sql", $0.version, $0.name) })
-        for (file, migration) in zip(files, Migrations.all) {
-            let text = try String(contentsOf: Self.migrationsDirectory.appendingPathComponent(file), encoding: .utf8)
-            XCTAssertEqual(text, migration.sql, "\(file) differs from the copy built into the binary")
+        let engines: [(SQLEngine, URL, String)] = [
+            (.sqlite, Self.migrationsDirectory, "sql"),
+            (.postgresql, Self.migrationsDirectory.appendingPathComponent("postgresql"), "pg.sql"),
+        ]
+        for (engine, directory, suffix) in engines {
+            let files = try migrationFiles(in: directory)
+            XCTAssertEqual(files, Migrations.all.map { String(format: "%04d_%@.%@", $0.version, $0.name, suffix) }, "\(engine)")
+            for (file, migration) in zip(files, Migrations.all) {
+                let text = try String(contentsOf: directory.appendingPathComponent(file), encoding: .utf8)
+                XCTAssertEqual(text, migration.sql(for: engine), "\(file) differs from the copy built into the binary")
+            }
         }
     }
 
