@@ -53,15 +53,22 @@ public struct MarketRunner: Sendable {
         let errors = Pipe()
         process.standardError = errors
         let collected = ErrorText()
-        errors.fileHandleForReading.readabilityHandler = { handle in collected.append(handle.availableData) }
+        // Read by a thread of its own, not a readabilityHandler: Foundation's dispatch source was
+        // seen crashing the bench (a bad pointer in libdispatch) after a child wrote a long backtrace.
+        let reader = DispatchGroup()
+        let handle = errors.fileHandleForReading
         try process.run()
+        DispatchQueue.global().async(group: reader) {
+            while case let data = handle.availableData, !data.isEmpty { collected.append(data) }
+        }
         let memory = PeerMemory(supervisor: process.processIdentifier)
         while process.isRunning {
             memory.sample()
             usleep(100_000)
         }
         process.waitUntilExit()
-        errors.fileHandleForReading.readabilityHandler = nil
+        // A peer the supervisor left behind may still hold the pipe: its last line is not worth waiting for.
+        _ = reader.wait(timeout: .now() + 5)
         let failure = process.terminationStatus == 0 ? nil : "exited \(process.terminationStatus): \(collected.lastLine)"
         guard databases != nil || FileManager.default.fileExists(atPath: database) else {
             throw BenchError.system("market \(all.joined(separator: " ")) left no database (\(failure ?? "exited 0"))")
