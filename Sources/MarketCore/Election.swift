@@ -51,6 +51,10 @@ extension Peer {
     }
 
     mutating func claim(reason: ElectionReason, initiator: PeerID) {
+        // Before any epoch, a lower peer's ELECTION that reached this one is the startup
+        // election itself, and its claim says so: the store would take the initiator's note
+        // for the reason, but at startup that note may not have landed when the claim does.
+        let reason = reason == .bully && knownEpoch == 0 ? .startup : reason
         let claim = ElectionClaim(epoch: knownEpoch + 1, leader: id, initiator: initiator, reason: reason)
         election = .claiming(claim)
         persist(.claimEpoch(claim))

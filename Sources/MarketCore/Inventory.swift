@@ -37,10 +37,11 @@ public struct Inventory: Hashable, Sendable {
     }
 
     /// Takes `quantity` of `product` from the seller whose oldest unsold lot is oldest and
-    /// who holds enough; the trader's own goods are not for sale while it trades.
-    public mutating func take(_ product: Product, quantity: Int, excluding trader: PeerID) -> PeerID? {
+    /// who holds enough. The trader's own goods, deposited before it traded, sell like any
+    /// other's: a seller elected trader does not take its goods off the market.
+    public mutating func take(_ product: Product, quantity: Int) -> PeerID? {
         guard quantity > 0 else { return nil }
-        let candidates = lots.filter { $0.product == product && $0.seller != trader }
+        let candidates = lots.filter { $0.product == product }
         guard let seller = candidates.first(where: { stock(of: product, seller: $0.seller) >= quantity })?.seller else {
             return nil
         }

@@ -25,6 +25,10 @@ public struct TraderState: Sendable {
     /// The key of the last decision, and the peers it was decided without (not live then).
     var lastDecided: OrderKey?
     var decidedWithout: Set<PeerID> = []
+    /// Sellers with a deposit in this epoch's books (the takeover's or one recorded since).
+    var depositors: Set<PeerID> = []
+    /// The head held back for a seller's first deposit, so the log says so once.
+    var heldForSellers: RequestID?
 
     init(epoch: Epoch, rule: OrderBook.StabilityRule) {
         self.epoch = epoch
@@ -42,6 +46,7 @@ extension Peer {
             state.book.insert(request, durable: true)
         }
         state.inventory = Inventory(deposits: takeover.deposits, sold: takeover.sold)
+        state.depositors = Set(takeover.deposits.map(\.seller))
         state.nextDecisionSeq = takeover.lastDecisionSeq + 1
         state.phase = .active
         clock.advance(past: takeover.maxLamport)
@@ -156,6 +161,7 @@ extension Peer {
         if !duplicate {
             trader?.inventory.add(deposit)
         }
+        trader?.depositors.insert(deposit.seller)
         if deposit.seller == id {
             sellerDepositAccepted(deposit.id)
         } else {
@@ -167,27 +173,44 @@ extension Peer {
     mutating func decide() {
         guard var state = trader, state.phase == .active, !state.commitInFlight, state.book.head?.durable == true else { return }
         let heads = state.book.popDecidable(lastSeen: lastSeen, others: stabilityPeers, limit: config.maxBatch)
-        if let last = heads.last {
-            state.lastDecided = last.orderKey
-            state.decidedWithout.formUnion(others.filter { !isLive($0) })
-        }
         var decisions: [Decision] = []
-        for request in heads {
+        // Asked once a batch, and only when a buy would fail: the same for every buy of it.
+        var awaited: [PeerID]?
+        for (index, request) in heads.enumerated() {
             let outcome: BuyOutcome
-            if let seller = state.inventory.take(request.product, quantity: request.quantity, excluding: id) {
+            if let seller = state.inventory.take(request.product, quantity: request.quantity) {
                 let price = config.priceCents * request.quantity
                 outcome = .bought(Trade(
                     tradeID: state.nextDecisionSeq, seller: seller, trader: id, epoch: state.epoch,
                     product: request.product, quantity: request.quantity, priceCents: price,
                     commissionCents: price * config.commissionPercent / 100))
+            } else if case let waitingFor = awaited ?? sellersYetToDeposit(state), !waitingFor.isEmpty {
+                // The market opens with its sellers: a buy that would fail now waits, and every
+                // buy ordered after it with it, until their first deposits land or they are gone.
+                for held in heads[index...] {
+                    state.book.insert(held, durable: true)
+                }
+                if state.heldForSellers != request.id {
+                    state.heldForSellers = request.id
+                    log("holds \(request.id): no seller yet, waiting for the first deposit of \(waitingFor.map { "P\($0)" }.joined(separator: ", "))")
+                }
+                break
             } else {
+                awaited = []
                 outcome = .failed(.noSeller)
             }
             decisions.append(Decision(request: request, outcome: outcome, seq: state.nextDecisionSeq, epoch: state.epoch))
             state.nextDecisionSeq += 1
             state.deciding.insert(request.id)
         }
-        guard !decisions.isEmpty else { return }
+        if let last = decisions.last {
+            state.lastDecided = last.request.orderKey
+            state.decidedWithout.formUnion(others.filter { !isLive($0) })
+        }
+        guard !decisions.isEmpty else {
+            trader = state
+            return
+        }
         let batch = DecisionBatch(epoch: state.epoch, decisions: decisions, delivered: state.confirmed)
         state.confirmed = []
         state.commitInFlight = true

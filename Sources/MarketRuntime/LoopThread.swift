@@ -10,13 +10,8 @@ import NIOPosix
 /// The one event loop of a process, on a thread this type creates itself: NIO's own
 /// `MultiThreadedEventLoopGroup` traps when it cannot create a thread (a user at their
 /// process limit, `ulimit -u`), and a trap is a backtrace in the user's output. Here it is an
-/// error the caller can say in one line.
+/// error the caller can say in one line (`CannotCreateThread`).
 final class LoopThread: @unchecked Sendable {
-    struct CannotCreate: Error, CustomStringConvertible {
-        let code: Int32
-        var description: String { "cannot create its event-loop thread: \(String(cString: strerror(code)))" }
-    }
-
     let loop: EventLoop
     private let thread: pthread_t
 
@@ -26,7 +21,7 @@ final class LoopThread: @unchecked Sendable {
     }
 
     /// Starts the thread and returns once its loop runs.
-    static func start() throws(CannotCreate) -> LoopThread {
+    static func start() throws(CannotCreateThread) -> LoopThread {
         let handoff = Handoff()
         let context = Unmanaged.passRetained(handoff).toOpaque()
         #if canImport(Glibc)
@@ -45,7 +40,7 @@ final class LoopThread: @unchecked Sendable {
         }, context)
         guard result == 0 else {
             Unmanaged<Handoff>.fromOpaque(context).release()
-            throw CannotCreate(code: result)
+            throw CannotCreateThread(purpose: "event-loop", code: result)
         }
         handoff.ready.wait()
         #if canImport(Glibc)

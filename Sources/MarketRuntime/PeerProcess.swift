@@ -42,6 +42,14 @@ public final class PeerProcess {
             DescriptorWriter.standardError.write("P\(options.id): cannot start: \(error)\n")
             return cannotStart
         }
+        let worker: StoreWorker
+        do {
+            worker = try StoreWorker.start()
+        } catch {
+            DescriptorWriter.standardError.write("P\(options.id): cannot start: \(error)\n")
+            thread.shutdown()
+            return cannotStart
+        }
         let database: MarketDatabase
         do {
             // The supervisor created the file: a peer opens it only if it is still there.
@@ -50,6 +58,7 @@ public final class PeerProcess {
                 mode: .existing)
         } catch {
             DescriptorWriter.standardError.write("P\(options.id): cannot open the database: \(error)\n")
+            worker.shutdown()
             thread.shutdown()
             return cannotStart
         }
@@ -57,10 +66,12 @@ public final class PeerProcess {
         let loop = thread.loop
         let done = loop.makePromise(of: Int32.self)
         loop.execute {
-            PeerProcess(loop: loop, options: options, scenario: scenario, database: database, parent: parent,
-                        done: done).start()
+            PeerProcess(loop: loop, options: options, scenario: scenario, database: database, worker: worker,
+                        parent: parent, done: done).start()
         }
         let code = (try? done.futureResult.wait()) ?? 1
+        // The store thread first: its last answer may still be on its way to the loop.
+        worker.shutdown()
         thread.shutdown()
         return code
     }
@@ -86,8 +97,8 @@ public final class PeerProcess {
     /// The supervisor died: nobody else will remove the run's directory.
     var orphaned = false
 
-    init(loop: EventLoop, options: PeerOptions, scenario: Scenario, database: MarketDatabase, parent: pid_t,
-         done: EventLoopPromise<Int32>) {
+    init(loop: EventLoop, options: PeerOptions, scenario: Scenario, database: MarketDatabase, worker: StoreWorker,
+         parent: pid_t, done: EventLoopPromise<Int32>) {
         self.loop = loop
         self.options = options
         self.directory = RunDirectory(path: options.directory)
@@ -97,7 +108,8 @@ public final class PeerProcess {
         logger = PeerLogHandler.logger(for: options.id, file: directory.logPath(for: options.id), verbose: options.verbose)
         shell = PeerShell(
             loop: loop, config: scenario.config(for: options.id), incarnation: options.incarnation,
-            database: database, runID: options.runID, directory: directory, logger: logger, trace: options.trace)
+            database: database, runID: options.runID, worker: worker, directory: directory, logger: logger,
+            trace: options.trace)
         shell.delegate = self
     }
 
@@ -199,7 +211,7 @@ public final class PeerProcess {
     /// whatever its leaving sets off in the others then comes after the run's end.
     func noteStopping() {
         do {
-            try shell.persevering(true) { try database.noteStopping(runID: options.runID) }
+            try shell.persevering(true) { [database, runID = options.runID] in try database.noteStopping(runID: runID) }
         } catch {
             shell.log("could not record that the run is ending: \(error)")
         }

@@ -28,16 +28,21 @@ protocol PeerShellDelegate: AnyObject {
 /// Runs one `Peer` state machine with real time, the store and the socket transport: the
 /// core's shell, as `SWIMNIOShell` is for `SWIMInstance`.
 ///
-/// Everything here runs on ONE event loop: the peer, its timers (NIO scheduled tasks), the
-/// transport's channels and the store's connection are confined to it, so nothing is shared
-/// between threads. Effects are carried out in the order the core gave them.
+/// Everything here runs on ONE event loop: the peer, its timers (NIO scheduled tasks) and
+/// the transport's channels are confined to it. The store is not: its calls run on the
+/// peer's store thread (`StoreWorker`), so a slow commit, a lock held by another connection
+/// or a database server's round trip never stops heartbeats, frames or timers. Effects are
+/// carried out in the order the core gave them.
 ///
 /// Work is done by turns of the loop. Every event that arrives in a turn (every frame read,
-/// timer fired) is stepped at once; the end of the turn, a task queued behind them, performs
-/// the store requests they asked for, in order and synchronously, feeds each result back as
-/// a `.persisted` event, then gives the core `Event.endOfTurn` and flushes the sockets. So a
-/// trader commits in one transaction whatever became decidable in the turn, a peer
-/// acknowledges every buy of the turn at once, and the frames of a turn leave together.
+/// timer fired) is stepped at once; the end of the turn, a task queued behind them, hands
+/// the store requests they asked for to the store thread as one batch (unless a batch is in
+/// flight: then they wait for the next), gives the core `Event.endOfTurn` and flushes the
+/// sockets. The batch's answer comes back to the loop: each result fed to the core as a
+/// `.persisted` event, in the order asked, then the end of a turn again, which hands over
+/// whatever was asked meanwhile. So a trader commits in one transaction whatever became
+/// decidable while the last one was in flight, a peer acknowledges every buy of the turn at
+/// once, and the frames of a turn leave together.
 final class PeerShell {
     let loop: EventLoop
     private(set) var peer: Peer
@@ -45,6 +50,11 @@ final class PeerShell {
     let runID: Int64
     /// This run's trading post in the database.
     let store: SQLiteStore
+    /// Where the core's store requests go: `store`, or a test's stand-in for it. Only the
+    /// store thread calls it.
+    let tradingPost: UncheckedStore
+    /// The peer's store thread: every store call of the shell runs there.
+    let worker: StoreWorker
     let transport: Transport
     private let logger: Logger
     /// Every time here is the loop's: real time on a real loop, a test's on an embedded one.
@@ -58,8 +68,14 @@ final class PeerShell {
     var timers: [PeerTimer: (generation: Int, task: Scheduled<Void>)] = [:]
     private var timerGeneration = 0
     var queue: [Event] = []
-    /// Store requests not yet performed, in the order the core asked for them.
+    /// Store requests not yet handed to the store thread, in the order the core asked for them.
     var persistQueue: [StoreRequest] = []
+    /// The batch the store thread has, until its answer is taken.
+    var inFlight: StoreBatch?
+    /// Batches handed to the store thread, and the requests in them (the stop line says how
+    /// well requests were batched).
+    private(set) var storeBatches = 0
+    private(set) var storeRequests = 0
     private var queueHead = 0
     private var stepping = false
     /// The end of this turn is queued on the loop.
@@ -72,20 +88,20 @@ final class PeerShell {
     /// supervisor must see its continue before the peer acts, or the peer could win an
     /// election while the history still has it paused (`Timing.freezeAfter`).
     let freezeThreshold: TimeAmount
-    /// The database was locked past the busy timeout: the store requests wait for a retry.
-    private var waitingForLock = false
-    /// When the current wait for the lock began (for the log), nil when not waiting.
-    private var lockedSince: NIODeadline?
     /// How soon a store request refused for the lock is tried again: soon, since locks are
     /// mostly held for a commit's length, and a peer that waits long loses every race for
     /// the lock to peers that happen to try when it is free.
-    private static let lockRetry = TimeAmount.milliseconds(5)
+    static let lockRetry = Duration.milliseconds(5)
     var traced: [TracedMessage] = []
+    /// Traced messages the store thread keeps while the database is locked.
+    let traceBacklog = TraceBacklog()
     /// Traced frames the core holds for the store's leader record: traced once taken in.
     private var tracedHeld: [(envelope: Envelope, receivedAt: Date)] = []
     var stopped = false
 
+    /// - Parameter tradingPost: where the store requests go; nil: the run's store in `database`.
     init(loop: EventLoop, config: PeerConfig, incarnation: Int, database: MarketDatabase, runID: Int64,
+         worker: StoreWorker, tradingPost: (any TradingPostStore)? = nil,
          directory: RunDirectory, logger: Logger, trace: Bool) {
         self.loop = loop
         startedAt = loop.now
@@ -95,6 +111,8 @@ final class PeerShell {
         self.database = database
         self.runID = runID
         self.store = database.store(runID: runID)
+        self.tradingPost = UncheckedStore(store: tradingPost ?? store)
+        self.worker = worker
         self.transport = Transport(loop: loop, me: config.id, peerCount: config.peers.count, directory: directory) { [logger] line in
             logger.warning("\(line)")
         }
@@ -120,9 +138,11 @@ final class PeerShell {
         lastStanding = nil
     }
 
-    /// Closes the peer's connections and its socket.
+    /// Closes the peer's connections and its socket; halted first, so the store thread has
+    /// nothing left to wait for when it is shut down.
     func close() -> EventLoopFuture<Void> {
-        transport.close()
+        halt()
+        return transport.close()
     }
 
     var now: Duration {
@@ -145,15 +165,21 @@ final class PeerShell {
         }
         if event == .start || event == .restart {
             lastTurn = loop.now
-        } else if !holding, loop.now - lastTurn > freezeThreshold {
-            holding = true
-            log("its loop stood still for \(Duration(loop.now - lastTurn)); waits for the supervisor to see it")
-            delegate?.shellResumed()
+        } else {
+            holdIfFrozen()
         }
         queue.append(event)
         guard !holding else { return }
         pump()
         endTurnSoon()
+    }
+
+    /// A loop that stood still past the threshold holds its events until `proceed`.
+    private func holdIfFrozen() {
+        guard !holding, loop.now - lastTurn > freezeThreshold else { return }
+        holding = true
+        log("its loop stood still for \(Duration(loop.now - lastTurn)); waits for the supervisor to see it")
+        delegate?.shellResumed()
     }
 
     /// The supervisor has seen this peer run again: the events held meanwhile go through.
@@ -172,10 +198,14 @@ final class PeerShell {
             let next = queue[queueHead]
             queueHead += 1
             if case .receive(let envelope) = next, trace {
+                // A peer that is not up (restoring its books while their read is with the
+                // store thread, sick) drops frames unread: never received, so not traced, as
+                // held frames the core drops are not.
+                let reads = peer.isUp
                 let effects = peer.step(next, now: now)
                 if peer.heldFrames.contains(envelope) {
                     tracedHeld.append((envelope, Date()))
-                } else {
+                } else if reads {
                     traced.append(TracedMessage(envelope, recvClock: peer.clock.time, receivedAt: Date()))
                 }
                 apply(effects)
@@ -215,18 +245,10 @@ final class PeerShell {
         turnEnding = false
         guard !stopped, !holding else { return }
         lastTurn = loop.now
-        // A commit's result may make the next batch decidable: store and core take turns
-        // until the core asks nothing more of the store (or the lock holds it up).
-        while !persistQueue.isEmpty, !waitingForLock, !stopped {
-            performPersists()
-            pump()
-        }
-        if !stopped {
-            // One acknowledgement covers every buy of the turn (MarketCore's Event.endOfTurn).
-            apply(peer.step(.endOfTurn, now: now))
-            // Requests left for the lock wait for its retry: another turn now would only spin.
-            if !persistQueue.isEmpty, !waitingForLock { endTurnSoon() }
-        }
+        // First, so the store thread works while the loop flushes.
+        handOverPersists()
+        // One acknowledgement covers every buy of the turn (MarketCore's Event.endOfTurn).
+        apply(peer.step(.endOfTurn, now: now))
         transport.flush()
         let standing = PeerStanding(peer)
         if reportsStanding, standing != lastStanding, !stopped {
@@ -256,35 +278,65 @@ final class PeerShell {
         }
     }
 
-    /// Performs the waiting store requests in order, each result queued as an event. When
-    /// the database is locked by another process past the peer's short busy timeout (a
-    /// paused trader inside a transaction holds the write lock), the requests wait and are
-    /// tried again soon; the loop goes on meanwhile (heartbeats, elections), as a slow store
-    /// would have it.
-    private func performPersists() {
-        while let request = persistQueue.first, !stopped, !waitingForLock {
-            do {
-                let result = try store.perform(request)
-                persistQueue.removeFirst()
-                queue.append(.persisted(result))
-                if let since = lockedSince {
-                    lockedSince = nil
-                    log("the database took \(Duration(loop.now - since)) to unlock")
+    /// Hands the waiting store requests to the store thread as one batch, unless a batch is
+    /// in flight: one at a time, so they are performed in the order asked, and what the core
+    /// asks meanwhile goes together in the next. A database locked by another process past
+    /// the peer's short busy timeout (a paused trader inside a transaction holds the write
+    /// lock) is tried again there; the loop goes on meanwhile (heartbeats, elections).
+    private func handOverPersists() {
+        guard inFlight == nil, !persistQueue.isEmpty, !stopped else { return }
+        let batch = StoreBatch(persistQueue)
+        persistQueue.removeAll(keepingCapacity: true)
+        inFlight = batch
+        storeBatches += 1
+        storeRequests += batch.requests.count
+        let bound = NIOLoopBound(self, eventLoop: loop)
+        let loop = self.loop, tradingPost = self.tradingPost
+        worker.submit {
+            batch.perform(on: tradingPost.store, retry: Self.lockRetry) { request in
+                loop.execute {
+                    bound.value.log("the database is locked (\(request.kindName)); trying again every \(Self.lockRetry)")
                 }
-            } catch StoreError.busy {
-                if lockedSince == nil {
-                    lockedSince = loop.now
-                    log("the database is locked (\(request.kindName)); trying again every \(Duration(Self.lockRetry))")
-                }
-                waitingForLock = true
-                loop.assumeIsolated().scheduleTask(in: Self.lockRetry) { [self] in
-                    waitingForLock = false
-                    endTurnSoon()
-                }
-            } catch {
-                stopped = true
-                delegate?.shell(failed: "store failed on \(request.kindName): \(error)")
             }
+            loop.execute { bound.value.answered(batch) }
+        }
+    }
+
+    /// The store thread's answer, on the loop: the results go to the core in order, then the
+    /// turn ends as any other (which hands over what was asked meanwhile). An answer can be
+    /// the first thing a process stopped from outside (SIGSTOP) does when it continues: it
+    /// waits for the supervisor like any other event.
+    private func answered(_ batch: StoreBatch) {
+        guard inFlight === batch, let answer = batch.take() else { return }
+        if !stopped { holdIfFrozen() }
+        if let failure = take(answer, of: batch) {
+            delegate?.shell(failed: failure)
+        }
+        guard !stopped, !holding else { return }
+        pump()
+        endTurn()
+    }
+
+    /// Queues the results of a batch's answer as events; requests never begun go back to the
+    /// head of the queue. A store failure halts the peer (it cannot go on safely) and is
+    /// returned, for the caller to report.
+    func take(_ answer: StoreBatch.Answer, of batch: StoreBatch) -> String? {
+        inFlight = nil
+        for result in answer.results {
+            queue.append(.persisted(result))
+        }
+        if let waited = answer.lockedFor {
+            log("the database took \(waited) to unlock")
+        }
+        switch answer.ending {
+        case .done:
+            return nil
+        case .cancelled:
+            persistQueue.insert(contentsOf: batch.requests[answer.results.count...], at: 0)
+            return nil
+        case .failed(let request, let error):
+            halt()
+            return "store failed on \(request.kindName): \(error)"
         }
     }
 
@@ -301,3 +353,9 @@ final class PeerShell {
     }
 }
 
+
+/// The store requests' target, handed to the store thread: only that thread calls it once
+/// the shell is made, so no two threads ever use it at once.
+struct UncheckedStore: @unchecked Sendable {
+    let store: any TradingPostStore
+}

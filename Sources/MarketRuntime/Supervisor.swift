@@ -227,7 +227,8 @@ public final class Supervisor {
                 feed(.progressUnreadable("\(error)"))
                 return
             }
-            progressLine.show(progress, of: options.totalRequests, since: runningSince ?? startedAt)
+            progressLine.show(progress, of: options.totalRequests, since: runningSince ?? startedAt,
+                              trader: progress.leader.flatMap { machine.peers[$0] })
             feed(.tick(RunTally(decided: progress.decided, pending: progress.pending,
                                 undelivered: progress.undelivered, epoch: progress.epoch)))
         } else {

@@ -6,6 +6,9 @@ extension Simulation {
         if case .claimed(let claim) = outcome {
             checkBully(claim, askedAt: askedAt)
         }
+        if case .committed(let batch, _) = outcome, let violation = noSellerWhileSome.removeValue(forKey: batch) {
+            fail(violation)
+        }
         fail(watch.check(store))
     }
 

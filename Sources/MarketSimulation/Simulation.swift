@@ -32,6 +32,11 @@ public final class Simulation {
     var upChanges: [BullyWinners<Duration>.Change] = []
     var elections: [BullyWinners<Duration>.Election] = []
     var everUp: Set<PeerID> = []
+    /// Each seller's first deposit while it is on its way: to which trader, and its id.
+    var firstDepositsInFlight: [PeerID: (to: PeerID, depositID: Int)] = [:]
+    /// Batches that failed a buy `no seller` when a seller could sell, with the violation
+    /// they make if written.
+    var noSellerWhileSome: [DecisionBatch: Violation] = [:]
     /// Peers stepped at the current instant: each ends its turn before time moves on.
     private var turn: Set<PeerID> = []
 
@@ -181,7 +186,7 @@ public final class Simulation {
             step(id, .restart)
         case .deliver(let envelope):
             let id = envelope.to
-            guard nodes[id].peer != nil else { return }  // down or crashed: the message is lost
+            guard nodes[id].peer != nil else { return noteArrived(envelope) }  // down or crashed: the message is lost
             if let until = stalledUntil[envelope.from * 1024 + envelope.to], until > now {
                 // Held in order: each comes out of the queue in arrival order, and goes back in
                 // behind the ones before it.
@@ -189,6 +194,7 @@ public final class Simulation {
             }
             if nodes[id].paused { return nodes[id].postponed.append(event) }
             let wasUp = nodes[id].peer?.isUp == true
+            noteArrived(envelope)
             step(id, .receive(envelope))
             // A frame held for the store's leader record is taken in (its stamp witnessed) later.
             if wasUp, let peer = nodes[id].peer, !peer.heldFrames.contains(envelope), case let clock = peer.clock.time {
@@ -266,6 +272,7 @@ public final class Simulation {
                 return schedule(.peerGone(observer: id, gone: envelope.to), after: delay())
             }
             maybeStall(envelope)
+            noteSent(envelope)
             let link = envelope.from * 1024 + envelope.to
             let arrival = max(now + delay(), (linkClear[link] ?? .zero) + .nanoseconds(1))
             linkClear[link] = arrival
@@ -281,6 +288,7 @@ public final class Simulation {
             if nodes[id].persistQueue.count == 1 {
                 schedule(.persisted(id, incarnation: nodes[id].incarnation), after: persistLatency())
             }
+            if case .commitDecisions(let batch) = request { checkNoSeller(batch, by: id) }
             if case .commitDecisions = request, pauseAtNextCommit {
                 pauseAtNextCommit = false
                 pause(id)

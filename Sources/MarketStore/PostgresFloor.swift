@@ -27,7 +27,7 @@ public final class PostgresFloor: @unchecked Sendable {
         group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         do {
             plain = try PostgresConnection.connect(on: group.next(), configuration: try address.configuration(), id: 2,
-                                                   logger: logger).wait()
+                                                   logger: logger).blockingResult()
         } catch {
             store.close()
             try? group.syncShutdownGracefully()
@@ -64,7 +64,7 @@ public final class PostgresFloor: @unchecked Sendable {
     public func close() {
         _ = try? store.write { session in try session.execute(sql: "DROP TABLE IF EXISTS \(table)") }
         store.close()
-        try? plain.close().wait()
+        try? plain.close().blockingResult()
         try? group.syncShutdownGracefully()
     }
 }

@@ -47,7 +47,7 @@ public final class SQLiteStore: TradingPostStore, Sendable {
             // A winner that joined through Bully's cascade records why the election began.
             var initiator = claim.initiator
             var reason = claim.reason.rawValue
-            if claim.reason == .bully, let first = origin.electionReason {
+            if claim.reason == .bully || claim.reason == .startup, let first = origin.electionReason {
                 reason = first
                 initiator = origin.electionInitiator ?? initiator
             }

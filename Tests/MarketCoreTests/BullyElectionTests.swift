@@ -325,6 +325,25 @@ final class BullyElectionTests: BullyTestCase {
         XCTAssertEqual(p.peer.electionPhase, .awaitingOK(reason: .bully, initiator: 0))
     }
 
+    func testTheFirstEpochWonThroughBullysCascadeIsClaimedAsTheStartupElection() {
+        // P0's startup election reaches P3, which no one outranks: P0's note may land after
+        // P3's claim, so the claim itself must say `startup`, not `bully`.
+        let p = PeerHarness(id: 3, peers: all)
+        p.start()
+        p.receive(.election, from: 0, clock: 1)
+        XCTAssertEqual(p.sent(to: 0), [.ok])
+        XCTAssertEqual(p.persists, [.claimEpoch(claim(1, by: 3, initiator: 0, .startup))])
+        XCTAssertEqual(p.effects.electionNotes, [], "a cascade notes nothing: the initiator did")
+    }
+
+    func testALaterCascadeIsClaimedAsBully() {
+        // Past epoch 1 the store records the reason of the election's first note.
+        let p = PeerHarness.follower(id: 2, leader: 3, epoch: 1)
+        p.receive(.election, from: 0, clock: 9)
+        p.fire(.election, at: .ms(300))
+        XCTAssertEqual(p.persists, [.claimEpoch(claim(2, by: 2, initiator: 0, .bully))])
+    }
+
     func testElectionFromAHigherPeerIsNotAnswered() {
         let p = PeerHarness(id: 1, peers: all)
         p.start()

@@ -94,13 +94,13 @@ final class TraderDecisionTests: TraderTestCase {
         XCTAssertEqual(decide(t, request(0, 1, 30))?.decisions.first?.outcome.trade?.seller, 1)
     }
 
-    func testTheTraderDoesNotSellItsOwnGoods() {
-        // P3 deposited salt before it became the trader; its lot is the oldest.
-        let t = trader(deposits: [deposit(3, 0, .salt, 5), deposit(1, 0, .salt, 1)])
+    func testTheTradersOwnGoodsSellInTheirTurn() {
+        // P3 deposited salt before it became the trader; its lot is the oldest, and sells first.
+        let t = trader(deposits: [deposit(3, 0, .salt, 1), deposit(1, 0, .salt, 1)])
         let first = decide(t, request(0, 0, 6))!
-        XCTAssertEqual(first.decisions.first?.outcome.trade?.seller, 1)
+        XCTAssertEqual(first.decisions.first?.outcome.trade?.seller, 3)
         t.persisted(.committed(first))
-        XCTAssertEqual(decide(t, request(0, 1, 30))?.decisions.first?.outcome, .failed(.noSeller))
+        XCTAssertEqual(decide(t, request(0, 1, 30))?.decisions.first?.outcome.trade?.seller, 1)
     }
 
     func testTiesAreBrokenByBuyerID() {

@@ -1,70 +1,49 @@
 import Foundation
 import GRDB
-import Logging
 import MarketCore
 @testable import MarketRuntime
 import MarketStore
 import MarketTestKit
 import NIOCore
-import NIOEmbedded
 import XCTest
 
-/// The shell around the core, on an embedded loop whose time only the test moves: store
-/// requests wait for the end of the turn, a locked database is tried again on the loop, and
-/// a loop that stood still past the scenario's freeze threshold holds its events.
+/// The shell around the core, on a loop and a store thread of its own: store requests wait
+/// for the end of the turn, a locked database is tried again off the loop, and a loop that
+/// stood still past the scenario's freeze threshold holds its events.
 final class PeerShellTests: XCTestCase {
-    private final class Delegate: PeerShellDelegate {
-        var resumed = 0
-        var sick: [SickMode] = []
-        var failures: [String] = []
-        func shell(reportsSick mode: SickMode) { sick.append(mode) }
-        func shell(standsAt standing: PeerStanding) {}
-        func shellResumed() { resumed += 1 }
-        func shell(failed why: String) { failures.append(why) }
-        func shellMayGoOn() -> Bool { true }
-    }
-
-    private var loop: EmbeddedEventLoop!
-    private var database: MarketDatabase!
     private var path = ""
-    private var runID: Int64 = 0
-    private let delegate = Delegate()
 
     /// A lone peer, which elects itself without a word to anyone.
-    private func makeShell(heartbeat: Duration = .milliseconds(50)) throws -> PeerShell {
+    private func makeShell(heartbeat: Duration = .milliseconds(50)) throws -> ShellNode {
         path = try temporaryDatabasePath()
-        database = try MarketDatabase.open(path: path, busyTimeout: 0.001)
-        runID = try database.beginRun(scenario: "lone_peer", peerCount: 1, seed: 1,
-                                      peers: [PeerSpec(id: 0, role: .seller, product: .salt)])
-        loop = EmbeddedEventLoop()
+        let database = try MarketDatabase.open(path: path)
+        let runID = try database.beginRun(scenario: "lone_peer", peerCount: 1, seed: 1,
+                                          peers: [PeerSpec(id: 0, role: .seller, product: .salt)])
         var config = PeerConfig(id: 0, peers: [0], role: .seller, product: .salt)
         config.timing.heartbeat = heartbeat
-        let shell = PeerShell(loop: loop, config: config, incarnation: 0, database: database, runID: runID,
-                              directory: RunDirectory(path: NSTemporaryDirectory()), logger: Logger(label: "test"), trace: false)
-        shell.delegate = delegate
-        return shell
+        return try makeShellNode(config: config, databasePath: path, runID: runID, directory: makeRunDirectory())
     }
 
-    private func storeEpoch(_ shell: PeerShell) throws -> Epoch {
-        try shell.store.leaderRecord().epoch
-    }
-
-    override func tearDown() {
-        try? loop?.syncShutdownGracefully()
+    private func isTrader(_ node: ShellNode) -> Watched<Bool> {
+        node.watch(false) { $0.peer.isTrader }
     }
 
     func testStoreRequestsWaitForTheEndOfTheTurn() throws {
-        let shell = try makeShell()
-        shell.handle(.start)
-        shell.handle(.command(.startElection))
-        XCTAssertEqual(try storeEpoch(shell), 0, "the claim is performed at the end of the turn, not at once")
-        loop.run()
-        XCTAssertEqual(try storeEpoch(shell), 1)
-        XCTAssertTrue(shell.peer.isTrader, "the claim's result and the takeover came back within the turn")
+        let node = try makeShell()
+        let trader = isTrader(node)
+        let epochInTheTurn = try node.run { shell -> Epoch? in
+            shell.handle(.start)
+            shell.handle(.command(.startElection))
+            return try? shell.store.leaderRecord().epoch
+        }
+        XCTAssertEqual(epochInTheTurn, 0, "the claim is handed to the store at the end of the turn, not at once")
+        XCTAssertTrue(trader.wait { $0 }, "the claim's result and the takeover never came back")
+        XCTAssertEqual(try node.run { try? $0.store.leaderRecord().epoch }, 1)
     }
 
-    func testALockedDatabaseIsTriedAgainOnTheLoop() throws {
-        let shell = try makeShell()
+    func testALockedDatabaseIsTriedAgainOffTheLoop() throws {
+        let node = try makeShell()
+        let trader = isTrader(node)
         // Another connection holds the write lock, on its own thread, until told to let go.
         let holder = try DatabaseQueue(path: path)
         let locked = DispatchSemaphore(value: 0), release = DispatchSemaphore(value: 0), done = DispatchSemaphore(value: 0)
@@ -79,50 +58,56 @@ final class PeerShellTests: XCTestCase {
         var released = false
         defer { if !released { release.signal() } }
         XCTAssertEqual(locked.wait(timeout: .now() + 30), .success, "the other connection never took the lock")
-        shell.handle(.start)
-        shell.handle(.command(.startElection))
-        loop.run()
-        XCTAssertEqual(try storeEpoch(shell), 0, "the claim could not be written under another's lock")
-        XCTAssertFalse(shell.peer.isTrader)
+        try node.run { shell in
+            shell.handle(.start)
+            shell.handle(.command(.startElection))
+        }
+        XCTAssertTrue(node.lines.wait { $0.contains { $0.hasPrefix("the database is locked (") } },
+                      "the store never found the database locked")
+        // The loop goes on meanwhile: it answers at once, and the claim is still with the store thread.
+        XCTAssertEqual(try node.run { $0.inFlight != nil }, true)
+        XCTAssertFalse(trader.value, "the claim could not be written under another's lock")
         released = true
         release.signal()
         XCTAssertEqual(done.wait(timeout: .now() + 30), .success)
-        loop.run()
-        XCTAssertFalse(shell.peer.isTrader, "nothing is tried again before the retry's delay")
-        loop.advanceTime(by: .milliseconds(5))
-        XCTAssertEqual(try storeEpoch(shell), 1)
-        XCTAssertTrue(shell.peer.isTrader)
-        XCTAssertEqual(delegate.failures, [])
+        XCTAssertTrue(trader.wait { $0 }, "the claim was never tried again")
+        XCTAssertEqual(try node.run { try? $0.store.leaderRecord().epoch }, 1)
+        XCTAssertTrue(node.lines.value.contains { $0.hasPrefix("the database took ") })
+        XCTAssertEqual(node.failures.value, [])
     }
 
-    /// A sick peer has no timers: nothing makes a turn until the test's command, which finds
-    /// the loop stood still for 100 ms.
-    private func recoverAfterStandingStill(heartbeat: Duration) throws -> PeerShell {
-        let shell = try makeShell(heartbeat: heartbeat)
-        shell.handle(.start)
-        shell.handle(.command(.fallSick(.silent)))
-        loop.run()
-        XCTAssertEqual(delegate.sick, [.silent])
-        loop.advanceTime(by: .milliseconds(100))
-        shell.handle(.command(.recover))
-        loop.run()
-        return shell
+    /// A sick peer has no timers: nothing makes a turn until the test's command, 100 ms later
+    /// by the loop's own clock, which finds the loop stood still that long.
+    private func recoverAfterStandingStill(heartbeat: Duration) throws -> (ShellNode, Watched<Bool>) {
+        let node = try makeShell(heartbeat: heartbeat)
+        let up = node.watch(false) { $0.peer.isUp }
+        let recovered = Watched(false)
+        try node.run { shell in
+            shell.handle(.start)
+            shell.handle(.command(.fallSick(.silent)))
+            shell.loop.assumeIsolated().scheduleTask(in: .milliseconds(100)) {
+                shell.handle(.command(.recover))
+                recovered.update { $0 = true }
+            }
+        }
+        XCTAssertTrue(node.sick.wait { $0 == [.silent] })
+        XCTAssertTrue(recovered.wait { $0 })
+        return (node, up)
     }
 
     func testAFrozenLoopHoldsItsEventsUntilTheSupervisorSeesIt() throws {
         // Five heartbeats of 10 ms: 100 ms is a freeze.
-        let shell = try recoverAfterStandingStill(heartbeat: .milliseconds(10))
-        XCTAssertEqual(delegate.resumed, 1)
-        XCTAssertFalse(shell.peer.isUp, "the recovery waits while the loop is held")
-        shell.proceed()
-        loop.run()
-        XCTAssertTrue(shell.peer.isUp)
+        let (node, up) = try recoverAfterStandingStill(heartbeat: .milliseconds(10))
+        XCTAssertEqual(node.resumed.value, 1)
+        XCTAssertEqual(try node.run { $0.peer.isUp }, false, "the recovery waits while the loop is held")
+        try node.run { $0.proceed() }
+        XCTAssertTrue(up.wait { $0 })
     }
 
     func testTheFreezeThresholdIsTheScenariosTiming() throws {
-        // Five heartbeats of 100 ms: 100 ms is no freeze.
-        let shell = try recoverAfterStandingStill(heartbeat: .milliseconds(100))
-        XCTAssertEqual(delegate.resumed, 0)
-        XCTAssertTrue(shell.peer.isUp)
+        // Five heartbeats of 1 s: 100 ms is no freeze.
+        let (node, _) = try recoverAfterStandingStill(heartbeat: .seconds(1))
+        XCTAssertEqual(node.resumed.value, 0)
+        XCTAssertEqual(try node.run { $0.peer.isUp }, true)
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 import MarketCore
 @testable import MarketRuntime
 import MarketStore
+import MarketSupervision
 import XCTest
 
 final class ProgressLineTests: XCTestCase {
@@ -21,5 +22,23 @@ final class ProgressLineTests: XCTestCase {
                        "decided 1200/2000 (200 bought, 1000 failed) · 950/s now · trader P6 epoch 3 · elections 3")
         XCTAssertEqual(ProgressLine.text(progress(decided: 5, bought: 5, leader: 6, electing: true), planned: 10, rate: 0),
                        "decided 5/10 (5 bought, 0 failed) · 0/s now · electing (epoch 3 before) · elections 3")
+    }
+
+    /// The leader record names a trader until an election ends; while the supervisor holds it
+    /// sick, down or paused, the line says so instead of showing a trader at work.
+    func testASickTraderIsShownAsSuch() {
+        let sick = progress(decided: 40, bought: 40, leader: 6, electing: false)
+        XCTAssertEqual(ProgressLine.text(sick, planned: 100, rate: 0, trader: ProgressLine.condition(.sick(.silent), paused: false)),
+                       "decided 40/100 (40 bought, 0 failed) · 0/s now · trader P6 epoch 3 (silent) · elections 3")
+        XCTAssertEqual(ProgressLine.condition(.sick(.resign), paused: false), "resigned")
+        XCTAssertEqual(ProgressLine.condition(.sick(.crash), paused: false), "down")
+        XCTAssertEqual(ProgressLine.condition(.down, paused: false), "down")
+        XCTAssertEqual(ProgressLine.condition(.up, paused: true), "paused")
+        XCTAssertNil(ProgressLine.condition(.up, paused: false))
+        XCTAssertNil(ProgressLine.condition(of: nil), "a trader the supervisor does not know of (none yet)")
+        let electing = progress(decided: 40, bought: 40, leader: 6, electing: true)
+        XCTAssertEqual(ProgressLine.text(electing, planned: 100, rate: 0, trader: "silent"),
+                       "decided 40/100 (40 bought, 0 failed) · 0/s now · electing (epoch 3 before) · elections 3",
+                       "once the others elect, the election is the news")
     }
 }

@@ -219,6 +219,25 @@ final class SQLiteStoreTests: TemporaryDirectoryTestCase {
 
     // MARK: Elections
 
+    func testTheStartupElectionIsRecordedAsSuchWhetherOrNotItsNoteLandedFirst() throws {
+        let database = try MarketDatabase.open(path: directory.path("startup.db"))
+        let store = database.store(runID: try database.beginRun(scenario: "startup", peerCount: 4, seed: 1, peers: []))
+        // P3 won P0's startup election by cascade before P0's note landed: the claim says why.
+        let early = ElectionClaim(epoch: 1, leader: 3, initiator: 2, reason: .startup)
+        XCTAssertEqual(try store.claimEpoch(early), .claimed(early))
+        // In the next run the note landed first: it names the peer that began the election.
+        let next = database.store(runID: try database.beginRun(scenario: "startup", peerCount: 4, seed: 2, peers: []))
+        XCTAssertEqual(try next.noteElectionStarted(by: 0, reason: .startup, knownEpoch: 0), .noted)
+        let late = ElectionClaim(epoch: 1, leader: 3, initiator: 2, reason: .startup)
+        XCTAssertEqual(try next.claimEpoch(late), .claimed(late))
+
+        let rows = try DatabaseQueue(path: directory.path("startup.db")).read { db in
+            try Row.fetchAll(db, sql: "SELECT initiator_id, reason FROM elections ORDER BY run_id")
+        }
+        XCTAssertEqual(rows.map { $0["reason"] as String }, ["startup", "startup"])
+        XCTAssertEqual(rows.map { $0["initiator_id"] as Int }, [2, 0])
+    }
+
     func testAnElectionRecordsWhyItBeganAndWhenWhoeverWinsIt() throws {
         let database = try MarketDatabase.open(path: directory.path("elections.db"))
         let run = try database.beginRun(scenario: "elections", peerCount: 4, seed: 1, peers: [])

@@ -18,6 +18,11 @@ final class TwoTraderProcessesTests: XCTestCase {
         try race(on: directory.path("market.db"))
     }
 
+    /// The same race on a PostgreSQL database: the leader row's lock is the fence there.
+    func testOnlyTheCurrentEpochsDecisionsLandOnPostgreSQL() throws {
+        try race(on: try privatePostgres().createDatabase("two_traders"))
+    }
+
     /// The race on the database `path` names (a file, or a server's URL).
     func race(on path: String) throws {
         let binary = ProcessInfo.processInfo.arguments[0]

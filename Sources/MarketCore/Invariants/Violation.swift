@@ -24,6 +24,9 @@ public struct Violation: Hashable, Codable, Sendable, CustomStringConvertible {
         case bully
         /// A message is received at a clock later than the one it was sent at.
         case clockCondition = "clock condition"
+        /// A buy fails `no seller` only when no seller can sell: none holds enough, and no live
+        /// seller's first deposit is on its way to the trader (the simulator only).
+        case noSellerOnlyWhenNone = "no seller only when none"
         /// The run settles (the simulator only).
         case liveness
         /// The store refused or failed a request it should have carried out (the simulator only).

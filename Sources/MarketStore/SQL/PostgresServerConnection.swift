@@ -55,7 +55,7 @@ final class PostgresServerConnection: SQLConnection, @unchecked Sendable {
         do {
             connection = try connect()
         } catch {
-            try? group.syncShutdownGracefully()
+            group.shutdownBlocking()
             throw Self.openError(error, address: address)
         }
     }
@@ -68,16 +68,16 @@ final class PostgresServerConnection: SQLConnection, @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         if let connection {
-            try? connection.close().wait()
+            try? connection.close().blockingResult()
             self.connection = nil
         }
-        try? group.syncShutdownGracefully()
+        group.shutdownBlocking()
     }
 
     private func connect() throws -> PostgresConnection {
         let connection = try PostgresConnection.connect(
             on: group.next(), configuration: try address.configuration(), id: 1, logger: logger
-        ).wait()
+        ).blockingResult()
         let milliseconds = max(1, Int((lockTimeout * 1000).rounded()))
         // One statement a query: postgres-nio sends every query through the extended protocol.
         var settings = [
@@ -90,9 +90,9 @@ final class PostgresServerConnection: SQLConnection, @unchecked Sendable {
         settings.append("SET synchronous_commit = \(durability == .full ? "on" : "off")")
         if readOnly { settings.append("SET default_transaction_read_only = on") }
         do {
-            for setting in settings { _ = try connection.simpleQuery(setting).wait() }
+            for setting in settings { _ = try connection.whileOpen { connection.simpleQuery(setting) } }
         } catch {
-            try? connection.close().wait()
+            try? connection.close().blockingResult()
             throw error
         }
         return connection
@@ -130,12 +130,12 @@ final class PostgresServerConnection: SQLConnection, @unchecked Sendable {
         }
         let session = PostgresSession(connection: connection, logger: logger)
         do {
-            _ = try connection.simpleQuery(begin).wait()
+            _ = try connection.whileOpen { connection.simpleQuery(begin) }
             let result = try body(session)
-            _ = try connection.simpleQuery("COMMIT").wait()
+            _ = try connection.whileOpen { connection.simpleQuery("COMMIT") }
             return result
         } catch {
-            if !connection.isClosed { _ = try? connection.simpleQuery("ROLLBACK").wait() }
+            _ = try? connection.whileOpen { connection.simpleQuery("ROLLBACK") }
             throw Self.wrap(error)
         }
     }
@@ -176,7 +176,7 @@ final class PostgresServerConnection: SQLConnection, @unchecked Sendable {
     static func describe(_ error: PSQLError) -> String {
         switch error.code {
         case .connectionError:
-            if let underlying = error.underlying { return "cannot reach the server (\(oneLine(String(describing: underlying))))" }
+            if let underlying = error.underlying { return "cannot reach the server: \(reason(underlying))" }
             return "cannot reach the server"
         case .serverClosedConnection, .clientClosedConnection: return "the connection to the server was closed"
         case .authMechanismRequiresPassword: return "the server asks for a password and none was given (URL, PGPASSWORD or ~/.pgpass)"
@@ -185,6 +185,17 @@ final class PostgresServerConnection: SQLConnection, @unchecked Sendable {
             if let underlying = error.underlying { return oneLine(String(describing: underlying)) }
             return error.code.description
         }
+    }
+
+    /// Why a connection could not be made, as the system says it ("Connection refused"), not
+    /// SwiftNIO's dump of every address it tried.
+    static func reason(_ error: any Error) -> String {
+        if let failure = error as? NIOConnectionError {
+            if let dns = failure.dnsAError ?? failure.dnsAAAAError { return "cannot resolve \(failure.host) (\(oneLine("\(dns)")))" }
+            if let first = failure.connectionErrors.first { return reason(first.error) }
+        }
+        if let error = error as? IOError { return String(cString: strerror(error.errnoCode)) }
+        return oneLine(String(describing: error))
     }
 
     static func oneLine(_ text: String) -> String {

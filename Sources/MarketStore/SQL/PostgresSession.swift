@@ -74,7 +74,8 @@ struct PostgresSession: SQLSession {
             case .text(let text): binds.append(text)
             }
         }
-        return try connection.query(PostgresQuery(unsafeSQL: Placeholders.numbered(sql), binds: binds), logger: logger).wait()
+        let query = PostgresQuery(unsafeSQL: Placeholders.numbered(sql), binds: binds)
+        return try connection.whileOpen { [connection, logger] in connection.query(query, logger: logger) }
     }
 
     /// A cell as one of the history's four kinds of value. `sum()` of bigints is numeric in
