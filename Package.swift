@@ -61,10 +61,12 @@ let package = Package(
         .target(name: "MarketScenarioFile", dependencies: ["MarketCore"]),
         // `market report`: a run's history drawn as one HTML page (inline SVG and CSS).
         .target(name: "MarketReport", dependencies: ["MarketCore", "MarketStore"]),
+        // A private PostgreSQL server (initdb, pg_ctl, a watchdog): `market bench` and the tests start one.
+        .target(name: "MarketPostgresServer"),
         .target(
             name: "MarketBench",
             dependencies: [
-                "MarketCore", "MarketSimulation", "MarketStore",
+                "MarketCore", "MarketSimulation", "MarketStore", "MarketPostgresServer",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ]
@@ -77,7 +79,7 @@ let package = Package(
             ]
         ),
         // What the test targets share: fixtures, temporary directories (as SWIM ships SWIMTestKit).
-        .target(name: "MarketTestKit", dependencies: ["MarketCore"], path: "Tests/MarketTestKit"),
+        .target(name: "MarketTestKit", dependencies: ["MarketCore", "MarketPostgresServer"], path: "Tests/MarketTestKit"),
         .testTarget(name: "MarketCoreTests", dependencies: ["MarketCore", "MarketTestKit"]),
         .testTarget(name: "MarketSupervisionTests", dependencies: ["MarketCore", "MarketSupervision"]),
         .testTarget(name: "MarketSimulationTests", dependencies: ["MarketCore", "MarketSimulation", "MarketTestKit"]),

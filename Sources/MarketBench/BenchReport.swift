@@ -28,6 +28,9 @@ public struct BenchReport: Sendable, Encodable {
     public var figures: [BenchFigure]
     /// Runs that did not pass (failed, timed out, or a check found a violation), with why.
     public var failedRuns: [String]
+    /// The PostgreSQL plan, or why it was skipped.
+    public var postgres: PostgresFigures?
+    public var postgresSkipped: String?
 
     /// Two round trips and one commit: a sequential buy cannot be cheaper.
     public var floorSequentialBuy: Double
@@ -51,11 +54,14 @@ public struct BenchReport: Sendable, Encodable {
         case labRequestsPerBuyer = "lab_requests_per_buyer"
         case figures
         case failedRuns = "failed_runs"
+        case postgres
+        case postgresSkipped = "postgres_skipped"
     }
 
     public init(quick: Bool, floorUDSRoundTrip: Double, floorCommit: Double, sequential: SystemBench.Sequential,
                 scale: [SystemBench.ScalePoint], failover: [Double], failoverSilent: [Double], peerRSS: Int,
-                labTable: [SystemBench.LabRow], labRequestsPerBuyer: Int, figures: [BenchFigure], failedRuns: [String]) {
+                labTable: [SystemBench.LabRow], labRequestsPerBuyer: Int, figures: [BenchFigure], failedRuns: [String],
+                postgres: PostgresFigures? = nil, postgresSkipped: String? = nil) {
         self.quick = quick
         self.floorUDSRoundTrip = floorUDSRoundTrip
         self.floorCommit = floorCommit
@@ -74,5 +80,7 @@ public struct BenchReport: Sendable, Encodable {
         self.labRequestsPerBuyer = labRequestsPerBuyer
         self.figures = figures
         self.failedRuns = failedRuns
+        self.postgres = postgres
+        self.postgresSkipped = postgresSkipped
     }
 }

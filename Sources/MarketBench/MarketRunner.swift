@@ -1,4 +1,5 @@
 import Foundation
+import MarketStore
 
 /// One real `market run` (real processes, sockets and SQLite) into a database of its own, for
 /// the benchmark to read its figures back from the history.
@@ -7,6 +8,10 @@ public struct MarketRunner: Sendable {
     public let market: URL
     /// Where the runs' databases go (removed by `removeScratch()`).
     public let scratch: URL
+    /// Each run's database when it is not a fresh SQLite file under `scratch`: a PostgreSQL URL.
+    public var databases: (@Sendable () throws -> String)?
+    /// Every run's `--durability`: SQLite's synchronous, PostgreSQL's synchronous_commit.
+    public var durability: Durability = .normal
 
     public init(market: URL) throws {
         self.market = market
@@ -29,10 +34,18 @@ public struct MarketRunner: Sendable {
         public var failure: String?
     }
 
-    /// Runs `market run ARGUMENTS --db <fresh> --json`; throws only when it could not start.
+    /// The same runner with its runs in other databases, or at another durability.
+    public func with(databases: (@Sendable () throws -> String)?, durability: Durability) -> MarketRunner {
+        var runner = self
+        runner.databases = databases
+        runner.durability = durability
+        return runner
+    }
+
+    /// Runs `market run ARGUMENTS --durability D --db <fresh> --json`; throws only when it could not start.
     public func run(_ arguments: [String]) throws -> Outcome {
-        let database = scratch.appendingPathComponent("run-\(UUID().uuidString).db").path
-        let all = ["run"] + arguments + ["--db", database, "--json"]
+        let database = try databases?() ?? scratch.appendingPathComponent("run-\(UUID().uuidString).db").path
+        let all = ["run"] + arguments + ["--durability", durability.rawValue, "--db", database, "--json"]
         let process = Process()
         process.executableURL = market
         process.arguments = all
@@ -40,17 +53,24 @@ public struct MarketRunner: Sendable {
         let errors = Pipe()
         process.standardError = errors
         let collected = ErrorText()
-        errors.fileHandleForReading.readabilityHandler = { handle in collected.append(handle.availableData) }
+        // Read by a thread of its own, not a readabilityHandler: Foundation's dispatch source was
+        // seen crashing the bench (a bad pointer in libdispatch) after a child wrote a long backtrace.
+        let reader = DispatchGroup()
+        let handle = errors.fileHandleForReading
         try process.run()
+        DispatchQueue.global().async(group: reader) {
+            while case let data = handle.availableData, !data.isEmpty { collected.append(data) }
+        }
         let memory = PeerMemory(supervisor: process.processIdentifier)
         while process.isRunning {
             memory.sample()
             usleep(100_000)
         }
         process.waitUntilExit()
-        errors.fileHandleForReading.readabilityHandler = nil
+        // A peer the supervisor left behind may still hold the pipe: its last line is not worth waiting for.
+        _ = reader.wait(timeout: .now() + 5)
         let failure = process.terminationStatus == 0 ? nil : "exited \(process.terminationStatus): \(collected.lastLine)"
-        guard FileManager.default.fileExists(atPath: database) else {
+        guard databases != nil || FileManager.default.fileExists(atPath: database) else {
             throw BenchError.system("market \(all.joined(separator: " ")) left no database (\(failure ?? "exited 0"))")
         }
         return Outcome(database: database, arguments: arguments, largestPeerRSS: memory.largest, failure: failure)

@@ -27,6 +27,10 @@ public struct SystemBench {
         public static let quick = Plan(
             sequentialRuns: 1, sequentialRequests: 1000, scaleBuys: 0, tracedBuys: 600, untracedThroughput: false,
             failoverSeeds: [1], failoverRequests: 300, failoverSickRate: 0.03, labRequests: 100, timeLimit: 12)
+        /// Every kind of figure from the smallest runs: for the tests, not for quoting.
+        public static let smoke = Plan(
+            sequentialRuns: 1, sequentialRequests: 100, scaleBuys: 0, tracedBuys: 120, untracedThroughput: false,
+            failoverSeeds: [1], failoverRequests: 60, failoverSickRate: 0.05, labRequests: 20, timeLimit: 30)
     }
 
     public static let scalePeers = [16, 32, 64, 128]

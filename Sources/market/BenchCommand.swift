@@ -14,7 +14,9 @@ struct BenchCommand: ParsableCommand {
             Real `market run`s (processes, sockets, SQLite) in temporary databases, each figure read \
             back from the run's history: sequential buys, throughput at 16 to 128 peers, messages \
             per buy, failover, the lab's table; the full plan takes minutes, --quick under one. \
-            Progress goes to standard error. Build with -c release for figures worth quoting.
+            The same runs on PostgreSQL beside SQLite at matching durability, with the server's own \
+            floors: on a private server the bench starts where PostgreSQL is installed, or on \
+            --postgres URL. Progress goes to standard error. Build with -c release for figures worth quoting.
             """
     )
 
@@ -27,8 +29,21 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Repetitions per floor and store figure; the median is reported.")
     var repetitions: Int = 5
 
+    @Option(help: ArgumentHelp(
+        "Measure PostgreSQL on this server (postgresql://…) instead of a private one; the runs' histories stay in its database.",
+        valueName: "url"))
+    var postgres: String?
+
+    @Flag(help: "Skip the PostgreSQL figures.")
+    var noPostgres = false
+
+    /// The smallest plan that still gives every figure, for the tests (no figure worth quoting).
+    @Flag(help: .hidden)
+    var smoke = false
+
     func validate() throws {
         guard repetitions >= 1 else { throw ValidationError("--repetitions must be at least 1") }
+        if noPostgres && postgres != nil { throw ValidationError("--no-postgres and --postgres cannot be given together") }
     }
 
     func run() throws {
@@ -37,11 +52,20 @@ struct BenchCommand: ParsableCommand {
             let elapsed = (ContinuousClock.now - started).seconds
             DescriptorWriter.standardError.write(String(format: "[%5.1f s] %@\n", elapsed, line))
         }
-        let repetitions = quick ? min(self.repetitions, 3) : self.repetitions
+        let quick = self.quick || smoke
+        let repetitions = smoke ? 1 : quick ? min(self.repetitions, 3) : self.repetitions
+        let (target, skipped) = try postgresTarget(say)
+        defer { target?.remove() }
         say("measuring the floors")
-        let rtt = try Floors.unixSocketRoundTrip(iterations: quick ? 5_000 : 20_000, repetitions: repetitions)
-        let commit = try Floors.sqliteCommit(synchronous: "NORMAL", commits: quick ? 500 : 2_000, repetitions: repetitions)
+        let rtt = try Floors.unixSocketRoundTrip(iterations: smoke ? 200 : quick ? 5_000 : 20_000, repetitions: repetitions)
+        let commit = try Floors.sqliteCommit(synchronous: "NORMAL", commits: smoke ? 50 : quick ? 500 : 2_000, repetitions: repetitions)
         var figures = [rtt, commit]
+        var postgresFloors: PostgresFloors?
+        if let target {
+            say("measuring PostgreSQL's floors")
+            postgresFloors = try PostgresBench.floors(on: target, roundTrips: smoke ? 200 : quick ? 2_000 : 5_000,
+                                                      commits: smoke ? 30 : quick ? 300 : 1_000, repetitions: repetitions)
+        }
         if !quick {
             say("measuring the store and the simulator")
             figures += try storeAndSimulator(repetitions: repetitions)
@@ -49,28 +73,53 @@ struct BenchCommand: ParsableCommand {
 
         let runner = try MarketRunner(market: URL(fileURLWithPath: CurrentExecutable.path))
         defer { runner.removeScratch() }
-        let plan: SystemBench.Plan = quick ? .quick : .full
+        let plan: SystemBench.Plan = smoke ? .smoke : quick ? .quick : .full
         var bench = SystemBench(runner: runner, plan: plan, progress: say)
         say("sequential buys")
         let sequential = try bench.sequential()
         var scale: [SystemBench.ScalePoint] = []
-        for peers in SystemBench.scalePeers {
+        for peers in smoke ? [16] : SystemBench.scalePeers {
             say("throughput at \(peers) peers")
             scale.append(try bench.scale(peers: peers))
+        }
+        var postgres: PostgresFigures?
+        var otherFailures: [String] = []
+        var otherRSS = 0
+        if let target, let postgresFloors, let sixteen = scale.first(where: { $0.peers == 16 }) {
+            func half(_ label: String, _ runner: MarketRunner) throws -> EngineFigures {
+                say("like against like: \(label)")
+                var other = SystemBench(runner: runner, plan: plan, progress: say)
+                defer {
+                    otherFailures += other.failures
+                    otherRSS = max(otherRSS, other.largestPeerRSS)
+                }
+                return try other.engineFigures(label)
+            }
+            let onServer: @Sendable () throws -> String = { try target.freshDatabase("run") }
+            let normal = LikeForLike(
+                durability: .normal, sqlite: EngineFigures(label: "SQLite NORMAL", sequential: sequential, sixteenPeers: sixteen),
+                postgres: try half("PostgreSQL synchronous_commit=off", runner.with(databases: onServer, durability: .normal)),
+                udsRoundTrip: rtt.microseconds, postgresCommit: postgresFloors.commitOff.microseconds)
+            let full = LikeForLike(
+                durability: .full, sqlite: try half("SQLite FULL", runner.with(databases: nil, durability: .full)),
+                postgres: try half("PostgreSQL synchronous_commit=on", runner.with(databases: onServer, durability: .full)),
+                udsRoundTrip: rtt.microseconds, postgresCommit: postgresFloors.commitOn.microseconds)
+            postgres = PostgresFigures(server: target.place, floors: postgresFloors, pairs: [normal, full])
         }
         say("failover: the trader killed")
         let crash = try bench.failover(.crash)
         say("failover: the trader silent")
         let silent = try bench.failover(.silent)
         var lab: [SystemBench.LabRow] = []
-        for rate in SystemBench.labRates {
+        for rate in smoke ? [SystemBench.labRates[0]] : SystemBench.labRates {
             say("the lab's experiment at \(rate * 100) % re-election")
             lab.append(try bench.lab(sickRate: rate))
         }
         let report = BenchReport(
             quick: quick, floorUDSRoundTrip: rtt.microseconds, floorCommit: commit.microseconds, sequential: sequential,
-            scale: scale, failover: crash, failoverSilent: silent, peerRSS: bench.largestPeerRSS, labTable: lab,
-            labRequestsPerBuyer: plan.labRequests, figures: figures, failedRuns: bench.failures)
+            scale: scale, failover: crash, failoverSilent: silent, peerRSS: max(bench.largestPeerRSS, otherRSS), labTable: lab,
+            labRequestsPerBuyer: plan.labRequests, figures: figures, failedRuns: bench.failures + otherFailures,
+            postgres: postgres, postgresSkipped: skipped)
         say("done")
 
         if json {
@@ -79,6 +128,28 @@ struct BenchCommand: ParsableCommand {
             print(String(decoding: try encoder.encode(report), as: UTF8.self))
         } else {
             print(BenchTable(report: report).text)
+        }
+    }
+
+    /// Where the PostgreSQL plan runs, or why it does not (said at once, and again with the figures).
+    private func postgresTarget(_ say: (String) -> Void) throws -> (PostgresTarget?, skipped: String?) {
+        if noPostgres {
+            say("PostgreSQL figures skipped: --no-postgres")
+            return (nil, "--no-postgres")
+        }
+        if let postgres {
+            let target = try PostgresTarget.named(postgres)
+            say("PostgreSQL on \(target.place)")
+            return (target, nil)
+        }
+        say("starting a private PostgreSQL server")
+        switch try PostgresTarget.startPrivate() {
+        case .started(let target):
+            say("PostgreSQL on \(target.place)")
+            return (target, nil)
+        case .unavailable(let reason):
+            say("PostgreSQL figures skipped: \(reason)")
+            return (nil, reason)
         }
     }
 

@@ -31,11 +31,39 @@ struct BenchTable {
         for figure in report.figures.dropFirst(2) {
             row(figure.name, us(figure.microseconds), figure.note)
         }
+        postgresRows(row)
+        if report.postgres == nil, let skipped = report.postgresSkipped {
+            lines.append("")
+            lines.append("PostgreSQL figures skipped: \(skipped)")
+        }
         for failure in report.failedRuns {
             lines.append("")
             lines.append("did not pass: \(failure)")
         }
         return lines.joined(separator: "\n")
+    }
+
+    /// The server's floors, then each durability's pair: SQLite's row, then PostgreSQL's with the goal's ratio.
+    private func postgresRows(_ row: (String, String, String) -> Void) {
+        guard let postgres = report.postgres else { return }
+        let floors = postgres.floors
+        row(floors.roundTrip.name, us(floors.roundTrip.microseconds), "floor, postgres-nio as the store uses it")
+        for commit in [floors.commitOff, floors.commitOn] { row(commit.name, us(commit.microseconds), "floor") }
+        for pair in postgres.pairs {
+            for engine in [pair.sqlite, pair.postgres] {
+                let goal = engine.label == pair.postgres.label
+                    ? String(format: "%.1f× 2 round trips + 1 PostgreSQL commit (%.1f µs); goal: within 2×",
+                             pair.sequentialRatio, pair.floorSequentialBuy)
+                    : ""
+                row("sequential buy p50 / p99, \(engine.label)", String(format: "%.1f / %.1f µs", engine.sequentialP50, engine.sequentialP99),
+                    String(format: "%.3f s in all", engine.sequentialSeconds) + (goal.isEmpty ? "" : "; " + goal))
+            }
+            for engine in [pair.sqlite, pair.postgres] {
+                let goal = engine.label == pair.postgres.label
+                    ? String(format: "SQLite's is %.2f× this; goal: within 2×", pair.throughputRatio) : ""
+                row("16 peers, 12 buying, \(engine.label)", String(format: "%.0f buys/s", engine.throughput), goal)
+            }
+        }
     }
 
     private func us(_ value: Double) -> String { String(format: "%.1f µs", value) }

@@ -85,7 +85,9 @@ final class PostgresServerConnection: SQLConnection, @unchecked Sendable {
             "SET idle_in_transaction_session_timeout = '\(Self.idleInTransactionTimeout)'",
             "SET application_name = 'market'",
         ]
-        if durability == .full { settings.append("SET synchronous_commit = on") }
+        // Durability as SQLite's synchronous: normal survives any client's crash (the server holds
+        // the commit) but may lose the last commits to a server or OS crash, full waits for the flush.
+        settings.append("SET synchronous_commit = \(durability == .full ? "on" : "off")")
         if readOnly { settings.append("SET default_transaction_read_only = on") }
         do {
             for setting in settings { _ = try connection.whileOpen { connection.simpleQuery(setting) } }

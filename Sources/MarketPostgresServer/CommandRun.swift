@@ -89,7 +89,7 @@ struct CommandRun {
 
 /// A pipe whose two ends are close-on-exec, so only the child they are given to holds them.
 /// (Swift's Glibc has no pipe2: a child spawned by another thread between pipe and fcntl could
-/// still inherit an end; XCTest runs one test at a time.)
+/// still inherit an end; the tests and the bench start their servers one at a time.)
 final class ClosingPipe: @unchecked Sendable {
     private(set) var read: Int32 = -1
     private(set) var write: Int32 = -1
