@@ -99,4 +99,103 @@ extension EndToEndTests {
         try assertDecidedExactlyOnce(server, url, run: runID, expected: 300)
         try assertCheckedClean(url)
     }
+
+    /// The whole server stops at once (`pg_ctl stop -m immediate`) in the middle of a run. A
+    /// run cannot go on without its history, so it fails within seconds and says why in one
+    /// line; as the end cannot be written either, it exits 3 and keeps the end for the next
+    /// `market run`. Once the server is back, what was recorded checks, and the next run on
+    /// the database marks the run `failed`.
+    func test_postgres_serverStoppedMidRun_failsInSecondsAndTheHistoryChecks() throws {
+        let server = try privatePostgres()
+        // Other tests of this process share the server: it is running again whatever happens here.
+        defer { if !server.isReady { try? server.start() } }
+        let url = try server.createDatabase("stopped")
+        let running = try ChildRun.Running(try Self.marketBinary(), [
+            "run", "--scenario", "test_case2", "--requests", "1000", "--sick-rate", "0", "--seed", "17",
+            "--db", url, "--time-limit", "90",
+        ])
+        defer { if running.process.isRunning { kill(running.process.processIdentifier, SIGKILL) } }
+        XCTAssertTrue(waitForDecisions(beyond: 20, server, url, while: { running.process.isRunning }), "the run never got going")
+        let runID = try XCTUnwrap(try scalar(server, url, "SELECT max(run_id) FROM runs;").flatMap(Int.init))
+
+        try server.stopImmediately()
+        let stopped = Date()
+        let run = running.finish(deadline: 60)
+        let took = Date().timeIntervalSince(stopped)
+        removeKeptDirectoryAtTeardown(run)
+        XCTAssertFalse(run.timedOut, "the run did not end without its server")
+        XCTAssertLessThan(took, 15, "the run took \(took) s to see its server gone")
+        XCTAssertEqual(run.status, 3, "the end could not be recorded: \(run.errors)")
+        let lines = run.errors.split(separator: "\n").map(String.init)
+        XCTAssertTrue(lines.contains { $0.contains("cannot record the end of run \(runID) as failed") && $0.contains("server") },
+                      run.errors)
+        XCTAssertFalse(lines.contains { $0.contains("Fatal error") || $0.contains("Stack dump") || $0.hasPrefix("#") }, run.errors)
+
+        try server.start()
+        let check = try market(["check", "--db", url, "--run", "\(runID)"], deadline: 60)
+        XCTAssertEqual(check.status, 0, check.stderr + check.stdout)
+        XCTAssertTrue(check.stdout.contains("no violation"), check.stdout)
+        let next = try market(["run", "--scenario", "lone_peer", "--sick-rate", "0", "--db", url], deadline: 60)
+        XCTAssertEqual(next.status, 0, next.stderr)
+        XCTAssertEqual(try scalar(server, url, "SELECT status FROM runs WHERE run_id = \(runID);"), "failed",
+                       "the next run recorded the end the server could not take")
+    }
+
+    /// A chaos round on PostgreSQL: the trader SIGKILLed while its session is inside a
+    /// transaction, a few times; the run completes, every request decided exactly once.
+    func test_postgres_chaos_traderKilledMidTransaction_checksClean() throws {
+        let server = try privatePostgres()
+        let url = try server.createDatabase("chaos")
+        let directory = try TemporaryDirectory()
+        let scenario = directory.path("chaos.json")
+        try Data("""
+            {"name": "pgchaos", "peers": [
+               {"role": "buyer", "product": "salt"}, {"role": "seller", "product": "salt"},
+               {"role": "buyer", "product": "salt"}, {"role": "seller", "product": "boar"},
+               {"role": "buyer", "product": "boar"}, {"role": "seller", "product": "salt"}],
+             "requests": 100, "sick_rate": 0, "recover_after_ms": 150, "seed": 116, "time_limit_s": 100}
+            """.utf8).write(to: URL(fileURLWithPath: scenario))
+        let running = try ChildRun.Running(try Self.marketBinary(), ["run", "--scenario", scenario, "--db", url, "--json"])
+        defer { if running.process.isRunning { kill(running.process.processIdentifier, SIGKILL) } }
+        let isRunning = { running.process.isRunning }
+
+        var kills = 0
+        var midTransaction = 0
+        var looks = 0
+        while kills < 3, looks < 400, isRunning() {
+            looks += 1
+            let before = decidedCount(server, url)
+            guard before > 0, let trader = try currentTrader(server, url),
+                  let pid = try scalar(server, url, "SELECT pid FROM peers WHERE run_id = \(trader.run) AND peer_id = \(trader.peer);")
+                    .flatMap(Int32.init) else {
+                _ = waitForDecisions(beyond: before, server, url, while: isRunning, within: 5)
+                continue
+            }
+            let inTransaction = try scalar(server, url, """
+                SELECT count(*) FROM pg_stat_activity
+                WHERE application_name = 'market P\(trader.peer) run \(trader.run)' AND xact_start IS NOT NULL;
+                """).flatMap(Int.init) ?? 0
+            // Wait for a look that finds the trader inside a transaction; after many, kill anyway.
+            guard inTransaction > 0 || looks % 50 == 0 else { continue }
+            guard kill(pid, SIGKILL) == 0 else { continue }
+            kills += 1
+            if inTransaction > 0 { midTransaction += 1 }
+            XCTAssertTrue(waitForDecisions(beyond: decidedCount(server, url), server, url, while: isRunning, within: 60) || !isRunning(),
+                          "no decision after the trader was killed")
+        }
+        print("postgres chaos: \(kills) SIGKILLs of the trader, \(midTransaction) seen inside a transaction just before")
+        let run = running.finish(deadline: 150)
+        removeKeptDirectoryAtTeardown(run)
+        XCTAssertFalse(run.timedOut, "the run did not end")
+        XCTAssertEqual(kills, 3, "the trader was killed \(kills) times only")
+        XCTAssertGreaterThan(midTransaction, 0, "no kill found the trader inside a transaction")
+        XCTAssertEqual(run.status, 0, run.errors.suffix(3000) + run.output)
+        let json = try XCTUnwrap(try? JSONSerialization.jsonObject(with: run.stdout) as? [String: Any], run.output)
+        XCTAssertEqual(json["status"] as? String, "completed")
+        let runID = try XCTUnwrap(json["run_id"] as? Int)
+        XCTAssertGreaterThanOrEqual(Int(try scalar(server, url, "SELECT count(*) FROM faults WHERE run_id = \(runID) AND kind = 'crash';") ?? "") ?? 0,
+                                    3, "every kill is a crash in the history")
+        try assertDecidedExactlyOnce(server, url, run: runID, expected: 300)
+        try assertCheckedClean(url)
+    }
 }
