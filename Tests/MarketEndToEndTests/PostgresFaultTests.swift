@@ -13,7 +13,7 @@ extension EndToEndTests {
     }
 
     func decidedCount(_ server: PrivatePostgres, _ url: String) -> Int {
-        (try? scalar(server, url, "SELECT count(*) FROM requests WHERE status <> 'pending';")).flatMap { $0.flatMap(Int.init) } ?? 0
+        (try? scalar(server, url, "SELECT count(*) FROM requests WHERE status <> 'pending';")).flatMap { Int($0) } ?? 0
     }
 
     /// Waits until more than `count` requests are decided, or the run ends; false on the deadline.
