@@ -55,7 +55,7 @@ public final class PeerProcess {
             // The supervisor created the file: a peer opens it only if it is still there.
             database = try MarketDatabase.open(
                 path: options.databasePath, durability: options.durability, busyTimeout: MarketDatabase.peerBusyTimeout,
-                mode: .existing)
+                mode: .existing, applicationName: "market P\(options.id) run \(options.runID)")
         } catch {
             DescriptorWriter.standardError.write("P\(options.id): cannot open the database: \(error)\n")
             worker.shutdown()

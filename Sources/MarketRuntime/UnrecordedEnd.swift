@@ -6,12 +6,13 @@ import Darwin
 import Foundation
 import MarketStore
 
-/// The end of a run that the database would not take (a full disk, a read-only file): kept
-/// in the run's directory, which stays for the user, until the next `market run` on the same
-/// database writes it there. So a run that failed on a full disk reads `failed` once the disk
+/// The end of a run that the database would not take (a full disk, a read-only file, a server
+/// gone): kept in the run's directory, which stays for the user, until the next `market run`
+/// on the same database writes it there. So a run that failed on a full disk reads `failed` once the disk
 /// has room, not `interrupted` as an abandoned one would.
 struct UnrecordedEnd: Codable, Equatable {
-    /// The database file, resolved (`realpath`), so that any spelling of its path finds it.
+    /// The database file, resolved (`realpath`), so that any spelling of its path finds it; or
+    /// the server's database (`resolve`).
     var database: String
     var runID: Int64
     var status: RunStatus
@@ -41,7 +42,13 @@ struct UnrecordedEnd: Codable, Equatable {
         }
     }
 
+    /// A server's database is named by where it is (user, host or socket, port, database),
+    /// never by its password, so the end kept in the run's directory holds none.
     static func resolve(_ path: String) -> String? {
+        if case .postgres(let address)? = try? DatabaseLocation.parse(path) {
+            return "postgresql://\(address.user)@\(address.host ?? address.socketDirectory ?? "")"
+                + ":\(address.port)/\(address.database)"
+        }
         guard let resolved = realpath(path, nil) else { return nil }
         defer { free(resolved) }
         return String(cString: resolved)

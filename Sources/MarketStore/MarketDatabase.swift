@@ -120,12 +120,14 @@ public final class MarketDatabase: Sendable {
     /// connections to it, and closing any other descriptor of it would drop their locks.
     /// - Parameter busyTimeout: how long a statement waits for a lock held by another
     ///   connection before it fails with `StoreError.busy` (PostgreSQL's `lock_timeout`).
+    /// - Parameter applicationName: how a server's `pg_stat_activity` names the session.
     public static func open(
         path: String, durability: Durability = .normal, busyTimeout: TimeInterval = busyTimeout,
-        mode: OpenMode = .createIfMissing
+        mode: OpenMode = .createIfMissing, applicationName: String = "market"
     ) throws(StoreError) -> MarketDatabase {
         if case .postgres(let address) = try DatabaseLocation.parse(path) {
-            return try openServer(path, address, durability: durability, busyTimeout: busyTimeout, readOnly: false, mode: mode)
+            return try openServer(path, address, durability: durability, busyTimeout: busyTimeout, readOnly: false, mode: mode,
+                                  applicationName: applicationName)
         }
         try DatabaseFile.vet(path, writable: true, mustExist: mode == .existing)
         var config = Configuration()
@@ -196,10 +198,11 @@ public final class MarketDatabase: Sendable {
     /// under an advisory lock otherwise.
     static func openServer(
         _ url: String, _ address: PostgresAddress, durability: Durability, busyTimeout: TimeInterval, readOnly: Bool,
-        mode: OpenMode
+        mode: OpenMode, applicationName: String = "market"
     ) throws(StoreError) -> MarketDatabase {
         let connection = try PostgresServerConnection(
-            address: address, lockTimeout: busyTimeout, durability: durability, readOnly: readOnly)
+            address: address, lockTimeout: busyTimeout, durability: durability, readOnly: readOnly,
+            applicationName: applicationName)
         do {
             let state = try connection.read { session in try Migrations.state(session) }
             try Migrations.refuse(state, path: address.display, mustExist: mode == .existing)

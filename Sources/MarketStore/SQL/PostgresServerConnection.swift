@@ -23,6 +23,9 @@ final class PostgresServerConnection: SQLConnection, @unchecked Sendable {
     let lockTimeout: TimeInterval
     let durability: Durability
     let readOnly: Bool
+    /// What `pg_stat_activity` shows for this session (`market P3 run 7` for a peer), so an
+    /// operator or a test can tell one peer's connection from another's.
+    let applicationName: String
     var engine: SQLEngine { .postgresql }
 
     /// How long a transaction may sit idle (its client silent between statements) before the
@@ -43,8 +46,10 @@ final class PostgresServerConnection: SQLConnection, @unchecked Sendable {
     /// before anything starts.
     /// - Parameter lockTimeout: how long a statement waits for a row lock another session holds
     ///   (the `busyTimeout` of `MarketDatabase.open`): past it, `StoreError.busy`.
-    init(address: PostgresAddress, lockTimeout: TimeInterval, durability: Durability, readOnly: Bool) throws(StoreError) {
+    init(address: PostgresAddress, lockTimeout: TimeInterval, durability: Durability, readOnly: Bool,
+         applicationName: String = "market") throws(StoreError) {
         self.address = address
+        self.applicationName = applicationName.filter { $0 != "'" && $0 != "\\" }
         self.readOnly = readOnly
         self.lockTimeout = lockTimeout
         self.durability = durability
@@ -83,7 +88,7 @@ final class PostgresServerConnection: SQLConnection, @unchecked Sendable {
         var settings = [
             "SET lock_timeout = '\(milliseconds)ms'",
             "SET idle_in_transaction_session_timeout = '\(Self.idleInTransactionTimeout)'",
-            "SET application_name = 'market'",
+            "SET application_name = '\(applicationName)'",
         ]
         // Durability as SQLite's synchronous: normal survives any client's crash (the server holds
         // the commit) but may lose the last commits to a server or OS crash, full waits for the flush.
@@ -123,7 +128,12 @@ final class PostgresServerConnection: SQLConnection, @unchecked Sendable {
         do {
             connection = try current()
         } catch {
-            throw Self.wrap(error)
+            // A server that cannot be reached again is not a lost connection to retry: the
+            // caller fails with the cause, within a store call.
+            switch Self.wrap(error) {
+            case .busy(let message): throw StoreError.sqlite(message)
+            case let other: throw other
+            }
         }
         guard !connection.eventLoop.inEventLoop else {
             throw StoreError.sqlite("a PostgreSQL store call was made on its own connection's event loop")
@@ -144,17 +154,26 @@ final class PostgresServerConnection: SQLConnection, @unchecked Sendable {
 
     /// One line for a PostgreSQL error: lock waits and serialisation failures are `.busy`
     /// (trying again may succeed), the rest the server's message.
+    /// A session the server ended (`pg_terminate_backend`, a shutdown, a dropped link) is
+    /// `.busy` too: its transaction was rolled back, and the next call connects afresh, so the
+    /// trader goes on instead of failing the run. Doing a request again is safe: one that did
+    /// commit is found done (request and deposit ids, the decided check) or refused by the fence.
     static func wrap(_ error: any Error) -> StoreError {
         if let error = error as? StoreError { return error }
+        if error is PostgresConnectionClosed { return .busy("the connection to the server was lost") }
         guard let error = error as? PSQLError else { return StoreError.wrap(error) }
         if let info = error.serverInfo {
             let message = info[.message] ?? "server error"
-            switch info[.sqlState] {
+            let state = info[.sqlState] ?? ""
+            switch state {
             // lock_not_available, serialization_failure, deadlock_detected, query_canceled
             case "55P03", "40001", "40P01", "57014": return .busy(message)
-            default: return .sqlite(message)
+            // admin_shutdown (a terminated backend), crash_shutdown
+            case "57P01", "57P02": return .busy(message)
+            default: return state.hasPrefix("08") ? .busy(message) : .sqlite(message)
             }
         }
+        if error.code == .serverClosedConnection { return .busy(describe(error)) }
         return .sqlite(describe(error))
     }
 
