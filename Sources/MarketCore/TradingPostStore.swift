@@ -14,6 +14,14 @@ public protocol TradingPostStore: AnyObject {
     /// not show an election in progress that nobody will finish.
     func noteElectionStarted(by peer: PeerID, reason: ElectionReason, knownEpoch: Epoch) throws -> StoreResult
 
+    /// Notes that `peer` gave up the election it started without anyone claiming an epoch
+    /// (the trader it thought gone answered, or the peer lost its memory or fell sick): if the
+    /// note in the leader record is its own, the record shows no election in progress, so
+    /// the next election's note starts afresh instead of inheriting this one's start,
+    /// initiator and reason. A note another peer made stays: that peer may still be electing.
+    /// `.noted`.
+    func noteElectionAbandoned(by peer: PeerID) throws -> StoreResult
+
     /// Makes `claim.leader` the leader of `claim.epoch` if the stored epoch is exactly
     /// `claim.epoch - 1`; records the election. `.claimed` or `.claimRefused(current:)`.
     func claimEpoch(_ claim: ElectionClaim) throws -> StoreResult
@@ -54,6 +62,7 @@ extension TradingPostStore {
     public func perform(_ request: StoreRequest) throws -> StoreResult {
         switch request {
         case .noteElectionStarted(let peer, let reason, let known): try noteElectionStarted(by: peer, reason: reason, knownEpoch: known)
+        case .noteElectionAbandoned(let peer): try noteElectionAbandoned(by: peer)
         case .claimEpoch(let claim): try claimEpoch(claim)
         case .loadTakeover(let epoch): try loadTakeover(epoch: epoch)
         case .enqueue(let buy, let epoch): try enqueue(buy, epoch: epoch)
@@ -70,6 +79,7 @@ extension TradingPostStore {
 /// `Event.persisted`, and only then does the core send what depends on it.
 public enum StoreRequest: Hashable, Codable, Sendable {
     case noteElectionStarted(by: PeerID, reason: ElectionReason, knownEpoch: Epoch)
+    case noteElectionAbandoned(by: PeerID)
     case claimEpoch(ElectionClaim)
     case loadTakeover(epoch: Epoch)
     case enqueue(BuyRequest, epoch: Epoch)
