@@ -32,6 +32,8 @@ public final class InMemoryStore: TradingPostStore {
     public private(set) var electionInProgress = false
     /// The peer whose note began the election in progress (the first note wins, as in SQLite).
     public private(set) var electionInitiator: PeerID?
+    /// Notes withdrawn by the peer that made them: elections that ended without a claim.
+    public private(set) var abandonedNotes = 0
     public private(set) var requests: [RequestID: RequestRecord] = [:]
     /// Request ids in the order they were first recorded, for deterministic reads.
     private var requestOrder: [RequestID] = []
@@ -70,6 +72,7 @@ public final class InMemoryStore: TradingPostStore {
 
     public func noteElectionAbandoned(by peer: PeerID) throws -> StoreResult {
         if electionInitiator == peer {
+            abandonedNotes += 1
             electionInProgress = false
             electionInitiator = nil
         }
