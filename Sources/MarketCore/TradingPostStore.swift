@@ -5,7 +5,8 @@
 /// when the store already holds a newer one: the epoch is a fencing token.
 public protocol TradingPostStore: AnyObject {
     /// Notes that a peer started an election because the trader is gone (or there is none
-    /// yet): the leader record shows an election in progress until a claim lands, and the
+    /// yet): the leader record shows an election in progress until a claim lands (or the
+    /// note's own peer gives the election up, `noteElectionAbandoned`), and the
     /// claim's `elections` row starts at the first such note and keeps its initiator and
     /// reason (the winner itself mostly joined through Bully's cascade). `.noted`.
     ///
@@ -19,7 +20,9 @@ public protocol TradingPostStore: AnyObject {
     /// note in the leader record is its own, the record shows no election in progress, so
     /// the next election's note starts afresh instead of inheriting this one's start,
     /// initiator and reason. A note another peer made stays: that peer may still be electing.
-    /// `.noted`.
+    /// Only the peer can say so: the store cannot judge a note stale from the trader's later
+    /// writes, since in a recovery or lower-trader election the trader rightly trades on
+    /// until the claim. `.noted`.
     func noteElectionAbandoned(by peer: PeerID) throws -> StoreResult
 
     /// Makes `claim.leader` the leader of `claim.epoch` if the stored epoch is exactly
