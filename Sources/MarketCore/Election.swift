@@ -24,6 +24,16 @@ public enum ElectionPhase: Hashable, Sendable {
     case awaitingCoordinator(reason: ElectionReason, initiator: PeerID)
     /// No higher peer answered: this peer asked the store for the next epoch.
     case claiming(ElectionClaim)
+
+    /// Whether this peer noted the election in the store (`startElection` notes all but
+    /// Bully's cascade), and so owes the store word if it gives the election up.
+    var noted: Bool {
+        switch self {
+        case .idle: false
+        case .awaitingOK(let reason, _), .awaitingCoordinator(let reason, _): reason != .bully
+        case .claiming(let claim): claim.reason != .bully
+        }
+    }
 }
 
 extension Peer {
@@ -148,6 +158,12 @@ extension Peer {
         }
         if trader != nil, peer != id {
             stepDown("P\(peer) leads epoch \(epoch)")
+        }
+        if election.noted {
+            // Following a trader ends this peer's election. If no claim ended it (the trader
+            // it took for gone answered), its note would otherwise stay in the leader record
+            // and lend its start to the next election's row.
+            persist(.noteElectionAbandoned(by: id))
         }
         let changed = leader != peer || knownEpoch != epoch
         knownEpoch = max(knownEpoch, epoch)

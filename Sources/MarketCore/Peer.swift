@@ -99,8 +99,11 @@ public struct Peer: Sendable {
             restore(from: books)
             join()
             startHeartbeats()
+            // An election it noted before it crashed died with its memory; the recovery is a new one.
+            persist(.noteElectionAbandoned(by: id))
             startElection(.recovery, initiator: id)
         case (.sick, .command(.recover)):
+            if election.noted { persist(.noteElectionAbandoned(by: id)) }
             join()
             startHeartbeats()
             startElection(.recovery, initiator: id)

@@ -5,7 +5,8 @@
 /// when the store already holds a newer one: the epoch is a fencing token.
 public protocol TradingPostStore: AnyObject {
     /// Notes that a peer started an election because the trader is gone (or there is none
-    /// yet): the leader record shows an election in progress until a claim lands, and the
+    /// yet): the leader record shows an election in progress until a claim lands (or the
+    /// note's own peer gives the election up, `noteElectionAbandoned`), and the
     /// claim's `elections` row starts at the first such note and keeps its initiator and
     /// reason (the winner itself mostly joined through Bully's cascade). `.noted`.
     ///
@@ -13,6 +14,16 @@ public protocol TradingPostStore: AnyObject {
     /// about an election a claim has already ended: it changes nothing, so the record does
     /// not show an election in progress that nobody will finish.
     func noteElectionStarted(by peer: PeerID, reason: ElectionReason, knownEpoch: Epoch) throws -> StoreResult
+
+    /// Notes that `peer` gave up the election it started without anyone claiming an epoch
+    /// (the trader it thought gone answered, or the peer lost its memory or fell sick): if the
+    /// note in the leader record is its own, the record shows no election in progress, so
+    /// the next election's note starts afresh instead of inheriting this one's start,
+    /// initiator and reason. A note another peer made stays: that peer may still be electing.
+    /// Only the peer can say so: the store cannot judge a note stale from the trader's later
+    /// writes, since in a recovery or lower-trader election the trader rightly trades on
+    /// until the claim. `.noted`.
+    func noteElectionAbandoned(by peer: PeerID) throws -> StoreResult
 
     /// Makes `claim.leader` the leader of `claim.epoch` if the stored epoch is exactly
     /// `claim.epoch - 1`; records the election. `.claimed` or `.claimRefused(current:)`.
@@ -54,6 +65,7 @@ extension TradingPostStore {
     public func perform(_ request: StoreRequest) throws -> StoreResult {
         switch request {
         case .noteElectionStarted(let peer, let reason, let known): try noteElectionStarted(by: peer, reason: reason, knownEpoch: known)
+        case .noteElectionAbandoned(let peer): try noteElectionAbandoned(by: peer)
         case .claimEpoch(let claim): try claimEpoch(claim)
         case .loadTakeover(let epoch): try loadTakeover(epoch: epoch)
         case .enqueue(let buy, let epoch): try enqueue(buy, epoch: epoch)
@@ -70,6 +82,7 @@ extension TradingPostStore {
 /// `Event.persisted`, and only then does the core send what depends on it.
 public enum StoreRequest: Hashable, Codable, Sendable {
     case noteElectionStarted(by: PeerID, reason: ElectionReason, knownEpoch: Epoch)
+    case noteElectionAbandoned(by: PeerID)
     case claimEpoch(ElectionClaim)
     case loadTakeover(epoch: Epoch)
     case enqueue(BuyRequest, epoch: Epoch)

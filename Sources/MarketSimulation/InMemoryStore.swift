@@ -30,6 +30,10 @@ public final class InMemoryStore: TradingPostStore {
     public private(set) var claims: [ElectionClaim] = []
     /// Some peer started an election that no claim has ended yet.
     public private(set) var electionInProgress = false
+    /// The peer whose note began the election in progress (the first note wins, as in SQLite).
+    public private(set) var electionInitiator: PeerID?
+    /// Notes withdrawn by the peer that made them: elections that ended without a claim.
+    public private(set) var abandonedNotes = 0
     public private(set) var requests: [RequestID: RequestRecord] = [:]
     /// Request ids in the order they were first recorded, for deterministic reads.
     private var requestOrder: [RequestID] = []
@@ -59,13 +63,26 @@ public final class InMemoryStore: TradingPostStore {
 
     public func noteElectionStarted(by peer: PeerID, reason: ElectionReason, knownEpoch: Epoch) throws -> StoreResult {
         // A peer behind the stored epoch notes an election that a claim has already ended.
-        if knownEpoch >= epoch { electionInProgress = true }
+        if knownEpoch >= epoch, !electionInProgress {
+            electionInProgress = true
+            electionInitiator = peer
+        }
+        return .noted
+    }
+
+    public func noteElectionAbandoned(by peer: PeerID) throws -> StoreResult {
+        if electionInitiator == peer {
+            abandonedNotes += 1
+            electionInProgress = false
+            electionInitiator = nil
+        }
         return .noted
     }
 
     public func claimEpoch(_ claim: ElectionClaim) throws -> StoreResult {
         guard claim.epoch == epoch + 1 else { return .claimRefused(current: epoch) }
         electionInProgress = false
+        electionInitiator = nil
         epoch = claim.epoch
         leader = claim.leader
         claims.append(claim)

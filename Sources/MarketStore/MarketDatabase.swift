@@ -341,8 +341,8 @@ public final class MarketDatabase: Sendable {
         }
     }
 
-    /// Ends the run. Its peers are gone, so no election is in progress any more: one that a
-    /// sitting trader answered (no claim ends those) or that the end of the run cut short.
+    /// Ends the run. Its peers are gone, so no election is in progress any more: one that the
+    /// end of the run cut short, or whose noting peer crashed and never came back to withdraw it.
     public func finishRun(runID: Int64, status: RunStatus) throws(StoreError) {
         try write { db in
             let now = Timestamp.now()

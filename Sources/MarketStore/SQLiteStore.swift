@@ -37,6 +37,20 @@ public final class SQLiteStore: TradingPostStore, Sendable {
         }
     }
 
+    /// Clears the note only when it is `peer`'s own: a peer coalesced into another's note
+    /// says nothing about that peer's election. Not fenced, and any epoch: the note is only
+    /// ever this peer's latest, since its store requests are performed in the order it asks.
+    public func noteElectionAbandoned(by peer: PeerID) throws -> StoreResult {
+        try database.write { db in
+            try db.execute(sql: """
+                UPDATE leader SET election_in_progress = 0, election_started_at = NULL, election_initiator_id = NULL,
+                    election_reason = NULL, updated_at = ?
+                WHERE run_id = ? AND election_initiator_id = ?
+                """, arguments: [Timestamp.now(), runID, peer])
+            return .noted
+        }
+    }
+
     public func claimEpoch(_ claim: ElectionClaim) throws -> StoreResult {
         try database.write { db in
             let current = try epoch(db)

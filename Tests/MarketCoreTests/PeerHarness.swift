@@ -166,8 +166,12 @@ extension Array where Element == Effect {
     /// Store requests, less the election notes (bookkeeping for the leader record; see `electionNotes`).
     var persists: [StoreRequest] {
         compactMap {
-            if case .persist(let request) = $0, request.electionNote == nil { request } else { nil }
+            if case .persist(let request) = $0, request.electionNote == nil, request.abandonedElection == nil { request } else { nil }
         }
+    }
+
+    var abandonedElections: [PeerID] {
+        compactMap { if case .persist(let request) = $0 { request.abandonedElection } else { nil } }
     }
 
     var electionNotes: [PeerID] {
@@ -218,6 +222,11 @@ extension PeerHarness {
 extension StoreRequest {
     var electionNote: PeerID? {
         if case .noteElectionStarted(let peer, _, _) = self { return peer }
+        return nil
+    }
+
+    var abandonedElection: PeerID? {
+        if case .noteElectionAbandoned(let peer) = self { return peer }
         return nil
     }
 

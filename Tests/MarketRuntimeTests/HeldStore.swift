@@ -67,6 +67,7 @@ final class HeldStore: TradingPostStore, @unchecked Sendable {
     func noteElectionStarted(by peer: PeerID, reason: ElectionReason, knownEpoch: Epoch) throws -> StoreResult {
         try pass(.noteElectionStarted(by: peer, reason: reason, knownEpoch: knownEpoch))
     }
+    func noteElectionAbandoned(by peer: PeerID) throws -> StoreResult { try pass(.noteElectionAbandoned(by: peer)) }
     func claimEpoch(_ claim: ElectionClaim) throws -> StoreResult { try pass(.claimEpoch(claim)) }
     func loadTakeover(epoch: Epoch) throws -> StoreResult { try pass(.loadTakeover(epoch: epoch)) }
     func enqueue(_ request: BuyRequest, epoch: Epoch) throws -> StoreResult { try pass(.enqueue(request, epoch: epoch)) }

@@ -18,6 +18,19 @@ final class ElectionFlagTests: XCTestCase {
         XCTAssertFalse(simulation.store.electionInProgress)
     }
 
+    /// In these seeds a peer takes the trader for gone, and the trader answers: the election
+    /// ends without a claim. Its note used to stay, shown as an election in progress to the
+    /// end of the run (and lent to the next election's row its start, initiator and reason).
+    func testAnElectionThatEndsWithoutAClaimLeavesNoElectionInProgress() throws {
+        for (name, seed) in [(BuiltInScenario.testCase1, UInt64(1)), (.testCase3, 7)] {
+            let simulation = Simulation(scenario: try Simulation.scenario(name, seed: seed, options: SimulationOptions()))
+            let result = simulation.run()
+            XCTAssertNil(result.failure, "\(name.rawValue) seed \(seed)")
+            XCTAssertGreaterThan(simulation.store.abandonedNotes, 0, "\(name.rawValue) seed \(seed) no longer gives up an election")
+            XCTAssertFalse(simulation.store.electionInProgress, "\(name.rawValue) seed \(seed)")
+        }
+    }
+
     func testANoteFromAPeerThatKnowsTheStoredEpochShowsAnElection() throws {
         let store = InMemoryStore()
         _ = try store.claimEpoch(ElectionClaim(epoch: 1, leader: 2, initiator: 0, reason: .startup))

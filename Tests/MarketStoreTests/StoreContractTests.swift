@@ -84,4 +84,5 @@ final class StoreContractTests: TemporaryDirectoryTestCase {
     func testTakeoverLoadsPendingInLamportOrderAndTheOutbox() throws { try onEveryStore { try $0.takeoverLoadsPendingInLamportOrderAndTheOutbox() } }
     func testMarkDeliveredForgetsConfirmedItems() throws { try onEveryStore { try $0.markDeliveredForgetsConfirmedItems() } }
     func testLoadBooksAccountsForEveryRole() throws { try onEveryStore { try $0.loadBooksAccountsForEveryRole() } }
+    func testAnAbandonedElectionLendsNothingToTheNext() throws { try onEveryStore { try $0.anAbandonedElectionLendsNothingToTheNext() } }
 }
