@@ -23,31 +23,15 @@ final class LoopThread: @unchecked Sendable {
     /// Starts the thread and returns once its loop runs.
     static func start() throws(CannotCreateThread) -> LoopThread {
         let handoff = Handoff()
-        let context = Unmanaged.passRetained(handoff).toOpaque()
-        #if canImport(Glibc)
-        var thread = pthread_t()
-        #else
-        var thread: pthread_t?
-        #endif
-        let result = pthread_create(&thread, nil, { context in
-            let handoff = Unmanaged<Handoff>.fromOpaque(context!).takeRetainedValue()
+        let thread = try startThread(purpose: "event-loop") {
             // Returns when the loop is shut down.
             MultiThreadedEventLoopGroup.withCurrentThreadAsEventLoop { loop in
                 handoff.loop = loop
                 handoff.ready.signal()
             }
-            return nil
-        }, context)
-        guard result == 0 else {
-            Unmanaged<Handoff>.fromOpaque(context).release()
-            throw CannotCreateThread(purpose: "event-loop", code: result)
         }
         handoff.ready.wait()
-        #if canImport(Glibc)
         return LoopThread(loop: handoff.loop!, thread: thread)
-        #else
-        return LoopThread(loop: handoff.loop!, thread: thread!)
-        #endif
     }
 
     /// Stops the loop (closing what is still open on it) and waits for its thread to end.

@@ -23,21 +23,7 @@ final class StoreWorker: @unchecked Sendable {
     /// Starts the thread.
     static func start() throws(CannotCreateThread) -> StoreWorker {
         let worker = StoreWorker()
-        let context = Unmanaged.passRetained(worker).toOpaque()
-        #if canImport(Glibc)
-        var thread = pthread_t()
-        #else
-        var thread: pthread_t?
-        #endif
-        let result = pthread_create(&thread, nil, { context in
-            Unmanaged<StoreWorker>.fromOpaque(context!).takeRetainedValue().work()
-            return nil
-        }, context)
-        guard result == 0 else {
-            Unmanaged<StoreWorker>.fromOpaque(context).release()
-            throw CannotCreateThread(purpose: "store", code: result)
-        }
-        worker.thread = thread
+        worker.thread = try startThread(purpose: "store") { worker.work() }
         return worker
     }
 
