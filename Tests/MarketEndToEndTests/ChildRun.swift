@@ -34,8 +34,16 @@ struct ChildRun {
             process.standardError = err
             process.terminationHandler = { [finished] _ in finished.signal() }
             try process.run()
-            DispatchQueue.global().async(group: readers) { self.outData = out.fileHandleForReading.readDataToEndOfFile() }
-            DispatchQueue.global().async(group: readers) { self.errData = err.fileHandleForReading.readDataToEndOfFile() }
+            // Each read end is closed once read: left to the Pipe's deinit, two descriptors a run
+            // stayed open in the test process (some 1,300 over the suite).
+            DispatchQueue.global().async(group: readers) { self.outData = Self.readAll(out) }
+            DispatchQueue.global().async(group: readers) { self.errData = Self.readAll(err) }
+        }
+
+        private static func readAll(_ pipe: Pipe) -> Data {
+            let data = pipe.fileHandleForReading.readDataToEndOfFile()
+            try? pipe.fileHandleForReading.close()
+            return data
         }
 
         /// Waits for the child to end; past the deadline it is sent SIGTERM (and `timedOut` says so).
