@@ -45,19 +45,7 @@ final class PeerShellTests: XCTestCase {
         let node = try makeShell()
         let trader = isTrader(node)
         // Another connection holds the write lock, on its own thread, until told to let go.
-        let holder = try DatabaseQueue(path: path)
-        let locked = DispatchSemaphore(value: 0), release = DispatchSemaphore(value: 0), done = DispatchSemaphore(value: 0)
-        DispatchQueue.global().async {
-            try? holder.inTransaction(.immediate) { _ in
-                locked.signal()
-                release.wait()
-                return .rollback
-            }
-            done.signal()
-        }
-        var released = false
-        defer { if !released { release.signal() } }
-        XCTAssertEqual(locked.wait(timeout: .now() + 30), .success, "the other connection never took the lock")
+        let holder = try WriteLockHolder(path: path)
         try node.run { shell in
             shell.handle(.start)
             shell.handle(.command(.startElection))
@@ -67,9 +55,7 @@ final class PeerShellTests: XCTestCase {
         // The loop goes on meanwhile: it answers at once, and the claim is still with the store thread.
         XCTAssertEqual(try node.run { $0.inFlight != nil }, true)
         XCTAssertFalse(trader.value, "the claim could not be written under another's lock")
-        released = true
-        release.signal()
-        XCTAssertEqual(done.wait(timeout: .now() + 30), .success)
+        holder.letGo()
         XCTAssertTrue(trader.wait { $0 }, "the claim was never tried again")
         XCTAssertEqual(try node.run { try? $0.store.leaderRecord().epoch }, 1)
         XCTAssertTrue(node.lines.value.contains { $0.hasPrefix("the database took ") })

@@ -238,27 +238,7 @@ final class StoreOffTheLoopTests: XCTestCase {
         XCTAssertTrue(traderIdle.wait { $0 }, "the trader never took office")
 
         // Another connection takes the write lock, on a thread of its own, until told to let go.
-        var holderConfig = Configuration()
-        holderConfig.busyMode = .timeout(30)
-        let holder = try DatabaseQueue(path: path, configuration: holderConfig)
-        let locked = DispatchSemaphore(value: 0), release = DispatchSemaphore(value: 0), done = DispatchSemaphore(value: 0)
-        DispatchQueue.global().async {
-            try? holder.inTransaction(.immediate) { _ in
-                locked.signal()
-                release.wait()
-                return .rollback
-            }
-            done.signal()
-        }
-        var released = false
-        func letGo() {
-            guard !released else { return }
-            released = true
-            release.signal()
-            _ = done.wait(timeout: .now() + 30)
-        }
-        defer { letGo() }
-        XCTAssertEqual(locked.wait(timeout: .now() + 30), .success, "the other connection never took the lock")
+        let holder = try WriteLockHolder(path: path)
 
         try buyer.run { $0.handle(.start) }
         XCTAssertTrue(buyerView.wait { $0.asking && $0.leader == 1 }, "the buyer never sent its request to the trader")
@@ -272,7 +252,7 @@ final class StoreOffTheLoopTests: XCTestCase {
         XCTAssertEqual(during.leader, 1)
         XCTAssertEqual(during.answered, 0, "the commit cannot have landed under another connection's lock")
 
-        letGo()
+        holder.letGo()
         XCTAssertTrue(buyerView.wait { $0.answered == 1 }, "the commit never landed once the lock was let go")
         XCTAssertFalse(buyerView.value.electing)
         let progress = try MarketDatabase.openReadOnly(path: path).progress(runID: runID)
