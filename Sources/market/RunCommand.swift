@@ -40,10 +40,10 @@ struct RunCommand: ParsableCommand {
     @Option(name: .long, parsing: .unconditional, help: "The seed of every random choice (random when not given).")
     var seed: UInt64?
 
-    @Option(name: .long, help: "The SQLite database file.")
+    @Option(name: .long, help: ArgumentHelp("The market database: an SQLite file, or a postgresql:// URL.", valueName: "path-or-url"))
     var db: String = "market.db"
 
-    @Option(name: .long, help: "normal or full (fsync every commit).")
+    @Option(name: .long, help: "normal or full: every commit on disk (SQLite synchronous=FULL, PostgreSQL synchronous_commit=on); normal is NORMAL / off.")
     var durability: Durability = .normal
 
     @Option(name: .customLong("time-limit"), parsing: .unconditional, help: "Seconds before the run is marked failed (default: scaled with requests).")

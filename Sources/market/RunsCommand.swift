@@ -7,7 +7,7 @@ struct RunsCommand: ParsableCommand {
         abstract: "List the runs a market database holds."
     )
 
-    @Option(name: .customLong("db"), help: ArgumentHelp("The market database.", valueName: "path"))
+    @Option(name: .customLong("db"), help: ArgumentHelp("The market database: an SQLite file, or a postgresql:// URL.", valueName: "path-or-url"))
     var path: String = "market.db"
 
     func run() throws {

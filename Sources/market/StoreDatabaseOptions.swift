@@ -4,7 +4,7 @@ import MarketStore
 
 /// `--db` and `--run`, shared by the commands that read the history.
 struct StoreDatabaseOptions: ParsableArguments {
-    @Option(name: .customLong("db"), help: ArgumentHelp("The market database.", valueName: "path"))
+    @Option(name: .customLong("db"), help: ArgumentHelp("The market database: an SQLite file, or a postgresql:// URL.", valueName: "path-or-url"))
     var path: String = "market.db"
 
     @Option(name: .customLong("run"), help: ArgumentHelp("The run to show (default: the latest).", valueName: "id"))
