@@ -161,6 +161,20 @@ final class PostgresServerConnection: SQLConnection, @unchecked Sendable {
     static func wrap(_ error: any Error) -> StoreError {
         if let error = error as? StoreError { return error }
         if error is PostgresConnectionClosed { return .busy("the connection to the server was lost") }
+        // BEGIN, COMMIT and ROLLBACK go through postgres-nio's simple queries, whose errors are
+        // its older `PostgresError`: a terminated backend there is the same lost session.
+        if let legacy = error as? PostgresError {
+            switch legacy {
+            case .connectionClosed: return .busy("the connection to the server was lost")
+            case .server(let server):
+                let state = server.fields[.sqlState] ?? ""
+                if ["57P01", "57P02", "40001", "40P01", "55P03", "57014"].contains(state) || state.hasPrefix("08") {
+                    return .busy(server.fields[.message] ?? legacy.description)
+                }
+            case .protocol: break
+            }
+            return .sqlite(legacy.description)
+        }
         guard let error = error as? PSQLError else { return StoreError.wrap(error) }
         if let info = error.serverInfo {
             let message = info[.message] ?? "server error"
@@ -173,7 +187,9 @@ final class PostgresServerConnection: SQLConnection, @unchecked Sendable {
             default: return state.hasPrefix("08") ? .busy(message) : .sqlite(message)
             }
         }
-        if error.code == .serverClosedConnection { return .busy(describe(error)) }
+        // A backend ended mid-query can come back wrapped (its FATAL inside another error).
+        if let inner = error.underlying as? PSQLError { return wrap(inner) }
+        if error.code == .serverClosedConnection || error.code == .uncleanShutdown { return .busy(describe(error)) }
         return .sqlite(describe(error))
     }
 
