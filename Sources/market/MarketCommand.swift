@@ -7,6 +7,7 @@ struct MarketCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "market",
         abstract: "A peer-to-peer trading post: peers elect a trader (Bully), order buys by Lamport clocks, and keep every run in SQLite.",
+        version: MarketVersion.current,
         subcommands: [
             ScenariosCommand.self,
             RunCommand.self,
