@@ -12,11 +12,17 @@ public enum Framing {
     public enum Failure: Error, CustomStringConvertible {
         case badLength(Int)
         case undecodable(String)
+        /// A sealed frame whose MAC is wrong: made up, or changed on the way.
+        case forged
+        /// A sealed frame with a good MAC but not the next sequence number: replayed, or moved.
+        case outOfOrder(UInt64, expected: UInt64)
 
         public var description: String {
             switch self {
             case .badLength(let length): "frame of \(length) bytes (cap \(Framing.maxFrame))"
             case .undecodable(let why): "undecodable frame: \(why)"
+            case .forged: "a frame with a bad MAC"
+            case .outOfOrder(let sequence, let expected): "frame number \(sequence) where \(expected) was next"
             }
         }
     }
@@ -82,23 +88,33 @@ struct FrameDecoder: NIOSingleStepByteToMessageDecoder {
 }
 
 /// Turns frames of an inbound connection into envelopes for the peer. The first frame must
-/// prove which peer dialled (a `Hello`); after it, an envelope that claims another sender is
-/// dropped and counted. Garbage, or a connection without proof, is logged and closed, and the
-/// peer goes on.
+/// prove which peer dialled (a `Hello`; on an authenticated link, the `LinkHandshake`
+/// instead, and every frame after it sealed); after it, an envelope that claims another
+/// sender is dropped and counted. Garbage, a connection without proof, or a sealed frame
+/// that is forged, replayed or out of order, is logged and closed, and the peer goes on.
 final class EnvelopeHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
 
     private let proof: PeerProof
     private let members: Range<PeerID>
     private let deliver: (Envelope) -> Void
     private let complain: (String) -> Void
     private let reject: () -> Void
+    /// The listening peer, on an authenticated link (nil: a Unix socket's keyed hello).
+    private let authenticatedAs: PeerID?
     private var proven: PeerID?
+    /// On an authenticated link: the dialler said hello and was challenged.
+    private var challenged: (peer: PeerID, binding: LinkHandshake.Binding)?
+    private var seal: FrameSeal?
+    /// Refused and closing: frames already read behind the bad one count for nothing.
+    private var refused = false
 
-    init(proof: PeerProof, members: Range<PeerID>, deliver: @escaping (Envelope) -> Void,
-         complain: @escaping (String) -> Void, reject: @escaping () -> Void) {
+    init(proof: PeerProof, members: Range<PeerID>, authenticatedAs: PeerID? = nil,
+         deliver: @escaping (Envelope) -> Void, complain: @escaping (String) -> Void, reject: @escaping () -> Void) {
         self.proof = proof
         self.members = members
+        self.authenticatedAs = authenticatedAs
         self.deliver = deliver
         self.complain = complain
         self.reject = reject
@@ -120,18 +136,20 @@ final class EnvelopeHandler: ChannelInboundHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let payload = unwrapInboundIn(data)
+        guard !refused else { return }
+        var payload = unwrapInboundIn(data)
         guard let proven else {
-            if let peer = Framing.provenPeer(payload, proof: proof, members: members) {
+            if let me = authenticatedAs {
+                handshake(payload, me: me, context: context)
+            } else if let peer = Framing.provenPeer(payload, proof: proof, members: members) {
                 proven = peer
             } else {
-                reject()
-                complain("closing an inbound connection that did not prove which peer it is")
-                context.close(promise: nil)
+                refuse("closing an inbound connection that did not prove which peer it is", context: context)
             }
             return
         }
         do {
+            if let seal { payload = try seal.open(payload) }
             let envelope = try Framing.envelope(from: payload)
             guard envelope.from == proven else {
                 reject()
@@ -139,10 +157,39 @@ final class EnvelopeHandler: ChannelInboundHandler {
             }
             deliver(envelope)
         } catch {
-            reject()
-            complain("closing an inbound connection: \(error)")
-            context.close(promise: nil)
+            refuse("closing an inbound connection from P\(proven): \(error)", context: context)
         }
+    }
+
+    /// The listener's side of `LinkHandshake`: a hello is challenged, the answer checked.
+    private func handshake(_ payload: ByteBuffer, me: PeerID, context: ChannelHandlerContext) {
+        if let challenged {
+            guard let answer = LinkHandshake.readAnswer(payload),
+                  LinkHandshake.same(answer, challenged.binding.diallerProof(proof)) else {
+                refuse("closing an inbound connection that did not prove it is P\(challenged.peer)", context: context)
+                return
+            }
+            proven = challenged.peer
+            seal = FrameSeal(key: challenged.binding.sessionKey(proof))
+            self.challenged = nil
+        } else {
+            guard let hello = LinkHandshake.readHello(payload), members.contains(hello.peer), hello.peer != me else {
+                refuse("closing an inbound connection that did not say which peer it is", context: context)
+                return
+            }
+            let binding = LinkHandshake.Binding(
+                dialler: hello.peer, listener: me, diallerNonce: hello.nonce, listenerNonce: LinkHandshake.nonce())
+            challenged = (hello.peer, binding)
+            context.writeAndFlush(wrapOutboundOut(LinkHandshake.challenge(
+                from: me, nonce: binding.listenerNonce, proof: binding.listenerProof(proof))), promise: nil)
+        }
+    }
+
+    private func refuse(_ why: String, context: ChannelHandlerContext) {
+        refused = true
+        reject()
+        complain(why)
+        context.close(promise: nil)
     }
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {

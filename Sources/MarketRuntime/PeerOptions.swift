@@ -14,6 +14,9 @@ public struct PeerOptions: Sendable {
     public var incarnation: Int = 0
     public var verbose: Bool
     public var trace: Bool
+    /// Listen on a TCP port of this host (the system's choice of port) rather than a Unix
+    /// socket; neighbours' addresses then come from the supervisor (`addresses`).
+    public var tcpHost: String?
 
     public init(directory: String, id: PeerID, runID: Int64, databasePath: String, durability: Durability,
                 restart: Bool, verbose: Bool, trace: Bool) {
@@ -35,6 +38,7 @@ public struct PeerOptions: Sendable {
         if incarnation > 0 { args += ["--incarnation", String(incarnation)] }
         if verbose { args.append("--verbose") }
         if trace { args.append("--trace") }
+        if let tcpHost { args += ["--tcp-host", tcpHost] }
         return args
     }
 }

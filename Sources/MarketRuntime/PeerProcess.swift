@@ -96,6 +96,8 @@ public final class PeerProcess {
     var toldToLeave = false
     /// The supervisor died: nobody else will remove the run's directory.
     var orphaned = false
+    /// A restarted peer's core got `Event.restart`.
+    var restarted = false
 
     init(loop: EventLoop, options: PeerOptions, scenario: Scenario, database: MarketDatabase, worker: StoreWorker,
          parent: pid_t, done: EventLoopPromise<Int32>) {
@@ -108,8 +110,8 @@ public final class PeerProcess {
         logger = PeerLogHandler.logger(for: options.id, file: directory.logPath(for: options.id), verbose: options.verbose)
         shell = PeerShell(
             loop: loop, config: scenario.config(for: options.id), incarnation: options.incarnation,
-            database: database, runID: options.runID, worker: worker, directory: directory, logger: logger,
-            trace: options.trace)
+            database: database, runID: options.runID, worker: worker, directory: directory, tcpHost: options.tcpHost,
+            logger: logger, trace: options.trace)
         shell.delegate = self
     }
 
@@ -117,28 +119,37 @@ public final class PeerProcess {
         let bound = NIOLoopBound(self, eventLoop: loop)
         let loop = self.loop
         shell.listen()
-            .flatMap {
+            .flatMap { address in
                 LinePipe.open(on: loop, input: 0, output: 1,
                               onLine: { bound.value.command($0) }, onEnd: { bound.value.supervisorGone() })
+                    .map { ($0, address) }
             }
             .assumeIsolated()
             .whenComplete { [self] result in
                 switch result {
-                case .success(let channel):
+                case .success(let (channel, address)):
                     supervisor = channel
                     shell.startReportingStanding()
                     watchParent()
+                    tell(.listening(address))
                     tell(.ready)
-                    if options.restart {
-                        shell.log("restarts after a crash")
-                        shell.handle(.restart)
-                    }
+                    // Over TCP, neighbours' addresses come from the supervisor: a restarted
+                    // peer that spoke before it had them would take everyone for gone.
+                    if options.restart, options.tcpHost == nil { restart() }
                 case .failure(let error):
                     logger.error("cannot start: \(error)")
                     DescriptorWriter.standardError.write("P\(options.id): cannot start: \(error)\n")
                     finish(PeerProcess.cannotStart)
                 }
             }
+    }
+
+    /// A restarted peer's core starts (`Event.restart`), once.
+    func restart() {
+        guard !restarted else { return }
+        restarted = true
+        shell.log("restarts after a crash")
+        shell.handle(.restart)
     }
 
     /// One report to the supervisor.
@@ -169,6 +180,9 @@ public final class PeerProcess {
             shell.log("recovers")
             shell.handle(.command(.recover))
         case .stop: stop()
+        case .addresses(let table):
+            shell.transport.learn(table)
+            if options.restart { restart() }
         case .leave:
             // The run ends without ledgers (a failure, an interrupt): nothing more to do in it.
             toldToLeave = true

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 
 /// How a connection proves which peer dialled it. The supervisor draws a fresh 128-bit
@@ -5,6 +6,10 @@ import Foundation
 /// 0600); a peer that dials opens the connection with a hello frame carrying its id and
 /// SipHash-2-4 of that id under the secret. The listening peer believes no frame before a
 /// valid hello, and afterwards only envelopes whose `from` is the proven id.
+///
+/// That hello is for Unix sockets. Over TCP, where others can watch and replay, a link opens
+/// with a challenge each way and every frame is sealed under a key of that connection
+/// (`LinkHandshake`, `FrameSeal`), with the same secret.
 ///
 /// What this guards against is a buggy or stray local process — one that does not know the
 /// run's secret — not a hostile one running as the same user (that one could read the
@@ -37,6 +42,14 @@ struct PeerProof: Hashable, Sendable {
         guard trimmed.count == 32, let high = UInt64(trimmed.prefix(16), radix: 16),
               let low = UInt64(trimmed.suffix(16), radix: 16) else { return nil }
         key = (high, low)
+    }
+
+    /// The secret as an HMAC key (its 16 bytes, big-endian).
+    var symmetricKey: SymmetricKey {
+        var bytes: [UInt8] = []
+        withUnsafeBytes(of: key.0.bigEndian) { bytes += $0 }
+        withUnsafeBytes(of: key.1.bigEndian) { bytes += $0 }
+        return SymmetricKey(data: bytes)
     }
 
     /// What peer `id` shows in its hello.

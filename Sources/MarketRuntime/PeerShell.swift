@@ -102,7 +102,7 @@ final class PeerShell {
     /// - Parameter tradingPost: where the store requests go; nil: the run's store in `database`.
     init(loop: EventLoop, config: PeerConfig, incarnation: Int, database: MarketDatabase, runID: Int64,
          worker: StoreWorker, tradingPost: (any TradingPostStore)? = nil,
-         directory: RunDirectory, logger: Logger, trace: Bool) {
+         directory: RunDirectory, tcpHost: String? = nil, logger: Logger, trace: Bool) {
         self.loop = loop
         startedAt = loop.now
         lastTurn = loop.now
@@ -113,7 +113,9 @@ final class PeerShell {
         self.store = database.store(runID: runID)
         self.tradingPost = UncheckedStore(store: tradingPost ?? store)
         self.worker = worker
-        self.transport = Transport(loop: loop, me: config.id, peerCount: config.peers.count, directory: directory) { [logger] line in
+        self.transport = Transport(
+            loop: loop, me: config.id, peerCount: config.peers.count, directory: directory, tcpHost: tcpHost
+        ) { [logger] line in
             logger.warning("\(line)")
         }
         self.logger = logger
@@ -121,8 +123,9 @@ final class PeerShell {
         transport.gone = { [weak self] peer in self?.handle(.peerGone(peer)) }
     }
 
-    /// Binds the peer's socket; every envelope that arrives is fed to the core.
-    func listen() -> EventLoopFuture<Void> {
+    /// Binds the peer's socket and returns where neighbours reach it; every envelope that
+    /// arrives is fed to the core.
+    func listen() -> EventLoopFuture<PeerAddress> {
         let bound = NIOLoopBound(self, eventLoop: loop)
         return transport.listen { envelope in bound.value.receive(envelope) }
     }

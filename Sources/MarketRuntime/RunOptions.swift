@@ -15,6 +15,8 @@ public struct RunOptions: Sendable {
     public var executable: String?
     /// Keep the run directory's peer logs at the end (they are kept anyway when a run fails).
     public var keepLogs = false
+    /// How peers reach each other.
+    public var transport: TransportKind = .unix
 
     public init(scenario: Scenario, databasePath: String, durability: Durability = .normal, trace: Bool = false,
                 json: Bool = false, verbose: Bool = false, timeLimit: Duration? = nil, executable: String? = nil) {

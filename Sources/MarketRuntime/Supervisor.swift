@@ -110,6 +110,11 @@ public final class Supervisor {
     /// The machine's time is counted from here.
     let startedAt = NIODeadline.now()
     var runningSince: NIODeadline?
+    /// Where each peer listens, as it said (`listening`).
+    var addresses: [PeerID: PeerAddress] = [:]
+    /// Peers were handed the table of addresses: a peer that listens anew from now on is
+    /// handed it at once, and its neighbours its new address.
+    var addressesHandedOut = false
 
     init(loop: EventLoop, options: RunOptions, writer: MarketDatabase, reader: MarketDatabase, runID: Int64,
          directory: RunDirectory, done: EventLoopPromise<Int32>) {
@@ -164,6 +169,10 @@ public final class Supervisor {
             guard let slot = processes.slots[id] else { return }
             spawn(slot, restart: restart)
         case .tell(let id, let order):
+            if order == .begin, options.transport == .tcp, let slot = processes.slots[id] {
+                addressesHandedOut = true
+                processes.tell(slot, .addresses(addresses))
+            }
             if let slot = processes.slots[id] { processes.tell(slot, PeerCommand(order)) }
             if order == .begin, runningSince == nil { runningSince = .now() }
         case .kill(let id):
@@ -206,6 +215,7 @@ public final class Supervisor {
             directory: directory.path, id: slot.id, runID: runID, databasePath: options.databasePath,
             durability: options.durability, restart: restart, verbose: options.verbose, trace: options.trace)
         peerOptions.incarnation = slot.starts
+        peerOptions.tcpHost = options.transport.listenHost
         do {
             try processes.spawn(slot, arguments: peerOptions.arguments)
         } catch {
@@ -241,6 +251,16 @@ public final class Supervisor {
     func say(_ text: String) {
         progressLine.say(text)
     }
+
+    /// A peer listens at `address`: a restarted one on a new port, which its neighbours must hear of.
+    func listening(_ slot: PeerSlot, at address: PeerAddress) {
+        addresses[slot.id] = address
+        guard options.transport == .tcp, addressesHandedOut else { return }
+        processes.tell(slot, .addresses(addresses))
+        for other in processes.all where other.id != slot.id {
+            processes.tell(other, .addresses([slot.id: address]))
+        }
+    }
 }
 
 /// Lets what the supervisor owns reach it back, once it exists.
@@ -252,6 +272,7 @@ extension Supervisor: ProcessTableDelegate {
     func peer(_ slot: PeerSlot, reported report: PeerReport) {
         switch report {
         case .ready: feed(.peerReady(slot.id))
+        case .listening(let address): listening(slot, at: address)
         case .sick(let mode): feed(.peerSick(slot.id, mode))
         case .stopped: feed(.peerStopped(slot.id))
         case .state(let standing): feed(.peerStanding(slot.id, standing))

@@ -24,15 +24,21 @@ enum PeerCommand: Hashable, Sendable {
     /// keeps the run's directory: exit at once, as at the end of file that follows. An end of
     /// file without it means the supervisor died, and the peers clean up after it.
     case leave
+    /// `addresses <id>=<address> …`: where neighbours listen (`PeerAddress`), sent before
+    /// `begin` on a run over TCP, and again with a restarted neighbour's new address. A peer
+    /// restarted on such a run starts once it has the table.
+    case addresses([PeerID: PeerAddress])
 
     var line: String {
         switch self {
-        case .begin: "begin"
-        case .startElection: "start-election"
-        case .recover: "recover"
-        case .stop: "stop"
-        case .proceed: "proceed"
-        case .leave: "leave"
+        case .addresses(let table):
+            return (["addresses"] + table.keys.sorted().map { "\($0)=\(table[$0]!)" }).joined(separator: " ")
+        case .begin: return "begin"
+        case .startElection: return "start-election"
+        case .recover: return "recover"
+        case .stop: return "stop"
+        case .proceed: return "proceed"
+        case .leave: return "leave"
         }
     }
 
@@ -45,6 +51,17 @@ enum PeerCommand: Hashable, Sendable {
         case "stop": self = .stop
         case "proceed": self = .proceed
         case "leave": self = .leave
+        case "addresses":
+            var table: [PeerID: PeerAddress] = [:]
+            for entry in words.rest.split(separator: " ") {
+                let parts = entry.split(separator: "=", maxSplits: 1)
+                guard parts.count == 2, let id = PeerID(parts[0]), id >= 0, table[id] == nil,
+                      let address = PeerAddress(text: String(parts[1])) else { throw .malformed(line) }
+                table[id] = address
+            }
+            guard !table.isEmpty else { throw .malformed(line) }
+            self = .addresses(table)
+            return
         case "": throw .empty
         case let other: throw .unknown(other)
         }
@@ -54,8 +71,11 @@ enum PeerCommand: Hashable, Sendable {
 
 /// What a peer tells the supervisor (its stdout).
 enum PeerReport: Hashable, Sendable {
-    /// `ready`: listening on its socket (a restarted peer: and its core got `Event.restart`).
+    /// `ready`: listening on its socket (a restarted peer: and its core got `Event.restart`,
+    /// unless it waits for `addresses`).
     case ready
+    /// `listening <address>`: where neighbours reach it; said just before `ready`.
+    case listening(PeerAddress)
     /// `sick silent|crash|resign`: the core reported `Effect.fellSick`.
     case sick(SickMode)
     /// `state up|down trader:<epoch>|- finished|buying`: where the peer stands, on every change.
@@ -73,6 +93,8 @@ enum PeerReport: Hashable, Sendable {
         switch self {
         case .ready:
             return "ready"
+        case .listening(let address):
+            return "listening \(address)"
         case .sick(let mode):
             return "sick \(mode.rawValue)"
         case .state(let standing):
@@ -95,6 +117,9 @@ enum PeerReport: Hashable, Sendable {
         case "ready":
             guard rest.isEmpty else { throw .malformed(line) }
             self = .ready
+        case "listening":
+            guard let address = PeerAddress(text: rest) else { throw .malformed(line) }
+            self = .listening(address)
         case "sick":
             guard let mode = SickMode(rawValue: rest) else { throw .malformed(line) }
             self = .sick(mode)

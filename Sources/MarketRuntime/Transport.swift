@@ -3,10 +3,12 @@ import MarketCore
 import NIOCore
 import NIOPosix
 
-/// Unix-domain-socket transport of one peer, confined to its event loop.
+/// The transport of one peer, confined to its event loop.
 ///
-/// The peer listens on `<rundir>/p<ID>.sock` and reads envelopes from every inbound
-/// connection. For sending it keeps ONE outbound connection per neighbour, so each channel
+/// The peer listens on `<rundir>/p<ID>.sock`, or on a TCP port of the system's choosing
+/// (`tcpHost`), and reads envelopes from every inbound connection. A neighbour's address is
+/// its socket in the run directory unless the supervisor's table (`learn`) says otherwise;
+/// links to a TCP address are authenticated (`LinkHandshake`, `FrameSeal`). For sending it keeps ONE outbound connection per neighbour, so each channel
 /// is FIFO as the Lamport stability rule needs. A neighbour that is down (no socket, refused,
 /// reset) makes its messages drop, and `gone` hears of it at once (`Event.peerGone`): a
 /// dead process's socket refuses a dial and closes its connections. The next send after a
@@ -15,8 +17,10 @@ final class Transport {
     private enum Link {
         /// Not connected; `lastFailure` is set after two dials in a row failed.
         case idle(lastFailure: NIODeadline?)
+        /// Dialled (and, on an authenticated link, shaking hands): frames wait, unsealed.
         case connecting([ByteBuffer])
-        case connected(Channel)
+        /// `seal`: the link is authenticated; every frame is sealed as it is written.
+        case connected(Channel, seal: FrameSeal?)
     }
 
     /// A neighbour that refused twice in a row is not dialled again for this long; sends to it
@@ -47,27 +51,46 @@ final class Transport {
     /// The run's secret; nil when the run directory holds none (the peer cannot start).
     private let proof: PeerProof?
     private let members: Range<PeerID>
+    /// Where this peer listens over TCP; nil: on its Unix socket.
+    let tcpHost: String?
+    /// Neighbours' addresses, as the supervisor handed them out.
+    private var addresses: [PeerID: PeerAddress] = [:]
 
-    init(loop: EventLoop, me: PeerID, peerCount: Int, directory: RunDirectory, log: @escaping (String) -> Void) {
+    init(loop: EventLoop, me: PeerID, peerCount: Int, directory: RunDirectory, tcpHost: String? = nil,
+         log: @escaping (String) -> Void) {
         self.loop = loop
         self.me = me
         self.directory = directory
+        self.tcpHost = tcpHost
         self.log = log
         proof = directory.proof()
         members = 0..<peerCount
     }
 
-    /// Binds the peer's socket; `deliver` gets every decoded envelope on the loop.
-    func listen(deliver: @escaping (Envelope) -> Void) -> EventLoopFuture<Void> {
+    /// Takes in neighbours' addresses (a restarted neighbour listens on a new port).
+    func learn(_ table: [PeerID: PeerAddress]) {
+        addresses.merge(table) { _, new in new }
+    }
+
+    /// Where `peer` listens: the table's word, else its socket in the run directory (unless
+    /// this run is over TCP, where there is nothing to guess).
+    func address(of peer: PeerID) -> PeerAddress? {
+        addresses[peer] ?? (tcpHost == nil ? .unix(path: directory.socketPath(for: peer)) : nil)
+    }
+
+    /// Binds the peer's socket and returns where neighbours reach it; `deliver` gets every
+    /// decoded envelope on the loop.
+    func listen(deliver: @escaping (Envelope) -> Void) -> EventLoopFuture<PeerAddress> {
         loop.preconditionInEventLoop()
         guard let proof else {
             return loop.makeFailedFuture(RuntimeError("the run directory holds no secret"))
         }
         let members = self.members
+        let authenticatedAs = tcpHost == nil ? nil : me
         let reject = NIOLoopBound({ [self] in rejected += 1 }, eventLoop: loop)
         let accepted = NIOLoopBound({ [self] (channel: Channel) in keep(channel) }, eventLoop: loop)
         let bound = NIOLoopBound((deliver, log), eventLoop: loop)
-        return ServerBootstrap(group: loop)
+        let bootstrap = ServerBootstrap(group: loop)
             .serverChannelOption(.backlog, value: 128)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
@@ -75,14 +98,25 @@ final class Transport {
                     accepted.value(channel)
                     try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(FrameDecoder()))
                     try channel.pipeline.syncOperations.addHandler(EnvelopeHandler(
-                        proof: proof, members: members, deliver: deliver, complain: log, reject: reject.value))
+                        proof: proof, members: members, authenticatedAs: authenticatedAs, deliver: deliver,
+                        complain: log, reject: reject.value))
                 }
             }
-            .bind(unixDomainSocketPath: directory.socketPath(for: me), cleanupExistingSocketFile: true)
+        let binding: EventLoopFuture<Channel>
+        if let tcpHost {
+            binding = bootstrap.childChannelOption(.tcpOption(.tcp_nodelay), value: 1).bind(host: tcpHost, port: 0)
+        } else {
+            binding = bootstrap.bind(unixDomainSocketPath: directory.socketPath(for: me), cleanupExistingSocketFile: true)
+        }
+        return binding
             .hop(to: loop)
             .assumeIsolated()
-            .map { [self] channel in
+            .flatMapThrowing { [self] channel in
                 server = channel
+                guard let address = PeerAddress.bound(to: channel.localAddress) else {
+                    throw RuntimeError("cannot tell the address the peer listens on")
+                }
+                return address
             }
             .nonisolated()
     }
@@ -97,10 +131,10 @@ final class Transport {
             return
         }
         switch links[to] ?? .idle(lastFailure: nil) {
-        case .connected(let channel):
+        case .connected(let channel, let seal):
             if channel.isActive {
                 if channel.isWritable {
-                    channel.write(frame, promise: nil)
+                    channel.write(seal?.seal(frame) ?? frame, promise: nil)
                     unflushed.insert(to)
                 } else {
                     dropped += 1  // the neighbour stopped reading (paused): like a down peer
@@ -144,7 +178,7 @@ final class Transport {
     /// Pushes everything queued since the last flush onto the wire.
     func flush() {
         for peer in unflushed {
-            if case .connected(let channel) = links[peer] { channel.flush() }
+            if case .connected(let channel, _) = links[peer] { channel.flush() }
         }
         unflushed.removeAll(keepingCapacity: true)
     }
@@ -153,42 +187,91 @@ final class Transport {
     /// Anything else (a full backlog, a timeout: a busy or paused process) says nothing;
     /// silence is for the protocol's timeouts to judge.
     static func meansGone(_ error: any Error) -> Bool {
+        if let error = error as? NIOConnectionError {
+            // A host name tried at each of its addresses: gone if every one refused.
+            return !error.connectionErrors.isEmpty && error.connectionErrors.allSatisfy { meansGone($0.error) }
+        }
         guard let error = error as? IOError else { return false }
         return error.errnoCode == ECONNREFUSED || error.errnoCode == ENOENT
     }
 
-    /// Connects to `peer` and sends `queued` first (after the hello); see `meansGone`.
+    /// Connects to `peer` and sends `queued` first (after the hello, or the handshake of an
+    /// authenticated link); see `meansGone`. A neighbour whose address is not known yet is
+    /// not dialled: its frames drop.
     private func dial(_ peer: PeerID, first queued: [ByteBuffer]) {
+        guard let address = address(of: peer), let proof else {
+            dropped += queued.count
+            return
+        }
         links[peer] = .connecting(queued)
-        ClientBootstrap(group: loop)
-            .connectTimeout(.seconds(1))
-            .connect(unixDomainSocketPath: directory.socketPath(for: peer))
+        var bootstrap = ClientBootstrap(group: loop).connectTimeout(.seconds(1))
+        var handshake: EventLoopPromise<FrameSeal>?
+        if address.isAuthenticated {
+            let done = loop.makePromise(of: FrameSeal.self)
+            handshake = done
+            let me = self.me
+            bootstrap = bootstrap.channelOption(.tcpOption(.tcp_nodelay), value: 1).channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(FrameDecoder()))
+                    try channel.pipeline.syncOperations.addHandler(
+                        DiallerHandshake(me: me, peer: peer, secret: proof, done: done))
+                }
+            }
+        }
+        address.connect(bootstrap)
             .hop(to: loop)
             .assumeIsolated()
             .whenComplete { [self] result in
-                guard case .connecting(let queued) = links[peer] else {
-                    // Closed meanwhile (the peer stops): nothing to keep.
-                    if case .success(let channel) = result { channel.close(promise: nil) }
-                    return
-                }
                 switch result {
                 case .success(let channel):
-                    links[peer] = .connected(channel)
-                    failures[peer] = nil
-                    if let proof { channel.write(Framing.hello(from: me, proof: proof), promise: nil) }
-                    for frame in queued {
-                        channel.write(frame, promise: nil)
+                    guard let handshake else {
+                        channel.write(Framing.hello(from: me, proof: proof), promise: nil)
+                        connected(peer, channel, seal: nil)
+                        return
                     }
-                    channel.flush()
-                    channel.closeFuture.assumeIsolated().whenComplete { [self] _ in closed(channel, to: peer) }
+                    handshake.futureResult.assumeIsolated().whenComplete { [self] shaken in
+                        switch shaken {
+                        case .success(let seal):
+                            connected(peer, channel, seal: seal)
+                        case .failure(let error):
+                            if case DiallerHandshake.Failure.unproven = error {
+                                rejected += 1
+                                log("closing a connection to P\(peer): \(error)")
+                            }
+                            channel.close(promise: nil)
+                            failedToConnect(peer, error)
+                        }
+                    }
                 case .failure(let error):
-                    dropped += queued.count
-                    let count = (failures[peer] ?? 0) + 1
-                    failures[peer] = count
-                    links[peer] = .idle(lastFailure: count >= 2 ? .now() : nil)
-                    if Self.meansGone(error) { gone(peer) }
+                    handshake?.fail(error)
+                    failedToConnect(peer, error)
                 }
             }
+    }
+
+    /// The link to `peer` is up: what waited goes first.
+    private func connected(_ peer: PeerID, _ channel: Channel, seal: FrameSeal?) {
+        guard case .connecting(let queued) = links[peer] else {
+            // Closed meanwhile (the peer stops): nothing to keep.
+            channel.close(promise: nil)
+            return
+        }
+        links[peer] = .connected(channel, seal: seal)
+        failures[peer] = nil
+        for frame in queued {
+            channel.write(seal?.seal(frame) ?? frame, promise: nil)
+        }
+        channel.flush()
+        channel.closeFuture.assumeIsolated().whenComplete { [self] _ in closed(channel, to: peer) }
+    }
+
+    private func failedToConnect(_ peer: PeerID, _ error: any Error) {
+        guard case .connecting(let queued) = links[peer] else { return }
+        dropped += queued.count
+        let count = (failures[peer] ?? 0) + 1
+        failures[peer] = count
+        links[peer] = .idle(lastFailure: count >= 2 ? .now() : nil)
+        if Self.meansGone(error) { gone(peer) }
     }
 
     /// The connection to `peer` closed. If it is still the one in use, the other side went
@@ -196,7 +279,7 @@ final class Transport {
     /// gone; answered: back, and that connection serves from now on). The close of an
     /// older connection, replaced since, is no news.
     private func closed(_ channel: Channel, to peer: PeerID) {
-        guard case .connected(let current) = links[peer], current === channel else { return }
+        guard case .connected(let current, _) = links[peer], current === channel else { return }
         dial(peer, first: [])
     }
 
@@ -205,7 +288,7 @@ final class Transport {
     func close() -> EventLoopFuture<Void> {
         loop.preconditionInEventLoop()
         var closing: [EventLoopFuture<Void>] = []
-        for case .connected(let channel) in links.values {
+        for case .connected(let channel, _) in links.values {
             closing.append(channel.close().recover { _ in })
         }
         links = [:]

@@ -7,6 +7,7 @@ import MarketStore
 
 extension SickMode: ExpressibleByArgument {}
 extension Durability: ExpressibleByArgument {}
+extension TransportKind: ExpressibleByArgument {}
 
 struct RunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -70,6 +71,12 @@ struct RunCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Write the run's HTML report (market report) to this file when it ends.", valueName: "file"))
     var report: String?
 
+    @Option(name: .long, help: """
+        unix or tcp: how peers reach each other. unix: sockets in the run's private directory. tcp: ports on \
+        127.0.0.1, a challenge with fresh nonces each way and every frame sealed (sequence number and HMAC-SHA256).
+        """)
+    var transport: TransportKind = .unix
+
     func validate() throws {
         if let peers, !(1...ScenarioLimits.maxPeers).contains(peers) {
             throw ValidationError("--peers must be 1 to \(ScenarioLimits.maxPeers)")
@@ -121,6 +128,7 @@ struct RunCommand: ParsableCommand {
                                  verbose: verbose, timeLimit: limit)
         var runOptions = options
         runOptions.keepLogs = keepLogs
+        runOptions.transport = transport
         let runBefore = report == nil && !trades ? nil : ReportCommand.latestRun(in: db)
         let code = Supervisor.run(runOptions)
         if trades { TradesCommand.printAfterRun(database: db, after: runBefore, json: json) }
@@ -146,11 +154,13 @@ struct PeerProcessCommand: ParsableCommand {
     @Option(name: .long) var incarnation: Int = 0
     @Flag(name: .long) var verbose = false
     @Flag(name: .long) var trace = false
+    @Option(name: .customLong("tcp-host")) var tcpHost: String?
 
     func run() throws {
         var options = PeerOptions(directory: dir, id: id, runID: runID, databasePath: db, durability: durability,
                                   restart: restart, verbose: verbose, trace: trace)
         options.incarnation = incarnation
+        options.tcpHost = tcpHost
         let code = PeerProcess.run(options)
         if code != 0 { throw ExitCode(code) }
     }

@@ -66,3 +66,29 @@ final class SupervisorWireTests: XCTestCase {
         XCTAssertThrowsError(try PeerReport(line: "stop")) { XCTAssertEqual($0 as? WireError, .unknown("stop")) }
     }
 }
+
+/// The lines that hand out where peers listen (runs over TCP).
+final class SupervisorWireAddressTests: XCTestCase {
+    func testAddressesAndListeningReadBackFromTheirLines() throws {
+        let table: [PeerID: PeerAddress] = [
+            2: .tcp(host: "127.0.0.1", port: 40123), 0: .unix(path: "/tmp/market-1-Ab12Cd/p0.sock"),
+            11: .tcp(host: "::1", port: 9),
+        ]
+        let line = "addresses 0=unix:/tmp/market-1-Ab12Cd/p0.sock 2=tcp:127.0.0.1:40123 11=tcp:[::1]:9"
+        XCTAssertEqual(PeerCommand.addresses(table).line, line)
+        XCTAssertEqual(try PeerCommand(line: line), .addresses(table))
+        XCTAssertEqual(PeerReport.listening(.tcp(host: "127.0.0.1", port: 5)).line, "listening tcp:127.0.0.1:5")
+        XCTAssertEqual(try PeerReport(line: "listening tcp:127.0.0.1:5"), .listening(.tcp(host: "127.0.0.1", port: 5)))
+    }
+
+    func testMalformedAddressesAreTypedErrors() {
+        for line in ["addresses", "addresses 1", "addresses 1=", "addresses x=tcp:1.2.3.4:5", "addresses -1=tcp:h:5",
+                     "addresses 1=tcp:h:0", "addresses 1=tcp:h:70000", "addresses 1=tcp::5", "addresses 1=udp:h:5",
+                     "addresses 1=tcp:h:5 1=tcp:h:6", "addresses 1=unix:"] {
+            XCTAssertThrowsError(try PeerCommand(line: line), line) { XCTAssertEqual($0 as? WireError, .malformed(line)) }
+        }
+        for line in ["listening", "listening tcp:h", "listening here"] {
+            XCTAssertThrowsError(try PeerReport(line: line), line) { XCTAssertEqual($0 as? WireError, .malformed(line)) }
+        }
+    }
+}

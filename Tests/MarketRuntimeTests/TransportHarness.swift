@@ -12,11 +12,16 @@ final class TransportNode: Sendable {
     let loop: EventLoop
     private let bound: NIOLoopBound<Transport>
 
-    init(id: PeerID, peerCount: Int, directory: RunDirectory, loop: EventLoop) throws {
+    /// - Parameters:
+    ///   - tcpHost: listen on TCP on this host (authenticated links) rather than a Unix socket.
+    ///   - log: what the transport complains of, on its loop.
+    init(id: PeerID, peerCount: Int, directory: RunDirectory, loop: EventLoop, tcpHost: String? = nil,
+         log: @escaping @Sendable (String) -> Void = { _ in }) throws {
         self.id = id
         self.loop = loop
         bound = try Self.wait(for: loop.submit {
-            NIOLoopBound(Transport(loop: loop, me: id, peerCount: peerCount, directory: directory) { _ in }, eventLoop: loop)
+            NIOLoopBound(Transport(loop: loop, me: id, peerCount: peerCount, directory: directory, tcpHost: tcpHost, log: log),
+                         eventLoop: loop)
         })
     }
 
@@ -28,8 +33,9 @@ final class TransportNode: Sendable {
         try Self.wait(for: loop.submit { [bound] in body(bound.value) })
     }
 
-    /// Binds the peer's socket; `deliver` gets every envelope, on the loop.
-    func listen(_ deliver: @escaping @Sendable (Transport, Envelope) -> Void) throws {
+    /// Binds the peer's socket and returns its address; `deliver` gets every envelope, on the loop.
+    @discardableResult
+    func listen(_ deliver: @escaping @Sendable (Transport, Envelope) -> Void) throws -> PeerAddress {
         try Self.wait(for: loop.flatSubmit { [bound] in
             let transport = bound.value
             return transport.listen { deliver(transport, $0) }
