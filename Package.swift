@@ -72,6 +72,7 @@ let package = Package(
                 "MarketCore", "MarketSimulation", "MarketStore", "MarketPostgresServer",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         .executableTarget(

@@ -66,7 +66,7 @@ public enum Floors {
         }
     }
 
-    private static func readFully(_ fd: Int32, _ buffer: inout [UInt8]) -> Bool {
+    static func readFully(_ fd: Int32, _ buffer: inout [UInt8]) -> Bool {
         var done = 0
         let count = buffer.count
         while done < count {
@@ -77,7 +77,7 @@ public enum Floors {
         return true
     }
 
-    private static func writeFully(_ fd: Int32, _ buffer: [UInt8]) -> Bool {
+    static func writeFully(_ fd: Int32, _ buffer: [UInt8]) -> Bool {
         var done = 0
         while done < buffer.count {
             let n = buffer.withUnsafeBytes { write(fd, $0.baseAddress! + done, buffer.count - done) }

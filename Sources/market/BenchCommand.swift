@@ -58,8 +58,9 @@ struct BenchCommand: ParsableCommand {
         defer { target?.remove() }
         say("measuring the floors")
         let rtt = try Floors.unixSocketRoundTrip(iterations: smoke ? 200 : quick ? 5_000 : 20_000, repetitions: repetitions)
+        let tcp = try Floors.sealedTCPRoundTrip(iterations: smoke ? 200 : quick ? 5_000 : 20_000, repetitions: repetitions)
         let commit = try Floors.sqliteCommit(synchronous: "NORMAL", commits: smoke ? 50 : quick ? 500 : 2_000, repetitions: repetitions)
-        var figures = [rtt, commit]
+        var figures = [rtt, commit, tcp]
         var postgresFloors: PostgresFloors?
         if let target {
             say("measuring PostgreSQL's floors")
