@@ -44,6 +44,9 @@ public final class Supervisor {
             UnrecordedEnd.catchUp(writer, databasePath: options.databasePath)
             runID = try writer.beginRun(scenario: scenario.name, peerCount: scenario.peers.count, seed: scenario.seed,
                                         peers: scenario.peers)
+            // Every live peer runs on this host, for now.
+            try writer.recordHosts(runID: runID, Dictionary(uniqueKeysWithValues: scenario.peers.filter { !$0.downAtStart }
+                .map { ($0.id, LocalHost.name) }))
             directory = try RunDirectory.create()
             try JSONEncoder().encode(options.scenario).write(to: URL(fileURLWithPath: directory.scenarioPath))
         } catch {
