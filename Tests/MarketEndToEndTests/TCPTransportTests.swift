@@ -45,3 +45,23 @@ extension EndToEndTests {
         try assertCheckedClean(path)
     }
 }
+
+/// What the runs across hosts will be made of, on one host: peers over TCP sharing PostgreSQL.
+extension EndToEndTests {
+    func test_tcp_onPostgres_case3_checksClean_andRecordsEachPeersHost() throws {
+        let server = try privatePostgres()
+        let url = try server.createDatabase("tcp")
+        let outcome = try market(["run", "--scenario", "test_case3", "--requests", "30", "--seed", "3", "--sick-rate", "0",
+                                  "--transport", "tcp", "--db", url, "--json", "--time-limit", "60"], deadline: 120)
+        XCTAssertEqual(outcome.status, 0, outcome.stderr + outcome.stdout)
+        let json = try XCTUnwrap(outcome.json, "no JSON summary: \(outcome.stdout)")
+        XCTAssertEqual(json["passed"] as? Bool, true)
+        XCTAssertEqual(json["decided"] as? Int, 60)
+        let run = try XCTUnwrap(json["run_id"] as? Int)
+        let hosts = try server.psql(url: url, "SELECT DISTINCT host FROM peers WHERE run_id = \(run);")
+            .split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+        let here = ProcessInfo.processInfo.hostName.split(separator: ".").first.map(String.init) ?? ""
+        XCTAssertEqual(hosts.map { $0.split(separator: ".").first.map(String.init) ?? "" }, [here], "every peer ran here")
+        try assertCheckedClean(url)
+    }
+}
