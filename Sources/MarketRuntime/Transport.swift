@@ -8,11 +8,12 @@ import NIOPosix
 /// The peer listens on `<rundir>/p<ID>.sock`, or on a TCP port of the system's choosing
 /// (`tcpHost`), and reads envelopes from every inbound connection. A neighbour's address is
 /// its socket in the run directory unless the supervisor's table (`learn`) says otherwise;
-/// links to a TCP address are authenticated (`LinkHandshake`, `FrameSeal`). For sending it keeps ONE outbound connection per neighbour, so each channel
-/// is FIFO as the Lamport stability rule needs. A neighbour that is down (no socket, refused,
-/// reset) makes its messages drop, and `gone` hears of it at once (`Event.peerGone`): a
-/// dead process's socket refuses a dial and closes its connections. The next send after a
-/// failure reconnects, so a restarted neighbour is reached again.
+/// links to a TCP address are authenticated (`LinkHandshake`, `FrameSeal`). For sending it
+/// keeps ONE outbound connection per neighbour, so each channel is FIFO as the Lamport
+/// stability rule needs. A neighbour that is down (no socket, refused, reset) makes its
+/// messages drop, and `gone` hears of it at once (`Event.peerGone`): a dead process's
+/// socket refuses a dial and closes its connections. The next send after a failure
+/// reconnects, so a restarted neighbour is reached again.
 final class Transport {
     private enum Link {
         /// Not connected; `lastFailure` is set after two dials in a row failed.
