@@ -260,6 +260,15 @@ public final class MarketDatabase: Sendable {
         }
     }
 
+    /// One statement as a write transaction of its own (on PostgreSQL, one round trip).
+    func writeStatement(sql: String, arguments: SQLArguments) throws(StoreError) -> [SQLRow] {
+        do {
+            return try connection.writeStatement(sql: sql, arguments: arguments)
+        } catch {
+            throw wrap(error)
+        }
+    }
+
     /// SQLite's own file, for what only SQLite has; nil on PostgreSQL.
     func readFile<T>(_ body: (Database) throws -> T) throws(StoreError) -> T? {
         guard let queue else { return nil }

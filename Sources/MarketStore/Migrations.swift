@@ -36,6 +36,9 @@ enum Migrations {
         Migration(
             version: 5, name: "time_microseconds", sql: text(PackageResources._005_time_microseconds_sql),
             postgresql: text(PackageResources._005_time_microseconds_pg_sql)),
+        Migration(
+            version: 6, name: "store_functions", sql: text(PackageResources._006_store_functions_sql),
+            postgresql: text(PackageResources._006_store_functions_pg_sql)),
     ]
 
     private static func text(_ bytes: [UInt8]) -> String { String(decoding: bytes, as: UTF8.self) }

@@ -44,7 +44,7 @@ public final class PostgresFloor: @unchecked Sendable {
     /// One round trip: the query goes out and its one row comes back.
     public func roundTrip() throws(StoreError) {
         do {
-            _ = try PostgresSession(connection: plain, logger: logger).rows(sql: "SELECT 1")
+            _ = try PostgresSession(connection: plain, logger: logger, roundTrips: RoundTripCount()).rows(sql: "SELECT 1")
         } catch {
             throw PostgresServerConnection.wrap(error)
         }

@@ -45,7 +45,7 @@ final class TimeMigrationTests: TemporaryDirectoryTestCase {
     func testMigrationWidensEveryOldTimeSoOldAndNewRowsSortTogether() throws {
         let path = try oldDatabase()
         let database = try MarketDatabase.open(path: path)
-        XCTAssertEqual(try database.schemaVersion(), 5)
+        XCTAssertEqual(try database.schemaVersion(), Migrations.latest)
 
         let widths = Self.timeColumns.map { column -> String in
             let (table, name) = (column.split(separator: ".")[0], column.split(separator: ".")[1])

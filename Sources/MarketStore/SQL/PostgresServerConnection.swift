@@ -39,6 +39,9 @@ final class PostgresServerConnection: SQLConnection, @unchecked Sendable {
 
     private let group: MultiThreadedEventLoopGroup
     private let lock = NSLock()
+    /// Every statement sent in a store call (BEGIN and COMMIT too): the cost the server
+    /// functions of migration 0006 cut to one a write.
+    let roundTrips = RoundTripCount()
     private var connection: PostgresConnection?
     private let logger: Logger
 
@@ -121,9 +124,21 @@ final class PostgresServerConnection: SQLConnection, @unchecked Sendable {
         try transaction(begin: "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", body)
     }
 
-    private func transaction<T>(begin: String, _ body: (any SQLSession) throws -> T) throws -> T {
+    /// Outside BEGIN, the server runs the statement as a transaction of its own, at the
+    /// session's default isolation (READ COMMITTED): one round trip.
+    func writeStatement(sql: String, arguments: SQLArguments) throws -> [SQLRow] {
         lock.lock()
         defer { lock.unlock() }
+        let session = try session()
+        do {
+            return try session.rows(sql: sql, arguments: arguments)
+        } catch {
+            throw Self.wrap(error)
+        }
+    }
+
+    /// A session on the open connection; the caller holds `lock`.
+    private func session() throws -> PostgresSession {
         let connection: PostgresConnection
         do {
             connection = try current()
@@ -138,10 +153,19 @@ final class PostgresServerConnection: SQLConnection, @unchecked Sendable {
         guard !connection.eventLoop.inEventLoop else {
             throw StoreError.sqlite("a PostgreSQL store call was made on its own connection's event loop")
         }
-        let session = PostgresSession(connection: connection, logger: logger)
+        return PostgresSession(connection: connection, logger: logger, roundTrips: roundTrips)
+    }
+
+    private func transaction<T>(begin: String, _ body: (any SQLSession) throws -> T) throws -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        let session = try session()
+        let connection = session.connection
         do {
+            roundTrips.add()
             _ = try connection.whileOpen { connection.simpleQuery(begin) }
             let result = try body(session)
+            roundTrips.add()
             _ = try connection.whileOpen { connection.simpleQuery("COMMIT") }
             return result
         } catch {
@@ -180,6 +204,7 @@ final class PostgresServerConnection: SQLConnection, @unchecked Sendable {
             let message = info[.message] ?? "server error"
             let state = info[.sqlState] ?? ""
             switch state {
+            case StockRefusal.sqlState: return StockRefusal.refusal(detail: info[.detail]) ?? .sqlite(message)
             // lock_not_available, serialization_failure, deadlock_detected, query_canceled
             case "55P03", "40001", "40P01", "57014": return .busy(message)
             // admin_shutdown (a terminated backend), crash_shutdown

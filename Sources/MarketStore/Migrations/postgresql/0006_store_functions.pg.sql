@@ -1,0 +1,124 @@
+-- The trader's hot writes as server functions: each one is a whole fenced transaction in one
+-- statement, so one round trip to the server instead of one a statement (BEGIN, the fence,
+-- each row, COMMIT: a dozen for a decision). They do what the store's SQL does for SQLite
+-- (SQLiteStore.swift), statement for statement, and the store contract runs against both.
+--
+-- Each function is called alone, outside BEGIN, so the statement is its own transaction at
+-- READ COMMITTED: the fence first locks the run's leader row (FOR UPDATE, waiting at most the
+-- session's lock_timeout), and every later statement inside takes a fresh snapshot, seeing
+-- every commit of the lock's previous holder. An exception rolls the whole call back.
+-- Outcomes: 'no_run', 'deposed' (current_epoch says the stored one), or the function's own.
+
+-- A buy request received: 'enqueued', or 'exists' when its id is stored already (the caller
+-- reads that row: it tells pending from decided).
+CREATE FUNCTION market_enqueue(
+    p_run bigint, p_epoch bigint, p_request_id text, p_buyer_id bigint, p_product text, p_quantity bigint,
+    p_lamport_ts bigint, p_at text,
+    OUT outcome text, OUT current_epoch bigint)
+LANGUAGE plpgsql AS $$
+BEGIN
+    SELECT l.epoch INTO current_epoch FROM leader l WHERE l.run_id = p_run FOR UPDATE;
+    IF NOT FOUND THEN outcome := 'no_run'; RETURN; END IF;
+    IF current_epoch <> p_epoch THEN outcome := 'deposed'; RETURN; END IF;
+    IF EXISTS (SELECT 1 FROM requests r WHERE r.run_id = p_run AND r.request_id = p_request_id) THEN
+        outcome := 'exists'; RETURN;
+    END IF;
+    INSERT INTO requests(run_id, request_id, buyer_id, product, quantity, lamport_ts, status, epoch_received, received_at)
+    VALUES (p_run, p_request_id, p_buyer_id, p_product, p_quantity, p_lamport_ts, 'pending', p_epoch, p_at);
+    outcome := 'enqueued';
+END $$;
+
+-- A seller's deposit: 'recorded', or 'duplicate' when its id is stored already.
+CREATE FUNCTION market_record_deposit(
+    p_run bigint, p_epoch bigint, p_deposit_id bigint, p_seller_id bigint, p_product text, p_quantity bigint, p_at text,
+    OUT outcome text, OUT current_epoch bigint)
+LANGUAGE plpgsql AS $$
+BEGIN
+    SELECT l.epoch INTO current_epoch FROM leader l WHERE l.run_id = p_run FOR UPDATE;
+    IF NOT FOUND THEN outcome := 'no_run'; RETURN; END IF;
+    IF current_epoch <> p_epoch THEN outcome := 'deposed'; RETURN; END IF;
+    IF EXISTS (SELECT 1 FROM deposits d WHERE d.run_id = p_run AND d.deposit_id = p_deposit_id) THEN
+        outcome := 'duplicate'; RETURN;
+    END IF;
+    INSERT INTO deposits(run_id, deposit_id, seller_id, product, quantity, epoch, at)
+    VALUES (p_run, p_deposit_id, p_seller_id, p_product, p_quantity, p_epoch, p_at);
+    INSERT INTO inventory(run_id, seller_id, product, stock, deposited) VALUES (p_run, p_seller_id, p_product, p_quantity, p_quantity)
+    ON CONFLICT (run_id, seller_id, product)
+    DO UPDATE SET stock = inventory.stock + excluded.stock, deposited = inventory.deposited + excluded.deposited;
+    outcome := 'recorded';
+END $$;
+
+-- Outbox rows confirmed by their recipients: p_keys is a JSON array of
+-- {"request_id": text, "recipient_id": bigint}; how many rows it marked. Not fenced, as in SQLite.
+CREATE FUNCTION market_mark_delivered(p_run bigint, p_keys jsonb, p_at text) RETURNS bigint
+LANGUAGE sql AS $$
+    WITH marked AS (
+        UPDATE outbox o SET delivered = 1, delivered_at = p_at
+        FROM jsonb_to_recordset(p_keys) AS k(request_id text, recipient_id bigint)
+        WHERE o.run_id = p_run AND o.request_id = k.request_id AND o.recipient_id = k.recipient_id AND o.delivered = 0
+        RETURNING 1)
+    SELECT count(*) FROM marked;
+$$;
+
+-- A batch of decisions, in order: 'committed', with the ids of requests an earlier trader had
+-- decided already (left as they are; the caller reads their decisions). p_decisions is a JSON
+-- array of {request_id, buyer_id, product, quantity, lamport_ts, status, reason, epoch_decided,
+-- decided_seq, trade: null or {trade_id, seller_id, trader_id, epoch, product, quantity,
+-- price_cents, commission_cents}, recipients: [{recipient_id, kind}]}; p_delivered as
+-- market_mark_delivered's keys. A sale the seller's stock cannot cover raises SQLSTATE MK001
+-- with 'seller_id,product,quantity' as its detail, and nothing of the batch is written.
+CREATE FUNCTION market_commit_decisions(
+    p_run bigint, p_epoch bigint, p_decisions jsonb, p_delivered jsonb, p_at text,
+    OUT outcome text, OUT current_epoch bigint, OUT already_decided text[])
+LANGUAGE plpgsql AS $$
+DECLARE
+    d jsonb;
+    t jsonb;
+    changed bigint;
+BEGIN
+    SELECT l.epoch INTO current_epoch FROM leader l WHERE l.run_id = p_run FOR UPDATE;
+    IF NOT FOUND THEN outcome := 'no_run'; RETURN; END IF;
+    IF current_epoch <> p_epoch THEN outcome := 'deposed'; RETURN; END IF;
+    already_decided := '{}';
+    FOR d IN SELECT e.value FROM jsonb_array_elements(p_decisions) WITH ORDINALITY AS e(value, n) ORDER BY e.n LOOP
+        UPDATE requests SET status = d->>'status', reason = d->>'reason', epoch_decided = (d->>'epoch_decided')::bigint,
+            decided_seq = (d->>'decided_seq')::bigint, decided_at = p_at
+        WHERE run_id = p_run AND request_id = d->>'request_id' AND status = 'pending';
+        GET DIAGNOSTICS changed = ROW_COUNT;
+        IF changed = 0 THEN
+            IF EXISTS (SELECT 1 FROM requests r WHERE r.run_id = p_run AND r.request_id = d->>'request_id') THEN
+                already_decided := already_decided || (d->>'request_id');
+                CONTINUE;
+            END IF;
+            -- Decided without an enqueue of its own: recorded as received in this epoch.
+            INSERT INTO requests(run_id, request_id, buyer_id, product, quantity, lamport_ts, status, reason,
+                                 epoch_received, epoch_decided, decided_seq, received_at, decided_at)
+            VALUES (p_run, d->>'request_id', (d->>'buyer_id')::bigint, d->>'product', (d->>'quantity')::bigint,
+                    (d->>'lamport_ts')::bigint, d->>'status', d->>'reason', p_epoch, (d->>'epoch_decided')::bigint,
+                    (d->>'decided_seq')::bigint, p_at, p_at);
+        END IF;
+        t := d->'trade';
+        IF t IS NOT NULL AND jsonb_typeof(t) = 'object' THEN
+            UPDATE inventory SET stock = stock - (t->>'quantity')::bigint
+            WHERE run_id = p_run AND seller_id = (t->>'seller_id')::bigint AND product = t->>'product'
+              AND stock >= (t->>'quantity')::bigint;
+            GET DIAGNOSTICS changed = ROW_COUNT;
+            IF changed <> 1 THEN
+                RAISE EXCEPTION 'insufficient stock' USING ERRCODE = 'MK001',
+                    DETAIL = concat_ws(',', t->>'seller_id', t->>'product', t->>'quantity');
+            END IF;
+            INSERT INTO trades(run_id, trade_id, request_id, buyer_id, seller_id, trader_id, epoch, product, quantity,
+                               price_cents, commission_cents, lamport_ts, at)
+            VALUES (p_run, (t->>'trade_id')::bigint, d->>'request_id', (d->>'buyer_id')::bigint, (t->>'seller_id')::bigint,
+                    (t->>'trader_id')::bigint, (t->>'epoch')::bigint, t->>'product', (t->>'quantity')::bigint,
+                    (t->>'price_cents')::bigint, (t->>'commission_cents')::bigint, (d->>'lamport_ts')::bigint, p_at);
+        END IF;
+        INSERT INTO outbox(run_id, request_id, recipient_id, kind, created_at, decided_seq)
+        SELECT p_run, d->>'request_id', r.recipient_id, r.kind, p_at, (d->>'decided_seq')::bigint
+        FROM jsonb_to_recordset(d->'recipients') AS r(recipient_id bigint, kind text);
+    END LOOP;
+    PERFORM market_mark_delivered(p_run, p_delivered, p_at);
+    outcome := 'committed';
+END $$;
+
+INSERT INTO schema_migrations(version, name) VALUES (6, 'store_functions');

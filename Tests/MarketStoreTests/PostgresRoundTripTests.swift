@@ -1,0 +1,62 @@
+import Foundation
+import MarketCore
+@testable import MarketStore
+import MarketTestKit
+import XCTest
+
+/// On PostgreSQL each of the trader's hot writes is one statement, so one round trip to the
+/// server, however many rows it writes: the server functions of migration 0006. Through the
+/// SQL of the SQLite path a batch of three sales took 22.
+final class PostgresRoundTripTests: XCTestCase {
+    func testEachHotWriteIsOneRoundTripWhateverItWrites() throws {
+        let server = try privatePostgres()
+        let database = try MarketDatabase.open(url: try server.createDatabase("round_trips"))
+        let run = try database.beginRun(scenario: "round trips", peerCount: 4, seed: 1, peers: [])
+        let store = try database.store(runID: run)
+        let claim = ElectionClaim(epoch: 1, leader: 3, initiator: 0, reason: .startup)
+        XCTAssertEqual(try store.claimEpoch(claim), .claimed(claim))
+        let connection = try XCTUnwrap(database.connection as? PostgresServerConnection)
+        func roundTrips(_ body: () throws -> StoreResult) throws -> (Int, StoreResult) {
+            let before = connection.roundTrips.value
+            let result = try body()
+            return (connection.roundTrips.value - before, result)
+        }
+
+        let deposit = Deposit(id: Deposit.makeID(seller: 1, seq: 0), seller: 1, product: .salt, quantity: 10)
+        let (depositTrips, deposited) = try roundTrips { try store.recordDeposit(deposit, epoch: 1) }
+        XCTAssertEqual(deposited, .depositRecorded(deposit, duplicate: false))
+        XCTAssertEqual(depositTrips, 1)
+
+        let requests = (1...3).map { BuyRequest(id: RequestID(buyer: 2, seq: $0), product: .salt, quantity: 1, lamport: UInt64($0)) }
+        let (enqueueTrips, enqueued) = try roundTrips { try store.enqueue(requests[0], epoch: 1) }
+        XCTAssertEqual(enqueued, .enqueued(requests[0]))
+        XCTAssertEqual(enqueueTrips, 1)
+
+        // Three sales, one of them never enqueued, and a delivery confirmed with them: six
+        // outbox rows, three trades, three stock updates, in one call.
+        let decisions = requests.enumerated().map { index, request in
+            Decision(request: request, outcome: .bought(Trade(
+                tradeID: index + 1, seller: 1, trader: 3, epoch: 1, product: .salt, quantity: 1,
+                priceCents: 100, commissionCents: 10)), seq: index + 1, epoch: 1)
+        }
+        let batch = DecisionBatch(epoch: 1, decisions: decisions)
+        let (commitTrips, committed) = try roundTrips { try store.commitDecisions(batch) }
+        XCTAssertEqual(committed, .committed(batch, alreadyDecided: []))
+        XCTAssertEqual(commitTrips, 1)
+
+        let keys = requests.map { DeliveryKey(requestID: $0.id, recipient: 2) }
+        let (deliveredTrips, delivered) = try roundTrips { try store.markDelivered(keys) }
+        XCTAssertEqual(delivered, .markedDelivered(keys))
+        XCTAssertEqual(deliveredTrips, 1)
+
+        // What the calls wrote, as the SQLite path writes it.
+        let (stock, trades, owed) = try database.read { db in
+            (try Int.fetchOne(db, sql: "SELECT stock FROM inventory WHERE run_id = ?", arguments: [run]),
+             try Int.fetchOne(db, sql: "SELECT count(*) FROM trades WHERE run_id = ?", arguments: [run]),
+             try Int.fetchOne(db, sql: "SELECT count(*) FROM outbox WHERE run_id = ? AND delivered = 0", arguments: [run]))
+        }
+        XCTAssertEqual(stock, 7)
+        XCTAssertEqual(trades, 3)
+        XCTAssertEqual(owed, 3, "the three payouts are still owed; the buyers' results were confirmed")
+    }
+}
