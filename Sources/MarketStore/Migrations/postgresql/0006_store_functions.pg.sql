@@ -51,14 +51,22 @@ END $$;
 -- Outbox rows confirmed by their recipients: p_keys is a JSON array of
 -- {"request_id": text, "recipient_id": bigint}; how many rows it marked. Not fenced, as in SQLite.
 CREATE FUNCTION market_mark_delivered(p_run bigint, p_keys jsonb, p_at text) RETURNS bigint
-LANGUAGE sql AS $$
-    WITH marked AS (
-        UPDATE outbox o SET delivered = 1, delivered_at = p_at
-        FROM jsonb_to_recordset(p_keys) AS k(request_id text, recipient_id bigint)
-        WHERE o.run_id = p_run AND o.request_id = k.request_id AND o.recipient_id = k.recipient_id AND o.delivered = 0
-        RETURNING 1)
-    SELECT count(*) FROM marked;
-$$;
+LANGUAGE plpgsql AS $$
+DECLARE
+    k record;
+    changed bigint;
+    marked bigint := 0;
+BEGIN
+    -- A row at a time, by primary key: PL/pgSQL keeps this plan, where one UPDATE joined to the
+    -- keys was planned afresh on every call (a SQL function's body is) and cost milliseconds.
+    FOR k IN SELECT * FROM jsonb_to_recordset(p_keys) AS x(request_id text, recipient_id bigint) LOOP
+        UPDATE outbox SET delivered = 1, delivered_at = p_at
+        WHERE run_id = p_run AND request_id = k.request_id AND recipient_id = k.recipient_id AND delivered = 0;
+        GET DIAGNOSTICS changed = ROW_COUNT;
+        marked := marked + changed;
+    END LOOP;
+    RETURN marked;
+END $$;
 
 -- A batch of decisions, in order: 'committed', with the ids of requests an earlier trader had
 -- decided already (left as they are; the caller reads their decisions). p_decisions is a JSON
