@@ -109,7 +109,7 @@ extension SQLiteStore {
 
 /// The JSON the server functions take: a batch as one argument.
 enum ServerJSON {
-    static func text<T: Encodable>(_ value: T) throws -> String {
+    static func text<T: Encodable>(_ value: T) throws(StoreError) -> String {
         do {
             return String(decoding: try JSONEncoder().encode(value), as: UTF8.self)
         } catch {
@@ -177,6 +177,26 @@ enum ServerJSON {
             quantity = trade.quantity
             price_cents = trade.priceCents
             commission_cents = trade.commissionCents
+        }
+    }
+
+    struct Message: Encodable {
+        var kind: String
+        var from_id: Int
+        var to_id: Int
+        var send_clock: Int64
+        var recv_clock: Int64?
+        var sent_at: String?
+        var received_at: String?
+
+        init(_ message: TracedMessage) {
+            kind = message.kind
+            from_id = message.from
+            to_id = message.to
+            send_clock = Int64(clamping: message.sendClock)
+            recv_clock = message.recvClock.map { Int64(clamping: $0) }
+            sent_at = message.sentAt.map(Timestamp.format)
+            received_at = message.receivedAt.map(Timestamp.format)
         }
     }
 

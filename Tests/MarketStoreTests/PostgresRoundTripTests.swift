@@ -59,4 +59,31 @@ final class PostgresRoundTripTests: XCTestCase {
         XCTAssertEqual(trades, 3)
         XCTAssertEqual(owed, 3, "the three payouts are still owed; the buyers' results were confirmed")
     }
+
+    /// `--trace` writes every message a peer saw; one statement, kept in order, every field.
+    func testTracedMessagesAreOneRoundTripInTheirOrder() throws {
+        let server = try privatePostgres()
+        let database = try MarketDatabase.open(url: try server.createDatabase("traced_round_trips"))
+        let run = try database.beginRun(scenario: "traced", peerCount: 3, seed: 1, peers: [])
+        let connection = try XCTUnwrap(database.connection as? PostgresServerConnection)
+        let sent = Date(timeIntervalSince1970: 1_800_000_000.123456)
+        let messages = (0..<5).map { index in
+            TracedMessage(kind: index == 4 ? "buy" : "heartbeat", from: index % 3, to: (index + 1) % 3, sendClock: UInt64(10 + index),
+                          recvClock: index == 2 ? nil : UInt64(20 + index), sentAt: sent, receivedAt: index == 2 ? nil : sent)
+        }
+        let before = connection.roundTrips.value
+        try database.recordMessages(runID: run, messages)
+        XCTAssertEqual(connection.roundTrips.value - before, 1)
+        let stored = try database.read { db in
+            try db.rows(sql: """
+                SELECT kind, from_id, to_id, send_clock, recv_clock, sent_at, received_at FROM messages WHERE run_id = ? ORDER BY msg_id
+                """, arguments: [run])
+        }
+        XCTAssertEqual(try stored.map { try $0.get("send_clock") as Int }, [10, 11, 12, 13, 14])
+        XCTAssertEqual(try stored.map { try $0.get("kind") as String }, ["heartbeat", "heartbeat", "heartbeat", "heartbeat", "buy"])
+        XCTAssertEqual(try stored.map { try $0.optional("recv_clock") as Int? }, [20, 21, nil, 23, 24])
+        XCTAssertEqual(try stored[0].get("sent_at") as String, Timestamp.format(sent))
+        XCTAssertNil(try stored[2].optional("received_at") as String?)
+        XCTAssertEqual(try stored.map { try $0.get("to_id") as Int }, [1, 2, 0, 1, 2])
+    }
 }
