@@ -9,6 +9,19 @@
 -- every commit of the lock's previous holder. An exception rolls the whole call back.
 -- Outcomes: 'no_run', 'deposed' (current_epoch says the stored one), or the function's own.
 
+-- The fence every trader write passes first: locks the run's leader row until the transaction
+-- ends, and says 'no_run' or 'deposed' (outcome NULL: go on) beside the stored epoch.
+CREATE FUNCTION market_fence(p_run bigint, p_epoch bigint, OUT outcome text, OUT current_epoch bigint)
+LANGUAGE plpgsql AS $$
+BEGIN
+    SELECT l.epoch INTO current_epoch FROM leader l WHERE l.run_id = p_run FOR UPDATE;
+    IF NOT FOUND THEN
+        outcome := 'no_run';
+    ELSIF current_epoch <> p_epoch THEN
+        outcome := 'deposed';
+    END IF;
+END $$;
+
 -- A buy request received: 'enqueued', or 'exists' when its id is stored already (the caller
 -- reads that row: it tells pending from decided).
 CREATE FUNCTION market_enqueue(
@@ -17,9 +30,8 @@ CREATE FUNCTION market_enqueue(
     OUT outcome text, OUT current_epoch bigint)
 LANGUAGE plpgsql AS $$
 BEGIN
-    SELECT l.epoch INTO current_epoch FROM leader l WHERE l.run_id = p_run FOR UPDATE;
-    IF NOT FOUND THEN outcome := 'no_run'; RETURN; END IF;
-    IF current_epoch <> p_epoch THEN outcome := 'deposed'; RETURN; END IF;
+    SELECT f.outcome, f.current_epoch INTO outcome, current_epoch FROM market_fence(p_run, p_epoch) f;
+    IF outcome IS NOT NULL THEN RETURN; END IF;
     IF EXISTS (SELECT 1 FROM requests r WHERE r.run_id = p_run AND r.request_id = p_request_id) THEN
         outcome := 'exists'; RETURN;
     END IF;
@@ -34,9 +46,8 @@ CREATE FUNCTION market_record_deposit(
     OUT outcome text, OUT current_epoch bigint)
 LANGUAGE plpgsql AS $$
 BEGIN
-    SELECT l.epoch INTO current_epoch FROM leader l WHERE l.run_id = p_run FOR UPDATE;
-    IF NOT FOUND THEN outcome := 'no_run'; RETURN; END IF;
-    IF current_epoch <> p_epoch THEN outcome := 'deposed'; RETURN; END IF;
+    SELECT f.outcome, f.current_epoch INTO outcome, current_epoch FROM market_fence(p_run, p_epoch) f;
+    IF outcome IS NOT NULL THEN RETURN; END IF;
     IF EXISTS (SELECT 1 FROM deposits d WHERE d.run_id = p_run AND d.deposit_id = p_deposit_id) THEN
         outcome := 'duplicate'; RETURN;
     END IF;
@@ -84,9 +95,8 @@ DECLARE
     t jsonb;
     changed bigint;
 BEGIN
-    SELECT l.epoch INTO current_epoch FROM leader l WHERE l.run_id = p_run FOR UPDATE;
-    IF NOT FOUND THEN outcome := 'no_run'; RETURN; END IF;
-    IF current_epoch <> p_epoch THEN outcome := 'deposed'; RETURN; END IF;
+    SELECT f.outcome, f.current_epoch INTO outcome, current_epoch FROM market_fence(p_run, p_epoch) f;
+    IF outcome IS NOT NULL THEN RETURN; END IF;
     already_decided := '{}';
     FOR d IN SELECT e.value FROM jsonb_array_elements(p_decisions) WITH ORDINALITY AS e(value, n) ORDER BY e.n LOOP
         UPDATE requests SET status = d->>'status', reason = d->>'reason', epoch_decided = (d->>'epoch_decided')::bigint,
