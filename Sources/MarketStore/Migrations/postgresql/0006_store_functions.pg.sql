@@ -99,21 +99,26 @@ BEGIN
     IF outcome IS NOT NULL THEN RETURN; END IF;
     already_decided := '{}';
     FOR d IN SELECT e.value FROM jsonb_array_elements(p_decisions) WITH ORDINALITY AS e(value, n) ORDER BY e.n LOOP
-        UPDATE requests SET status = d->>'status', reason = d->>'reason', epoch_decided = (d->>'epoch_decided')::bigint,
-            decided_seq = (d->>'decided_seq')::bigint, decided_at = p_at
-        WHERE run_id = p_run AND request_id = d->>'request_id' AND status = 'pending';
+        -- Decided without an enqueue of its own (a first attempt stable on arrival, the common
+        -- case of a lone buyer): recorded as received in this epoch, in one statement.
+        INSERT INTO requests(run_id, request_id, buyer_id, product, quantity, lamport_ts, status, reason,
+                             epoch_received, epoch_decided, decided_seq, received_at, decided_at)
+        VALUES (p_run, d->>'request_id', (d->>'buyer_id')::bigint, d->>'product', (d->>'quantity')::bigint,
+                (d->>'lamport_ts')::bigint, d->>'status', d->>'reason', p_epoch, (d->>'epoch_decided')::bigint,
+                (d->>'decided_seq')::bigint, p_at, p_at)
+        ON CONFLICT (run_id, request_id) DO NOTHING;
         GET DIAGNOSTICS changed = ROW_COUNT;
         IF changed = 0 THEN
-            IF EXISTS (SELECT 1 FROM requests r WHERE r.run_id = p_run AND r.request_id = d->>'request_id') THEN
+            -- Stored already: pending (enqueued) is decided now; anything else was decided by
+            -- an earlier trader and stays as it is.
+            UPDATE requests SET status = d->>'status', reason = d->>'reason', epoch_decided = (d->>'epoch_decided')::bigint,
+                decided_seq = (d->>'decided_seq')::bigint, decided_at = p_at
+            WHERE run_id = p_run AND request_id = d->>'request_id' AND status = 'pending';
+            GET DIAGNOSTICS changed = ROW_COUNT;
+            IF changed = 0 THEN
                 already_decided := already_decided || (d->>'request_id');
                 CONTINUE;
             END IF;
-            -- Decided without an enqueue of its own: recorded as received in this epoch.
-            INSERT INTO requests(run_id, request_id, buyer_id, product, quantity, lamport_ts, status, reason,
-                                 epoch_received, epoch_decided, decided_seq, received_at, decided_at)
-            VALUES (p_run, d->>'request_id', (d->>'buyer_id')::bigint, d->>'product', (d->>'quantity')::bigint,
-                    (d->>'lamport_ts')::bigint, d->>'status', d->>'reason', p_epoch, (d->>'epoch_decided')::bigint,
-                    (d->>'decided_seq')::bigint, p_at, p_at);
         END IF;
         t := d->'trade';
         IF t IS NOT NULL AND jsonb_typeof(t) = 'object' THEN
