@@ -96,7 +96,7 @@ extension EndToEndTests {
         XCTAssertEqual(json["status"] as? String, "completed")
         XCTAssertEqual(json["passed"] as? Bool, true)
         let runID = try XCTUnwrap(json["run_id"] as? Int)
-        try assertDecidedExactlyOnce(server, url, run: runID, expected: 1800)
+        try assertDecidedExactlyOnce(server, url, run: runID, expected: 300)
         try assertCheckedClean(url)
     }
 
