@@ -58,12 +58,13 @@ extension EndToEndTests {
 
     /// The server ends the trader's session (`pg_terminate_backend`, found by its application
     /// name) again and again: each time the trader connects afresh and goes on, so the run
-    /// completes, and what it wrote checks.
+    /// completes, and what it wrote checks. 2000 requests: at a round trip a write, 300 were
+    /// all decided before the test could end a session.
     func test_postgres_traderSessionTerminated_runCompletesAndChecks() throws {
         let server = try privatePostgres()
         let url = try server.createDatabase("terminated")
         let running = try ChildRun.Running(try Self.marketBinary(), [
-            "run", "--scenario", "test_case2", "--requests", "300", "--sick-rate", "0", "--seed", "16",
+            "run", "--scenario", "test_case2", "--requests", "2000", "--sick-rate", "0", "--seed", "16",
             "--db", url, "--json", "--time-limit", "90",
         ])
         defer { if running.process.isRunning { kill(running.process.processIdentifier, SIGKILL) } }
@@ -96,7 +97,7 @@ extension EndToEndTests {
         XCTAssertEqual(json["status"] as? String, "completed")
         XCTAssertEqual(json["passed"] as? Bool, true)
         let runID = try XCTUnwrap(json["run_id"] as? Int)
-        try assertDecidedExactlyOnce(server, url, run: runID, expected: 300)
+        try assertDecidedExactlyOnce(server, url, run: runID, expected: 2000)
         try assertCheckedClean(url)
     }
 

@@ -214,7 +214,12 @@ final class PostgresServerConnection: SQLConnection, @unchecked Sendable {
         }
         // A backend ended mid-query can come back wrapped (its FATAL inside another error).
         if let inner = error.underlying as? PSQLError { return wrap(inner) }
-        if error.code == .serverClosedConnection || error.code == .uncleanShutdown { return .busy(describe(error)) }
+        // A connection reset in the middle of a query is the same lost session (the server ended
+        // the backend while the statement was on its way). Where connecting fails instead, the
+        // caller turns this into a failure: a server that cannot be reached is not retried.
+        if error.code == .serverClosedConnection || error.code == .uncleanShutdown || error.code == .connectionError {
+            return .busy(describe(error))
+        }
         return .sqlite(describe(error))
     }
 
