@@ -88,11 +88,14 @@ set_namespaces() {
 }
 
 # grep reads to the end: with -q it could leave `ip` a broken pipe, which pipefail counts.
+# Lines as one line of words, for messages.
+words() { tr '\n' ' ' <<<"$1" | sed 's/ *$//'; }
+
 has_namespace() { all_namespaces | grep -xF -- "$1" >/dev/null; }
 
 # The hosts the set has now, host1 … in order of their number.
 set_hosts() {
-  set_namespaces | sed -n "s/^$(sed 's/[.]/\\./g' <<<"$prefix")-\(host[0-9]*\)$/\1/p" | sort -t t -k 2 -n
+  set_namespaces | sed -n "s/^${prefix//./\\.}-\(host[0-9]*\)$/\1/p" | sort -t t -k 2 -n
 }
 
 require_root() {
@@ -233,6 +236,7 @@ ensure_sshd() {
   rm -f "$dir/$name/sshd.pid"
   local start=("$sshd" -f "$dir/$name/sshd_config" -E "$dir/$name/sshd.log")
   if command -v unshare >/dev/null; then
+    # shellcheck disable=SC2016 # $0 and $@ are the inner shell's.
     ip netns exec "$ns" unshare --uts sh -c 'hostname "$0" && exec "$@"' "$name" "${start[@]}" \
       || fail "sshd of $name did not start: $(tail -n 1 "$dir/$name/sshd.log" 2>/dev/null)"
   else
@@ -245,6 +249,7 @@ ensure_sshd() {
 wait_for_sshds() {
   local name deadline=$((SECONDS + 20))
   for name in "$@"; do
+    # shellcheck disable=SC2016 # $0 is the inner shell's.
     until [ "$(ip netns exec "$ctl_ns" timeout 2 bash -c 'exec 3<>"/dev/tcp/$0/22" && head -c 4 <&3' "$(address_of "$name")" 2>/dev/null)" = SSH- ]; do
       ((SECONDS < deadline)) || fail "the sshd of $name did not answer within 20 s; its log is $dir/$name/sshd.log"
       sleep 0.1
@@ -293,13 +298,15 @@ EOF
 cmd_up() {
   [ $# -eq 1 ] || usage
   local count=$1
-  [[ $count =~ ^[1-9][0-9]*$ ]] && [ "$count" -le $max_hosts ] || fail "the number of hosts must be 1 to $max_hosts, not '$count'"
+  if ! [[ $count =~ ^[1-9][0-9]*$ ]] || [ "$count" -gt $max_hosts ]; then
+    fail "the number of hosts must be 1 to $max_hosts, not '$count'"
+  fi
   require_root
   require_netns
   require_tools
   local extra
   extra=$(set_hosts | while read -r name; do if [ "${name#host}" -gt "$count" ]; then echo "$name"; fi; done)
-  [ -z "$extra" ] || fail "the set $prefix already has more hosts ($(echo $extra)); run down first"
+  [ -z "$extra" ] || fail "the set $prefix already has more hosts ($(words "$extra")); run down first"
 
   if [ -e "$dir" ] && [ ! -e "$dir/$marker" ] && [ -n "$(ls -A "$dir")" ]; then
     fail "$dir exists and is not a hosts set's directory; set MARKET_HOSTS_DIR to another"
@@ -324,7 +331,9 @@ cmd_up() {
   done
   write_client_files "$count"
   for ((k = 1; k <= count; k++)); do ensure_sshd host$k; done
-  wait_for_sshds $(for ((k = 1; k <= count; k++)); do echo host$k; done)
+  local names=()
+  for ((k = 1; k <= count; k++)); do names+=("host$k"); done
+  wait_for_sshds "${names[@]}"
   echo "hosts.sh: $count hosts up in the set $prefix; from the control namespace: ip netns exec $ctl_ns ssh -F $dir/ssh_config host1"
 }
 
@@ -335,25 +344,30 @@ cmd_down() {
   [ $# -eq 0 ] || usage
   require_root
   require_netns
-  local namespaces pids="" ns member
+  local namespaces ns member pid
+  local -a pids=()
   namespaces=$(set_namespaces)
-  for ns in $namespaces; do pids+=" $(ip netns pids "$ns" 2>/dev/null | tr '\n' ' ')"; done
+  for ns in $namespaces; do
+    while read -r pid; do [ -z "$pid" ] || pids+=("$pid"); done < <(ip netns pids "$ns" 2>/dev/null || true)
+  done
   if [ -d "$dir" ]; then
     for member in "$dir"/host*/; do
       [ -d "$member" ] || continue
-      pids+=" $(sshd_pid "$(basename "$member")" || true)"
+      if pid=$(sshd_pid "$(basename "$member")"); then pids+=("$pid"); fi
     done
   fi
-  pids=$(echo $pids)
-  if [ -n "$pids" ]; then
-    kill -TERM $pids 2>/dev/null || true
-    local deadline=$((SECONDS + 5)) pid alive
+  if [ ${#pids[@]} -gt 0 ]; then
+    kill -TERM "${pids[@]}" 2>/dev/null || true
+    local deadline=$((SECONDS + 5))
+    local -a alive
     while :; do
-      alive=""
-      for pid in $pids; do [ -e "/proc/$pid" ] && [ "$(cut -d ' ' -f 3 "/proc/$pid/stat" 2>/dev/null)" != Z ] && alive+=" $pid"; done
-      [ -n "$alive" ] || break
+      alive=()
+      for pid in "${pids[@]}"; do
+        if [ -e "/proc/$pid" ] && [ "$(cut -d ' ' -f 3 "/proc/$pid/stat" 2>/dev/null)" != Z ]; then alive+=("$pid"); fi
+      done
+      [ ${#alive[@]} -gt 0 ] || break
       if ((SECONDS >= deadline)); then
-        kill -KILL $alive 2>/dev/null || true
+        kill -KILL "${alive[@]}" 2>/dev/null || true
         break
       fi
       sleep 0.05
@@ -373,7 +387,7 @@ cmd_down() {
   fi
   local left
   left=$(set_namespaces)
-  [ -z "$left" ] || fail "namespaces still there: $(echo $left)"
+  [ -z "$left" ] || fail "namespaces still there: $(words "$left")"
 }
 
 cmd_status() {
@@ -387,7 +401,7 @@ cmd_status() {
     return 1
   fi
   hosts=$(set_hosts)
-  echo "set $prefix: $(echo $hosts | wc -w) hosts; directory $dir"
+  echo "set $prefix: $(wc -w <<<"$hosts") hosts; directory $dir"
   local complete=1 name ns link sshd
   has_namespace "$net_ns" || { echo "missing: the bridge's namespace $net_ns"; complete=""; }
   printf '%-8s %-13s %-24s %-6s %s\n' name address namespace link sshd
@@ -399,7 +413,7 @@ cmd_status() {
     elif ip -n "$net_ns" -o link show "$name" 2>/dev/null | grep -E '[<,]UP[,>]' >/dev/null; then
       link=up
     elif ip -n "$net_ns" link show "$name" >/dev/null 2>&1; then
-      link=cut
+      link="cut"
     else
       link=none
       complete=""
