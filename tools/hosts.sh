@@ -281,6 +281,9 @@ Host *
   ControlMaster no
   ControlPath none
   LogLevel ERROR
+  # Inside one machine's private set, the classic exchange first: a login costs about a
+  # third less CPU than with the post-quantum hybrid, which stays allowed.
+  KexAlgorithms curve25519-sha256,sntrup761x25519-sha512@openssh.com
 EOF
   } >"$dir/ssh_config"
   : >"$dir/known_hosts"
