@@ -87,10 +87,10 @@ set_namespaces() {
   done
 }
 
-# grep reads to the end: with -q it could leave `ip` a broken pipe, which pipefail counts.
 # Lines as one line of words, for messages.
 words() { tr '\n' ' ' <<<"$1" | sed 's/ *$//'; }
 
+# grep reads to the end: with -q it could leave `ip` a broken pipe, which pipefail counts.
 has_namespace() { all_namespaces | grep -xF -- "$1" >/dev/null; }
 
 # The hosts the set has now, host1 … in order of their number.
