@@ -187,19 +187,37 @@ public final class NamespacedHosts: @unchecked Sendable {
         ["MARKET_HOSTS_PREFIX": prefix, "MARKET_HOSTS_DIR": directory(of: prefix)]
     }
 
-    /// Polls `ssh host true` on every host until each has let the control namespace in.
+    /// Polls `ssh host true` on every host, all hosts at once (a login is mostly waiting), until
+    /// each has let the control namespace in; the first host that did not is the error.
     private func waitForLogins(deadline seconds: TimeInterval) throws {
         let deadline = Date(timeIntervalSinceNow: seconds)
+        let problems = Watched([String: String]())
+        let logins = DispatchGroup()
         for host in hosts {
-            while true {
-                let login = try ssh(host, "true", connectTimeout: 2, deadline: 10)
-                if login.succeeded { break }
-                guard Date() < deadline else {
-                    throw NamespacedHostsFailed(description: "no ssh login on \(host) within \(Int(seconds)) s (\(login)); "
-                        + "its sshd log is \(directory)/\(host)/sshd.log")
-                }
-                Thread.sleep(forTimeInterval: 0.05)
+            DispatchQueue.global().async(group: logins) { [self] in
+                if let problem = firstLogin(host, before: deadline) { problems.update { $0[host] = problem } }
             }
+        }
+        logins.wait()
+        if let host = hosts.first(where: { problems.value[$0] != nil }), let problem = problems.value[host] {
+            throw NamespacedHostsFailed(description: problem)
+        }
+    }
+
+    /// Nil once `ssh host true` succeeds; what went wrong when it did not by `deadline`.
+    private func firstLogin(_ host: String, before deadline: Date) -> String? {
+        while true {
+            let login: FinishedCommand
+            do {
+                login = try ssh(host, "true", connectTimeout: 2, deadline: 10)
+            } catch {
+                return "\(error)"
+            }
+            if login.succeeded { return nil }
+            if Date() >= deadline {
+                return "no ssh login on \(host) in time (\(login)); its sshd log is \(directory)/\(host)/sshd.log"
+            }
+            Thread.sleep(forTimeInterval: 0.05)
         }
     }
 
