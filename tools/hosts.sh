@@ -337,7 +337,9 @@ cmd_up() {
   local names=()
   for ((k = 1; k <= count; k++)); do names+=("host$k"); done
   wait_for_sshds "${names[@]}"
-  echo "hosts.sh: $count hosts up in the set $prefix; from the control namespace: ip netns exec $ctl_ns ssh -F $dir/ssh_config host1"
+  local noun=hosts
+  [ "$count" -ne 1 ] || noun=host
+  echo "hosts.sh: $count $noun up in the set $prefix; log in from the control namespace with: ip netns exec $ctl_ns ssh -F $dir/ssh_config host1"
 }
 
 # Kills what runs in the set's namespaces (its sshds, their sessions, anything started there)
