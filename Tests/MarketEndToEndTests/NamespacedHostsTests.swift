@@ -24,23 +24,18 @@ final class NamespacedHostsTests: XCTestCase {
 
     func testHostsReachEachOtherOverTCPButNothingOutside() throws {
         let set = try namespacedHosts(3)
-        // A listener on host3 at a port of the system's choosing; it greets one caller and says who called.
-        let listener = try Background(["ip", "netns", "exec", set.namespace(of: "host3"), "perl", "-MIO::Socket::INET", "-e", """
-            my $s = IO::Socket::INET->new(LocalAddr => "\(set.address(of: "host3"))", LocalPort => 0, Listen => 1, ReuseAddr => 1) or die "listen: $!";
-            $| = 1;
-            print $s->sockport, "\\n";
-            my $c = $s->accept or die "accept: $!";
-            print $c "hello from host3\\n";
-            print "caller ", $c->peerhost, "\\n";
-            """])
-        addTeardownBlock { listener.stop() }
-        let port = try XCTUnwrap(listener.firstLine(within: 10), "the listener never said its port: \(listener.errors)")
+        // host1 calls host3, and host2 calls the control namespace (where PostgreSQL will listen).
+        for (caller, callee) in [("host1", "host3"), ("host2", "ctl")] {
+            let listener = try Background(listening: set, on: callee)
+            addTeardownBlock { listener.stop() }
+            let port = try XCTUnwrap(listener.firstLine(within: 10), "the listener on \(callee) never said its port: \(listener.errors)")
 
-        let call = try set.ssh("host1", "exec 3<>/dev/tcp/\(set.address(of: "host3"))/\(port) && head -n 1 <&3")
-        XCTAssertTrue(call.succeeded, "\(call)")
-        XCTAssertEqual(call.output, "hello from host3\n")
-        XCTAssertTrue(listener.waitForOutput(within: 10) { $0.contains("caller \(set.address(of: "host1"))\n") },
-                      "host3 saw: \(listener.output)")
+            let call = try set.ssh(caller, "exec 3<>/dev/tcp/\(set.address(of: callee))/\(port) && head -n 1 <&3")
+            XCTAssertTrue(call.succeeded, "\(caller) → \(callee): \(call)")
+            XCTAssertEqual(call.output, "hello from \(callee)\n")
+            XCTAssertTrue(listener.waitForOutput(within: 10) { $0.contains("caller \(set.address(of: caller))\n") },
+                          "\(callee) saw: \(listener.output)")
+        }
 
         for member in ["ctl", "host1"] {
             let routes = try set.inNamespace(of: member, ["ip", "-4", "route"])
@@ -132,8 +127,10 @@ final class NamespacedHostsTests: XCTestCase {
         XCTAssertEqual(zero.errors, "hosts.sh: the number of hosts must be 1 to 200, not '0'\n")
 
         guard getuid() == 0 else { throw XCTSkip("the check as a user other than root needs root to switch to it") }
+        // The script's text, not its path: the user may not be allowed into the checkout.
+        let text = try String(contentsOfFile: NamespacedHosts.script, encoding: .utf8)
         let user = try FinishedCommand.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
-                                            "bash", NamespacedHosts.script, "up", "1"], deadline: 10)
+                                            "bash", "-c", text, "hosts.sh", "up", "1"], deadline: 10)
         XCTAssertEqual(user.status, 3, "3 is the tests' reason to skip: \(user)")
         XCTAssertEqual(user.errors, "hosts.sh: must run as root: making network namespaces needs CAP_SYS_ADMIN\n")
     }
@@ -198,6 +195,19 @@ private final class Background: @unchecked Sendable {
     private let written = Watched(Data())
     private let errorsWritten = Watched(Data())
     private let ended = DispatchSemaphore(value: 0)
+
+    /// A listener on `member`'s address at a port of the system's choosing, which it prints
+    /// first; it greets one caller and says who called.
+    convenience init(listening set: NamespacedHosts, on member: String) throws {
+        try self.init(["ip", "netns", "exec", set.namespace(of: member), "perl", "-MIO::Socket::INET", "-e", """
+            my $s = IO::Socket::INET->new(LocalAddr => "\(set.address(of: member))", LocalPort => 0, Listen => 1, ReuseAddr => 1) or die "listen: $!";
+            $| = 1;
+            print $s->sockport, "\\n";
+            my $c = $s->accept or die "accept: $!";
+            print $c "hello from \(member)\\n";
+            print "caller ", $c->peerhost, "\\n";
+            """])
+    }
 
     init(_ argv: [String]) throws {
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
