@@ -146,6 +146,18 @@ require_tools() {
   done
 }
 
+# sshd without PAM takes a password field that starts with "!" for a locked account and lets
+# nobody in, not even with a key: said before anything is made, rather than as a refused login.
+require_unlocked_login() {
+  local user field
+  user=$(id -un)
+  field=$(getent shadow "$user" 2>/dev/null | cut -d : -f 2) || true
+  case $field in
+    '!'* | '*LK*'*)
+      fail "the account $user is locked in /etc/shadow, so no sshd lets it in, even with a key: 'usermod -p \"*\" $user' unlocks it for keys only" ;;
+  esac
+}
+
 # The PID in a member's pid file when that process is its sshd (a PID reused by another
 # process does not count: the command line must name the member's config).
 sshd_pid() {
@@ -307,6 +319,7 @@ cmd_up() {
   require_root
   require_netns
   require_tools
+  require_unlocked_login
   local extra
   extra=$(set_hosts | while read -r name; do if [ "${name#host}" -gt "$count" ]; then echo "$name"; fi; done)
   [ -z "$extra" ] || fail "the set $prefix already has more hosts ($(words "$extra")); run down first"
