@@ -177,7 +177,10 @@ hosts_file_text() {
 
 ensure_namespace() {
   local ns=$1
-  has_namespace "$ns" || ip netns add "$ns"
+  local said
+  if ! has_namespace "$ns"; then
+    said=$(ip netns add "$ns" 2>&1) || unavailable "cannot make a network namespace here: $said"
+  fi
   ip -n "$ns" link set lo up
   # Only the private IPv4 addresses below: no IPv6 link-local ones beside them.
   if [ -e /proc/sys/net/ipv6 ]; then
@@ -195,7 +198,9 @@ ensure_member() {
   ensure_namespace "$ns"
   if ! ip -n "$net_ns" link show "$name" >/dev/null 2>&1; then
     ip -n "$ns" link del eth0 2>/dev/null || true
-    ip -n "$net_ns" link add "$name" type veth peer name eth0 netns "$ns"
+    local said
+    said=$(ip -n "$net_ns" link add "$name" type veth peer name eth0 netns "$ns" 2>&1) \
+      || unavailable "cannot make a veth pair here: $said"
     ip -n "$net_ns" link set "$name" master br0
     ip -n "$net_ns" link set "$name" up
   fi
@@ -334,7 +339,10 @@ cmd_up() {
   cp "$dir/id_ed25519.pub" "$dir/authorized_keys"
 
   ensure_namespace "$net_ns"
-  ip -n "$net_ns" link show br0 >/dev/null 2>&1 || ip -n "$net_ns" link add br0 type bridge
+  local said
+  if ! ip -n "$net_ns" link show br0 >/dev/null 2>&1; then
+    said=$(ip -n "$net_ns" link add br0 type bridge 2>&1) || unavailable "cannot make a bridge here: $said"
+  fi
   ip -n "$net_ns" link set br0 up
   ensure_member ctl "$count"
   local k name

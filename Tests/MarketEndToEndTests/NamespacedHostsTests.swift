@@ -135,6 +135,24 @@ final class NamespacedHostsTests: XCTestCase {
         XCTAssertEqual(user.errors, "hosts.sh: must run as root: making network namespaces needs CAP_SYS_ADMIN\n")
     }
 
+    /// Root of a user namespace of its own is root without the machine's network: the script
+    /// cannot make a namespace there and says so with the status the fixture skips on.
+    func testWithoutTheRightToMakeNamespacesTheScriptExitsWithTheSkipStatus() throws {
+        guard (try? FinishedCommand.run(["unshare", "--user", "--map-root-user", "true"], deadline: 10))?.succeeded == true else {
+            throw XCTSkip("user namespaces are not available here to play a root without privileges")
+        }
+        let directory = try TemporaryDirectory()
+        addTeardownBlock { directory.remove() }
+        let text = try String(contentsOfFile: NamespacedHosts.script, encoding: .utf8)
+        let run = try FinishedCommand.run(["unshare", "--user", "--map-root-user", "bash", "-c", text, "hosts.sh", "up", "1"],
+                                          environment: ["MARKET_HOSTS_PREFIX": "unprivileged-\(getpid())",
+                                                        "MARKET_HOSTS_DIR": directory.path("set")],
+                                          deadline: 30)
+        XCTAssertEqual(run.status, 3, "\(run)")
+        XCTAssertTrue(run.errors.hasPrefix("hosts.sh: cannot make a network namespace here: "), run.errors)
+        XCTAssertEqual(run.errors.split(separator: "\n").count, 1, run.errors)
+    }
+
     // MARK: - Helpers
 
     private func skippingWithoutHosts<T>(_ body: () throws -> T) throws -> T {
