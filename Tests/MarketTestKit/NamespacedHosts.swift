@@ -37,6 +37,20 @@ public final class NamespacedHosts: @unchecked Sendable {
     static let parent = "/tmp"
     private static let counterLock = NSLock()
     private nonisolated(unsafe) static var made = 0
+    private static let sharedLock = NSLock()
+    private nonisolated(unsafe) static var sharedResult: Result<NamespacedHosts, any Error>?
+
+    /// Three hosts for the tests that only look (log in, connect, read routes), made on first
+    /// use and kept until the process ends, when the watchdog removes them; every later call
+    /// throws what the first did. A test that cuts a link or removes a set makes its own.
+    public static func shared() throws -> NamespacedHosts {
+        try sharedLock.withLock {
+            if let sharedResult { return try sharedResult.get() }
+            let result = Result { try NamespacedHosts(hosts: 3) }
+            sharedResult = result
+            return try result.get()
+        }
+    }
 
     /// `count` hosts, each answering `ssh true` from the control namespace when this returns.
     /// Throws `NamespacedHostsUnavailable` where hosts cannot be made (not root, no network
