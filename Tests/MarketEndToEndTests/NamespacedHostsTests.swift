@@ -10,10 +10,14 @@ final class NamespacedHostsTests: XCTestCase {
     func testEachHostLetsTheControlNamespaceInAsItselfAndRunsTheBuiltMarket() throws {
         let set = try sharedNamespacedHosts()
         for host in set.hosts {
-            let run = try set.ssh(host, "hostname; ip -4 -o addr show dev eth0")
+            let run = try set.ssh(host, "hostname; ip -4 -o addr show dev eth0; getent hosts ctl host3")
             XCTAssertTrue(run.succeeded, "\(host): \(run)")
             XCTAssertEqual(run.output.split(separator: "\n").first.map(String.init), host, "the login landed on \(host)")
             XCTAssertTrue(run.output.contains("inet \(set.address(of: host))/24"), "\(host): \(run.output)")
+            // The set's names resolve on every host, as a peer will look up another's host.
+            let lines = run.output.split(separator: "\n").map { $0.split(whereSeparator: \.isWhitespace).map(String.init) }
+            XCTAssertTrue(lines.contains([NamespacedHosts.controlAddress, "ctl"]), "\(host): \(run.output)")
+            XCTAssertTrue(lines.contains([set.address(of: "host3"), "host3"]), "\(host): \(run.output)")
         }
         // The hosts share this machine's files, so the binary the tests start is on every host.
         let binary = try EndToEndTests.marketBinary().path
