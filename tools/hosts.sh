@@ -354,10 +354,12 @@ cmd_up() {
     write_sshd_config $name
   done
   write_client_files "$count"
-  for ((k = 1; k <= count; k++)); do ensure_sshd host$k; done
-  local names=()
-  for ((k = 1; k <= count; k++)); do names+=("host$k"); done
-  wait_for_sshds "${names[@]}"
+  # Only the sshds started now are waited for: one already running may sit behind a cut link.
+  local started=()
+  for ((k = 1; k <= count; k++)); do
+    sshd_pid host$k >/dev/null || { ensure_sshd host$k && started+=("host$k"); }
+  done
+  [ ${#started[@]} -eq 0 ] || wait_for_sshds "${started[@]}"
   local noun=hosts
   [ "$count" -ne 1 ] || noun=host
   echo "hosts.sh: $count $noun up in the set $prefix; log in from the control namespace with: ip netns exec $ctl_ns ssh -F $dir/ssh_config host1"

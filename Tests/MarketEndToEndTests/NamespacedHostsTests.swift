@@ -59,7 +59,16 @@ final class NamespacedHostsTests: XCTestCase {
     func testACutHostIsUnreachableUntilHealed() throws {
         let set = try namespacedHosts(3)
         let host2 = set.address(of: "host2")
+        let sshds = try set.hosts.map { try sshdPID(set, $0) }
         try set.cut("host2")
+        // `up` again finds everything made: it starts nothing anew and leaves the cut alone.
+        let again = try set.hostsScript(["up", "3"])
+        XCTAssertTrue(again.succeeded, "\(again)")
+        XCTAssertEqual(try set.hosts.map { try sshdPID(set, $0) }, sshds, "up again restarted an sshd")
+        let status = try set.hostsScript(["status"])
+        XCTAssertTrue(status.succeeded, "\(status)")
+        let host2Line = status.output.split(separator: "\n").first { $0.hasPrefix("host2 ") }.map(String.init) ?? ""
+        XCTAssertTrue(host2Line.contains(" cut "), "status: \(status.output)")
 
         // A cut link drops packets: a connection gets no answer at all (not even a refusal).
         let probe = try set.inControl(["timeout", "0.5", "bash", "-c", "exec 3<>/dev/tcp/\(host2)/22"])

@@ -105,6 +105,11 @@ public final class NamespacedHosts: @unchecked Sendable {
         try inControl(["ssh", "-F", sshConfig, "-o", "ConnectTimeout=\(connectTimeout)", host, command], deadline: deadline)
     }
 
+    /// Runs `tools/hosts.sh` with `arguments` on this set (`status`, `up N` again, `exec …`).
+    public func hostsScript(_ arguments: [String], deadline: TimeInterval = 60) throws -> FinishedCommand {
+        try Self.runScript(arguments, prefix: prefix, deadline: deadline)
+    }
+
     /// Takes the host's link down: nothing reaches it and nothing leaves it.
     public func cut(_ member: String) throws {
         let run = try Self.runScript(["cut", member], prefix: prefix, deadline: 30)
