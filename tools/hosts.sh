@@ -462,7 +462,7 @@ cmd_status() {
 member_argument() {
   [ $# -eq 1 ] || usage
   valid_member "$1" || fail "'$1' is not a member's name: ctl or host1, host2, …"
-  has_namespace "$(namespace_of "$1")" || fail "$1 is not in the set $prefix (tools/hosts.sh status lists it)"
+  has_namespace "$(namespace_of "$1")" || fail "$1 is not in the set $prefix (tools/hosts.sh status lists its members)"
 }
 
 cmd_cut() {
