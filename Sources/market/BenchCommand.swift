@@ -85,7 +85,7 @@ struct BenchCommand: ParsableCommand {
         var postgres: PostgresFigures?
         var otherFailures: [String] = []
         var otherRSS = 0
-        if let target, let postgresFloors, let sixteen = scale.first(where: { $0.peers == 16 }) {
+        if let target, let postgresFloors {
             func half(_ label: String, _ runner: MarketRunner) throws -> EngineFigures {
                 say("like against like: \(label)")
                 var other = SystemBench(runner: runner, plan: plan, progress: say)
@@ -102,9 +102,11 @@ struct BenchCommand: ParsableCommand {
                 return try PostgresBench.commitFloor(on: target, durability: durability, commits: smoke ? 30 : quick ? 300 : 1_000,
                                                      repetitions: repetitions).microseconds
             }
+            // SQLite measured again beside PostgreSQL, not minutes before: the machine's load moves.
+            let sqliteNormal = try half("SQLite NORMAL", runner.with(databases: nil, durability: .normal))
             let offFloor = try commitFloor(.normal)
             let normal = LikeForLike(
-                durability: .normal, sqlite: EngineFigures(label: "SQLite NORMAL", sequential: sequential, sixteenPeers: sixteen),
+                durability: .normal, sqlite: sqliteNormal,
                 postgres: try half("PostgreSQL synchronous_commit=off", runner.with(databases: onServer, durability: .normal)),
                 udsRoundTrip: rtt.microseconds, postgresCommit: offFloor)
             let sqliteFull = try half("SQLite FULL", runner.with(databases: nil, durability: .full))
