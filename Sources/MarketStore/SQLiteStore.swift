@@ -112,7 +112,7 @@ public final class SQLiteStore: TradingPostStore, Sendable {
     }
 
     public func enqueue(_ request: BuyRequest, epoch: Epoch) throws -> StoreResult {
-        if database.engine == .postgresql { return try enqueueOnServer(request, epoch: epoch) }
+        if database.engine == .postgresql { return try performOnServer(.enqueue(request, epoch: epoch)) }
         return try database.write { db in
             let current = try self.epoch(db)
             guard current == epoch else { return .deposed(current: current) }
@@ -134,7 +134,7 @@ public final class SQLiteStore: TradingPostStore, Sendable {
     }
 
     public func recordDeposit(_ deposit: Deposit, epoch: Epoch) throws -> StoreResult {
-        if database.engine == .postgresql { return try recordDepositOnServer(deposit, epoch: epoch) }
+        if database.engine == .postgresql { return try performOnServer(.recordDeposit(deposit, epoch: epoch)) }
         return try database.write { db in
             let current = try self.epoch(db)
             guard current == epoch else { return .deposed(current: current) }
@@ -157,7 +157,7 @@ public final class SQLiteStore: TradingPostStore, Sendable {
     }
 
     public func commitDecisions(_ batch: DecisionBatch) throws -> StoreResult {
-        if database.engine == .postgresql { return try commitDecisionsOnServer(batch) }
+        if database.engine == .postgresql { return try performOnServer(.commitDecisions(batch)) }
         return try database.write { db in
             let current = try epoch(db)
             guard current == batch.epoch else { return .deposed(current: current) }
@@ -232,7 +232,7 @@ public final class SQLiteStore: TradingPostStore, Sendable {
 
     public func markDelivered(_ keys: [DeliveryKey]) throws -> StoreResult {
         guard !keys.isEmpty else { return .markedDelivered(keys) }
-        if database.engine == .postgresql { return try markDeliveredOnServer(keys) }
+        if database.engine == .postgresql { return try performOnServer(.markDelivered(keys)) }
         return try database.write { db in
             try markDelivered(db, keys, at: Timestamp.now())
             return .markedDelivered(keys)

@@ -86,4 +86,49 @@ final class PostgresRoundTripTests: XCTestCase {
         XCTAssertNil(try stored[2].optional("received_at") as String?)
         XCTAssertEqual(try stored.map { try $0.get("to_id") as Int }, [1, 2, 0, 1, 2])
     }
+
+    /// What a trader asked while its last call was on its way goes in one round trip, in order;
+    /// the first request refused ends the group, the ones before it kept and answered.
+    func testRequestsAskedTogetherShareOneRoundTripAndStopAtTheFirstRefusal() throws {
+        let server = try privatePostgres()
+        let database = try MarketDatabase.open(url: try server.createDatabase("grouped_round_trips"))
+        let run = try database.beginRun(scenario: "grouped", peerCount: 4, seed: 1, peers: [])
+        let store = try database.store(runID: run)
+        let claim = ElectionClaim(epoch: 1, leader: 3, initiator: 0, reason: .startup)
+        XCTAssertEqual(try store.claimEpoch(claim), .claimed(claim))
+        let connection = try XCTUnwrap(database.connection as? PostgresServerConnection)
+
+        let deposit = Deposit(id: Deposit.makeID(seller: 1, seq: 0), seller: 1, product: .salt, quantity: 1)
+        let requests = (1...3).map { BuyRequest(id: RequestID(buyer: 2, seq: $0), product: .salt, quantity: 1, lamport: UInt64($0)) }
+        func sale(_ index: Int) -> Decision {
+            Decision(request: requests[index], outcome: .bought(Trade(
+                tradeID: index + 1, seller: 1, trader: 3, epoch: 1, product: .salt, quantity: 1,
+                priceCents: 100, commissionCents: 10)), seq: index + 1, epoch: 1)
+        }
+        let first = DecisionBatch(epoch: 1, decisions: [sale(0)])
+        // The second sale finds no stock left: refused whole, and the enqueue after it never runs.
+        let second = DecisionBatch(epoch: 1, decisions: [sale(1)])
+        let group: [StoreRequest] = [
+            .recordDeposit(deposit, epoch: 1), .enqueue(requests[0], epoch: 1), .commitDecisions(first),
+            .markDelivered([DeliveryKey(requestID: requests[0].id, recipient: 2)]), .commitDecisions(second),
+            .enqueue(requests[2], epoch: 1),
+        ]
+        let before = connection.roundTrips.value
+        let (results, stop) = store.performInOrder(group[...])
+        XCTAssertEqual(connection.roundTrips.value - before, 1, "six requests, one round trip")
+        XCTAssertEqual(results, [
+            .depositRecorded(deposit, duplicate: false), .enqueued(requests[0]), .committed(first, alreadyDecided: []),
+            .markedDelivered([DeliveryKey(requestID: requests[0].id, recipient: 2)]),
+        ])
+        guard case StoreError.refused(.insufficientStock(seller: 1, product: .salt, quantity: 1))? = stop as? StoreError else {
+            return XCTFail("the group did not stop at the sale without stock: \(String(describing: stop))")
+        }
+        let (trades, third) = try database.read { db in
+            (try Int.fetchOne(db, sql: "SELECT count(*) FROM trades WHERE run_id = ?", arguments: [run]),
+             try Int.fetchOne(db, sql: "SELECT count(*) FROM requests WHERE run_id = ? AND request_id = ?",
+                              arguments: [run, requests[2].id.description]))
+        }
+        XCTAssertEqual(trades, 1, "the refused sale wrote nothing")
+        XCTAssertEqual(third, 0, "a request after the refusal ran")
+    }
 }

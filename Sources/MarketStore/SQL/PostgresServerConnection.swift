@@ -201,16 +201,7 @@ final class PostgresServerConnection: SQLConnection, @unchecked Sendable {
         }
         guard let error = error as? PSQLError else { return StoreError.wrap(error) }
         if let info = error.serverInfo {
-            let message = info[.message] ?? "server error"
-            let state = info[.sqlState] ?? ""
-            switch state {
-            case StockRefusal.sqlState: return StockRefusal.refusal(detail: info[.detail]) ?? .sqlite(message)
-            // lock_not_available, serialization_failure, deadlock_detected, query_canceled
-            case "55P03", "40001", "40P01", "57014": return .busy(message)
-            // admin_shutdown (a terminated backend), crash_shutdown
-            case "57P01", "57P02": return .busy(message)
-            default: return state.hasPrefix("08") ? .busy(message) : .sqlite(message)
-            }
+            return serverError(state: info[.sqlState] ?? "", message: info[.message] ?? "server error", detail: info[.detail])
         }
         // A backend ended mid-query can come back wrapped (its FATAL inside another error).
         if let inner = error.underlying as? PSQLError { return wrap(inner) }
@@ -221,6 +212,19 @@ final class PostgresServerConnection: SQLConnection, @unchecked Sendable {
             return .busy(describe(error))
         }
         return .sqlite(describe(error))
+    }
+
+    /// An error the server raised, by its SQLSTATE: lock waits and serialisation failures are
+    /// `.busy` (trying again may succeed), a terminated session too, the rest its message.
+    static func serverError(state: String, message: String, detail: String?) -> StoreError {
+        switch state {
+        case StockRefusal.sqlState: return StockRefusal.refusal(detail: detail) ?? .sqlite(message)
+        // lock_not_available, serialization_failure, deadlock_detected, query_canceled
+        case "55P03", "40001", "40P01", "57014": return .busy(message)
+        // admin_shutdown (a terminated backend), crash_shutdown
+        case "57P01", "57P02": return .busy(message)
+        default: return state.hasPrefix("08") ? .busy(message) : .sqlite(message)
+        }
     }
 
     static func openError(_ error: any Error, address: PostgresAddress) -> StoreError {

@@ -144,4 +144,50 @@ BEGIN
     outcome := 'committed';
 END $$;
 
+-- Several of the above in one call, in order: what a trader asked while its last call was on
+-- its way (a buy received and the decision of an earlier one, typically) goes in one round trip.
+-- p_requests is a JSON array of {"kind": "enqueue" | "record_deposit" | "commit_decisions" |
+-- "mark_delivered", "epoch", and the function's own arguments}. One row a request done, numbered
+-- from 1; each request runs in a subtransaction of its own, and the first that raises (a lock
+-- wait past lock_timeout, a sale the stock cannot cover) ends the call with its error in the
+-- last row (sql_state, message, detail), the requests before it kept: as if each had been a
+-- transaction of its own, but committed together.
+CREATE FUNCTION market_perform(p_run bigint, p_requests jsonb, p_at text)
+RETURNS TABLE(n bigint, outcome text, current_epoch bigint, already_decided text, sql_state text, message text, detail text)
+LANGUAGE plpgsql AS $$
+DECLARE
+    r jsonb;
+    i bigint;
+BEGIN
+    FOR r, i IN SELECT e.value, e.n FROM jsonb_array_elements(p_requests) WITH ORDINALITY AS e(value, n) ORDER BY e.n LOOP
+        n := i;
+        outcome := NULL; current_epoch := NULL; already_decided := NULL; sql_state := NULL; message := NULL; detail := NULL;
+        BEGIN
+            CASE r->>'kind'
+            WHEN 'enqueue' THEN
+                SELECT f.outcome, f.current_epoch INTO outcome, current_epoch
+                FROM market_enqueue(p_run, (r->>'epoch')::bigint, r->>'request_id', (r->>'buyer_id')::bigint, r->>'product',
+                                    (r->>'quantity')::bigint, (r->>'lamport_ts')::bigint, p_at) f;
+            WHEN 'record_deposit' THEN
+                SELECT f.outcome, f.current_epoch INTO outcome, current_epoch
+                FROM market_record_deposit(p_run, (r->>'epoch')::bigint, (r->>'deposit_id')::bigint, (r->>'seller_id')::bigint,
+                                           r->>'product', (r->>'quantity')::bigint, p_at) f;
+            WHEN 'commit_decisions' THEN
+                SELECT f.outcome, f.current_epoch, array_to_string(f.already_decided, ' ') INTO outcome, current_epoch, already_decided
+                FROM market_commit_decisions(p_run, (r->>'epoch')::bigint, r->'decisions', r->'delivered', p_at) f;
+            WHEN 'mark_delivered' THEN
+                PERFORM market_mark_delivered(p_run, r->'keys', p_at);
+                outcome := 'marked';
+            ELSE
+                RAISE EXCEPTION 'market_perform: no request of kind %', r->>'kind';
+            END CASE;
+        EXCEPTION WHEN OTHERS THEN
+            GET STACKED DIAGNOSTICS sql_state = RETURNED_SQLSTATE, message = MESSAGE_TEXT, detail = PG_EXCEPTION_DETAIL;
+            RETURN NEXT;
+            RETURN;
+        END;
+        RETURN NEXT;
+    END LOOP;
+END $$;
+
 INSERT INTO schema_migrations(version, name) VALUES (6, 'store_functions');
