@@ -40,6 +40,7 @@ let package = Package(
                 .embedInCode("Migrations/0003_run_supervisor.sql"),
                 .embedInCode("Migrations/0004_run_stopping.sql"),
                 .embedInCode("Migrations/0005_time_microseconds.sql"),
+                .embedInCode("Migrations/0006_store_functions.sql"),
                 .embedInCode("Migrations/0008_peer_host.sql"),
                 // The same steps for PostgreSQL; ".pg" keeps their generated names apart from SQLite's.
                 .embedInCode("Migrations/postgresql/0001_history.pg.sql"),
@@ -47,6 +48,7 @@ let package = Package(
                 .embedInCode("Migrations/postgresql/0003_run_supervisor.pg.sql"),
                 .embedInCode("Migrations/postgresql/0004_run_stopping.pg.sql"),
                 .embedInCode("Migrations/postgresql/0005_time_microseconds.pg.sql"),
+                .embedInCode("Migrations/postgresql/0006_store_functions.pg.sql"),
                 .embedInCode("Migrations/postgresql/0008_peer_host.pg.sql"),
             ]
         ),

@@ -260,6 +260,15 @@ public final class MarketDatabase: Sendable {
         }
     }
 
+    /// One statement as a write transaction of its own (on PostgreSQL, one round trip).
+    func writeStatement(sql: String, arguments: SQLArguments) throws(StoreError) -> [SQLRow] {
+        do {
+            return try connection.writeStatement(sql: sql, arguments: arguments)
+        } catch {
+            throw wrap(error)
+        }
+    }
+
     /// SQLite's own file, for what only SQLite has; nil on PostgreSQL.
     func readFile<T>(_ body: (Database) throws -> T) throws(StoreError) -> T? {
         guard let queue else { return nil }
@@ -358,8 +367,20 @@ public final class MarketDatabase: Sendable {
     }
 
     /// Appends traced messages (`--trace`), all in one transaction.
+    /// On PostgreSQL in one statement, so one round trip however many there are (a statement
+    /// each made `--trace` cost a run a round trip per message).
     public func recordMessages(runID: Int64, _ messages: [TracedMessage]) throws(StoreError) {
         guard !messages.isEmpty else { return }
+        if engine == .postgresql {
+            _ = try writeStatement(sql: """
+                INSERT INTO messages(run_id, kind, from_id, to_id, send_clock, recv_clock, sent_at, received_at)
+                SELECT ?, m->>'kind', (m->>'from_id')::bigint, (m->>'to_id')::bigint, (m->>'send_clock')::bigint,
+                       (m->>'recv_clock')::bigint, m->>'sent_at', m->>'received_at'
+                FROM jsonb_array_elements(?::jsonb) WITH ORDINALITY AS x(m, n)
+                ORDER BY x.n
+                """, arguments: [runID, try ServerJSON.text(messages.map(ServerJSON.Message.init))])
+            return
+        }
         try write { db in
             for message in messages {
                 try db.execute(sql: """

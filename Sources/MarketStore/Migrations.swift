@@ -36,7 +36,10 @@ enum Migrations {
         Migration(
             version: 5, name: "time_microseconds", sql: text(PackageResources._005_time_microseconds_sql),
             postgresql: text(PackageResources._005_time_microseconds_pg_sql)),
-        // 0006 and 0007 are the PostgreSQL store's, made on another branch.
+        Migration(
+            version: 6, name: "store_functions", sql: text(PackageResources._006_store_functions_sql),
+            postgresql: text(PackageResources._006_store_functions_pg_sql)),
+        // 0007 is left to the PostgreSQL store's next step, made on another branch.
         Migration(
             version: 8, name: "peer_host", sql: text(PackageResources._008_peer_host_sql),
             postgresql: text(PackageResources._008_peer_host_pg_sql)),

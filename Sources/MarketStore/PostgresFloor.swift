@@ -13,6 +13,7 @@ public final class PostgresFloor: @unchecked Sendable {
     private let plain: PostgresConnection
     private let logger: Logger
     private let table = "market_bench_floor_\(UInt32.random(in: .min ... .max))"
+    public var durability: Durability { store.durability }
 
     /// Connects twice to the database `url` names and makes a scratch table there (`close()` drops it).
     public init(url: String, durability: Durability) throws(StoreError) {
@@ -44,7 +45,7 @@ public final class PostgresFloor: @unchecked Sendable {
     /// One round trip: the query goes out and its one row comes back.
     public func roundTrip() throws(StoreError) {
         do {
-            _ = try PostgresSession(connection: plain, logger: logger).rows(sql: "SELECT 1")
+            _ = try PostgresSession(connection: plain, logger: logger, roundTrips: RoundTripCount()).rows(sql: "SELECT 1")
         } catch {
             throw PostgresServerConnection.wrap(error)
         }

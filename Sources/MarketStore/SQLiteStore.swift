@@ -112,7 +112,8 @@ public final class SQLiteStore: TradingPostStore, Sendable {
     }
 
     public func enqueue(_ request: BuyRequest, epoch: Epoch) throws -> StoreResult {
-        try database.write { db in
+        if database.engine == .postgresql { return try performOnServer(.enqueue(request, epoch: epoch)) }
+        return try database.write { db in
             let current = try self.epoch(db)
             guard current == epoch else { return .deposed(current: current) }
             if let row = try db.row(
@@ -133,7 +134,8 @@ public final class SQLiteStore: TradingPostStore, Sendable {
     }
 
     public func recordDeposit(_ deposit: Deposit, epoch: Epoch) throws -> StoreResult {
-        try database.write { db in
+        if database.engine == .postgresql { return try performOnServer(.recordDeposit(deposit, epoch: epoch)) }
+        return try database.write { db in
             let current = try self.epoch(db)
             guard current == epoch else { return .deposed(current: current) }
             if let stored = try DepositRecord.fetchAllCheckingTypes(db, sql: """
@@ -155,7 +157,8 @@ public final class SQLiteStore: TradingPostStore, Sendable {
     }
 
     public func commitDecisions(_ batch: DecisionBatch) throws -> StoreResult {
-        try database.write { db in
+        if database.engine == .postgresql { return try performOnServer(.commitDecisions(batch)) }
+        return try database.write { db in
             let current = try epoch(db)
             guard current == batch.epoch else { return .deposed(current: current) }
             var named = Set<RequestID>()
@@ -229,6 +232,7 @@ public final class SQLiteStore: TradingPostStore, Sendable {
 
     public func markDelivered(_ keys: [DeliveryKey]) throws -> StoreResult {
         guard !keys.isEmpty else { return .markedDelivered(keys) }
+        if database.engine == .postgresql { return try performOnServer(.markDelivered(keys)) }
         return try database.write { db in
             try markDelivered(db, keys, at: Timestamp.now())
             return .markedDelivered(keys)

@@ -86,7 +86,7 @@ struct BenchCommand: ParsableCommand {
         var postgres: PostgresFigures?
         var otherFailures: [String] = []
         var otherRSS = 0
-        if let target, let postgresFloors, let sixteen = scale.first(where: { $0.peers == 16 }) {
+        if let target, let postgresFloors {
             func half(_ label: String, _ runner: MarketRunner) throws -> EngineFigures {
                 say("like against like: \(label)")
                 var other = SystemBench(runner: runner, plan: plan, progress: say)
@@ -97,14 +97,25 @@ struct BenchCommand: ParsableCommand {
                 return try other.engineFigures(label)
             }
             let onServer: @Sendable () throws -> String = { try target.freshDatabase("run") }
+            // Each ratio against a commit floor measured just before the runs it judges.
+            func commitFloor(_ durability: Durability) throws -> Double {
+                say("PostgreSQL's one-row commit again, just before its runs")
+                return try PostgresBench.commitFloor(on: target, durability: durability, commits: smoke ? 30 : quick ? 300 : 1_000,
+                                                     repetitions: repetitions).microseconds
+            }
+            // SQLite measured again beside PostgreSQL, not minutes before: the machine's load moves.
+            let sqliteNormal = try half("SQLite NORMAL", runner.with(databases: nil, durability: .normal))
+            let offFloor = try commitFloor(.normal)
             let normal = LikeForLike(
-                durability: .normal, sqlite: EngineFigures(label: "SQLite NORMAL", sequential: sequential, sixteenPeers: sixteen),
+                durability: .normal, sqlite: sqliteNormal,
                 postgres: try half("PostgreSQL synchronous_commit=off", runner.with(databases: onServer, durability: .normal)),
-                udsRoundTrip: rtt.microseconds, postgresCommit: postgresFloors.commitOff.microseconds)
+                udsRoundTrip: rtt.microseconds, postgresCommit: offFloor)
+            let sqliteFull = try half("SQLite FULL", runner.with(databases: nil, durability: .full))
+            let onFloor = try commitFloor(.full)
             let full = LikeForLike(
-                durability: .full, sqlite: try half("SQLite FULL", runner.with(databases: nil, durability: .full)),
+                durability: .full, sqlite: sqliteFull,
                 postgres: try half("PostgreSQL synchronous_commit=on", runner.with(databases: onServer, durability: .full)),
-                udsRoundTrip: rtt.microseconds, postgresCommit: postgresFloors.commitOn.microseconds)
+                udsRoundTrip: rtt.microseconds, postgresCommit: onFloor)
             postgres = PostgresFigures(server: target.place, floors: postgresFloors, pairs: [normal, full])
         }
         say("failover: the trader killed")

@@ -52,7 +52,7 @@ struct BenchTable {
         for pair in postgres.pairs {
             for engine in [pair.sqlite, pair.postgres] {
                 let goal = engine.label == pair.postgres.label
-                    ? String(format: "%.1f× 2 round trips + 1 PostgreSQL commit (%.1f µs); goal: within 2×",
+                    ? String(format: "%.1f× 2 round trips + 1 PostgreSQL commit measured just before (%.1f µs); goal: within 2×",
                              pair.sequentialRatio, pair.floorSequentialBuy)
                     : ""
                 row("sequential buy p50 / p99, \(engine.label)", String(format: "%.1f / %.1f µs", engine.sequentialP50, engine.sequentialP99),

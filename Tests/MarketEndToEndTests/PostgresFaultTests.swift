@@ -58,12 +58,13 @@ extension EndToEndTests {
 
     /// The server ends the trader's session (`pg_terminate_backend`, found by its application
     /// name) again and again: each time the trader connects afresh and goes on, so the run
-    /// completes, and what it wrote checks.
+    /// completes, and what it wrote checks. 2000 requests: at a round trip a write, 300 were
+    /// all decided before the test could end a session.
     func test_postgres_traderSessionTerminated_runCompletesAndChecks() throws {
         let server = try privatePostgres()
         let url = try server.createDatabase("terminated")
         let running = try ChildRun.Running(try Self.marketBinary(), [
-            "run", "--scenario", "test_case2", "--requests", "300", "--sick-rate", "0", "--seed", "16",
+            "run", "--scenario", "test_case2", "--requests", "2000", "--sick-rate", "0", "--seed", "16",
             "--db", url, "--json", "--time-limit", "90",
         ])
         defer { if running.process.isRunning { kill(running.process.processIdentifier, SIGKILL) } }
@@ -96,7 +97,7 @@ extension EndToEndTests {
         XCTAssertEqual(json["status"] as? String, "completed")
         XCTAssertEqual(json["passed"] as? Bool, true)
         let runID = try XCTUnwrap(json["run_id"] as? Int)
-        try assertDecidedExactlyOnce(server, url, run: runID, expected: 300)
+        try assertDecidedExactlyOnce(server, url, run: runID, expected: 2000)
         try assertCheckedClean(url)
     }
 
@@ -142,7 +143,10 @@ extension EndToEndTests {
     }
 
     /// A chaos round on PostgreSQL: the trader SIGKILLed while its session is inside a
-    /// transaction, a few times; the run completes, every request decided exactly once.
+    /// transaction, a few times; the run completes, every request decided exactly once. A
+    /// trader's write is one statement (a server function), so "inside" is while the server
+    /// runs it: the server finishes and commits it for a client that is gone, and the next
+    /// trader must find it done. 600 requests a buyer keep the run going for three kills.
     func test_postgres_chaos_traderKilledMidTransaction_checksClean() throws {
         let server = try privatePostgres()
         let url = try server.createDatabase("chaos")
@@ -153,7 +157,7 @@ extension EndToEndTests {
                {"role": "buyer", "product": "salt"}, {"role": "seller", "product": "salt"},
                {"role": "buyer", "product": "salt"}, {"role": "seller", "product": "boar"},
                {"role": "buyer", "product": "boar"}, {"role": "seller", "product": "salt"}],
-             "requests": 100, "sick_rate": 0, "recover_after_ms": 150, "seed": 116, "time_limit_s": 100}
+             "requests": 600, "sick_rate": 0, "recover_after_ms": 150, "seed": 116, "time_limit_s": 100}
             """.utf8).write(to: URL(fileURLWithPath: scenario))
         let running = try ChildRun.Running(try Self.marketBinary(), ["run", "--scenario", scenario, "--db", url, "--json"])
         defer { if running.process.isRunning { kill(running.process.processIdentifier, SIGKILL) } }
@@ -195,7 +199,7 @@ extension EndToEndTests {
         let runID = try XCTUnwrap(json["run_id"] as? Int)
         XCTAssertGreaterThanOrEqual(Int(try scalar(server, url, "SELECT count(*) FROM faults WHERE run_id = \(runID) AND kind = 'crash';") ?? "") ?? 0,
                                     3, "every kill is a crash in the history")
-        try assertDecidedExactlyOnce(server, url, run: runID, expected: 300)
+        try assertDecidedExactlyOnce(server, url, run: runID, expected: 1800)
         try assertCheckedClean(url)
     }
 }

@@ -37,4 +37,19 @@ final class SQLLayerTests: TemporaryDirectoryTestCase {
             XCTAssertEqual(error as? StoreError, .malformed(column: "product", value: "'gold'"))
         }
     }
+
+    func test_aScriptIsCutAtSemicolonsOutsideQuotesDollarQuotesAndComments() {
+        let script = """
+            -- a comment; with a semicolon
+            CREATE FUNCTION f(p bigint) RETURNS bigint LANGUAGE plpgsql AS $$
+            BEGIN RETURN p + 1; END $$;
+            CREATE FUNCTION g() RETURNS text LANGUAGE sql AS $body$ SELECT 'a;b' $body$;
+            INSERT INTO t VALUES ('x;y', $1);
+            """
+        let statements = PostgresSession.statements(script)
+        XCTAssertEqual(statements.count, 3, "\(statements)")
+        XCTAssertTrue(statements[0].hasSuffix("BEGIN RETURN p + 1; END $$"), statements[0])
+        XCTAssertTrue(statements[1].hasSuffix("$body$ SELECT 'a;b' $body$"), statements[1])
+        XCTAssertEqual(statements[2], "INSERT INTO t VALUES ('x;y', $1)")
+    }
 }

@@ -39,6 +39,9 @@ final class PostgresServerConnection: SQLConnection, @unchecked Sendable {
 
     private let group: MultiThreadedEventLoopGroup
     private let lock = NSLock()
+    /// Every statement sent in a store call (BEGIN and COMMIT too): the cost the server
+    /// functions of migration 0006 cut to one a write.
+    let roundTrips = RoundTripCount()
     private var connection: PostgresConnection?
     private let logger: Logger
 
@@ -121,9 +124,21 @@ final class PostgresServerConnection: SQLConnection, @unchecked Sendable {
         try transaction(begin: "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", body)
     }
 
-    private func transaction<T>(begin: String, _ body: (any SQLSession) throws -> T) throws -> T {
+    /// Outside BEGIN, the server runs the statement as a transaction of its own, at the
+    /// session's default isolation (READ COMMITTED): one round trip.
+    func writeStatement(sql: String, arguments: SQLArguments) throws -> [SQLRow] {
         lock.lock()
         defer { lock.unlock() }
+        let session = try session()
+        do {
+            return try session.rows(sql: sql, arguments: arguments)
+        } catch {
+            throw Self.wrap(error)
+        }
+    }
+
+    /// A session on the open connection; the caller holds `lock`.
+    private func session() throws -> PostgresSession {
         let connection: PostgresConnection
         do {
             connection = try current()
@@ -138,10 +153,19 @@ final class PostgresServerConnection: SQLConnection, @unchecked Sendable {
         guard !connection.eventLoop.inEventLoop else {
             throw StoreError.sqlite("a PostgreSQL store call was made on its own connection's event loop")
         }
-        let session = PostgresSession(connection: connection, logger: logger)
+        return PostgresSession(connection: connection, logger: logger, roundTrips: roundTrips)
+    }
+
+    private func transaction<T>(begin: String, _ body: (any SQLSession) throws -> T) throws -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        let session = try session()
+        let connection = session.connection
         do {
+            roundTrips.add()
             _ = try connection.whileOpen { connection.simpleQuery(begin) }
             let result = try body(session)
+            roundTrips.add()
             _ = try connection.whileOpen { connection.simpleQuery("COMMIT") }
             return result
         } catch {
@@ -177,20 +201,30 @@ final class PostgresServerConnection: SQLConnection, @unchecked Sendable {
         }
         guard let error = error as? PSQLError else { return StoreError.wrap(error) }
         if let info = error.serverInfo {
-            let message = info[.message] ?? "server error"
-            let state = info[.sqlState] ?? ""
-            switch state {
-            // lock_not_available, serialization_failure, deadlock_detected, query_canceled
-            case "55P03", "40001", "40P01", "57014": return .busy(message)
-            // admin_shutdown (a terminated backend), crash_shutdown
-            case "57P01", "57P02": return .busy(message)
-            default: return state.hasPrefix("08") ? .busy(message) : .sqlite(message)
-            }
+            return serverError(state: info[.sqlState] ?? "", message: info[.message] ?? "server error", detail: info[.detail])
         }
         // A backend ended mid-query can come back wrapped (its FATAL inside another error).
         if let inner = error.underlying as? PSQLError { return wrap(inner) }
-        if error.code == .serverClosedConnection || error.code == .uncleanShutdown { return .busy(describe(error)) }
+        // A connection reset in the middle of a query is the same lost session (the server ended
+        // the backend while the statement was on its way). Where connecting fails instead, the
+        // caller turns this into a failure: a server that cannot be reached is not retried.
+        if error.code == .serverClosedConnection || error.code == .uncleanShutdown || error.code == .connectionError {
+            return .busy(describe(error))
+        }
         return .sqlite(describe(error))
+    }
+
+    /// An error the server raised, by its SQLSTATE: lock waits and serialisation failures are
+    /// `.busy` (trying again may succeed), a terminated session too, the rest its message.
+    static func serverError(state: String, message: String, detail: String?) -> StoreError {
+        switch state {
+        case StockRefusal.sqlState: return StockRefusal.refusal(detail: detail) ?? .sqlite(message)
+        // lock_not_available, serialization_failure, deadlock_detected, query_canceled
+        case "55P03", "40001", "40P01", "57014": return .busy(message)
+        // admin_shutdown (a terminated backend), crash_shutdown
+        case "57P01", "57P02": return .busy(message)
+        default: return state.hasPrefix("08") ? .busy(message) : .sqlite(message)
+        }
     }
 
     static func openError(_ error: any Error, address: PostgresAddress) -> StoreError {

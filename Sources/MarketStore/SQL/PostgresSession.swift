@@ -8,6 +8,7 @@ import PostgresNIO
 struct PostgresSession: SQLSession {
     let connection: PostgresConnection
     let logger: Logger
+    let roundTrips: RoundTripCount
     var engine: SQLEngine { .postgresql }
 
     func execute(sql: String, arguments: SQLArguments) throws -> Int {
@@ -30,38 +31,62 @@ struct PostgresSession: SQLSession {
         for statement in Self.statements(sql) { _ = try execute(sql: statement, arguments: []) }
     }
 
-    /// `sql` cut at each semicolon outside quotes and `--` comments; empty pieces dropped.
+    /// `sql` cut at each semicolon outside quotes, dollar quotes (`$$ … $$`, `$body$ … $body$`:
+    /// a function's body holds semicolons of its own) and `--` comments; empty pieces dropped.
     static func statements(_ sql: String) -> [String] {
+        let characters = Array(sql)
         var statements: [String] = []
         var current = ""
-        var quote: Character?
-        var comment = false
-        var previous: Character = " "
-        for character in sql {
-            if comment {
-                if character == "\n" { comment = false }
-                previous = character
-                continue
-            }
-            if let open = quote {
-                current.append(character)
-                if character == open { quote = nil }
-            } else if character == "-" && previous == "-" {
-                current.removeLast()
-                comment = true
-            } else if character == "'" || character == "\"" {
-                quote = character
-                current.append(character)
-            } else if character == ";" {
+        var index = 0
+        func append(upTo end: Int) {
+            current.append(contentsOf: characters[index..<end])
+            index = end
+        }
+        while index < characters.count {
+            let character = characters[index]
+            switch character {
+            case "-" where index + 1 < characters.count && characters[index + 1] == "-":
+                while index < characters.count, characters[index] != "\n" { index += 1 }
+            case "'", "\"":
+                let close = characters[(index + 1)...].firstIndex(of: character) ?? characters.count - 1
+                append(upTo: close + 1)
+            case "$":
+                guard let tag = dollarTag(characters, at: index) else {
+                    append(upTo: index + 1)
+                    break
+                }
+                let body = index + tag.count
+                let close = firstOccurrence(of: tag, in: characters, from: body) ?? characters.count
+                append(upTo: min(characters.count, close + tag.count))
+            case ";":
                 statements.append(current)
                 current = ""
-            } else {
-                current.append(character)
+                index += 1
+            default:
+                append(upTo: index + 1)
             }
-            previous = character
         }
         statements.append(current)
         return statements.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.filter { !$0.isEmpty }
+    }
+
+    /// The dollar quote that opens at `start` (`$$` or `$name$`), or nil where `$` is something
+    /// else (a placeholder such as `$1`).
+    private static func dollarTag(_ characters: [Character], at start: Int) -> [Character]? {
+        var end = start + 1
+        while end < characters.count, characters[end] == "_" || characters[end].isLetter || (end > start + 1 && characters[end].isNumber) {
+            end += 1
+        }
+        guard end < characters.count, characters[end] == "$" else { return nil }
+        return Array(characters[start...end])
+    }
+
+    private static func firstOccurrence(of tag: [Character], in characters: [Character], from start: Int) -> Int? {
+        guard characters.count >= tag.count, start <= characters.count - tag.count else { return nil }
+        for position in start...(characters.count - tag.count) where characters[position..<(position + tag.count)].elementsEqual(tag) {
+            return position
+        }
+        return nil
     }
 
     private func run(_ sql: String, _ arguments: SQLArguments) throws -> PostgresQueryResult {
@@ -75,6 +100,7 @@ struct PostgresSession: SQLSession {
             }
         }
         let query = PostgresQuery(unsafeSQL: Placeholders.numbered(sql), binds: binds)
+        roundTrips.add()
         return try connection.whileOpen { [connection, logger] in connection.query(query, logger: logger) }
     }
 
@@ -94,5 +120,24 @@ struct PostgresSession: SQLSession {
             return .real(NSDecimalNumber(decimal: decimal).doubleValue)
         default: return .text(try cell.decode(String.self))
         }
+    }
+}
+
+/// How many statements a connection has sent: each waits for the server's answer before the
+/// next, so this counts round trips.
+final class RoundTripCount: @unchecked Sendable {
+    private let lock = NSLock()
+    private var count = 0
+
+    var value: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return count
+    }
+
+    func add() {
+        lock.lock()
+        count += 1
+        lock.unlock()
     }
 }

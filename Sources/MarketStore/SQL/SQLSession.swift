@@ -70,7 +70,16 @@ protocol SQLConnection: Sendable {
     func write<T>(_ body: (any SQLSession) throws -> T) throws -> T
     /// One read transaction, seeing a single state of the database throughout.
     func read<T>(_ body: (any SQLSession) throws -> T) throws -> T
+    /// One statement that is a write transaction of its own: on PostgreSQL a single round trip
+    /// to the server, with no BEGIN or COMMIT (the store's server functions).
+    func writeStatement(sql: String, arguments: SQLArguments) throws -> [SQLRow]
     func close()
+}
+
+extension SQLConnection {
+    func writeStatement(sql: String, arguments: SQLArguments) throws -> [SQLRow] {
+        try write { session in try session.rows(sql: sql, arguments: arguments) }
+    }
 }
 
 enum Placeholders {
