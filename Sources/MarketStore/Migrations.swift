@@ -41,8 +41,8 @@ enum Migrations {
             postgresql: text(PackageResources._006_store_functions_pg_sql)),
         // 0007 is left to the PostgreSQL store's next step, made on another branch.
         Migration(
-            version: 8, name: "peer_host", sql: text(PackageResources._008_peer_host_sql),
-            postgresql: text(PackageResources._008_peer_host_pg_sql)),
+            version: 7, name: "peer_host", sql: text(PackageResources._007_peer_host_sql),
+            postgresql: text(PackageResources._007_peer_host_pg_sql)),
     ]
 
     private static func text(_ bytes: [UInt8]) -> String { String(decoding: bytes, as: UTF8.self) }

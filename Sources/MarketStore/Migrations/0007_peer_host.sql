@@ -3,4 +3,4 @@
 -- (it ran nowhere) and in runs recorded before this column.
 ALTER TABLE peers ADD COLUMN host TEXT;
 
-INSERT INTO schema_migrations(version, name) VALUES (8, 'peer_host');
+INSERT INTO schema_migrations(version, name) VALUES (7, 'peer_host');
