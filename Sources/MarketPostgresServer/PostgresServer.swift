@@ -70,7 +70,7 @@ public final class PostgresServer: @unchecked Sendable {
         password = Self.randomHex(bytes: 16)
         // The marker names the owner by PID and start time, so a PID reused by another process
         // still reads as dead.
-        let mark = "\(ownerPID) \(Self.startTime(of: ownerPID) ?? "?")\n"
+        let mark = "\(ownerPID) \(ProcessStart.ticks(of: ownerPID) ?? "?")\n"
         try Data(mark.utf8).write(to: URL(fileURLWithPath: directory + "/" + Self.owner))
         port = try Self.freeLoopbackPort()
         do {
@@ -162,8 +162,8 @@ public final class PostgresServer: @unchecked Sendable {
             guard let mark = try? String(contentsOfFile: directory + "/" + owner, encoding: .utf8) else { continue }
             let fields = mark.split(whereSeparator: \.isWhitespace)
             guard let first = fields.first, let pid = Int32(first) else { continue }
-            let started = fields.count > 1 ? String(fields[1]) : "?"
-            if isAlive(pid, started: started) { continue }
+            let started = fields.count > 1 && fields[1] != "?" ? String(fields[1]) : nil
+            if ProcessStart.isAlive(pid, started: started) { continue }
             if let bin = findBinDirectory(), let prefix = try? serverUserPrefix() {
                 _ = try? CommandRun.run(prefix + [bin + "/pg_ctl", "-D", directory + "/data", "-m", "immediate", "-w", "stop"],
                                         directory: directory)
@@ -327,21 +327,6 @@ public final class PostgresServer: @unchecked Sendable {
         }
         guard bound else { throw PostgresCommandFailed(description: "cannot find a free loopback port") }
         return Int(UInt16(bigEndian: address.sin_port))
-    }
-
-    /// Field 22 of /proc/PID/stat: when the process started, in clock ticks since boot.
-    static func startTime(of pid: Int32) -> String? {
-        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-              let close = stat.lastIndex(of: ")") else { return nil }
-        // After the command name in parentheses come fields 3, 4, …; field 22 is the 20th of them.
-        let fields = stat[stat.index(after: close)...].split(separator: " ")
-        return fields.count > 19 ? String(fields[19]) : nil
-    }
-
-    static func isAlive(_ pid: Int32, started: String) -> Bool {
-        guard kill(pid, 0) == 0 || errno == EPERM else { return false }
-        guard started != "?", let now = startTime(of: pid) else { return true }
-        return now == started
     }
 
     static func randomHex(bytes: Int) -> String {

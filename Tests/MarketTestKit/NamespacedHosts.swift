@@ -1,4 +1,5 @@
 import Foundation
+import MarketPostgresServer
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -172,7 +173,7 @@ public final class NamespacedHosts: @unchecked Sendable {
         var removed: [String] = []
         for prefix in Set(names.compactMap(prefix(ofNamespace:)) + directories).sorted() {
             guard let owner = prefix.firstMatch(of: #/^mt-([0-9]+)-([0-9]+)-[0-9]+$/#),
-                  let pid = Int32(owner.1), !ProcessStart.isAlive(pid, started: String(owner.2)) else { continue }
+                  let pid = Int32(owner.1), !ProcessStart.isAlive(pid, started: owner.2 == "0" ? nil : String(owner.2)) else { continue }
             if (try? runScript(["down"], prefix: prefix, deadline: 60))?.succeeded == true { removed.append(prefix) }
         }
         return removed
