@@ -92,21 +92,28 @@ final class EndToEndTests: XCTestCase {
         }
     }
 
-    func test_case3_twoBuyersOfSalt() throws {
+    /// test_case3 with 30 requests a buyer (and `extra` arguments), run to completion and
+    /// passed, every request decided exactly once: its database and run.
+    func completedCase3(_ extra: [String] = [], file: StaticString = #filePath, line: UInt = #line) throws -> (path: String, runID: Int64) {
         let path = try temporaryDatabasePath()
         let outcome = try market(["run", "--scenario", "test_case3", "--requests", "30", "--seed", "3",
-                                  "--sick-rate", "0", "--db", path, "--json", "--time-limit", "45"])
-        XCTAssertEqual(outcome.status, 0, outcome.stderr + outcome.stdout)
-        let json = try XCTUnwrap(outcome.json, "no JSON summary: \(outcome.stdout)")
-        XCTAssertEqual(json["status"] as? String, "completed")
-        XCTAssertEqual(json["passed"] as? Bool, true)
-        XCTAssertEqual(json["decided"] as? Int, 60)
-        let runID = Int64(try XCTUnwrap(json["run_id"] as? Int))
+                                  "--sick-rate", "0", "--db", path, "--json", "--time-limit", "45"] + extra)
+        XCTAssertEqual(outcome.status, 0, outcome.stderr + outcome.stdout, file: file, line: line)
+        let json = try XCTUnwrap(outcome.json, "no JSON summary: \(outcome.stdout)", file: file, line: line)
+        XCTAssertEqual(json["status"] as? String, "completed", file: file, line: line)
+        XCTAssertEqual(json["passed"] as? Bool, true, file: file, line: line)
+        XCTAssertEqual(json["decided"] as? Int, 60, file: file, line: line)
+        let runID = Int64(try XCTUnwrap(json["run_id"] as? Int, file: file, line: line))
+        try assertDecidedExactlyOnce(try readOnly(path), runID: runID, expected: 60, file: file, line: line)
+        return (path, runID)
+    }
+
+    func test_case3_twoBuyersOfSalt() throws {
+        let (path, runID) = try completedCase3()
         let db = try readOnly(path)
-        try assertDecidedExactlyOnce(db, runID: runID, expected: 60)
         try db.read { db in
             let status = try String.fetchOne(db, sql: "SELECT status FROM runs WHERE run_id = ?", arguments: [runID])
-            XCTAssertEqual(status, "completed", outcome.stderr)
+            XCTAssertEqual(status, "completed")
             // Both buyers bought salt, each of its requests once.
             for buyer in [0, 3] {
                 let decided = try Int.fetchOne(db, sql: """

@@ -7,16 +7,7 @@ import XCTest
 /// addresses handed out by the supervisor, a crashed peer found again on its new port.
 extension EndToEndTests {
     func test_tcp_case3_completesAndChecksClean() throws {
-        let path = try temporaryDatabasePath()
-        let outcome = try market(["run", "--scenario", "test_case3", "--requests", "30", "--seed", "3", "--sick-rate", "0",
-                                  "--transport", "tcp", "--db", path, "--json", "--time-limit", "45"])
-        XCTAssertEqual(outcome.status, 0, outcome.stderr + outcome.stdout)
-        let json = try XCTUnwrap(outcome.json, "no JSON summary: \(outcome.stdout)")
-        XCTAssertEqual(json["status"] as? String, "completed")
-        XCTAssertEqual(json["passed"] as? Bool, true)
-        XCTAssertEqual(json["decided"] as? Int, 60)
-        let runID = Int64(try XCTUnwrap(json["run_id"] as? Int))
-        try assertDecidedExactlyOnce(try readOnly(path), runID: runID, expected: 60)
+        let (path, _) = try completedCase3(["--transport", "tcp"])
         try assertCheckedClean(path)
     }
 
