@@ -43,6 +43,9 @@ struct ExploreCommand: ParsableCommand {
     @Option(help: "How often each peer's heartbeat timer may fire in one path.")
     var heartbeats: Int = 0
 
+    @Option(help: ArgumentHelp("When a timer may fire: quiet (nothing in flight to a peer not paused: messages are faster than timeouts) or any (at every step).", valueName: "quiet|any"))
+    var timing: ExplorationBounds.Timing = .quiet
+
     @Option(help: "The longest path explored (default: no bound but the others).")
     var depth: Int?
 
@@ -96,7 +99,7 @@ struct ExploreCommand: ParsableCommand {
     func run() throws {
         if let replay { return try replaySaved(replay) }
         let setup = try makeSetup()
-        let bounds = ExplorationBounds(crashes: crashes, pauses: pauses, drops: drops, timerFirings: timerFirings, heartbeats: heartbeats, depth: depth)
+        let bounds = ExplorationBounds(crashes: crashes, pauses: pauses, drops: drops, timerFirings: timerFirings, heartbeats: heartbeats, depth: depth, timing: timing)
         let explorer = Explorer(setup: setup, bounds: bounds, search: dfs ? .dfs : .bfs)
         let stop = StopRequest()
         explorer.shouldStop = { stop.raised }
@@ -167,7 +170,7 @@ struct ExploreCommand: ParsableCommand {
         return [
             "explore \(scenario.name): \(roles.joined(separator: ", ")); \(scenario.requestsPerBuyer) request(s) per buyer; P\(scenario.firstElection) starts the first election"
                 + (bugs.isEmpty ? "" : "; planted bug: \(bugs.joined(separator: ", "))"),
-            "bounds: crashes \(bounds.crashes), pauses \(bounds.pauses), drops \(bounds.drops), timer firings \(bounds.timerFirings), heartbeats \(bounds.heartbeats), depth \(bounds.depth.map(String.init) ?? "unbounded"); \(search == .bfs ? "breadth-first" : "depth-first")",
+            "bounds: crashes \(bounds.crashes), pauses \(bounds.pauses), drops \(bounds.drops), timer firings \(bounds.timerFirings), heartbeats \(bounds.heartbeats), depth \(bounds.depth.map(String.init) ?? "unbounded"), timers fire \(bounds.timing == .quiet ? "when quiet" : "at any step"); \(search == .bfs ? "breadth-first" : "depth-first")",
         ]
     }
 
@@ -211,7 +214,7 @@ struct ExploreCommand: ParsableCommand {
     private func jsonText(_ result: ExplorationResult, setup: ExplorationSetup, bounds: ExplorationBounds, peakMB: Double) throws -> String {
         var object: [String: Any] = [
             "scenario": setup.scenario.name, "peers": setup.scenario.peers.count, "search": result.search.rawValue,
-            "crashes": bounds.crashes, "pauses": bounds.pauses, "drops": bounds.drops, "timer_firings": bounds.timerFirings, "heartbeats": bounds.heartbeats,
+            "crashes": bounds.crashes, "pauses": bounds.pauses, "drops": bounds.drops, "timer_firings": bounds.timerFirings, "heartbeats": bounds.heartbeats, "timing": bounds.timing.rawValue,
             "depth_bound": bounds.depth.map { $0 as Any } ?? NSNull(),
             "states": result.states, "transitions": result.transitions, "max_depth": result.maxDepth,
             "seconds": result.elapsed.seconds, "peak_memory_mb": peakMB, "complete": result.complete,
@@ -264,3 +267,5 @@ private final class StopRequest: Sendable {
 
     var raised: Bool { flag.load(ordering: .relaxed) }
 }
+
+extension ExplorationBounds.Timing: ExpressibleByArgument {}

@@ -18,9 +18,22 @@ public struct ExplorationBounds: Hashable, Codable, Sendable {
     public var heartbeats = 0
     /// The longest path; nil: no bound but the others.
     public var depth: Int?
+    public var timing: Timing = .quiet
+
+    /// When a set timer may fire; a crashed peer's restart and a paused one's resume are
+    /// timed the same way (they come after a delay: the scenario's recovery, a pause's length).
+    public enum Timing: String, Hashable, Codable, Sendable, CaseIterable {
+        /// Only when nothing is in flight to a peer that is not paused (no message, no store
+        /// request or answer): messages and store calls take less than any timeout, as they
+        /// do by orders of magnitude on one machine. A slow peer is a paused one.
+        case quiet
+        /// At any step: messages may take longer than any timeout. Far more states.
+        case any
+    }
 
     public init(crashes: Int = 1, pauses: Int = 0, drops: Int = 0, timerFirings: Int = 1, heartbeats: Int = 0,
-                depth: Int? = nil) {
+                depth: Int? = nil, timing: Timing = .quiet) {
+        self.timing = timing
         self.crashes = crashes
         self.heartbeats = heartbeats
         self.pauses = pauses

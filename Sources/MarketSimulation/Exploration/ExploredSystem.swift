@@ -82,13 +82,14 @@ public struct ExploredSystem: Hashable {
     /// Every action enabled in this state within `bounds`, in a fixed order.
     public func enabled(within bounds: ExplorationBounds) -> [ExplorationAction] {
         var actions: [ExplorationAction] = []
+        let timersMayFire = bounds.timing == .any || isQuiet
         for id in nodes.indices {
             let node = nodes[id]
             guard node.peer != nil, !node.paused else { continue }
             for from in nodes.indices where !links[link(from, id)].isEmpty {
                 actions.append(.deliver(from: from, to: id))
             }
-            for timer in Self.timerOrder where node.timers[timer] != nil && node.fired[timer, default: 0] < bounds.firings(of: timer) {
+            for timer in Self.timerOrder where timersMayFire && node.timers[timer] != nil && node.fired[timer, default: 0] < bounds.firings(of: timer) {
                 actions.append(.fire(id, timer))
             }
             if !node.storeRequests.isEmpty { actions.append(.runStore(id)) }
@@ -96,8 +97,10 @@ public struct ExploredSystem: Hashable {
         }
         for id in nodes.indices {
             let node = nodes[id]
-            if node.crashed { actions.append(.restart(id)) }
-            if node.paused { actions.append(.resume(id)) }
+            // A restart or a resume comes after a delay, as a timer does (the scenario's
+            // recovery, the length of a pause).
+            if node.crashed, timersMayFire { actions.append(.restart(id)) }
+            if node.paused, timersMayFire { actions.append(.resume(id)) }
             if node.peer != nil, crashes < bounds.crashes { actions.append(.crash(id)) }
             if node.peer != nil, !node.paused, pauses < bounds.pauses { actions.append(.pause(id)) }
         }
@@ -109,6 +112,17 @@ public struct ExploredSystem: Hashable {
             }
         }
         return actions
+    }
+
+    /// Nothing in flight to a peer that is up and not paused: no message, no store request
+    /// or answer. What is on its way to a paused peer waits for it.
+    var isQuiet: Bool {
+        nodes.indices.allSatisfy { id in
+            let node = nodes[id]
+            guard node.peer != nil, !node.paused else { return true }
+            return node.storeRequests.isEmpty && node.storeResults.isEmpty
+                && nodes.indices.allSatisfy { links[link($0, id)].isEmpty }
+        }
     }
 
     // MARK: Steps
