@@ -4,7 +4,7 @@
 /// cannot overtake it while its enqueue is in flight) and leaves when it is decided. The
 /// head is decided only when it is durable and stable: every other live peer has sent a
 /// message that proves it can no longer send anything ordered before it (FIFO channels).
-public struct OrderBook: Sendable {
+public struct OrderBook: Hashable, Sendable {
     /// How the head is judged decidable. `lamport` is the protocol; `immediate` decides a
     /// durable head without waiting — a planted bug the simulator's own tests must catch.
     public enum StabilityRule: Sendable, Hashable, Codable {

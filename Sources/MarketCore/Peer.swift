@@ -1,7 +1,7 @@
 /// One peer of the trading post as a pure state machine: `step(event, now:)` in, effects out.
 /// Sockets, the store, timers and the wall clock belong to the shell around it (the
 /// simulator or a peer process), as in etcd's raft library.
-public struct Peer: Sendable {
+public struct Peer: Hashable, Sendable {
     public enum Status: Hashable, Sendable {
         case notStarted
         /// Restarted after a crash, reading its books back from the store.
@@ -61,8 +61,10 @@ public struct Peer: Sendable {
     public internal(set) var buyer: BuyerState
     public internal(set) var seller: SellerState
 
-    var effects: [Effect] = []
-    var now: Duration = .zero
+    // What one step is given and gives back: not the peer's state, so two peers that differ
+    // only in these are equal (the explorer deduplicates states by this equality).
+    @StepScratch var effects: [Effect] = []
+    @StepScratch var now: Duration = .zero
 
     /// - Parameter incarnation: how many times this peer's process was restarted after a
     ///   crash. Each incarnation draws its own random stream; a restarted peer replaying the

@@ -1,5 +1,5 @@
 /// What a peer holds while it is the trader.
-public struct TraderState: Sendable {
+public struct TraderState: Hashable, Sendable {
     public enum Phase: Hashable, Sendable {
         /// Claimed the epoch, loading what the earlier trader left.
         case loading
@@ -16,10 +16,10 @@ public struct TraderState: Sendable {
     var commitInFlight = false
     var flushInFlight = false
     /// Committed results and payouts not yet confirmed, with when they were last sent.
-    var unconfirmed: [DeliveryKey: (item: OutboxItem, sentAt: Duration)] = [:]
+    var unconfirmed: [DeliveryKey: Unconfirmed] = [:]
     var confirmed: [DeliveryKey] = []
     /// Buys that arrived while loading, and whether each was a first attempt.
-    var waiting: [(request: BuyRequest, firstAttempt: Bool)] = []
+    var waiting: [Waiting] = []
     /// Requests after whose enqueue the trader falls sick (the lab's fault, drawn on arrival).
     var sickAfterQueueing: Set<RequestID> = []
     /// The key of the last decision, and the peers it was decided without (not live then).
@@ -29,6 +29,16 @@ public struct TraderState: Sendable {
     var depositors: Set<PeerID> = []
     /// The head held back for a seller's first deposit, so the log says so once.
     var heldForSellers: RequestID?
+
+    struct Unconfirmed: Hashable, Sendable {
+        var item: OutboxItem
+        var sentAt: Duration
+    }
+
+    struct Waiting: Hashable, Sendable {
+        var request: BuyRequest
+        var firstAttempt: Bool
+    }
 
     init(epoch: Epoch, rule: OrderBook.StabilityRule) {
         self.epoch = epoch
@@ -72,7 +82,7 @@ extension Peer {
         if let state = trader, leader == id {
             confirmEarlierResults(of: request.id)
             if state.phase == .loading {
-                trader?.waiting.append((request, firstAttempt))
+                trader?.waiting.append(TraderState.Waiting(request: request, firstAttempt: firstAttempt))
             } else {
                 admit(request, firstAttempt: firstAttempt)
             }
@@ -286,7 +296,8 @@ extension Peer {
             trader?.confirmed.append(item.key)
             return
         }
-        trader?.unconfirmed[item.key] = (item, now)
+        let sentAt = now
+        trader?.unconfirmed[item.key] = TraderState.Unconfirmed(item: item, sentAt: sentAt)
         send(item.message, to: item.recipient)
     }
 

@@ -209,3 +209,63 @@ public final class InMemoryStore: TradingPostStore {
         return .books(books)
     }
 }
+
+/// The explorer's side: a store is part of each explored state, so it is copied before a step
+/// changes it, and equal stores (every field, history included) make one state.
+extension InMemoryStore: Hashable {
+    /// An independent store holding the same contents.
+    public func copy() -> InMemoryStore {
+        let copy = InMemoryStore(fencing: fencing)
+        copy.epoch = epoch
+        copy.leader = leader
+        copy.claims = claims
+        copy.electionInProgress = electionInProgress
+        copy.electionInitiator = electionInitiator
+        copy.abandonedNotes = abandonedNotes
+        copy.requests = requests
+        copy.requestOrder = requestOrder
+        copy.deposits = deposits
+        copy.depositIDs = depositIDs
+        copy.deposited = deposited
+        copy.sold = sold
+        copy.stock = stock
+        copy.commits = commits
+        copy.lastDecisionSeq = lastDecisionSeq
+        copy.outbox = outbox
+        copy.outboxOrder = outboxOrder
+        copy.pendingCount = pendingCount
+        return copy
+    }
+
+    public static func == (lhs: InMemoryStore, rhs: InMemoryStore) -> Bool {
+        lhs === rhs || (lhs.fencing == rhs.fencing && lhs.epoch == rhs.epoch && lhs.leader == rhs.leader
+            && lhs.claims == rhs.claims && lhs.electionInProgress == rhs.electionInProgress
+            && lhs.electionInitiator == rhs.electionInitiator && lhs.abandonedNotes == rhs.abandonedNotes
+            && lhs.requests == rhs.requests && lhs.requestOrder == rhs.requestOrder && lhs.deposits == rhs.deposits
+            && lhs.depositIDs == rhs.depositIDs && lhs.deposited == rhs.deposited && lhs.sold == rhs.sold
+            && lhs.stock == rhs.stock && lhs.commits == rhs.commits && lhs.lastDecisionSeq == rhs.lastDecisionSeq
+            && lhs.outbox == rhs.outbox && lhs.outboxOrder == rhs.outboxOrder && lhs.pendingCount == rhs.pendingCount)
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(fencing)
+        hasher.combine(epoch)
+        hasher.combine(leader)
+        hasher.combine(claims)
+        hasher.combine(electionInProgress)
+        hasher.combine(electionInitiator)
+        hasher.combine(abandonedNotes)
+        hasher.combine(requests)
+        hasher.combine(requestOrder)
+        hasher.combine(deposits)
+        hasher.combine(depositIDs)
+        hasher.combine(deposited)
+        hasher.combine(sold)
+        hasher.combine(stock)
+        hasher.combine(commits)
+        hasher.combine(lastDecisionSeq)
+        hasher.combine(outbox)
+        hasher.combine(outboxOrder)
+        hasher.combine(pendingCount)
+    }
+}

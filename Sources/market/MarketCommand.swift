@@ -18,6 +18,7 @@ struct MarketCommand: ParsableCommand {
             RunsCommand.self,
             TradesCommand.self,
             CheckCommand.self,
+            ExploreCommand.self,
             ReportCommand.self,
             BenchStoreCommand.self,
         ]

@@ -1,0 +1,46 @@
+import MarketCore
+
+/// A path taken again from the initial state, step by step, with the same checks as the
+/// search: how a counterexample is shown and replayed.
+public struct ExplorationReplay {
+    public struct Step: Sendable {
+        public var action: ExplorationAction
+        /// What the step did, in words.
+        public var description: String
+        public var violations: [Violation]
+    }
+
+    public enum Failure: Error, Equatable, CustomStringConvertible {
+        /// Step `number` (from 1) is not enabled where the path reaches.
+        case notEnabled(number: Int, ExplorationAction)
+
+        public var description: String {
+            switch self {
+            case .notEnabled(let number, let action): "step \(number) (\(action.text)) is not enabled in the state the steps before it reach"
+            }
+        }
+    }
+
+    public var steps: [Step] = []
+    /// Broken at rest, in the last state, when it is at rest.
+    public var restViolations: [Violation] = []
+    public var finalState: ExploredSystem
+
+    /// The first invariant the path breaks, if any.
+    public var firstViolation: Violation? { steps.lazy.flatMap(\.violations).first ?? restViolations.first }
+
+    public init(setup: ExplorationSetup, bounds: ExplorationBounds, path: [ExplorationAction]) throws(Failure) {
+        var system = ExploredSystem(setup)
+        for (index, action) in path.enumerated() {
+            guard system.enabled(within: bounds).contains(action) else { throw .notEnabled(number: index + 1, action) }
+            let description = system.describe(action)
+            let violations = system.apply(action)
+            steps.append(Step(action: action, description: description, violations: violations))
+        }
+        let enabled = system.enabled(within: bounds)
+        if system.isTerminal(enabled), !system.cutShort(within: bounds) {
+            restViolations = system.restViolations()
+        }
+        finalState = system
+    }
+}
