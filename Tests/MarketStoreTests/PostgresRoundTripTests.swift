@@ -8,14 +8,19 @@ import XCTest
 /// server, however many rows it writes: the server functions of migration 0006. Through the
 /// SQL of the SQLite path a batch of three sales took 22.
 final class PostgresRoundTripTests: XCTestCase {
-    func testEachHotWriteIsOneRoundTripWhateverItWrites() throws {
-        let server = try privatePostgres()
-        let database = try MarketDatabase.open(url: try server.createDatabase("round_trips"))
-        let run = try database.beginRun(scenario: "round trips", peerCount: 4, seed: 1, peers: [])
+    /// A fresh database on the private server with a run whose trader, P3, holds epoch 1; the
+    /// connection whose round trips are counted.
+    private func tradingStore(_ name: String) throws -> (MarketDatabase, Int64, SQLiteStore, PostgresServerConnection) {
+        let database = try MarketDatabase.open(url: try privatePostgres().createDatabase(name))
+        let run = try database.beginRun(scenario: name, peerCount: 4, seed: 1, peers: [])
         let store = try database.store(runID: run)
         let claim = ElectionClaim(epoch: 1, leader: 3, initiator: 0, reason: .startup)
         XCTAssertEqual(try store.claimEpoch(claim), .claimed(claim))
-        let connection = try XCTUnwrap(database.connection as? PostgresServerConnection)
+        return (database, run, store, try XCTUnwrap(database.connection as? PostgresServerConnection))
+    }
+
+    func testEachHotWriteIsOneRoundTripWhateverItWrites() throws {
+        let (database, run, store, connection) = try tradingStore("round_trips")
         func roundTrips(_ body: () throws -> StoreResult) throws -> (Int, StoreResult) {
             let before = connection.roundTrips.value
             let result = try body()
@@ -90,13 +95,7 @@ final class PostgresRoundTripTests: XCTestCase {
     /// What a trader asked while its last call was on its way goes in one round trip, in order;
     /// the first request refused ends the group, the ones before it kept and answered.
     func testRequestsAskedTogetherShareOneRoundTripAndStopAtTheFirstRefusal() throws {
-        let server = try privatePostgres()
-        let database = try MarketDatabase.open(url: try server.createDatabase("grouped_round_trips"))
-        let run = try database.beginRun(scenario: "grouped", peerCount: 4, seed: 1, peers: [])
-        let store = try database.store(runID: run)
-        let claim = ElectionClaim(epoch: 1, leader: 3, initiator: 0, reason: .startup)
-        XCTAssertEqual(try store.claimEpoch(claim), .claimed(claim))
-        let connection = try XCTUnwrap(database.connection as? PostgresServerConnection)
+        let (database, run, store, connection) = try tradingStore("grouped_round_trips")
 
         let deposit = Deposit(id: Deposit.makeID(seller: 1, seq: 0), seller: 1, product: .salt, quantity: 1)
         let requests = (1...3).map { BuyRequest(id: RequestID(buyer: 2, seq: $0), product: .salt, quantity: 1, lamport: UInt64($0)) }
