@@ -67,7 +67,7 @@ public struct ExplorationSetup: Hashable, Codable, Sendable {
         let specs = (0..<peers).map { id in
             PeerSpec(id: id, role: id < buyers ? .buyer : .seller, product: .salt)
         }
-        return Scenario(name: "explore", peers: specs, requestsPerBuyer: requests, seed: 1, firstElection: 0)
+        return Scenario(name: "the bounds' market", peers: specs, requestsPerBuyer: requests, seed: 1, firstElection: 0)
     }
 
     /// The configuration each peer runs with: faults come from the explorer, never from the
