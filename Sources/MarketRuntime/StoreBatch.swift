@@ -72,19 +72,20 @@ final class StoreBatch: @unchecked Sendable {
         finish(Answer(results: results, ending: ending, lockedFor: lockedSince.map { ContinuousClock.now - $0 }))
     }
 
+    /// The next group the store takes together (one round trip on PostgreSQL), else the next
+    /// request alone: so a batch taken back stops before any request it has not begun.
     private static func performInOrder(
         _ requests: ArraySlice<StoreRequest>, on store: any TradingPostStore
     ) -> (results: [StoreResult], stoppedBy: (any Error)?) {
-        if let groups = store as? any StoreRequestGroups { return groups.performInOrder(requests) }
-        var results: [StoreResult] = []
-        for request in requests {
-            do {
-                results.append(try store.perform(request))
-            } catch {
-                return (results, error)
-            }
+        if let groups = store as? any StoreRequestGroups, groups.together(requests) > 1 {
+            return groups.performInOrder(requests.prefix(groups.together(requests)))
         }
-        return (results, nil)
+        guard let request = requests.first else { return ([], nil) }
+        do {
+            return ([try store.perform(request)], nil)
+        } catch {
+            return ([], error)
+        }
     }
 
     /// Takes the batch back: see the type's comment.

@@ -7,6 +7,12 @@ import MarketCore
 /// a trader asked while its last call was on its way share one round trip. The functions do what
 /// that SQL does; the store contract holds both to the same answers.
 extension SQLiteStore: StoreRequestGroups {
+    /// On PostgreSQL, the hot writes at the head of `requests`; on SQLite none (a statement
+    /// costs microseconds in the process: nothing to save).
+    public func together(_ requests: ArraySlice<StoreRequest>) -> Int {
+        database.engine == .postgresql ? requests.prefix { ServerJSON.Request($0) != nil }.count : 0
+    }
+
     public func performInOrder(_ requests: ArraySlice<StoreRequest>) -> (results: [StoreResult], stoppedBy: (any Error)?) {
         var results: [StoreResult] = []
         var rest = requests
@@ -138,6 +144,8 @@ extension SQLiteStore: StoreRequestGroups {
 /// Performs requests in order, in as few round trips as the store can: the results of those
 /// done, and the error that stopped the rest (nil when all were done).
 public protocol StoreRequestGroups {
+    /// How many of `requests`, from the first, would go to the store together (0 or 1: none).
+    func together(_ requests: ArraySlice<StoreRequest>) -> Int
     func performInOrder(_ requests: ArraySlice<StoreRequest>) -> (results: [StoreResult], stoppedBy: (any Error)?)
 }
 
