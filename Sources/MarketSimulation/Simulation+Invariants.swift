@@ -51,6 +51,23 @@ extension Simulation {
             guard let peer = node.peer else { continue }
             fail(LedgersEqualBooks.check(peer.id, ledger: peer.ledger, books: books))
         }
+        fail(RequestsInSequence.check(store.requests.keys))
+        checkEveryCountedRequestRecorded()
+    }
+
+    /// A buyer counts a request done only once the store decided it: at rest, a buyer that
+    /// finished has exactly its requests recorded, no fewer.
+    func checkEveryCountedRequestRecorded() {
+        var recorded: [PeerID: Int] = [:]
+        for id in store.requests.keys { recorded[id.buyer, default: 0] += 1 }
+        for node in nodes where !node.down {
+            guard let peer = node.peer, peer.config.role == .buyer, peer.buyer.completed != recorded[peer.id] ?? 0 else {
+                continue
+            }
+            fail(Violation(.requestsInSequence, """
+                P\(peer.id) counts \(peer.buyer.completed) requests done; the store records \(recorded[peer.id] ?? 0)
+                """))
+        }
     }
 
     /// Keeps the first violation, with the events that led to it.

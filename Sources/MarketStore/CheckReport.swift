@@ -56,6 +56,7 @@ public struct CheckReport: Hashable, Codable, Sendable {
             case .ledgersEqualBooks: "ledgers equal the books from trades"
             case .bully: "Bully: the highest peer not down wins"
             case .clockCondition: "clock condition: recv_clock > send_clock"
+            case .requestsInSequence: "each buyer's requests numbered 0, 1, 2, … with none missing"
             case .noSellerOnlyWhenNone: "`no seller` only when no seller can sell"
             case .liveness: "the run settles"
             case .store: "the store carries out every request"

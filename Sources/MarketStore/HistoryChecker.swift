@@ -26,6 +26,7 @@ public struct HistoryChecker: Sendable {
             history.lamportOrder(),
             history.ledgersEqualBooks(),
             history.clockCondition(),
+            history.requestsInSequence(),
         ])
     }
 }
@@ -145,5 +146,23 @@ extension History {
             return ClockCondition.check("message \(message.msgID) (\(message.kind) P\(message.fromID)→P\(message.toID))",
                                  sent: UInt64(clamping: message.sendClock), received: UInt64(clamping: received))
         })
+    }
+}
+
+extension History {
+    /// No request missing from the middle of a buyer's numbers (`RequestsInSequence`); a
+    /// request recorded under another buyer's id is one too.
+    func requestsInSequence() -> CheckReport.Item {
+        var violations: [Violation] = []
+        var ids: [RequestID] = []
+        for request in requests {
+            guard let id = RequestID(request.requestID) else { continue }
+            if id.buyer != request.buyer {
+                violations.append(Violation(.requestsInSequence, "request \(id) is recorded for buyer P\(request.buyer)"))
+            }
+            ids.append(id)
+        }
+        return .init(.requestsInSequence, checked: requests.count, unit: "requests",
+                     violations: violations + RequestsInSequence.check(ids))
     }
 }

@@ -98,7 +98,7 @@ final class HistoryCheckerTests: XCTestCase {
     func testAGoodHistoryPasses() throws {
         let report = try check()
         XCTAssertTrue(report.passed, report.lines().joined(separator: "\n"))
-        XCTAssertEqual(report.items.map(\.kind), [.decidedOnce, .outcomeMatchesTrades, .goodsConserved, .epochWinner, .epochsOnlyAdvance, .bully, .lamportOrder, .ledgersEqualBooks, .clockCondition])
+        XCTAssertEqual(report.items.map(\.kind), [.decidedOnce, .outcomeMatchesTrades, .goodsConserved, .epochWinner, .epochsOnlyAdvance, .bully, .lamportOrder, .ledgersEqualBooks, .clockCondition, .requestsInSequence])
         func checked(_ kind: Violation.Kind) -> Int? { report.item(kind)?.checked }
         XCTAssertEqual(checked(.decidedOnce), 5)
         XCTAssertEqual(checked(.outcomeMatchesTrades), 6)
@@ -109,7 +109,8 @@ final class HistoryCheckerTests: XCTestCase {
         XCTAssertEqual(checked(.lamportOrder), 6)
         XCTAssertEqual(checked(.ledgersEqualBooks), 5)
         XCTAssertEqual(checked(.clockCondition), 2)
-        XCTAssertEqual(report.verdict, "passed: 9 checks, no violation")
+        XCTAssertEqual(checked(.requestsInSequence), 6)
+        XCTAssertEqual(report.verdict, "passed: 10 checks, no violation")
     }
 
     func testARequestSoldTwice() throws {
@@ -274,6 +275,21 @@ final class HistoryCheckerTests: XCTestCase {
     func testAMessageReceivedBeforeItWasSent() throws {
         try tamper("INSERT INTO messages(run_id, kind, from_id, to_id, send_clock, recv_clock) VALUES (\(runID), 'ack', 1, 4, 12, 12);")
         try assertOnlyFails(.clockCondition, containing: "(ack P1→P4) sent at clock 12, received at clock 12")
+    }
+
+    /// A buyer restored after a crash counts its recorded requests as done and goes on from the
+    /// highest: a request lost from the middle would end the run short, and only this check says so.
+    func testARequestMissingFromTheMiddleOfABuyersNumbers() throws {
+        try tamper("DELETE FROM requests WHERE request_id = 'P3-1';")
+        try assertOnlyFails(.requestsInSequence, containing: "P3-1 is missing, yet P3-2 is recorded")
+    }
+
+    func testEachHoleInABuyersNumbersAndEachMisfiledRequestIsOneViolation() throws {
+        try tamper("DELETE FROM requests WHERE request_id IN ('P3-0', 'P3-1'); UPDATE requests SET request_id = 'P3-0' WHERE request_id = 'P0-0';")
+        let report = try check()
+        XCTAssertEqual(report.item(.requestsInSequence)?.violations.map(\.detail),
+                       ["request P3-0 is recorded for buyer P0", "P0-0 is missing, yet P0-1 is recorded",
+                        "P3-1 is missing, yet P3-2 is recorded"])
     }
 
     func testAReportInJSONNamesEachCheckAndListsItsViolationsAsLines() throws {

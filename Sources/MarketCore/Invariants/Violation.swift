@@ -24,6 +24,8 @@ public struct Violation: Hashable, Codable, Sendable, CustomStringConvertible {
         case bully
         /// A message is received at a clock later than the one it was sent at.
         case clockCondition = "clock condition"
+        /// Each buyer's recorded requests are numbered 0, 1, 2, … with none missing (the history only).
+        case requestsInSequence = "requests in sequence"
         /// A buy fails `no seller` only when no seller can sell: none holds enough, and no live
         /// seller's first deposit is on its way to the trader (the simulator only).
         case noSellerOnlyWhenNone = "no seller only when none"
