@@ -90,5 +90,9 @@ extension Peer {
             stock[product] = (stock[product] ?? 0) - (books.soldByProduct[product] ?? 0)
         }
         seller.stock = stock.filter { $0.value != 0 }
+        if config.role == .buyer {
+            log("restored: \(books.requests.count) requests recorded, \(buyer.completed) done, next \(RequestID(buyer: id, seq: buyer.nextSeq))"
+                + (buyer.outstanding.map { ", \($0.id) pending" } ?? ""))
+        }
     }
 }

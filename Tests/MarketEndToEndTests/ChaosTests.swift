@@ -165,6 +165,7 @@ extension EndToEndTests {
             .filter { $0.hasSuffix(".log") }
             .map { name in "\(name): " + (((try? String(contentsOfFile: "\(directory.path)/\(name)", encoding: .utf8)) ?? "")
                 .split(separator: "\n").last.map(String.init) ?? "(empty)") }
+        let restores = logLines(in: directory, containing: "restored:")
         directory.remove()
         XCTAssertFalse(run.timedOut, "round \(seed): the run did not end")
         print("chaos round \(seed): \(tally)")
@@ -191,6 +192,18 @@ extension EndToEndTests {
                            "round \(seed): every ledger written")
         }
         try assertDecidedExactlyOnce(db, runID: 1, expected: 3000)
+        if try db.read({ db in try Int.fetchOne(db, sql: "SELECT count(*) FROM requests") }) != 3000 {
+            XCTFail("round \(seed): the buyers restored after their crashes:\n\(restores.joined(separator: "\n"))")
+        }
+    }
+
+    /// The lines of every peer's log that contain `text`, each after its log's name.
+    func logLines(in directory: RunDirectory, containing text: String) -> [String] {
+        let logs = ((try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []).sorted().filter { $0.hasSuffix(".log") }
+        return logs.flatMap { name in
+            ((try? String(contentsOfFile: "\(directory.path)/\(name)", encoding: .utf8)) ?? "")
+                .split(separator: "\n").filter { $0.contains(text) }.map { "\(name): \($0)" }
+        }
     }
 
     /// Kills, pauses, forged and malformed frames at random peers, for `seconds`.

@@ -63,7 +63,16 @@ final class EndToEndTests: XCTestCase {
                                   file: StaticString = #filePath, line: UInt = #line) throws {
         try db.read { db in
             let total = try Int.fetchOne(db, sql: "SELECT count(*) FROM requests WHERE run_id = ?", arguments: [runID])
-            XCTAssertEqual(total, expected, "requests recorded", file: file, line: line)
+            // Each buyer's count beside its highest number tells a request lost from the middle
+            // (a restored buyer goes on after it) from a buyer that stopped early.
+            let perBuyer = total == expected ? [] : try Row.fetchAll(db, sql: """
+                SELECT buyer_id, count(*) AS recorded,
+                       max(CAST(substr(request_id, instr(request_id, '-') + 1) AS INTEGER)) AS highest
+                FROM requests WHERE run_id = ? GROUP BY buyer_id ORDER BY buyer_id
+                """, arguments: [runID]).map { row in
+                "P\(row["buyer_id"] as Int): \(row["recorded"] as Int) recorded, highest seq \(row["highest"] as Int)"
+            }
+            XCTAssertEqual(total, expected, "requests recorded \(perBuyer.joined(separator: "; "))", file: file, line: line)
             let pending = try Int.fetchOne(
                 db, sql: "SELECT count(*) FROM requests WHERE run_id = ? AND status = 'pending'", arguments: [runID])
             XCTAssertEqual(pending, 0, "pending requests left", file: file, line: line)
