@@ -100,6 +100,7 @@ enum PeerReport: Hashable, Sendable {
         case .state(let standing):
             let trader = standing.traderEpoch.map { "trader:\($0)" } ?? "-"
             return "state \(standing.up ? "up" : "down") \(trader) \(standing.finishedBuying ? "finished" : "buying")"
+                + (standing.electing ? " electing" : "")
         case .stopped(let ledger, let clock):
             return "stopped \(ledger.bought) \(ledger.sold) \(ledger.cashCents) \(clock)"
         case .fatal(let why):
@@ -143,10 +144,10 @@ enum PeerReport: Hashable, Sendable {
         }
     }
 
-    /// `up|down trader:<epoch>|- finished|buying`
+    /// `up|down trader:<epoch>|- finished|buying [electing]`
     private static func standing(_ text: String) -> PeerStanding? {
         let words = text.split(separator: " ", omittingEmptySubsequences: false)
-        guard words.count == 3 else { return nil }
+        guard words.count == 3 || (words.count == 4 && words[3] == "electing") else { return nil }
         let up: Bool
         switch words[0] {
         case "up": up = true
@@ -167,7 +168,7 @@ enum PeerReport: Hashable, Sendable {
         case "buying": finished = false
         default: return nil
         }
-        return PeerStanding(up: up, traderEpoch: traderEpoch, finishedBuying: finished)
+        return PeerStanding(up: up, traderEpoch: traderEpoch, finishedBuying: finished, electing: words.count == 4)
     }
 }
 

@@ -53,6 +53,21 @@ extension Simulation {
         }
         fail(RequestsInSequence.check(store.requests.keys))
         checkEveryCountedRequestRecorded()
+        checkNoBuyerCutShort()
+    }
+
+    /// A buyer in office does not buy, so a run that ends with a buyer trading ends without its
+    /// last requests: right only when Bully keeps it there, as the highest peer up. A higher
+    /// peer back from a crash takes over, and the buyer buys again; a run called over before
+    /// that ends short.
+    func checkNoBuyerCutShort() {
+        let up = nodes.filter { !$0.down }.compactMap(\.peer)
+        guard let trader = up.first(where: \.isTrader), !trader.finishedBuying,
+              let higher = up.map(\.id).filter({ $0 > trader.id }).max() else { return }
+        fail(Violation(.bully, """
+            the run settled with P\(trader.id) trading, \(trader.config.requests - trader.buyer.completed) of its requests \
+            unmade, while P\(higher) was up
+            """))
     }
 
     /// A buyer counts a request done only once the store decided it: at rest, a buyer that

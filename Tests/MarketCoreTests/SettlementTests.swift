@@ -11,7 +11,7 @@ final class SettlementTests: XCTestCase {
         XCTAssertTrue(Settlement.isSettled([doneBuyer, seller, trader], pending: 0, undelivered: 0, storeEpoch: 3))
     }
 
-    func testATraderThatIsABuyerNeedNotFinishBuying() {
+    func testATraderThatIsABuyerNeedNotFinishBuyingAsTheHighestPeer() {
         XCTAssertTrue(Settlement.isSettled([seller, trader], pending: 0, undelivered: 0, storeEpoch: 3))
     }
 
@@ -28,5 +28,10 @@ final class SettlementTests: XCTestCase {
         XCTAssertFalse(Settlement.isSettled([doneBuyer, seller], pending: 0, undelivered: 0, storeEpoch: 3), "no trader")
         XCTAssertFalse(Settlement.isSettled([trader, trader], pending: 0, undelivered: 0, storeEpoch: 3), "two traders")
         XCTAssertFalse(Settlement.isSettled([doneBuyer], pending: 0, undelivered: 0, storeEpoch: 0), "never elected")
+        XCTAssertFalse(Settlement.isSettled([trader, seller], pending: 0, undelivered: 0, storeEpoch: 3),
+                       "a buyer in office below a peer that will take over, when it would buy again")
+        let electing = PeerStanding(up: true, traderEpoch: nil, finishedBuying: true, electing: true)
+        XCTAssertFalse(Settlement.isSettled([trader, electing], pending: 0, undelivered: 0, storeEpoch: 3),
+                       "a peer back from a crash holding its recovery election: it may take over from the buyer in office")
     }
 }

@@ -33,6 +33,7 @@ final class SupervisorWireTests: XCTestCase {
             (.state(PeerStanding(up: true, traderEpoch: 3, finishedBuying: false)), "state up trader:3 buying"),
             (.state(PeerStanding(up: false, traderEpoch: nil, finishedBuying: true)), "state down - finished"),
             (.state(PeerStanding(up: true, traderEpoch: nil, finishedBuying: false)), "state up - buying"),
+            (.state(PeerStanding(up: true, traderEpoch: nil, finishedBuying: true, electing: true)), "state up - finished electing"),
             (.stopped(Ledger(bought: 4, sold: 0, cashCents: -1250), finalClock: 812), "stopped 4 0 -1250 812"),
             (.fatal("store failed on enqueue: database error: disk I/O error"),
              "fatal store failed on enqueue: database error: disk I/O error"),
@@ -55,7 +56,7 @@ final class SupervisorWireTests: XCTestCase {
         let malformed = [
             "ready now", "sick", "sick sleepy", "sick silent crash",
             "state", "state up", "state up trader:3", "state sideways - buying", "state up trader:x buying",
-            "state up trader: buying", "state up leader:3 buying", "state up - shopping", "state up - buying extra",
+            "state up trader: buying", "state up leader:3 buying", "state up - shopping", "state up - buying extra", "state up - buying electing extra",
             "stopped", "stopped 1 2 3", "stopped 1 2 3 4 5", "stopped a 2 3 4", "stopped 1 2 3 -4", "stopped 1 2 3.5 4",
         ]
         for line in malformed {

@@ -55,6 +55,18 @@ final class SeedSweepTests: XCTestCase {
         XCTAssertGreaterThan(restocks, 60, "sellers hardly ever restocked")
     }
 
+    /// Seeds where the trader P2 crashed, the buyer P1 took over, and P2 came back: the run
+    /// used to be called over while P2's recovery election ran, with P1's last requests never
+    /// made (P1 trading does not buy).
+    func testARunIsNotOverWhileAHigherPeerIsTakingOverFromABuyer() throws {
+        for seed: UInt64 in [209, 221, 245, 257, 269, 281] {
+            let simulation = Simulation(scenario: try Simulation.scenario(.singlePair, seed: seed, options: SimulationOptions()))
+            let result = simulation.run()
+            XCTAssertNil(result.failure, "seed \(seed): \(result.failure.map(String.init(describing:)) ?? "")")
+            XCTAssertEqual(simulation.store.requests.count, simulation.scenario.requestsPerBuyer, "seed \(seed): every request made")
+        }
+    }
+
     func testTheSameSeedReplaysExactly() throws {
         for builtIn in [BuiltInScenario.testCase1, .normal, .testCase2] {
             let scenario = try Simulation.scenario(builtIn, seed: 77, options: SimulationOptions())
