@@ -131,6 +131,7 @@ public final class PeerProcess {
                     supervisor = channel
                     shell.startReportingStanding()
                     watchParent()
+                    if options.overSSH { tell(.process(pid: getpid(), log: directory.logPath(for: options.id))) }
                     tell(.listening(address))
                     tell(.ready)
                     // Over TCP, neighbours' addresses come from the supervisor: a restarted
@@ -255,6 +256,9 @@ public final class PeerProcess {
         // The socket goes with the peer (a restarted peer binds it again).
         unlink(directory.socketPath(for: options.id))
         if orphaned { directory.removeAfterPeer(options.id) }
+        // Over SSH the directory is this host's copy: the log stays for the user (the next run
+        // on this host removes it), the secret goes with the peer.
+        if options.overSSH { unlink(directory.secretPath) }
         shell.close().assumeIsolated().whenComplete { [self] _ in
             done.succeed(code)
         }
