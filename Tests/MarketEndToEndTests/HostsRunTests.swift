@@ -34,6 +34,46 @@ final class HostsRunTests: XCTestCase {
         XCTAssertTrue(check.output.contains("no violation"), check.output)
     }
 
+    /// A crashing trader on another host is killed there over ssh (`kill -KILL` with the PID the
+    /// peer reported, which `peers.pid` holds), restarted there, and the run checks clean.
+    func test_crashesOfRemotePeers_areKillsOverSSH_andTheRunIsCheckedClean() throws {
+        let set = try sharedNamespacedHosts()
+        let server = try skippingWithoutPostgres { try set.postgres() }
+        let (local, network) = try database(on: server, "hosts_crash")
+        let directory = try TemporaryDirectory()
+        addTeardownBlock { directory.remove() }
+        // An ssh that notes each call before it makes it.
+        let calls = directory.path("calls")
+        let logging = directory.path("ssh")
+        try "#!/bin/sh\necho \"$*\" >> '\(calls)'\nexec ssh -F '\(set.sshConfig)' \"$@\"\n".write(toFile: logging, atomically: true, encoding: .utf8)
+        XCTAssertEqual(chmod(logging, 0o755), 0)
+
+        let run = try supervise(on: set, ["run", "--scenario", "test_case2", "--requests", "60", "--sick-mode", "crash",
+                                          "--sick-rate", "0.05", "--recover-after", "0.2", "--seed", "11",
+                                          "--hosts", "host1,host2,host3", "--db", network, "--json", "--time-limit", "60"],
+                                ssh: logging)
+        XCTAssertEqual(run.status, 0, "\(run)")
+        let json = try XCTUnwrap(try? JSONSerialization.jsonObject(with: Data(run.output.utf8)) as? [String: Any], "\(run)")
+        XCTAssertEqual(json["passed"] as? Bool, true)
+        let runID = try XCTUnwrap(json["run_id"] as? Int)
+        let crashes = Int(try server.psql(url: local, "SELECT count(*) FROM faults WHERE run_id = \(runID) AND kind = 'crash';")
+            .trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
+        XCTAssertGreaterThan(crashes, 0, "the trader never crashed")
+
+        let kills = try String(contentsOfFile: calls, encoding: .utf8).split(separator: "\n").filter { $0.contains(" kill -KILL ") }
+        XCTAssertEqual(kills.count, crashes, "one kill over ssh per crash: \(kills)")
+        // Each kill named a host and a PID some incarnation of a peer there reported.
+        for kill in kills {
+            let words = kill.split(separator: " ")
+            XCTAssertEqual(words.suffix(3).first, "kill", String(kill))
+            XCTAssertTrue(["host1", "host2", "host3"].contains(String(words[words.count - 4])), String(kill))
+            XCTAssertNotNil(Int32(words.last ?? ""), String(kill))
+        }
+        XCTAssertFalse(try String(contentsOfFile: calls, encoding: .utf8).contains("secret"), "the secret went on a command line")
+        let check = try supervise(on: set, ["check", "--db", network])
+        XCTAssertEqual(check.status, 0, "\(check)")
+    }
+
     func test_hostsThatCannotTakePart_areRefusedInOneLineNamingThem_beforeTheRunStarts() throws {
         let set = try sharedNamespacedHosts()
         let server = try skippingWithoutPostgres { try set.postgres() }
