@@ -12,7 +12,7 @@ extension TransportKind: ExpressibleByArgument {}
 struct RunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
-        abstract: "Run a scenario with one OS process per peer over Unix domain sockets.",
+        abstract: "Run a scenario with one OS process per peer, over Unix domain sockets (or TCP, also across hosts).",
         discussion: """
             SCENARIO is a built-in name (see `market scenarios`) or a JSON file (docs/scenario-file.md). \
             Flags override the scenario's knobs. The history goes to the database (default ./market.db). \
