@@ -21,6 +21,8 @@ public struct PeerOptions: Sendable {
     /// directory is made on that host, and the peer listens on the session's address
     /// (`RemotePeerStart`); it reports its PID so that the supervisor can signal it there.
     public var overSSH = false
+    /// Over SSH: keep this host's directory (the log) after a run that ended well (`--keep-logs`).
+    public var keepLog = false
 
     public init(directory: String, id: PeerID, runID: Int64, databasePath: String, durability: Durability,
                 restart: Bool, verbose: Bool, trace: Bool) {
@@ -43,6 +45,7 @@ public struct PeerOptions: Sendable {
         if verbose { args.append("--verbose") }
         if trace { args.append("--trace") }
         if let tcpHost, !overSSH { args += ["--tcp-host", tcpHost] }
+        if overSSH, keepLog { args.append("--keep-log") }
         return args
     }
 }

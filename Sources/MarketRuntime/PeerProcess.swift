@@ -256,9 +256,12 @@ public final class PeerProcess {
         // The socket goes with the peer (a restarted peer binds it again).
         unlink(directory.socketPath(for: options.id))
         if orphaned { directory.removeAfterPeer(options.id) }
-        // Over SSH the directory is this host's copy: the log stays for the user (the next run
-        // on this host removes it), the secret goes with the peer.
-        if options.overSSH { unlink(directory.secretPath) }
+        // Over SSH the directory is this host's own: after a run that ended well (the ledger
+        // written, then let go) it goes unless the user keeps logs; otherwise the log stays for
+        // the user (the next run on this host removes it) and the secret goes with the peer.
+        if options.overSSH {
+            if stopped, !options.keepLog { directory.remove() } else { unlink(directory.secretPath) }
+        }
         shell.close().assumeIsolated().whenComplete { [self] _ in
             done.succeed(code)
         }

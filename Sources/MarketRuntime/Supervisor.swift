@@ -231,6 +231,7 @@ public final class Supervisor {
         peerOptions.incarnation = slot.starts
         peerOptions.tcpHost = options.transport.listenHost
         peerOptions.overSSH = slot.destination != nil
+        peerOptions.keepLog = options.keepLogs
         do {
             try processes.spawn(slot, arguments: peerOptions.arguments)
         } catch {

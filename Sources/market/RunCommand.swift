@@ -197,6 +197,7 @@ struct PeerProcessCommand: ParsableCommand {
     @Flag(name: .long) var trace = false
     @Option(name: .customLong("tcp-host")) var tcpHost: String?
     @Flag(name: .customLong("over-ssh")) var overSSH = false
+    @Flag(name: .customLong("keep-log")) var keepLog = false
 
     func validate() throws {
         if (dir == nil) == !overSSH { throw ValidationError("a peer takes either --dir or --over-ssh") }
@@ -208,6 +209,7 @@ struct PeerProcessCommand: ParsableCommand {
         options.incarnation = incarnation
         options.tcpHost = tcpHost
         options.overSSH = overSSH
+        options.keepLog = keepLog
         if overSSH {
             do {
                 try RemotePeerStart.prepare(&options)
