@@ -213,6 +213,11 @@ public final class PeerProcess {
             // Let go after the ledger: the supervisor keeps or removes the directory.
         } else if toldToLeave {
             shell.log("told to leave; exiting")
+        } else if options.overSSH {
+            // A session can end with the supervisor alive (a link lost, a kill the host could
+            // not be told of): only the supervisor says when the run ends, and this peer leaves.
+            shell.log("the session to the supervisor ended; exiting")
+            shell.halt()
         } else {
             shell.log("the supervisor is gone; exiting, and removing what the run left behind")
             orphaned = true

@@ -77,6 +77,36 @@ final class HostsRunTests: XCTestCase {
         XCTAssertEqual(check.status, 0, "\(check)")
     }
 
+    /// Where the host cannot be told to kill the peer, its session is ended instead: the peer
+    /// leaves, and is restarted. Its session's end is not the supervisor's death, so the run does
+    /// not begin to end there (`runs.stopping_at` comes after the last decision).
+    func test_aRemotePeerWhoseSessionEnds_leavesWithoutEndingTheRun() throws {
+        let set = try sharedNamespacedHosts()
+        let server = try skippingWithoutPostgres { try set.postgres() }
+        let (local, network) = try database(on: server, "hosts_session")
+        let directory = try TemporaryDirectory()
+        addTeardownBlock { directory.remove() }
+        // An ssh through which no kill gets to a host.
+        let refusing = directory.path("ssh")
+        try "#!/bin/sh\ncase \"$*\" in *' kill -KILL '*) exit 1 ;; esac\nexec ssh -F '\(set.sshConfig)' \"$@\"\n"
+            .write(toFile: refusing, atomically: true, encoding: .utf8)
+        XCTAssertEqual(chmod(refusing, 0o755), 0)
+
+        let run = try supervise(on: set, ["run", "--scenario", "test_case2", "--requests", "60", "--sick-mode", "crash",
+                                          "--sick-rate", "0.05", "--recover-after", "0.2", "--seed", "11",
+                                          "--hosts", "host1,host2,host3", "--db", network, "--json", "--time-limit", "60"],
+                                ssh: refusing)
+        XCTAssertEqual(run.status, 0, "\(run)")
+        let json = try XCTUnwrap(try? JSONSerialization.jsonObject(with: Data(run.output.utf8)) as? [String: Any], "\(run)")
+        let runID = try XCTUnwrap(json["run_id"] as? Int)
+        XCTAssertGreaterThan(Int(try server.psql(url: local, "SELECT count(*) FROM faults WHERE run_id = \(runID) AND kind = 'crash';")
+            .trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0, 0, "the trader never crashed")
+        let order = try server.psql(url: local, """
+            SELECT (SELECT stopping_at FROM runs WHERE run_id = \(runID)) >= (SELECT max(decided_at) FROM requests WHERE run_id = \(runID));
+            """)
+        XCTAssertEqual(order, "t\n", "the run was marked ending before its last decision")
+    }
+
     func test_hostsThatCannotTakePart_areRefusedInOneLineNamingThem_beforeTheRunStarts() throws {
         let set = try sharedNamespacedHosts()
         let server = try skippingWithoutPostgres { try set.postgres() }
