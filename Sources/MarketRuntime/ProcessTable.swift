@@ -46,7 +46,7 @@ final class ProcessTable {
         let child: ChildProcess
         var preamble: String?
         if let destination = slot.destination, let remote {
-            let argv = remote.ssh.argv(destination: destination, remote: ["exec", remote.market] + arguments)
+            let argv = remote.ssh.argv(destination: destination, remote: ["exec", remote.market] + arguments, session: true)
             child = try ChildProcess.spawn(executable: remote.ssh.executable, arguments: Array(argv.dropFirst()))
             preamble = remote.preamble
         } else {

@@ -22,6 +22,10 @@ final class RemoteHostsTests: XCTestCase {
         XCTAssertEqual(Array(argv.prefix(3)), ["ssh", "-F", "cfg"])
         XCTAssertTrue(argv.contains("BatchMode=yes"))
         XCTAssertEqual(argv.suffix(3), ["--", "host2", #"exec '/opt/my market/market' peer --db 'postgresql://u@h/d?x=1&y=2' 'it'\''s'"#])
+        XCTAssertFalse(argv.contains("ServerAliveInterval=2"))
+        // A peer's session notices a host cut off in seconds.
+        let session = ssh.argv(destination: "host2", remote: ["true"], session: true)
+        XCTAssertEqual(Array(session.suffix(7).prefix(4)), ["-o", "ServerAliveInterval=2", "-o", "ServerAliveCountMax=3"])
     }
 
     func testPeersArePlacedRoundRobinUnlessTheScenarioSays() throws {
