@@ -107,6 +107,50 @@ final class HostsRunTests: XCTestCase {
         XCTAssertEqual(order, "t\n", "the run was marked ending before its last decision")
     }
 
+    /// The trader's host cut off mid-run: the others elect a new trader and go on; the supervisor
+    /// finds the host gone by its session's keepalive; once healed, the peer is started there
+    /// again, and the run completes checked clean.
+    func test_theTradersHostCutMidRun_theMarketGoesOnUnderANewTrader() throws {
+        let set = try sharedNamespacedHosts()
+        let server = try skippingWithoutPostgres { try set.postgres() }
+        let (local, network) = try database(on: server, "hosts_cut")
+        let directory = try TemporaryDirectory()
+        addTeardownBlock { directory.remove() }
+        // test_case3 with P6, the first trader, alone on host1 and everyone else on host2 and host3.
+        let scenario = directory.path("cut.json")
+        try #"""
+            {"name": "case3_cut", "base": "test_case3", "requests": 200, "sick_rate": 0, "hosts": ["host2", "host3"],
+             "peers": [{"role": "buyer", "product": "salt"}, {"role": "seller", "product": "salt"}, {"role": "seller", "product": "boar"},
+                       {"role": "buyer", "product": "salt"}, {"role": "seller", "product": "fish"}, {"role": "seller", "product": "salt"},
+                       {"role": "seller", "product": "boar", "host": "host1"}]}
+            """#.write(toFile: scenario, atomically: true, encoding: .utf8)
+
+        let binary = try EndToEndTests.marketBinary().path
+        let run = try StreamedRun(["ip", "netns", "exec", set.controlNamespace, "env", "MARKET_SSH=ssh -F \(set.sshConfig)", binary,
+                                   "run", "--scenario", scenario, "--seed", "3", "--db", network, "--time-limit", "90"])
+        addTeardownBlock { run.kill() }
+        let healed = Watched(false)
+        addTeardownBlock { if !healed.value { try? set.heal("host1") } }
+
+        XCTAssertTrue(run.errors.wait(seconds: 60) { String(decoding: $0, as: UTF8.self).contains(#/decided [1-9]/#) },
+                      "no decision before the cut: \(run.text)")
+        try set.cut("host1")
+        XCTAssertTrue(run.errors.wait(seconds: 30) { String(decoding: $0, as: UTF8.self).contains("P6 exited unexpectedly") },
+                      "the supervisor never found host1 gone: \(run.text)")
+        try set.heal("host1")
+        healed.update { $0 = true }
+        XCTAssertTrue(run.ended(within: 90), "the run did not end: \(run.text)")
+        XCTAssertEqual(run.status, 0, run.text)
+        let summary = String(decoding: run.output.value, as: UTF8.self)
+        XCTAssertTrue(summary.contains("verdict: PASS"), summary)
+        let runID = try XCTUnwrap(summary.firstMatch(of: #/run ([0-9]+): scenario case3_cut/#).map { String($0.1) })
+        let elections = try server.psql(url: local, "SELECT epoch || ':' || winner_id FROM elections WHERE run_id = \(runID) ORDER BY epoch;")
+        XCTAssertEqual(elections.split(separator: "\n").first, "1:6", elections)
+        XCTAssertTrue(elections.split(separator: "\n").dropFirst().contains { !$0.hasSuffix(":6") }, "no other trader took over: \(elections)")
+        let check = try supervise(on: set, ["check", "--db", network])
+        XCTAssertEqual(check.status, 0, "\(check)")
+    }
+
     func test_hostsThatCannotTakePart_areRefusedInOneLineNamingThem_beforeTheRunStarts() throws {
         let set = try sharedNamespacedHosts()
         let server = try skippingWithoutPostgres { try set.postgres() }
@@ -183,5 +227,58 @@ final class HostsRunTests: XCTestCase {
         XCTAssertEqual(run.errors.filter { $0 == "\n" }.count, 1, "one line: \(run.errors)", file: file, line: line)
         XCTAssertTrue(run.errors.hasPrefix(expected), "\(run.errors)", file: file, line: line)
         XCTAssertFalse(run.output.contains("run "), "a run started: \(run.output)", file: file, line: line)
+    }
+}
+
+/// A command whose output is watched while it runs; killed at teardown if it still does.
+private final class StreamedRun: @unchecked Sendable {
+    let output = Watched(Data())
+    let errors = Watched(Data())
+    private let process = Process()
+    private let done = DispatchSemaphore(value: 0)
+
+    init(_ argv: [String]) throws {
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = argv
+        var environment = ProcessInfo.processInfo.environment
+        environment["PATH"] = (environment["PATH"].map { $0 + ":" } ?? "") + "/usr/sbin:/sbin"
+        process.environment = environment
+        let out = Pipe()
+        let err = Pipe()
+        process.standardInput = FileHandle.nullDevice
+        process.standardOutput = out
+        process.standardError = err
+        let readers = DispatchGroup()
+        process.terminationHandler = { [done] _ in
+            readers.wait()
+            done.signal()
+        }
+        for (pipe, sink) in [(out, output), (err, errors)] {
+            readers.enter()
+            DispatchQueue.global().async {
+                let handle = pipe.fileHandleForReading
+                while case let chunk = handle.availableData, !chunk.isEmpty {
+                    sink.update { $0.append(chunk) }
+                }
+                readers.leave()
+            }
+        }
+        try process.run()
+    }
+
+    var text: String { String(decoding: output.value, as: UTF8.self) + String(decoding: errors.value, as: UTF8.self) }
+    var status: Int32 { process.terminationStatus }
+
+    func ended(within seconds: TimeInterval) -> Bool {
+        guard done.wait(timeout: .now() + seconds) == .success else { return false }
+        done.signal()
+        return true
+    }
+
+    /// Ctrl-C for the supervisor, which stops its peers; SIGKILL if that takes too long.
+    func kill() {
+        guard process.isRunning else { return }
+        Glibc.kill(process.processIdentifier, SIGINT)
+        if !ended(within: 30) { Glibc.kill(process.processIdentifier, SIGKILL) }
     }
 }
