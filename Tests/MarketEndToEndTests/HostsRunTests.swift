@@ -48,8 +48,8 @@ final class HostsRunTests: XCTestCase {
         try "#!/bin/sh\necho \"$*\" >> '\(calls)'\nexec ssh -F '\(set.sshConfig)' \"$@\"\n".write(toFile: logging, atomically: true, encoding: .utf8)
         XCTAssertEqual(chmod(logging, 0o755), 0)
 
-        let run = try supervise(on: set, ["run", "--scenario", "test_case2", "--requests", "60", "--sick-mode", "crash",
-                                          "--sick-rate", "0.05", "--recover-after", "0.2", "--seed", "11",
+        let run = try supervise(on: set, ["run", "--scenario", "test_case2", "--requests", "40", "--sick-mode", "crash",
+                                          "--sick-rate", "0.08", "--recover-after", "0.2", "--seed", "11",
                                           "--hosts", "host1,host2,host3", "--db", network, "--json", "--time-limit", "60"],
                                 ssh: logging)
         XCTAssertEqual(run.status, 0, "\(run)")
@@ -92,8 +92,8 @@ final class HostsRunTests: XCTestCase {
             .write(toFile: refusing, atomically: true, encoding: .utf8)
         XCTAssertEqual(chmod(refusing, 0o755), 0)
 
-        let run = try supervise(on: set, ["run", "--scenario", "test_case2", "--requests", "60", "--sick-mode", "crash",
-                                          "--sick-rate", "0.05", "--recover-after", "0.2", "--seed", "11",
+        let run = try supervise(on: set, ["run", "--scenario", "test_case2", "--requests", "40", "--sick-mode", "crash",
+                                          "--sick-rate", "0.08", "--recover-after", "0.2", "--seed", "11",
                                           "--hosts", "host1,host2,host3", "--db", network, "--json", "--time-limit", "60"],
                                 ssh: refusing)
         XCTAssertEqual(run.status, 0, "\(run)")
@@ -119,7 +119,7 @@ final class HostsRunTests: XCTestCase {
         // test_case3 with P6, the first trader, alone on host1 and everyone else on host2 and host3.
         let scenario = directory.path("cut.json")
         try #"""
-            {"name": "case3_cut", "base": "test_case3", "requests": 200, "sick_rate": 0, "hosts": ["host2", "host3"],
+            {"name": "case3_cut", "base": "test_case3", "requests": 120, "sick_rate": 0, "hosts": ["host2", "host3"],
              "peers": [{"role": "buyer", "product": "salt"}, {"role": "seller", "product": "salt"}, {"role": "seller", "product": "boar"},
                        {"role": "buyer", "product": "salt"}, {"role": "seller", "product": "fish"}, {"role": "seller", "product": "salt"},
                        {"role": "seller", "product": "boar", "host": "host1"}]}
