@@ -21,6 +21,9 @@ final class HostsRunTests: XCTestCase {
         XCTAssertEqual(json["passed"] as? Bool, true)
         XCTAssertEqual(json["decided"] as? Int, 40)
         let runID = try XCTUnwrap(json["run_id"] as? Int)
+        let peers = try XCTUnwrap(json["peers"] as? [[String: Any]])
+        XCTAssertEqual(peers.map { $0["host"] as? String }, ["host1", "host2", "host3", "host1", "host2", "host3", "host1"],
+                       "the summary says where each peer ran")
 
         // Round-robin: P0 on host1, P1 on host2, P2 on host3, P3 on host1 …
         let hosts = try server.psql(url: local, "SELECT peer_id || '=' || host FROM peers WHERE run_id = \(runID) ORDER BY peer_id;")
