@@ -9,7 +9,7 @@ public enum RemoteHostCheck {
     /// How long one host may take to answer, login included.
     static let deadline = 20.0
 
-    /// The first problem in the order of `hosts`, nil when every host is fit.
+    /// Each host's problem, in the order of `hosts`; empty when every host is fit.
     public static func problems(hosts: [String], ssh: SSHCommand, remoteMarket: String) -> [String] {
         let found = ProblemList(count: hosts.count)
         DispatchQueue.concurrentPerform(iterations: hosts.count) { index in
