@@ -35,6 +35,11 @@ final class HostsRunTests: XCTestCase {
         let check = try supervise(on: set, ["check", "--db", network])
         XCTAssertEqual(check.status, 0, "\(check)")
         XCTAssertTrue(check.output.contains("no violation"), check.output)
+        // `market inspect` says where each peer ran.
+        let inspect = try supervise(on: set, ["inspect", "db", "--db", network])
+        XCTAssertEqual(inspect.status, 0, "\(inspect)")
+        let p6 = inspect.output.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.first { $0.hasPrefix("P6 ") } ?? ""
+        XCTAssertTrue(p6.hasSuffix(" host1"), inspect.output)
     }
 
     /// A crashing trader on another host is killed there over ssh (`kill -KILL` with the PID the
