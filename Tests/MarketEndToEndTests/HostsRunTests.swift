@@ -43,30 +43,39 @@ final class HostsRunTests: XCTestCase {
     }
 
     /// A crashing trader on another host is killed there over ssh (`kill -KILL` with the PID the
-    /// peer reported, which `peers.pid` holds), restarted there, and the run checks clean.
-    func test_crashesOfRemotePeers_areKillsOverSSH_andTheRunIsCheckedClean() throws {
+    /// peer reported, which `peers.pid` holds) and restarted there. Where the host cannot be told
+    /// (here every second kill), the peer's session is ended instead: the peer leaves and is
+    /// restarted, and since a session's end is not the supervisor's death, the run does not begin
+    /// to end there (`runs.stopping_at` comes after the last decision). The run checks clean.
+    func test_crashesOfRemotePeers_areKillsOverSSH_orEndedSessions_andTheRunIsCheckedClean() throws {
         let set = try sharedNamespacedHosts()
         let server = try skippingWithoutPostgres { try set.postgres() }
         let (local, network) = try database(on: server, "hosts_crash")
         let directory = try TemporaryDirectory()
         addTeardownBlock { directory.remove() }
-        // An ssh that notes each call before it makes it.
+        // An ssh that notes each call before it makes it, and fails every second kill.
         let calls = directory.path("calls")
-        let logging = directory.path("ssh")
-        try "#!/bin/sh\necho \"$*\" >> '\(calls)'\nexec ssh -F '\(set.sshConfig)' \"$@\"\n".write(toFile: logging, atomically: true, encoding: .utf8)
-        XCTAssertEqual(chmod(logging, 0o755), 0)
+        let ssh = directory.path("ssh")
+        try """
+            #!/bin/sh
+            echo "$*" >> '\(calls)'
+            case "$*" in *' kill -KILL '*) [ $(($(grep -c ' kill -KILL ' '\(calls)') % 2)) -eq 0 ] && exit 1 ;; esac
+            exec ssh -F '\(set.sshConfig)' "$@"
+
+            """.write(toFile: ssh, atomically: true, encoding: .utf8)
+        XCTAssertEqual(chmod(ssh, 0o755), 0)
 
         let run = try supervise(on: set, ["run", "--scenario", "test_case2", "--requests", "40", "--sick-mode", "crash",
                                           "--sick-rate", "0.08", "--recover-after", "0.2", "--seed", "11",
                                           "--hosts", "host1,host2,host3", "--db", network, "--json", "--time-limit", "60"],
-                                ssh: logging)
+                                ssh: ssh)
         XCTAssertEqual(run.status, 0, "\(run)")
         let json = try XCTUnwrap(try? JSONSerialization.jsonObject(with: Data(run.output.utf8)) as? [String: Any], "\(run)")
         XCTAssertEqual(json["passed"] as? Bool, true)
         let runID = try XCTUnwrap(json["run_id"] as? Int)
         let crashes = Int(try server.psql(url: local, "SELECT count(*) FROM faults WHERE run_id = \(runID) AND kind = 'crash';")
             .trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
-        XCTAssertGreaterThan(crashes, 0, "the trader never crashed")
+        XCTAssertGreaterThanOrEqual(crashes, 2, "a kill that went through and one that did not need two crashes")
 
         let kills = try String(contentsOfFile: calls, encoding: .utf8).split(separator: "\n").filter { $0.contains(" kill -KILL ") }
         XCTAssertEqual(kills.count, crashes, "one kill over ssh per crash: \(kills)")
@@ -77,42 +86,16 @@ final class HostsRunTests: XCTestCase {
             XCTAssertTrue(["host1", "host2", "host3"].contains(String(words[words.count - 4])), String(kill))
             XCTAssertNotNil(Int32(words.last ?? ""), String(kill))
         }
+        let order = try server.psql(url: local, """
+            SELECT (SELECT stopping_at FROM runs WHERE run_id = \(runID)) >= (SELECT max(decided_at) FROM requests WHERE run_id = \(runID));
+            """)
+        XCTAssertEqual(order, "t\n", "the run was marked ending before its last decision")
         // The run's secret (32 hex digits) went over the sessions, on no command line.
         let words = try String(contentsOfFile: calls, encoding: .utf8).split(whereSeparator: \.isWhitespace)
         XCTAssertFalse(words.contains { $0.count == 32 && $0.allSatisfy(\.isHexDigit) }, "a secret on an ssh command line")
         XCTAssertTrue(words.contains("--over-ssh"), "no peer was started over ssh")
         let check = try supervise(on: set, ["check", "--db", network])
         XCTAssertEqual(check.status, 0, "\(check)")
-    }
-
-    /// Where the host cannot be told to kill the peer, its session is ended instead: the peer
-    /// leaves, and is restarted. Its session's end is not the supervisor's death, so the run does
-    /// not begin to end there (`runs.stopping_at` comes after the last decision).
-    func test_aRemotePeerWhoseSessionEnds_leavesWithoutEndingTheRun() throws {
-        let set = try sharedNamespacedHosts()
-        let server = try skippingWithoutPostgres { try set.postgres() }
-        let (local, network) = try database(on: server, "hosts_session")
-        let directory = try TemporaryDirectory()
-        addTeardownBlock { directory.remove() }
-        // An ssh through which no kill gets to a host.
-        let refusing = directory.path("ssh")
-        try "#!/bin/sh\ncase \"$*\" in *' kill -KILL '*) exit 1 ;; esac\nexec ssh -F '\(set.sshConfig)' \"$@\"\n"
-            .write(toFile: refusing, atomically: true, encoding: .utf8)
-        XCTAssertEqual(chmod(refusing, 0o755), 0)
-
-        let run = try supervise(on: set, ["run", "--scenario", "test_case2", "--requests", "40", "--sick-mode", "crash",
-                                          "--sick-rate", "0.08", "--recover-after", "0.2", "--seed", "11",
-                                          "--hosts", "host1,host2,host3", "--db", network, "--json", "--time-limit", "60"],
-                                ssh: refusing)
-        XCTAssertEqual(run.status, 0, "\(run)")
-        let json = try XCTUnwrap(try? JSONSerialization.jsonObject(with: Data(run.output.utf8)) as? [String: Any], "\(run)")
-        let runID = try XCTUnwrap(json["run_id"] as? Int)
-        XCTAssertGreaterThan(Int(try server.psql(url: local, "SELECT count(*) FROM faults WHERE run_id = \(runID) AND kind = 'crash';")
-            .trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0, 0, "the trader never crashed")
-        let order = try server.psql(url: local, """
-            SELECT (SELECT stopping_at FROM runs WHERE run_id = \(runID)) >= (SELECT max(decided_at) FROM requests WHERE run_id = \(runID));
-            """)
-        XCTAssertEqual(order, "t\n", "the run was marked ending before its last decision")
     }
 
     /// The trader's host cut off mid-run: the others elect a new trader and go on; the supervisor
