@@ -24,6 +24,11 @@ public final class PostgresServer: @unchecked Sendable {
     private let logFile: String
     /// How the server's programs are started: as the `postgres` user when this process runs as root.
     private let asServerUser: [String]
+    /// `ip netns exec NS` for a server that runs in a network namespace; empty: this one.
+    private let inNamespace: [String]
+    /// Where else than 127.0.0.1 it listens, and which clients may connect there without a
+    /// password (a private network of test hosts, `NamespacedHosts`).
+    private let network: PostgresNetwork?
     private let lock = NSLock()
     private var databases = 0
     /// The write end of the watchdog's standard input: when it closes (this process ends, or
@@ -51,7 +56,9 @@ public final class PostgresServer: @unchecked Sendable {
 
     /// A server of its own, owned by `ownerPID` (this process unless a test plays a dead one);
     /// with `watchdog` false nothing removes it but `removeAbandoned()`.
-    public init(ownerPID: Int32 = getpid(), watchdog: Bool = true) throws {
+    public init(ownerPID: Int32 = getpid(), watchdog: Bool = true, network: PostgresNetwork? = nil) throws {
+        self.network = network
+        inNamespace = network.map { [CommandRun.find(["ip"]) ?? "/usr/sbin/ip", "netns", "exec", $0.namespace] } ?? []
         guard let bin = Self.findBinDirectory() else {
             throw PostgresUnavailable(reason: "PostgreSQL is not installed: no initdb under /usr/lib/postgresql/*/bin or on PATH")
         }
@@ -110,6 +117,11 @@ public final class PostgresServer: @unchecked Sendable {
         return "postgresql://market\(secret)@127.0.0.1:\(port)/\(database)"
     }
 
+    /// Over TCP to the network's address (see `PostgresNetwork`), as the hosts reach it.
+    public func networkURL(database: String) -> String? {
+        network.map { "postgresql://market@\($0.address):\(port)/\(database)" }
+    }
+
     /// Runs `sql` (statements and psql meta-commands) in the psql shell as role `market` over the
     /// socket; returns standard output (unaligned, no headers). Throws with psql's error text.
     public func psql(database: String, _ sql: String) throws -> String {
@@ -128,7 +140,7 @@ public final class PostgresServer: @unchecked Sendable {
 
     /// `pg_ctl start -w`: returns once the server accepts connections.
     public func start() throws {
-        try serverCommand(["pg_ctl", "-D", dataDirectory, "-l", logFile, "-w", "-t", "120", "start"])
+        try serverCommand(["pg_ctl", "-D", dataDirectory, "-l", logFile, "-w", "-t", "120", "start"], prefix: inNamespace)
     }
 
     /// Whether the server answers on its socket now (`pg_isready`).
@@ -184,12 +196,12 @@ public final class PostgresServer: @unchecked Sendable {
             local all all trust
             host all all 127.0.0.1/32 scram-sha-256
 
-            """
+            """ + (network.map { "host all market \($0.clients) trust\n" } ?? "")
         try write(hba, to: dataDirectory + "/pg_hba.conf", append: false)
         let settings = """
 
             # Added by market's PostgresServer.
-            listen_addresses = '127.0.0.1'
+            listen_addresses = '127.0.0.1\(network.map { "," + $0.address } ?? "")'
             port = \(port)
             unix_socket_directories = '\(socketDirectory)'
             password_encryption = 'scram-sha-256'
@@ -242,8 +254,8 @@ public final class PostgresServer: @unchecked Sendable {
     }
 
     /// Runs one of the server's programs as the server's user; throws with its error output.
-    private func serverCommand(_ argv: [String]) throws {
-        let run = try CommandRun.run(asServerUser + [binDirectory + "/" + argv[0]] + argv.dropFirst(), directory: directory)
+    private func serverCommand(_ argv: [String], prefix: [String] = []) throws {
+        let run = try CommandRun.run(prefix + asServerUser + [binDirectory + "/" + argv[0]] + argv.dropFirst(), directory: directory)
         guard run.status == 0 else {
             let log = (try? String(contentsOfFile: logFile, encoding: .utf8))?.split(separator: "\n").suffix(5).joined(separator: "\n") ?? ""
             throw PostgresCommandFailed(description: "\(argv[0]) failed (exit \(run.status)): \(run.errors.trimmingCharacters(in: .whitespacesAndNewlines))"

@@ -17,6 +17,12 @@ public struct PeerOptions: Sendable {
     /// Listen on a TCP port of this host (the system's choice of port) rather than a Unix
     /// socket; neighbours' addresses then come from the supervisor (`addresses`).
     public var tcpHost: String?
+    /// Started on another host over SSH: the secret and scenario come first on stdin, the
+    /// directory is made on that host, and the peer listens on the session's address
+    /// (`RemotePeerStart`); it reports its PID so that the supervisor can signal it there.
+    public var overSSH = false
+    /// Over SSH: keep this host's directory (the log) after a run that ended well (`--keep-logs`).
+    public var keepLog = false
 
     public init(directory: String, id: PeerID, runID: Int64, databasePath: String, durability: Durability,
                 restart: Bool, verbose: Bool, trace: Bool) {
@@ -32,13 +38,14 @@ public struct PeerOptions: Sendable {
 
     /// The arguments after the executable's path.
     var arguments: [String] {
-        var args = ["peer", "--dir", directory, "--id", String(id), "--run-id", String(runID),
-                    "--db", databasePath, "--durability", durability.rawValue]
+        var args = ["peer"] + (overSSH ? ["--over-ssh"] : ["--dir", directory])
+        args += ["--id", String(id), "--run-id", String(runID), "--db", databasePath, "--durability", durability.rawValue]
         if restart { args.append("--restart") }
         if incarnation > 0 { args += ["--incarnation", String(incarnation)] }
         if verbose { args.append("--verbose") }
         if trace { args.append("--trace") }
-        if let tcpHost { args += ["--tcp-host", tcpHost] }
+        if let tcpHost, !overSSH { args += ["--tcp-host", tcpHost] }
+        if overSSH, keepLog { args.append("--keep-log") }
         return args
     }
 }

@@ -131,6 +131,7 @@ public final class PeerProcess {
                     supervisor = channel
                     shell.startReportingStanding()
                     watchParent()
+                    if options.overSSH { tell(.process(pid: getpid(), log: directory.logPath(for: options.id))) }
                     tell(.listening(address))
                     tell(.ready)
                     // Over TCP, neighbours' addresses come from the supervisor: a restarted
@@ -212,6 +213,11 @@ public final class PeerProcess {
             // Let go after the ledger: the supervisor keeps or removes the directory.
         } else if toldToLeave {
             shell.log("told to leave; exiting")
+        } else if options.overSSH {
+            // A session can end with the supervisor alive (a link lost, a kill the host could
+            // not be told of): only the supervisor says when the run ends, and this peer leaves.
+            shell.log("the session to the supervisor ended; exiting")
+            shell.halt()
         } else {
             shell.log("the supervisor is gone; exiting, and removing what the run left behind")
             orphaned = true
@@ -255,6 +261,12 @@ public final class PeerProcess {
         // The socket goes with the peer (a restarted peer binds it again).
         unlink(directory.socketPath(for: options.id))
         if orphaned { directory.removeAfterPeer(options.id) }
+        // Over SSH the directory is this host's own: after a run that ended well (the ledger
+        // written, then let go) it goes unless the user keeps logs; otherwise the log stays for
+        // the user (the next run on this host removes it) and the secret goes with the peer.
+        if options.overSSH {
+            if stopped, !options.keepLog { directory.remove() } else { unlink(directory.secretPath) }
+        }
         shell.close().assumeIsolated().whenComplete { [self] _ in
             done.succeed(code)
         }

@@ -18,6 +18,13 @@ final class PeerSlot {
     var paused = false
     /// The exit status, when the watch for pauses collected it first.
     var collected: ExitStatus?
+    /// The SSH destination of a peer on another host; nil: this host. `pid` is then the
+    /// local `ssh` client's, whose session carries the line protocol.
+    var destination: String?
+    /// A remote peer's own PID on its host, as it said (`process`).
+    var remotePID: Int32?
+    /// Where a remote peer's log stays on its host.
+    var remoteLog: String?
 
     init(id: PeerID) {
         self.id = id

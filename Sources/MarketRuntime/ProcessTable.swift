@@ -28,18 +28,31 @@ final class ProcessTable {
     /// One slot per live peer, for the whole run (a restart reuses the slot).
     let slots: [PeerID: PeerSlot]
     weak var delegate: ProcessTableDelegate?
+    /// How peers on other hosts are reached, and where `market` is there.
+    let remote: RemoteHosts?
 
-    init(loop: EventLoop, executable: String, peers: [PeerID]) {
+    init(loop: EventLoop, executable: String, peers: [PeerID], remote: RemoteHosts? = nil) {
         self.loop = loop
         self.executable = executable
+        self.remote = remote
         slots = Dictionary(uniqueKeysWithValues: peers.map { ($0, PeerSlot(id: $0)) })
+        for slot in slots.values { slot.destination = remote?.placement.destinations[slot.id] }
     }
 
     var all: Dictionary<PeerID, PeerSlot>.Values { slots.values }
 
     /// Starts a process for `slot` (`market peer` with `arguments`) and connects its pipes.
     func spawn(_ slot: PeerSlot, arguments: [String]) throws {
-        let child = try ChildProcess.spawn(executable: executable, arguments: arguments)
+        let child: ChildProcess
+        var preamble: String?
+        if let destination = slot.destination, let remote {
+            let argv = remote.ssh.argv(destination: destination, remote: ["exec", remote.market] + arguments, session: true)
+            child = try ChildProcess.spawn(executable: remote.ssh.executable, arguments: Array(argv.dropFirst()))
+            preamble = remote.preamble
+        } else {
+            child = try ChildProcess.spawn(executable: executable, arguments: arguments)
+        }
+        slot.remotePID = nil
         slot.starts += 1
         slot.pid = child.pid
         slot.paused = false
@@ -55,7 +68,13 @@ final class ProcessTable {
             .whenComplete { [self] result in
                 switch result {
                 case .success(let channel):
-                    if slot.pid == pid { slot.channel = channel } else { channel.close(promise: nil) }
+                    guard slot.pid == pid else {
+                        channel.close(promise: nil)
+                        return
+                    }
+                    // Before any command: a peer over SSH reads these two lines first.
+                    if let preamble { channel.writeAndFlush(ByteBuffer(string: preamble), promise: nil) }
+                    slot.channel = channel
                 case .failure(let error):
                     close(child.stdoutRead)
                     close(child.stdinWrite)
@@ -71,12 +90,30 @@ final class ProcessTable {
 
     /// SIGKILL, no questions asked.
     func forceKill(_ slot: PeerSlot) {
-        guard slot.isAlive else { return }
-        kill(slot.pid, SIGKILL)
+        signal(slot, SIGKILL)
     }
 
+    /// Every peer at once: a remote peer's session is ended too, so that nothing waits on a
+    /// host that cannot be reached (its peer leaves when the session ends).
     func forceKillAll() {
-        for slot in slots.values { forceKill(slot) }
+        for slot in slots.values {
+            forceKill(slot)
+            if slot.destination != nil, slot.isAlive { kill(slot.pid, SIGKILL) }
+        }
+    }
+
+    /// Sends `number` to the peer's process, wherever it runs (`PeerSignal`). A remote host
+    /// that cannot be told of a kill has the peer's session ended instead.
+    func signal(_ slot: PeerSlot, _ number: Int32) {
+        let bound = NIOLoopBound(slot, eventLoop: loop)
+        let pid = slot.pid
+        let loop = self.loop
+        PeerSignal.send(number, to: slot, ssh: remote?.ssh ?? SSHCommand(words: ["ssh"])) { _ in
+            guard number == SIGKILL else { return }
+            loop.execute {
+                if bound.value.pid == pid { kill(pid, SIGKILL) }
+            }
+        }
     }
 
     /// Tells every peer to leave and closes its stdin (and stdout): each exits when it sees the end.
@@ -93,6 +130,10 @@ final class ProcessTable {
     /// this same binary, so it can only be a stray write.
     private func heard(_ line: String, from slot: PeerSlot, pid: pid_t) {
         guard slot.pid == pid, let report = try? PeerReport(line: line) else { return }
+        if case .process(let remotePID, let log) = report, slot.destination != nil {
+            slot.remotePID = remotePID
+            slot.remoteLog = log
+        }
         delegate?.peer(slot, reported: report)
     }
 

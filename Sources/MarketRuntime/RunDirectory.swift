@@ -17,9 +17,10 @@ public struct RunDirectory: Sendable {
         self.path = path
     }
 
-    /// Makes a fresh private directory like `/tmp/market-4242-Ab12Cd` with a new secret in it,
-    /// after removing the directories of runs whose supervisor is gone.
-    public static func create() throws -> RunDirectory {
+    /// Makes a fresh private directory like `/tmp/market-4242-Ab12Cd` with a new secret in it
+    /// (or `secret`, a remote peer's copy of its supervisor's), after removing the directories
+    /// of runs whose supervisor is gone.
+    public static func create(secret given: String? = nil) throws -> RunDirectory {
         removeAbandoned()
         var template = Array("\(parent)/\(prefix)\(getpid())-XXXXXX".utf8CString)
         let made = template.withUnsafeMutableBufferPointer { buffer -> Bool in
@@ -29,7 +30,7 @@ public struct RunDirectory: Sendable {
         let path = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
         chmod(path, 0o700)
         let directory = RunDirectory(path: path)
-        let secret = PeerProof.random().text
+        let secret = given ?? PeerProof.random().text
         guard FileManager.default.createFile(atPath: directory.secretPath, contents: Data(secret.utf8),
                                              attributes: [.posixPermissions: 0o600]) else {
             throw RuntimeError("cannot write the run's secret in \(path)")

@@ -17,6 +17,13 @@ public struct RunOptions: Sendable {
     public var keepLogs = false
     /// How peers reach each other.
     public var transport: TransportKind = .unix
+    /// Peers on other hosts (`--hosts`, or the scenario's): each started over SSH, and the
+    /// run over TCP. Nil: every peer on this machine.
+    public var placement: HostPlacement?
+    /// The client that reaches other hosts (`MARKET_SSH`, else `ssh`).
+    public var ssh = SSHCommand(words: ["ssh"])
+    /// Where `market` is on the other hosts; nil: the supervisor's own path.
+    public var remoteMarket: String?
 
     public init(scenario: Scenario, databasePath: String, durability: Durability = .normal, trace: Bool = false,
                 json: Bool = false, verbose: Bool = false, timeLimit: Duration? = nil, executable: String? = nil) {
@@ -32,6 +39,9 @@ public struct RunOptions: Sendable {
 
     /// Every request the live buyers will make.
     public var totalRequests: Int { scenario.buyers.count * scenario.requestsPerBuyer }
+
+    /// The path of `market` on the other hosts.
+    public var effectiveRemoteMarket: String { remoteMarket ?? executable ?? CurrentExecutable.path }
 
     var effectiveTimeLimit: Duration {
         timeLimit ?? .seconds(30) + .milliseconds(100) * totalRequests

@@ -15,6 +15,8 @@ public struct RunReport: Codable, Sendable {
         public var sold: Int?
         public var cashCents: Int?
         public var finalClock: Int?
+        /// The SSH destination it ran on, in a run over hosts.
+        public var host: String? = nil
     }
 
     public struct ElectionLine: Codable, Sendable {
@@ -60,13 +62,15 @@ public struct RunReport: Codable, Sendable {
         out.append("run \(runID) · \(scenario) · seed \(seed) · \(status) in \(String(format: "%.2f", seconds)) s")
         if let problem { out.append("problem: \(problem)") }
         out.append("")
-        var rows = [["peer", "role", "product", "bought", "sold", "cash", "traded in epochs"]]
+        let overHosts = peers.contains { $0.host != nil }
+        var rows = [["peer", "role", "product", "bought", "sold", "cash", "traded in epochs"] + (overHosts ? ["host"] : [])]
         for peer in peers {
             func number(_ value: Int?) -> String { value.map(String.init) ?? "-" }
             let cash = peer.cashCents.map { String(format: "%.2f", Double($0) / 100) } ?? "-"
             let role = peer.downAtStart ? "\(peer.role) (down)" : peer.role
             let epochs = peer.tradedEpochs.isEmpty ? "" : peer.tradedEpochs.map(String.init).joined(separator: ",")
-            rows.append(["P\(peer.peer)", role, peer.product, number(peer.bought), number(peer.sold), cash, epochs])
+            rows.append(["P\(peer.peer)", role, peer.product, number(peer.bought), number(peer.sold), cash, epochs]
+                + (overHosts ? [peer.host ?? "-"] : []))
         }
         out.append(contentsOf: TextTable.lines(rows, rightAligned: [3, 4, 5]))
         out.append("")

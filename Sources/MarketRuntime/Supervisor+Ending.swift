@@ -19,12 +19,21 @@ extension Supervisor {
             progress: try? reader.progress(runID: runID), failures: (try? reader.failureReasons(runID: runID)) ?? [], faults: faults.counts, problem: problem)
         if status == .failed || options.keepLogs {
             say("peer logs kept in \(directory.path)")
+            sayWhereRemoteLogsStay()
             directory.keepForTheUser()
         } else {
             directory.remove()
         }
         DescriptorWriter.standardOutput.write((options.json ? report.json() : report.text()) + "\n")
         return report.passed
+    }
+
+    /// A peer started over SSH logs on its own host; the summary says where.
+    func sayWhereRemoteLogsStay() {
+        for slot in processes.all.sorted(by: { $0.id < $1.id }) {
+            guard let destination = slot.destination, let log = slot.remoteLog else { continue }
+            say("P\(slot.id)'s log stays on \(destination): \(log)")
+        }
     }
 
     /// The end of the run could not be written: it is not called completed (nor anything

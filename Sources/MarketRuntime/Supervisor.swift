@@ -23,6 +23,13 @@ public final class Supervisor {
     /// its check passed.
     public static func run(_ options: RunOptions) -> Int32 {
         signal(SIGPIPE, SIG_IGN)
+        // Every host answers, with the same market, before anything is recorded.
+        if let placement = options.placement,
+           let first = RemoteHostCheck.problems(hosts: placement.hosts, ssh: options.ssh,
+                                                remoteMarket: options.effectiveRemoteMarket).first {
+            DescriptorWriter.standardError.write("market run: \(first)\n")
+            return 2
+        }
         // Before the run is recorded: a run that cannot start leaves nothing behind.
         let thread: LoopThread
         do {
@@ -44,9 +51,9 @@ public final class Supervisor {
             UnrecordedEnd.catchUp(writer, databasePath: options.databasePath)
             runID = try writer.beginRun(scenario: scenario.name, peerCount: scenario.peers.count, seed: scenario.seed,
                                         peers: scenario.peers)
-            // Every live peer runs on this host, for now.
+            // A peer over SSH is recorded by the destination it was started at.
             try writer.recordHosts(runID: runID, Dictionary(uniqueKeysWithValues: scenario.peers.filter { !$0.downAtStart }
-                .map { ($0.id, LocalHost.name) }))
+                .map { ($0.id, options.placement?.destinations[$0.id] ?? LocalHost.name) }))
             directory = try RunDirectory.create()
             try JSONEncoder().encode(options.scenario).write(to: URL(fileURLWithPath: directory.scenarioPath))
         } catch {
@@ -138,7 +145,11 @@ public final class Supervisor {
             failed: { message in loop.execute { link.value.supervisor?.feed(.historyFailed(.record, message)) } })
         faults = FaultSchedule(history: history)
         let live = options.scenario.peers.filter { !$0.downAtStart }.map(\.id)
-        processes = ProcessTable(loop: loop, executable: options.executable ?? CurrentExecutable.path, peers: live)
+        processes = ProcessTable(loop: loop, executable: options.executable ?? CurrentExecutable.path, peers: live,
+                                 remote: options.placement.map {
+                                     RemoteHosts(placement: $0, ssh: options.ssh, market: options.effectiveRemoteMarket,
+                                                 preamble: Self.remotePreamble(directory: directory, scenario: options.scenario))
+                                 })
         machine = Supervision(config: SupervisionConfig(
             livePeers: live, downAtStart: options.scenario.peers.filter(\.downAtStart).map(\.id),
             firstElection: options.scenario.firstElection, recoverAfter: options.scenario.recoverAfter,
@@ -219,6 +230,8 @@ public final class Supervisor {
             durability: options.durability, restart: restart, verbose: options.verbose, trace: options.trace)
         peerOptions.incarnation = slot.starts
         peerOptions.tcpHost = options.transport.listenHost
+        peerOptions.overSSH = slot.destination != nil
+        peerOptions.keepLog = options.keepLogs
         do {
             try processes.spawn(slot, arguments: peerOptions.arguments)
         } catch {
@@ -255,6 +268,12 @@ public final class Supervisor {
         progressLine.say(text)
     }
 
+    /// The two lines a peer over SSH reads first: the run's secret and the resolved scenario.
+    static func remotePreamble(directory: RunDirectory, scenario: Scenario) -> String {
+        let json = (try? JSONEncoder().encode(scenario)) ?? Data()
+        return RemotePeerStart.secretLine(directory.proof() ?? PeerProof.random()) + RemotePeerStart.scenarioLine(json)
+    }
+
     /// A peer listens at `address`: a restarted one on a new port, which its neighbours must hear of.
     func listening(_ slot: PeerSlot, at address: PeerAddress) {
         addresses[slot.id] = address
@@ -281,6 +300,7 @@ extension Supervisor: ProcessTableDelegate {
         case .state(let standing): feed(.peerStanding(slot.id, standing))
         case .fatal(let why): feed(.peerFatal(slot.id, why))
         case .resumed: feed(.peerResumed(slot.id))
+        case .process(let pid, _): history.recordPID(pid, peer: slot.id)
         }
     }
 

@@ -84,6 +84,9 @@ enum PeerReport: Hashable, Sendable {
     case stopped(Ledger, finalClock: UInt64)
     /// `fatal <why>`: the peer cannot go on (a store error); it exits non-zero.
     case fatal(String)
+    /// `process <pid> <log path>`: a peer started over SSH says which process it is on its
+    /// host (what the supervisor signals there) and where its log stays; said before `listening`.
+    case process(pid: Int32, log: String)
     /// `resumed`: the peer's loop stood still for a while (stopped from outside, or starved);
     /// it holds every event until `proceed`, so nothing it does comes before the supervisor
     /// has recorded the continue.
@@ -108,6 +111,8 @@ enum PeerReport: Hashable, Sendable {
             return "fatal " + why.split(whereSeparator: \.isNewline).joined(separator: " ")
         case .resumed:
             return "resumed"
+        case .process(let pid, let log):
+            return "process \(pid) \(log)"
         }
     }
 
@@ -137,6 +142,10 @@ enum PeerReport: Hashable, Sendable {
         case "resumed":
             guard rest.isEmpty else { throw .malformed(line) }
             self = .resumed
+        case "process":
+            let parts = rest.split(separator: " ", maxSplits: 1)
+            guard parts.count == 2, let pid = Int32(parts[0]), pid > 0 else { throw .malformed(line) }
+            self = .process(pid: pid, log: String(parts[1]))
         case "":
             throw .empty
         case let other:

@@ -8,6 +8,8 @@ public struct ScenarioFile: Sendable {
         public var role: Role
         public var product: Product
         public var downAtStart: Bool
+        /// The SSH destination this peer runs on (`market run` over hosts); nil: placed round-robin.
+        public var host: String? = nil
     }
 
     public var name: String?
@@ -29,11 +31,13 @@ public struct ScenarioFile: Sendable {
     public var timeLimitSeconds: Double?
     /// A bug planted on purpose, for seeing `market check` catch it: `claim_at_once`.
     public var plantedBug: ElectionRule?
+    /// SSH destinations the peers are placed on, round-robin where a peer names none.
+    public var hosts: [String]?
 
     static let keys: Set<String> = [
         "name", "base", "peer_count", "peers", "requests", "quantity", "price_cents", "commission_percent",
         "initial_stock", "restock", "sick_rate", "sick_mode", "recover_after_ms", "seed", "first_election",
-        "timing_ms", "time_limit_s", "planted_bug",
+        "timing_ms", "time_limit_s", "planted_bug", "hosts",
     ]
     static let timingKeys = Set(Timing.fields.map(\.name))
 
@@ -150,6 +154,12 @@ public struct ScenarioFile: Sendable {
                 file.timingMS[key] = number
             }
         }
+        if let hosts = object["hosts"] {
+            guard let list = hosts as? [String], !list.isEmpty, list.allSatisfy({ !$0.isEmpty }) else {
+                throw .invalid("'hosts' must be a list of SSH destinations (strings), at least one")
+            }
+            file.hosts = list
+        }
         if let peers = object["peers"] {
             guard let list = peers as? [[String: Any]] else { throw .invalid("'peers' must be a list of objects") }
             guard list.count <= ScenarioLimits.maxPeers else {
@@ -157,9 +167,14 @@ public struct ScenarioFile: Sendable {
             }
             var entries: [PeerEntry] = []
             for (index, entry) in list.enumerated() {
-                if let unknown = entry.keys.sorted().first(where: { !["role", "product", "down_at_start"].contains($0) }) {
+                if let unknown = entry.keys.sorted().first(where: { !["role", "product", "down_at_start", "host"].contains($0) }) {
                     throw .invalid("unknown key '\(unknown)' in peer \(index)"
-                        + Suggestion.clause(unknown, among: ["down_at_start", "product", "role"]))
+                        + Suggestion.clause(unknown, among: ["down_at_start", "host", "product", "role"]))
+                }
+                var host: String?
+                if let value = entry["host"] {
+                    guard let text = value as? String, !text.isEmpty else { throw .invalid("peer \(index): 'host' must be an SSH destination (a string)") }
+                    host = text
                 }
                 guard let role = (entry["role"] as? String).flatMap(Role.init(rawValue:)) else {
                     throw .invalid("peer \(index) needs a role: buyer or seller")
@@ -176,7 +191,7 @@ public struct ScenarioFile: Sendable {
                     }
                     down = flag
                 }
-                entries.append(PeerEntry(role: role, product: product, downAtStart: down))
+                entries.append(PeerEntry(role: role, product: product, downAtStart: down, host: host))
             }
             file.peers = entries
         }
@@ -184,6 +199,13 @@ public struct ScenarioFile: Sendable {
             throw .invalid("a scenario file needs 'peers' or a built-in 'base'")
         }
         return file
+    }
+
+    /// The hosts the file's peers name, by peer id.
+    public var chosenHosts: [PeerID: String] {
+        var chosen: [PeerID: String] = [:]
+        for (index, entry) in (peers ?? []).enumerated() { if let host = entry.host { chosen[index] = host } }
+        return chosen
     }
 
     /// The scenario this file describes, with `seed`.

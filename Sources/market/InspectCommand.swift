@@ -87,10 +87,10 @@ struct InspectDatabaseCommand: ParsableCommand {
         }
 
         lines.append("peers and their ledgers (written when each peer stops):")
-        lines += ColumnText.table(["peer", "role", "product", "bought", "sold", "cash", "final clock", "pid"], inspection.peers.map {
+        lines += ColumnText.table(["peer", "role", "product", "bought", "sold", "cash", "final clock", "pid", "host"], inspection.peers.map {
             ["P\($0.peer)" + ($0.downAtStart ? " (down)" : ""), $0.role.rawValue, $0.product.rawValue, ColumnText.optional($0.bought),
              ColumnText.optional($0.sold), ColumnText.money($0.cashCents), ColumnText.optional($0.finalClock),
-             ColumnText.optional($0.pid)]
+             ColumnText.optional($0.pid), $0.host ?? "-"]
         })
 
         lines.append("check: \(inspection.check.verdict)")

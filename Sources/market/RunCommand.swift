@@ -12,7 +12,7 @@ extension TransportKind: ExpressibleByArgument {}
 struct RunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
-        abstract: "Run a scenario with one OS process per peer over Unix domain sockets.",
+        abstract: "Run a scenario with one OS process per peer, over Unix domain sockets (or TCP, also across hosts).",
         discussion: """
             SCENARIO is a built-in name (see `market scenarios`) or a JSON file (docs/scenario-file.md). \
             Flags override the scenario's knobs. The history goes to the database (default ./market.db). \
@@ -77,6 +77,17 @@ struct RunCommand: ParsableCommand {
         """)
     var transport: TransportKind = .unix
 
+    @Option(name: .long, help: ArgumentHelp("""
+        Run the peers on these hosts, round-robin unless the scenario file places them: each is started over ssh \
+        (BatchMode; MARKET_SSH names another client, as GIT_SSH_COMMAND does), peers talk TCP, and --db must be \
+        a postgresql:// URL every host reaches.
+        """, valueName: "dest,dest…"))
+    var hosts: String?
+
+    @Option(name: .customLong("remote-market"), help: ArgumentHelp(
+        "The path of market on the other hosts (default: this market's own path).", valueName: "path"))
+    var remoteMarket: String?
+
     func validate() throws {
         if let peers, !(1...ScenarioLimits.maxPeers).contains(peers) {
             throw ValidationError("--peers must be 1 to \(ScenarioLimits.maxPeers)")
@@ -92,11 +103,23 @@ struct RunCommand: ParsableCommand {
             throw ValidationError("--time-limit must be more than 0 and at most \(Int(ScenarioLimits.maxTimeLimitSeconds)) seconds")
         }
         if db.isEmpty { throw ValidationError("--db must name a file") }
+        if let hosts, hosts.split(separator: ",", omittingEmptySubsequences: false).contains(where: \.isEmpty) {
+            throw ValidationError("--hosts must be SSH destinations separated by commas, none empty")
+        }
+        if let remoteMarket, remoteMarket.isEmpty { throw ValidationError("--remote-market must name a path") }
+    }
+
+    /// Peers on several hosts share one store, which an SQLite file cannot be.
+    static func refuseLocalStore(_ db: String) throws {
+        if case .postgres = try? DatabaseLocation.parse(db) { return }
+        throw ValidationError("peers on several hosts need one store they all reach: an SQLite file (\(db)) lives on "
+            + "one machine and its WAL cannot be shared, so give --db postgresql://… instead")
     }
 
     func run() throws {
         let resolved: Scenario
         var fileLimit: Double?
+        var placement: HostPlacement?
         do {
             var chosenSeed = seed
             let file = try ScenarioFile.load(argument: scenario)
@@ -115,6 +138,21 @@ struct RunCommand: ParsableCommand {
             if let recoverAfter { built.recoverAfter = .milliseconds(Int((recoverAfter * 1000).rounded())) }
             try built.validate()
             resolved = built
+            let hostList = hosts.map { $0.split(separator: ",").map(String.init) } ?? file?.hosts ?? []
+            do {
+                placement = try HostPlacement.place(peers: built.peers.map(\.id), hosts: hostList,
+                                                    chosen: file?.chosenHosts ?? [:])
+            } catch {
+                throw ValidationError(error.description)
+            }
+        }
+        // Over hosts the transport is TCP whatever --transport says: a Unix socket reaches no other host.
+        if placement != nil { try Self.refuseLocalStore(db) }
+        let ssh: SSHCommand
+        do {
+            ssh = try SSHCommand.fromEnvironment()
+        } catch {
+            throw ValidationError(error.description)
         }
         if let report {
             do {
@@ -128,7 +166,10 @@ struct RunCommand: ParsableCommand {
                                  verbose: verbose, timeLimit: limit)
         var runOptions = options
         runOptions.keepLogs = keepLogs
-        runOptions.transport = transport
+        runOptions.transport = placement == nil ? transport : .tcp
+        runOptions.placement = placement
+        runOptions.ssh = ssh
+        runOptions.remoteMarket = remoteMarket
         let runBefore = report == nil && !trades ? nil : ReportCommand.latestRun(in: db)
         let code = Supervisor.run(runOptions)
         if trades { TradesCommand.printAfterRun(database: db, after: runBefore, json: json) }
@@ -145,7 +186,7 @@ struct PeerProcessCommand: ParsableCommand {
         shouldDisplay: false
     )
 
-    @Option(name: .long) var dir: String
+    @Option(name: .long) var dir: String?
     @Option(name: .long) var id: Int
     @Option(name: .customLong("run-id")) var runID: Int64
     @Option(name: .long) var db: String
@@ -155,12 +196,28 @@ struct PeerProcessCommand: ParsableCommand {
     @Flag(name: .long) var verbose = false
     @Flag(name: .long) var trace = false
     @Option(name: .customLong("tcp-host")) var tcpHost: String?
+    @Flag(name: .customLong("over-ssh")) var overSSH = false
+    @Flag(name: .customLong("keep-log")) var keepLog = false
+
+    func validate() throws {
+        if (dir == nil) == !overSSH { throw ValidationError("a peer takes either --dir or --over-ssh") }
+    }
 
     func run() throws {
-        var options = PeerOptions(directory: dir, id: id, runID: runID, databasePath: db, durability: durability,
+        var options = PeerOptions(directory: dir ?? "", id: id, runID: runID, databasePath: db, durability: durability,
                                   restart: restart, verbose: verbose, trace: trace)
         options.incarnation = incarnation
         options.tcpHost = tcpHost
+        options.overSSH = overSSH
+        options.keepLog = keepLog
+        if overSSH {
+            do {
+                try RemotePeerStart.prepare(&options)
+            } catch {
+                FileHandle.standardError.write(Data("P\(id): cannot start: \(error)\n".utf8))
+                throw ExitCode(PeerProcess.cannotStart)
+            }
+        }
         let code = PeerProcess.run(options)
         if code != 0 { throw ExitCode(code) }
     }

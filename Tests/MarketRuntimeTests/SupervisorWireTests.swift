@@ -38,6 +38,7 @@ final class SupervisorWireTests: XCTestCase {
             (.fatal("store failed on enqueue: database error: disk I/O error"),
              "fatal store failed on enqueue: database error: disk I/O error"),
             (.resumed, "resumed"),
+            (.process(pid: 4242, log: "/tmp/market-4242-Ab12Cd/p3.log"), "process 4242 /tmp/market-4242-Ab12Cd/p3.log"),
         ]
         for (report, line) in reports {
             XCTAssertEqual(report.line, line)
@@ -58,6 +59,7 @@ final class SupervisorWireTests: XCTestCase {
             "state", "state up", "state up trader:3", "state sideways - buying", "state up trader:x buying",
             "state up trader: buying", "state up leader:3 buying", "state up - shopping", "state up - buying extra", "state up - buying electing extra",
             "stopped", "stopped 1 2 3", "stopped 1 2 3 4 5", "stopped a 2 3 4", "stopped 1 2 3 -4", "stopped 1 2 3.5 4",
+            "process", "process 12", "process x /tmp/p.log", "process 0 /tmp/p.log", "process -3 /tmp/p.log",
         ]
         for line in malformed {
             XCTAssertThrowsError(try PeerReport(line: line), line) { XCTAssertEqual($0 as? WireError, .malformed(line)) }

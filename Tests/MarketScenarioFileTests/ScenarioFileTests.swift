@@ -97,4 +97,14 @@ final class ScenarioFileTests: XCTestCase {
             XCTAssertTrue("\(error)".hasSuffix(": it is a directory"), "\(error)")
         }
     }
+
+    func testHostsAndAPeersHostAreRead_andRefusedWhenNotDestinations() throws {
+        let placed = try ScenarioFile.load(path: try file(#"{"hosts": ["host1", "host2"], "peers": [{"role": "buyer", "product": "salt"}, {"role": "seller", "product": "salt", "host": "host3"}]}"#))
+        XCTAssertEqual(placed.hosts, ["host1", "host2"])
+        XCTAssertEqual(placed.chosenHosts, [1: "host3"])
+        XCTAssertEqual(try refusal(#"{"hosts": [], "base": "single_pair"}"#), "invalid scenario: 'hosts' must be a list of SSH destinations (strings), at least one")
+        XCTAssertEqual(try refusal(#"{"hosts": "host1", "base": "single_pair"}"#), "invalid scenario: 'hosts' must be a list of SSH destinations (strings), at least one")
+        XCTAssertEqual(try refusal(#"{"peers": [{"role": "buyer", "product": "salt", "host": 3}]}"#), "invalid scenario: peer 0: 'host' must be an SSH destination (a string)")
+        XCTAssertEqual(try refusal(#"{"peers": [{"role": "buyer", "product": "salt", "hots": "a"}]}"#), "invalid scenario: unknown key 'hots' in peer 0; did you mean 'host'?")
+    }
 }

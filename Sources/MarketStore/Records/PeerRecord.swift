@@ -11,9 +11,11 @@ public struct PeerRecord: Hashable, Codable, Sendable {
     public var sold: Int?
     public var cashCents: Int?
     public var finalClock: Int64?
+    /// Where it ran (`peers.host`): this machine's name, or the SSH destination it was started at.
+    public var host: String?
 
     public init(peer: PeerID, role: Role, product: Product, downAtStart: Bool = false, pid: Int? = nil, bought: Int? = nil,
-                sold: Int? = nil, cashCents: Int? = nil, finalClock: Int64? = nil) {
+                sold: Int? = nil, cashCents: Int? = nil, finalClock: Int64? = nil, host: String? = nil) {
         self.peer = peer
         self.role = role
         self.product = product
@@ -23,6 +25,7 @@ public struct PeerRecord: Hashable, Codable, Sendable {
         self.sold = sold
         self.cashCents = cashCents
         self.finalClock = finalClock
+        self.host = host
     }
 
     /// The ledger the peer wrote when it stopped, if it did.
