@@ -17,6 +17,8 @@ public struct PeerOptions: Sendable {
     /// Listen on a TCP port of this host (the system's choice of port) rather than a Unix
     /// socket; neighbours' addresses then come from the supervisor (`addresses`).
     public var tcpHost: String?
+    /// Latency and loss on this peer's outbound links (`LinkShaper`).
+    public var links = LinkConditions()
 
     public init(directory: String, id: PeerID, runID: Int64, databasePath: String, durability: Durability,
                 restart: Bool, verbose: Bool, trace: Bool) {
@@ -39,6 +41,10 @@ public struct PeerOptions: Sendable {
         if verbose { args.append("--verbose") }
         if trace { args.append("--trace") }
         if let tcpHost { args += ["--tcp-host", tcpHost] }
+        if links.latency > .zero {
+            args += ["--latency", "\(Double(links.latency.nanoseconds) / 1000)us:\(links.distribution.rawValue)"]
+        }
+        if links.loss > 0 { args += ["--loss", String(links.loss)] }
         return args
     }
 }

@@ -17,6 +17,10 @@ public struct RunOptions: Sendable {
     public var keepLogs = false
     /// How peers reach each other.
     public var transport: TransportKind = .unix
+    /// Links cut and healed from the seed (`--nemesis`); nil: none.
+    public var nemesis: NemesisPlan?
+    /// Latency and loss on every link (`--latency`, `--loss`).
+    public var links = LinkConditions()
 
     public init(scenario: Scenario, databasePath: String, durability: Durability = .normal, trace: Bool = false,
                 json: Bool = false, verbose: Bool = false, timeLimit: Duration? = nil, executable: String? = nil) {

@@ -29,11 +29,13 @@ public struct ScenarioFile: Sendable {
     public var timeLimitSeconds: Double?
     /// A bug planted on purpose, for seeing `market check` catch it: `claim_at_once`.
     public var plantedBug: ElectionRule?
+    /// Network faults and link conditions (`ScenarioFile+Network.swift`).
+    public var network: Network?
 
     static let keys: Set<String> = [
         "name", "base", "peer_count", "peers", "requests", "quantity", "price_cents", "commission_percent",
         "initial_stock", "restock", "sick_rate", "sick_mode", "recover_after_ms", "seed", "first_election",
-        "timing_ms", "time_limit_s", "planted_bug",
+        "timing_ms", "time_limit_s", "planted_bug", "network",
     ]
     static let timingKeys = Set(Timing.fields.map(\.name))
 
@@ -180,6 +182,7 @@ public struct ScenarioFile: Sendable {
             }
             file.peers = entries
         }
+        file.network = try Network.parse(object["network"])
         if file.base == nil && file.peers == nil {
             throw .invalid("a scenario file needs 'peers' or a built-in 'base'")
         }

@@ -77,6 +77,8 @@ struct RunCommand: ParsableCommand {
         """)
     var transport: TransportKind = .unix
 
+    @OptionGroup var network: NemesisFlags
+
     func validate() throws {
         if let peers, !(1...ScenarioLimits.maxPeers).contains(peers) {
             throw ValidationError("--peers must be 1 to \(ScenarioLimits.maxPeers)")
@@ -97,11 +99,13 @@ struct RunCommand: ParsableCommand {
     func run() throws {
         let resolved: Scenario
         var fileLimit: Double?
+        var fileNetwork: ScenarioFile.Network?
         do {
             var chosenSeed = seed
             let file = try ScenarioFile.load(argument: scenario)
             chosenSeed = chosenSeed ?? file?.seed
             fileLimit = file?.timeLimitSeconds
+            fileNetwork = file?.network
             let finalSeed = chosenSeed ?? UInt64.random(in: 0...UInt64(Int64.max))
             var built = try file?.scenario(seed: finalSeed, peerCount: peers)
                 ?? BuiltInScenario.named(scenario).scenario(seed: finalSeed, peers: peers)
@@ -129,6 +133,10 @@ struct RunCommand: ParsableCommand {
         var runOptions = options
         runOptions.keepLogs = keepLogs
         runOptions.transport = transport
+        // The flags win over the scenario file's `network`.
+        runOptions.nemesis = try network.plan(actions: nil) ?? fileNetwork?.plan
+        runOptions.links = network.latency != nil || network.loss != 0 ? try network.conditions()
+            : fileNetwork?.links ?? LinkConditions()
         let runBefore = report == nil && !trades ? nil : ReportCommand.latestRun(in: db)
         let code = Supervisor.run(runOptions)
         if trades { TradesCommand.printAfterRun(database: db, after: runBefore, json: json) }
@@ -155,12 +163,16 @@ struct PeerProcessCommand: ParsableCommand {
     @Flag(name: .long) var verbose = false
     @Flag(name: .long) var trace = false
     @Option(name: .customLong("tcp-host")) var tcpHost: String?
+    @Option(name: .long) var latency: String?
+    @Option(name: .long) var loss: Double = 0
 
     func run() throws {
         var options = PeerOptions(directory: dir, id: id, runID: runID, databasePath: db, durability: durability,
                                   restart: restart, verbose: verbose, trace: trace)
         options.incarnation = incarnation
         options.tcpHost = tcpHost
+        if let latency { (options.links.latency, options.links.distribution) = try LinkConditions.latency(latency) }
+        options.links.loss = try LinkConditions.loss(String(loss))
         let code = PeerProcess.run(options)
         if code != 0 { throw ExitCode(code) }
     }
