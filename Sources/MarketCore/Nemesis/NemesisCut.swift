@@ -36,12 +36,12 @@ public struct NemesisCut: Hashable, Sendable {
         self.links = links
     }
 
-    /// Every link between a peer of `one` and a peer of `other` that is not in both, in the
-    /// given direction only unless `bothWays`.
+    /// Every link between a peer of `one` and a peer of `other`, neither of them in both (a
+    /// bridge hears everyone), in the given direction only unless `bothWays`.
     public static func between(_ one: [PeerID], _ other: [PeerID], bothWays: Bool) -> Set<DirectedLink> {
         var links: Set<DirectedLink> = []
-        for a in one {
-            for b in other where a != b && !(one.contains(b) && other.contains(a)) {
+        for a in one where !other.contains(a) {
+            for b in other where !one.contains(b) {
                 links.insert(DirectedLink(a, b))
                 if bothWays { links.insert(DirectedLink(b, a)) }
             }
