@@ -12,7 +12,7 @@ public struct RunCounts: Hashable, Sendable {
     public var alreadyDecided = 0
     public var faults = 0
     public var virtualTime: Duration = .zero
-    /// Nemesis actions taken (heals not counted).
+    /// Nemesis steps that cut links (heals not counted; each of a flaky action's four draws is one).
     public var nemesisActions = 0
     /// Frames lost to a cut link.
     public var dropped = 0
