@@ -55,6 +55,9 @@ struct SimulateCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Nemesis actions per seed before it heals for good (the run must settle after).", valueName: "count"))
     var nemesisActions = 3
 
+    @Flag(help: "Add normal+nemesis and test_case3+nemesis to the sweep: every kind of nemesis, three actions of 0.4 s.")
+    var nemesisSlots = false
+
     @Flag(help: "Print each failing run's last events.")
     var trace = false
 
@@ -97,6 +100,7 @@ struct SimulateCommand: ParsableCommand {
         options.nemesis = try network.plan(actions: nemesisActions)
         options.links = try network.conditions()
         var slots = BuiltInScenario.allCases.map { SeedSweep.Slot($0) } + SeedSweep.Slot.large(peers: try largeSizes())
+            + (network.nemesis == nil && nemesisSlots ? SeedSweep.Slot.withNemesis : [])
         var file: ScenarioFile?
         if let scenario {
             file = try ScenarioFile.load(argument: scenario)
@@ -157,6 +161,11 @@ struct SimulateCommand: ParsableCommand {
             if sickRate != SimulationOptions().sickRate { replay += " --sick-rate \(sickRate)" }
             if !pauses { replay += " --no-pauses" }
             if hold != 0 { replay += " --hold \(hold)" }
+            if let plan = slot.nemesis, network.nemesis == nil {
+                replay += " --nemesis \(plan.kinds.map(\.rawValue).joined(separator: ",")) --nemesis-interval \(plan.interval.seconds)"
+                    + " --nemesis-actions \(plan.actions ?? 3)"
+                if hold == 0, let actions = plan.actions { replay += " --hold \(plan.interval.seconds * Double(2 * actions + 1))" }
+            }
             replay += network.replayArguments
             if network.nemesis != nil, nemesisActions != 3 { replay += " --nemesis-actions \(nemesisActions)" }
             print("replay: \(replay) --trace")
