@@ -43,6 +43,9 @@ enum Migrations {
         Migration(
             version: 7, name: "peer_host", sql: text(PackageResources._007_peer_host_sql),
             postgresql: text(PackageResources._007_peer_host_pg_sql)),
+        Migration(
+            version: 8, name: "nemesis", sql: text(PackageResources._008_nemesis_sql),
+            postgresql: text(PackageResources._008_nemesis_pg_sql)),
     ]
 
     private static func text(_ bytes: [UInt8]) -> String { String(decoding: bytes, as: UTF8.self) }
