@@ -46,8 +46,8 @@ public final class Explorer {
         let clock = ContinuousClock()
         let started = clock.now
         var lastReport = started
-        let initial = ExploredSystem(setup)
-        var seen: [Fingerprint: Int] = [Fingerprint(initial): 0]
+        var initial = ExploredSystem(setup)
+        var seen: [Fingerprint: Int] = [initial.fingerprint(): 0]
         parents = [-1]
         reachedBy = [nil]
         result.states = 1
@@ -97,7 +97,7 @@ public final class Explorer {
                 var system = next.system
                 let violations = system.apply(action)
                 result.transitions += 1
-                let fingerprint = Fingerprint(system)
+                let fingerprint = system.fingerprint()
                 let depth = next.depth + 1
                 if let earlier = seen[fingerprint], search == .bfs || earlier <= depth { continue }
                 seen[fingerprint] = depth
@@ -145,19 +145,5 @@ public final class Explorer {
             at = parents[Int(at)]
         }
         return .init(actions: actions.reversed())
-    }
-}
-
-/// 64 bits of a state's hash (SipHash, `Hasher`). Among n states two share one with a
-/// chance of about n²/2⁶⁵: one in 36,000 for 10 million states.
-struct Fingerprint: Hashable {
-    var value: Int
-
-    init(_ system: ExploredSystem) {
-        value = system.hashValue
-    }
-
-    func hash(into hasher: inout Hasher) {
-        hasher.combine(value)
     }
 }
