@@ -8,7 +8,7 @@ struct Fingerprint: Hashable {
     /// Hashed from nothing cached: what `ExploredSystem.fingerprint()` must agree with.
     init(_ system: ExploredSystem) {
         var fresh = system
-        fresh.partHashes = PartHashes()
+        fresh.forgetHashes()
         self = fresh.fingerprint()
     }
 
@@ -21,29 +21,25 @@ struct Fingerprint: Hashable {
     }
 }
 
-/// The hashes of a state's nodes and store, kept while a step leaves them unchanged: a step
-/// changes one node, so hashing every peer (books, ledger, configuration) again for each new
-/// state was most of the search's time.
-struct PartHashes: Sendable {
-    /// By peer; nil: not hashed since it last changed.
-    var nodes: [Int?] = []
-    var store: Int?
-}
-
 extension ExploredSystem {
-    /// The state's fingerprint, hashing again only the parts changed since the state it was
-    /// reached from was fingerprinted (`apply` forgets those).
+    /// The state's fingerprint. A step changes one node (and the store when it runs), so the
+    /// hashes of the others are kept from the state it was taken in (`Node.hashKept`,
+    /// `storeHashKept`) and `apply` forgets the ones it changes: hashing every peer (books,
+    /// ledger, configuration) again for each new state was most of the search's time.
     mutating func fingerprint() -> Fingerprint {
-        if partHashes.nodes.count != nodes.count { partHashes.nodes = Array(repeating: nil, count: nodes.count) }
         var hasher = Hasher()
         hasher.combine(nodes.count)
         for id in nodes.indices {
-            let node = partHashes.nodes[id] ?? nodes[id].hashValue
-            partHashes.nodes[id] = node
-            hasher.combine(node)
+            if let kept = nodes[id].hashKept {
+                hasher.combine(kept)
+            } else {
+                let node = nodes[id].hashValue
+                nodes[id].hashKept = node
+                hasher.combine(node)
+            }
         }
-        let store = partHashes.store ?? self.store.hashValue
-        partHashes.store = store
+        let store = storeHashKept ?? self.store.hashValue
+        storeHashKept = store
         hasher.combine(store)
         hasher.combine(links)
         hasher.combine(now)
@@ -53,8 +49,9 @@ extension ExploredSystem {
         return Fingerprint(value: hasher.finalize())
     }
 
-    /// Before a step that may change `id`'s node.
-    mutating func forgetHash(ofNode id: PeerID) {
-        if partHashes.nodes.indices.contains(id) { partHashes.nodes[id] = nil }
+    /// Forgets every hash kept: what `fingerprint()` then gives is the state's hash afresh.
+    mutating func forgetHashes() {
+        for id in nodes.indices { nodes[id].hashKept = nil }
+        storeHashKept = nil
     }
 }

@@ -24,6 +24,9 @@ public struct ExploredSystem: Hashable {
         /// Answers of the store not yet read, in order.
         public var storeResults: [StoreResult] = []
         public var paused = false
+        /// This node's hash while no step changed it (see `fingerprint()`); kept inside the
+        /// node so it costs no allocation of its own.
+        @StepScratch var hashKept: Int? = nil
 
         var crashed: Bool { peer == nil && !downAtStart }
         /// Takes steps: up and not paused.
@@ -52,9 +55,9 @@ public struct ExploredSystem: Hashable {
     @StepScratch var watch = StoreWatch()
     /// Each peer's configuration, the same in every state: what a crashed peer restarts with.
     @StepScratch var configs: [PeerConfig] = []
-    /// Hashes of the parts a step did not change, kept from the state it was taken in (see
-    /// `fingerprint()`): a function of the state, so not part of its identity.
-    @StepScratch var partHashes = PartHashes()
+    /// The store's hash while no step changed it (see `fingerprint()`): a function of the
+    /// state, so not part of its identity.
+    @StepScratch var storeHashKept: Int? = nil
 
     public var count: Int { nodes.count }
 
@@ -137,8 +140,8 @@ public struct ExploredSystem: Hashable {
         var violations: [Violation] = []
         // A step changes the node of the peer it is taken by (and links), nothing else but the
         // store when the store runs.
-        if let actor = action.actor { forgetHash(ofNode: actor) }
-        if case .runStore = action { partHashes.store = nil }
+        if let actor = action.actor { nodes[actor].hashKept = nil }
+        if case .runStore = action { storeHashKept = nil }
         switch action {
         case .deliver(let from, let to):
             let item = links[link(from, to)].removeFirst()
