@@ -41,7 +41,7 @@ extension ExploredSystem {
     /// dependent on every other.
     private func owner(_ action: ExplorationAction) -> PeerID? {
         switch action {
-        case .fire, .restart, .resume: nil
+        case .fire, .restart, .resume, .pause: nil
         case .drop(_, let to): to
         default: action.actor
         }
