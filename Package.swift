@@ -69,7 +69,7 @@ let package = Package(
         // Scenario files (JSON), read where both `market run` and `market simulate` use them.
         .target(name: "MarketScenarioFile", dependencies: ["MarketCore"]),
         // `market report`: a run's history drawn as one HTML page (inline SVG and CSS).
-        .target(name: "MarketReport", dependencies: ["MarketCore", "MarketStore"]),
+        .target(name: "MarketReport", dependencies: ["MarketCore", "MarketStore", "MarketSimulation"]),
         // A private PostgreSQL server (initdb, pg_ctl, a watchdog): `market bench` and the tests start one.
         .target(name: "MarketPostgresServer"),
         .target(
@@ -97,7 +97,7 @@ let package = Package(
         .testTarget(name: "MarketStoreTests", dependencies: ["MarketCore", "MarketStore", "MarketSimulation", "MarketTestKit"]),
         .testTarget(
             name: "MarketReportTests",
-            dependencies: ["MarketCore", "MarketStore", "MarketReport", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["MarketCore", "MarketStore", "MarketReport", "MarketSimulation", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .testTarget(
             name: "MarketRuntimeTests",

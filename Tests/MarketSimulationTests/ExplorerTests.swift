@@ -90,6 +90,29 @@ final class ExplorerTests: XCTestCase {
         XCTAssertNotEqual(one, start)
     }
 
+    /// A state's fingerprint hashes again only the parts its last step changed: after every
+    /// kind of step it must equal the hash of the whole state taken afresh.
+    func testTheFingerprintKeptAcrossStepsIsTheWholeStatesHash() {
+        let bounds = ExplorationBounds(crashes: 1, pauses: 1, drops: 1)
+        var stack = [ExploredSystem(setup(peers: 2))]
+        var seen = Set<Fingerprint>()
+        var verbs = Set<String>()
+        var checked = 0
+        while var state = stack.popLast(), checked < 4000 {
+            _ = state.fingerprint()
+            for action in state.enabled(within: bounds) {
+                var next = state
+                _ = next.apply(action)
+                let kept = next.fingerprint()
+                XCTAssertEqual(kept, Fingerprint(next), "after \(action.text)")
+                verbs.insert(String(action.text.split(separator: " ")[0]))
+                checked += 1
+                if seen.insert(kept).inserted { stack.append(next) }
+            }
+        }
+        XCTAssertEqual(verbs, ["deliver", "timer", "store", "result", "crash", "restart", "pause", "resume", "drop"])
+    }
+
     func testAStopFromOutsideReportsWhatWasCovered() {
         let explorer = Explorer(setup: setup(), bounds: noFaults)
         var asked = 0
