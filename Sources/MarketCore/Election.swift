@@ -227,6 +227,7 @@ extension Peer {
         knownEpoch = claim.epoch
         leader = id
         leaderContact = true
+        tradingSince = now
         trader = TraderState(epoch: claim.epoch, rule: config.stabilityRule)
         effects.append(.cancelTimer(.request))
         effects.append(.cancelTimer(.deposit))
