@@ -68,10 +68,12 @@ final class ExplorerReductionTests: XCTestCase {
     /// order matters to it) loses states.
     func testAWrongIndependenceRelationLosesStates() {
         let bounds = ExplorationBounds(crashes: 0, depth: 22)
-        let rightExplorer = Explorer(setup: setup(peers: 3), bounds: bounds)
+        // Two buyers: with the election asking the highest peer first, one buyer's market has
+        // no two deliveries to one peer whose order matters within this depth.
+        let rightExplorer = Explorer(setup: setup(peers: 3, buyers: 2), bounds: bounds)
         rightExplorer.reduction = true
         let right = rightExplorer.run()
-        let wrong = Explorer(setup: setup(peers: 3), bounds: bounds)
+        let wrong = Explorer(setup: setup(peers: 3, buyers: 2), bounds: bounds)
         wrong.reduction = true
         wrong.independence = { system, a, b in
             if case .deliver = a, case .deliver = b { return true }
