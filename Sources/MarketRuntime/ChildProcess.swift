@@ -31,25 +31,15 @@ struct ChildProcess {
         posix_spawn_file_actions_adddup2(&actions, toChild[0], 0)
         posix_spawn_file_actions_adddup2(&actions, fromChild[1], 1)
 
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var noSignals = sigset_t()
-        sigemptyset(&noSignals)
-        posix_spawnattr_setsigmask(&attributes, &noSignals)
-        var defaults = sigset_t()
-        sigemptyset(&defaults)
-        for signal in [SIGINT, SIGTERM, SIGPIPE, SIGHUP] { sigaddset(&defaults, signal) }
-        posix_spawnattr_setsigdefault(&attributes, &defaults)
-        posix_spawnattr_setpgroup(&attributes, 0)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
 
         let argv = ([executable] + arguments).map { strdup($0) }
         defer { argv.forEach { free($0) } }
         var pid: pid_t = 0
-        let result = (argv + [nil]).withUnsafeBufferPointer { buffer in
-            posix_spawn(&pid, executable, &actions, &attributes,
-                        UnsafeMutablePointer(mutating: buffer.baseAddress!), environ)
+        let result = ChildSpawnAttributes.with { attributes in
+            (argv + [nil]).withUnsafeBufferPointer { buffer in
+                posix_spawn(&pid, executable, &actions, &attributes,
+                            UnsafeMutablePointer(mutating: buffer.baseAddress!), environ)
+            }
         }
         close(toChild[0])
         close(fromChild[1])

@@ -30,25 +30,14 @@ struct FinishedProcess: Sendable {
         posix_spawn_file_actions_adddup2(&actions, toChild[0], 0)
         posix_spawn_file_actions_adddup2(&actions, out[1], 1)
         posix_spawn_file_actions_adddup2(&actions, err[1], 2)
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var noSignals = sigset_t()
-        sigemptyset(&noSignals)
-        posix_spawnattr_setsigmask(&attributes, &noSignals)
-        var defaults = sigset_t()
-        sigemptyset(&defaults)
-        for signal in [SIGINT, SIGTERM, SIGPIPE, SIGHUP] { sigaddset(&defaults, signal) }
-        posix_spawnattr_setsigdefault(&attributes, &defaults)
-        // Its own process group: Ctrl-C reaches the supervisor, which decides.
-        posix_spawnattr_setpgroup(&attributes, 0)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
         let path = executable ?? argv[0]
         let cArguments = argv.map { strdup($0) }
         defer { cArguments.forEach { free($0) } }
         var pid: pid_t = 0
-        let result = (cArguments + [nil]).withUnsafeBufferPointer { buffer in
-            posix_spawn(&pid, path, &actions, &attributes, UnsafeMutablePointer(mutating: buffer.baseAddress!), environ)
+        let result = ChildSpawnAttributes.with { attributes in
+            (cArguments + [nil]).withUnsafeBufferPointer { buffer in
+                posix_spawn(&pid, path, &actions, &attributes, UnsafeMutablePointer(mutating: buffer.baseAddress!), environ)
+            }
         }
         close(toChild[0]); close(out[1]); close(err[1])
         close(toChild[1])
