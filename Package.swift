@@ -42,6 +42,7 @@ let package = Package(
                 .embedInCode("Migrations/0005_time_microseconds.sql"),
                 .embedInCode("Migrations/0006_store_functions.sql"),
                 .embedInCode("Migrations/0007_peer_host.sql"),
+                .embedInCode("Migrations/0009_fault_reachability.sql"),
                 // The same steps for PostgreSQL; ".pg" keeps their generated names apart from SQLite's.
                 .embedInCode("Migrations/postgresql/0001_history.pg.sql"),
                 .embedInCode("Migrations/postgresql/0002_election_origin.pg.sql"),
@@ -50,6 +51,7 @@ let package = Package(
                 .embedInCode("Migrations/postgresql/0005_time_microseconds.pg.sql"),
                 .embedInCode("Migrations/postgresql/0006_store_functions.pg.sql"),
                 .embedInCode("Migrations/postgresql/0007_peer_host.pg.sql"),
+                .embedInCode("Migrations/postgresql/0009_fault_reachability.pg.sql"),
             ]
         ),
         // The supervisor's decisions as a pure state machine: MarketCore only, no IO.

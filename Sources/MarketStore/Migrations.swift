@@ -43,6 +43,10 @@ enum Migrations {
         Migration(
             version: 7, name: "peer_host", sql: text(PackageResources._007_peer_host_sql),
             postgresql: text(PackageResources._007_peer_host_pg_sql)),
+        // 0008 is the nemesis table, made on another branch.
+        Migration(
+            version: 9, name: "fault_reachability", sql: text(PackageResources._009_fault_reachability_sql),
+            postgresql: text(PackageResources._009_fault_reachability_pg_sql)),
     ]
 
     private static func text(_ bytes: [UInt8]) -> String { String(decoding: bytes, as: UTF8.self) }
