@@ -198,8 +198,9 @@ public final class Supervisor {
                 return
             }
             let link = NIOLoopBound(self, eventLoop: loop)
+            let loop = loop
             HostProbe.ask(destination, killing: slot.remotePID, ssh: options.ssh) { answered in
-                link.value.loop.execute { link.value.feed(.hostProbed(id, answered: answered)) }
+                loop.execute { link.value.feed(.hostProbed(id, answered: answered)) }
             }
         case .killAll:
             processes.forceKillAll()

@@ -111,7 +111,7 @@ final class HostsRunTests: XCTestCase {
         // test_case3 with P6, the first trader, alone on host1 and everyone else on host2 and host3.
         let scenario = directory.path("cut.json")
         try #"""
-            {"name": "case3_cut", "base": "test_case3", "requests": 120, "sick_rate": 0, "hosts": ["host2", "host3"],
+            {"name": "case3_cut", "base": "test_case3", "requests": 1500, "sick_rate": 0, "hosts": ["host2", "host3"],
              "peers": [{"role": "buyer", "product": "salt"}, {"role": "seller", "product": "salt"}, {"role": "seller", "product": "boar"},
                        {"role": "buyer", "product": "salt"}, {"role": "seller", "product": "fish"}, {"role": "seller", "product": "salt"},
                        {"role": "seller", "product": "boar", "host": "host1"}]}
