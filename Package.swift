@@ -42,6 +42,7 @@ let package = Package(
                 .embedInCode("Migrations/0005_time_microseconds.sql"),
                 .embedInCode("Migrations/0006_store_functions.sql"),
                 .embedInCode("Migrations/0007_peer_host.sql"),
+                .embedInCode("Migrations/0008_nemesis.sql"),
                 .embedInCode("Migrations/0009_fault_reachability.sql"),
                 // The same steps for PostgreSQL; ".pg" keeps their generated names apart from SQLite's.
                 .embedInCode("Migrations/postgresql/0001_history.pg.sql"),
@@ -51,6 +52,7 @@ let package = Package(
                 .embedInCode("Migrations/postgresql/0005_time_microseconds.pg.sql"),
                 .embedInCode("Migrations/postgresql/0006_store_functions.pg.sql"),
                 .embedInCode("Migrations/postgresql/0007_peer_host.pg.sql"),
+                .embedInCode("Migrations/postgresql/0008_nemesis.pg.sql"),
                 .embedInCode("Migrations/postgresql/0009_fault_reachability.pg.sql"),
             ]
         ),
@@ -69,7 +71,7 @@ let package = Package(
         // Scenario files (JSON), read where both `market run` and `market simulate` use them.
         .target(name: "MarketScenarioFile", dependencies: ["MarketCore"]),
         // `market report`: a run's history drawn as one HTML page (inline SVG and CSS).
-        .target(name: "MarketReport", dependencies: ["MarketCore", "MarketStore"]),
+        .target(name: "MarketReport", dependencies: ["MarketCore", "MarketStore", "MarketSimulation"]),
         // A private PostgreSQL server (initdb, pg_ctl, a watchdog): `market bench` and the tests start one.
         .target(name: "MarketPostgresServer"),
         .target(
@@ -97,7 +99,7 @@ let package = Package(
         .testTarget(name: "MarketStoreTests", dependencies: ["MarketCore", "MarketStore", "MarketSimulation", "MarketTestKit"]),
         .testTarget(
             name: "MarketReportTests",
-            dependencies: ["MarketCore", "MarketStore", "MarketReport", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["MarketCore", "MarketStore", "MarketReport", "MarketSimulation", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .testTarget(
             name: "MarketRuntimeTests",

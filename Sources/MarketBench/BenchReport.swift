@@ -31,6 +31,8 @@ public struct BenchReport: Sendable, Encodable {
     /// The PostgreSQL plan, or why it was skipped.
     public var postgres: PostgresFigures?
     public var postgresSkipped: String?
+    /// `market explore` at fixed bounds.
+    public var explorer: [ExplorerBench.Row] = []
 
     /// Two round trips and one commit: a sequential buy cannot be cheaper.
     public var floorSequentialBuy: Double
@@ -56,6 +58,7 @@ public struct BenchReport: Sendable, Encodable {
         case failedRuns = "failed_runs"
         case postgres
         case postgresSkipped = "postgres_skipped"
+        case explorer
     }
 
     public init(quick: Bool, floorUDSRoundTrip: Double, floorCommit: Double, sequential: SystemBench.Sequential,

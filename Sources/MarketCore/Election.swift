@@ -18,6 +18,11 @@ public enum ElectionRule: Sendable, Hashable, Codable {
 /// Where a peer stands in a Bully election.
 public enum ElectionPhase: Hashable, Sendable {
     case idle
+    /// ELECTION sent to the highest reachable peer only: if it answers, it is the one that
+    /// wins, and asking every higher peer (each of which would ask every peer above it in
+    /// turn, O(n²) frames) would only make the others busy. Silent past the timeout, the
+    /// rest are asked as Bully has it.
+    case awaitingHighest(reason: ElectionReason, initiator: PeerID, asked: PeerID)
     /// ELECTION sent to every higher peer; an OK from any of them hands the election on.
     case awaitingOK(reason: ElectionReason, initiator: PeerID)
     /// A higher peer answered; its COORDINATOR should follow.
@@ -30,7 +35,8 @@ public enum ElectionPhase: Hashable, Sendable {
     var noted: Bool {
         switch self {
         case .idle: false
-        case .awaitingOK(let reason, _), .awaitingCoordinator(let reason, _): reason != .bully
+        case .awaitingHighest(let reason, _, _), .awaitingOK(let reason, _), .awaitingCoordinator(let reason, _):
+            reason != .bully
         case .claiming(let claim): claim.reason != .bully
         }
     }
@@ -41,7 +47,7 @@ extension Peer {
 
     mutating func startElection(_ reason: ElectionReason, initiator: PeerID) {
         switch election {
-        case .awaitingOK, .awaitingCoordinator, .claiming: return
+        case .awaitingHighest, .awaitingOK, .awaitingCoordinator, .claiming: return
         case .idle: break
         }
         // A higher peer the transport just saw go away cannot answer: no use waiting for it.
@@ -51,6 +57,17 @@ extension Peer {
             // Bully's own cascade (a lower peer's election reaching this one) is the same election.
             persist(.noteElectionStarted(by: id, reason: reason, knownEpoch: knownEpoch))
         }
+        if let highest = higher.max(), higher.count > 1 {
+            send(.election, to: highest)
+            election = .awaitingHighest(reason: reason, initiator: initiator, asked: highest)
+            effects.append(.setTimer(.election, after: config.timing.electionTimeout))
+        } else {
+            askHigherPeers(higher, reason: reason, initiator: initiator)
+        }
+    }
+
+    /// Bully's round: ELECTION to every peer in `higher`, or the claim if there is none.
+    mutating func askHigherPeers(_ higher: [PeerID], reason: ElectionReason, initiator: PeerID) {
         if higher.isEmpty {
             claim(reason: reason, initiator: initiator)
         } else {
@@ -58,6 +75,14 @@ extension Peer {
             election = .awaitingOK(reason: reason, initiator: initiator)
             effects.append(.setTimer(.election, after: config.timing.electionTimeout))
         }
+    }
+
+    /// The highest peer asked cannot answer (silent past the timeout, or gone): the other
+    /// higher peers are asked.
+    mutating func askRestOfHigherPeers() {
+        guard case .awaitingHighest(let reason, let initiator, let asked) = election else { return }
+        effects.append(.cancelTimer(.election))
+        askHigherPeers(reachableHigherPeers.filter { $0 != asked }, reason: reason, initiator: initiator)
     }
 
     mutating func claim(reason: ElectionReason, initiator: PeerID) {
@@ -82,13 +107,22 @@ extension Peer {
     }
 
     mutating func receiveOK(from peer: PeerID) {
-        guard peer > id, case .awaitingOK(let reason, let initiator) = election else { return }
+        let reason: ElectionReason, initiator: PeerID
+        switch election {
+        case .awaitingOK(let r, let i), .awaitingHighest(let r, let i, _): (reason, initiator) = (r, i)
+        default: return
+        }
+        guard peer > id else { return }
         election = .awaitingCoordinator(reason: reason, initiator: initiator)
         effects.append(.cancelTimer(.election))
         effects.append(.setTimer(.coordinator, after: config.timing.coordinatorTimeout))
     }
 
     mutating func electionTimedOut() {
+        if case .awaitingHighest = election {
+            askRestOfHigherPeers()
+            return
+        }
         guard case .awaitingOK(let reason, let initiator) = election else { return }
         claim(reason: reason, initiator: initiator)
     }
@@ -171,7 +205,7 @@ extension Peer {
         leader = peer
         if changed { leaderContact = direct } else if direct { leaderContact = true }
         switch election {
-        case .awaitingOK:
+        case .awaitingHighest, .awaitingOK:
             effects.append(.cancelTimer(.election))
         case .awaitingCoordinator:
             effects.append(.cancelTimer(.coordinator))
@@ -193,6 +227,7 @@ extension Peer {
         knownEpoch = claim.epoch
         leader = id
         leaderContact = true
+        tradingSince = now
         trader = TraderState(epoch: claim.epoch, rule: config.stabilityRule)
         effects.append(.cancelTimer(.request))
         effects.append(.cancelTimer(.deposit))

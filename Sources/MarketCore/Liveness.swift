@@ -43,6 +43,8 @@ extension Peer {
             log("lost the connection to trader P\(peer)")
             loseLeader()
             startElection(.traderGone, initiator: id)
+        } else if case .awaitingHighest(_, _, let asked) = election, asked == peer {
+            askRestOfHigherPeers()
         } else if case .awaitingOK(let reason, let initiator) = election, reachableHigherPeers.isEmpty {
             effects.append(.cancelTimer(.election))
             claim(reason: reason, initiator: initiator)

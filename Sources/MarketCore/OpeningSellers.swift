@@ -11,8 +11,12 @@ extension Peer {
         // Unknown roles (no `buyers` list) name no sellers; a scenario that deposits nothing
         // at first has no first deposit to wait for.
         guard let buyers = config.buyers, config.initialStock > 0 else { return [] }
+        // Followers speak to the trader only: a peer that just took office may not have heard
+        // from a seller for a while, yet its first deposit may be on the way to it. Such a
+        // seller counts as live for one suspect time from the takeover.
         return others.filter { peer in
-            !buyers.contains(peer) && !state.depositors.contains(peer) && goneAt[peer] == nil && isLive(peer)
+            !buyers.contains(peer) && !state.depositors.contains(peer) && goneAt[peer] == nil
+                && (isLive(peer) || now - tradingSince < config.timing.suspectAfter)
         }
     }
 }

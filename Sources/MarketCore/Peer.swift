@@ -31,6 +31,8 @@ public struct Peer: Hashable, Sendable {
     var lastHeard: [PeerID: Duration] = [:]
     public internal(set) var lastSeen: [PeerID: UInt64] = [:]
     var upSince: Duration = .zero
+    /// When this peer last took office as trader (`claimed`).
+    var tradingSince: Duration = .zero
     /// When this peer last sent each peer anything: a heartbeat goes only where nothing did.
     var lastSentTo: [PeerID: Duration] = [:]
     /// Peers the transport saw go away, and when (`Event.peerGone`).

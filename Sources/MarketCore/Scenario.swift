@@ -30,7 +30,8 @@ public struct Scenario: Hashable, Codable, Sendable {
     public var seed: UInt64
     /// The peer that starts the first election.
     public var firstElection: PeerID
-    public var timing = Timing()
+    /// The protocol's timeouts: the defaults, scaled with the peer count (`Timing.forPeers`).
+    public var timing: Timing
     /// Nil: Bully. A scenario file may plant `claimAtOnce` to see `market check` catch it.
     public var electionRule: ElectionRule?
 
@@ -39,6 +40,7 @@ public struct Scenario: Hashable, Codable, Sendable {
         self.peers = peers
         self.requestsPerBuyer = requestsPerBuyer
         self.seed = seed
+        timing = .forPeers(peers.count)
         var random = SplitMix64.derive(seed, 0xE1EC)
         let live = peers.filter { !$0.downAtStart }.map(\.id)
         self.firstElection = firstElection ?? (live.isEmpty ? 0 : live[Int(random.next() % UInt64(live.count))])

@@ -4,9 +4,6 @@ import MarketStore
 /// Traced messages as a space-time diagram: a lane per peer, time downwards in Lamport clock
 /// values, an arrow per message from its send clock to its receive clock.
 enum SpaceTimeSection {
-    static let rowHeight = 13.0
-    static let header = 44.0
-
     static func make(_ context: ReportContext) -> ReportSection {
         let chronicle = context.chronicle
         let messages = chronicle.messages.filter { $0.recvClock != nil }
@@ -17,43 +14,19 @@ enum SpaceTimeSection {
             return ReportSection(id: "spacetime", title: "Space-time diagram", caption: caption, count: 0, body: "")
         }
         let peers = Array(Set(messages.flatMap { [$0.fromID, $0.toID] })).sorted()
-        let clocks = Array(Set(messages.flatMap { [$0.sendClock, $0.recvClock!] })).sorted()
-        let row = Dictionary(uniqueKeysWithValues: clocks.enumerated().map { ($1, $0) })
-        let left = 56.0
-        let spacing = min(250, (ReportContext.width - left - 70) / Double(max(peers.count - 1, 1)))
-        let column = Dictionary(uniqueKeysWithValues: peers.enumerated().map { ($1, left + 30 + spacing * Double($0)) })
-        let y = { (clock: Int64) -> Double in header + rowHeight * (Double(row[clock]!) + 0.5) }
-        let height = header + rowHeight * Double(clocks.count) + 8
-        var parts = ["<defs>" + ["msg", "vote", "beat", "sell", "bad"].map { kind in
-            "<marker id=\"head-\(kind)\" viewBox=\"0 0 8 8\" refX=\"7.5\" refY=\"4\" markerWidth=\"7\" markerHeight=\"7\" orient=\"auto\">"
-                + "<path d=\"M0 0L8 4L0 8z\" class=\"head-\(kind)\"/></marker>"
-        }.joined() + "</defs>"]
-        for peer in peers {
-            let x = column[peer]!
-            parts.append(SVG.line(x1: x, y1: header - 6, x2: x, y2: height - 4, cssClass: "lifeline"))
-            parts.append(SVG.text(context.peerLabels[peer] ?? "P\(peer)", x: x, y: header - 12, cssClass: "lane", anchor: "middle"))
-        }
-        let labelEvery = max(1, clocks.count / 60)
-        for (index, clock) in clocks.enumerated() where index % labelEvery == 0 {
-            parts.append(SVG.text(String(clock), x: left - 8, y: y(clock) + 3.5, cssClass: "tick", anchor: "end"))
-        }
-        parts.append(SVG.text("Lamport clock", x: 2, y: 12, cssClass: "tick"))
         var violations = 0
-        for message in messages {
+        let arrows = messages.map { message in
             let received = message.recvClock!
             let group = message.sendClock < received ? kindGroup(message.kind) : "bad"
             if group == "bad" { violations += 1 }
-            let (x1, y1, x2, y2) = (column[message.fromID]!, y(message.sendClock), column[message.toID]!, y(received))
             let when = message.receivedMs.map { ", received at \(Duration.text(ms: $0))" } ?? ""
-            parts.append("<g class=\"msg \(group)\"><title>#\(message.msgID) \(SVG.escape(message.kind)) P\(message.fromID)→P\(message.toID): "
-                + "sent at clock \(message.sendClock), received at clock \(received)\(when)</title>"
-                + SVG.line(x1: x1, y1: y1, x2: x2, y2: y2, cssClass: "arrow", extra: " marker-end=\"url(#head-\(group))\"")
-                + SVG.circle(x: x1, y: y1, radius: 1.8, cssClass: "event")
-                + SVG.text("\(message.kind) \(message.sendClock)→\(received)", x: (x1 + x2) / 2, y: (y1 + y2) / 2 - 2,
-                           cssClass: "mlabel", anchor: "middle")
-                + "</g>")
+            return SpaceTimeDiagram.Arrow(from: message.fromID, to: message.toID, sent: message.sendClock, received: received, group: group,
+                                          label: "\(message.kind) \(message.sendClock)→\(received)",
+                                          title: "#\(message.msgID) \(message.kind) P\(message.fromID)→P\(message.toID): "
+                                              + "sent at clock \(message.sendClock), received at clock \(received)\(when)")
         }
-        let svg = SVG.frame(width: ReportContext.width, height: height, label: "space-time diagram of traced messages", parts)
+        let diagram = SpaceTimeDiagram(lanes: peers.map { (id: $0, label: context.peerLabels[$0] ?? "P\($0)") }, arrows: arrows, axisLabel: "Lamport clock")
+        let svg = diagram.svg(label: "space-time diagram of traced messages")
         let first = messages.compactMap(\.receivedMs).min() ?? 0
         let last = messages.compactMap(\.receivedMs).max() ?? 0
         let sentKnown = messages.contains { $0.sentMs != nil }

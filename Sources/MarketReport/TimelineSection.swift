@@ -28,6 +28,7 @@ enum TimelineSection {
                 + "class=\"lane\" text-anchor=\"end\" font-size=\"\(SVG.number(fontSize))\">\(SVG.escape(label))"
                 + "<title>\(SVG.escape(hover))</title></text>")
         }
+        parts += context.nemesisBands(top: top, height: plotHeight)
         parts += context.electionBands(top: top, height: plotHeight)
         for (row, lane) in lanes.enumerated() {
             let y = top + laneHeight * Double(row)
@@ -91,6 +92,10 @@ enum TimelineSection {
             + "(from the start the history records for each to its end), "
             + "◆ marks the peer that started one, ✕ crash, ! sick, ▼ resign, ▲ recover. "
             + buyerCaption(activities)
+        if !context.chronicle.nemesis.isEmpty {
+            caption += " Amber bands are the nemesis's actions on the links, each from its start to the heal that ended it "
+                + "(on hover: the kind, the sides and the links cut)."
+        }
         if lanes.contains(where: { !$0.unnoticed.isEmpty }) {
             caption += " Hatched: a trader gone silent that no peer had noticed yet, from its fault to the start of the election "
                 + "that found it (a silent trader is found only by timeout); under the axis, a bracket gives each stretch's length."
@@ -101,7 +106,7 @@ enum TimelineSection {
         }
         caption += " Hover for details."
         return ReportSection(id: "timeline", title: "Timeline", caption: caption, count: lanes.count,
-                             body: svg + "\n" + legend(activities) + "\n" + EpochList.html(context, crowded: !labels.dropped.isEmpty))
+                             body: svg + "\n" + legend(activities, nemesis: !context.chronicle.nemesis.isEmpty) + "\n" + EpochList.html(context, crowded: !labels.dropped.isEmpty))
     }
 
     /// How to read the buyers' lanes, which depends on how many requests there are.
@@ -139,10 +144,11 @@ enum TimelineSection {
         return first...last
     }
 
-    static func legend(_ activities: [PeerID: BuyerActivity]) -> String {
+    static func legend(_ activities: [PeerID: BuyerActivity], nemesis: Bool = false) -> String {
         var items = [("up", "up"), ("sick", "sick"), ("unnoticed", "silent, not yet noticed"), ("crashed", "crashed"),
                      ("resigned", "resigned"), ("unreachable", "unreachable"), ("recovering", "recovering"), ("down", "down from the start"), ("trader", "trader"),
                      ("election", "election"), ("window", "the space-time diagram's window")]
+        if nemesis { items.insert(("nemesis", "links cut (nemesis)"), at: items.count - 1) }
         if !activities.isEmpty { items.insert(contentsOf: [("req-bought", "request bought"), ("req-failed", "request failed")], at: 2) }
         return "<p class=\"legend\">" + items.map { "<span class=\"key \($0.0)\"></span>\($0.1)" }.joined(separator: " ") + "</p>"
     }

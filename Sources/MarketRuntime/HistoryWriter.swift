@@ -36,6 +36,13 @@ final class HistoryWriter: Sendable {
         }
     }
 
+    /// One nemesis action, or with nil a heal, as it happened.
+    func recordNemesis(_ cut: NemesisCut?, at date: Date = Date()) {
+        write("record a nemesis \(cut?.kind.rawValue ?? "heal")") { database, runID in
+            try database.recordNemesis(runID: runID, cut, at: date)
+        }
+    }
+
     func recordPID(_ pid: Int32, peer: PeerID) {
         write("record P\(peer)'s pid") { database, runID in
             try database.recordPID(runID: runID, peer: peer, pid: pid)

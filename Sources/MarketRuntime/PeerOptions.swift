@@ -23,6 +23,8 @@ public struct PeerOptions: Sendable {
     public var overSSH = false
     /// Over SSH: keep this host's directory (the log) after a run that ended well (`--keep-logs`).
     public var keepLog = false
+    /// Latency and loss on this peer's outbound links (`LinkShaper`).
+    public var links = LinkConditions()
 
     public init(directory: String, id: PeerID, runID: Int64, databasePath: String, durability: Durability,
                 restart: Bool, verbose: Bool, trace: Bool) {
@@ -46,6 +48,10 @@ public struct PeerOptions: Sendable {
         if trace { args.append("--trace") }
         if let tcpHost, !overSSH { args += ["--tcp-host", tcpHost] }
         if overSSH, keepLog { args.append("--keep-log") }
+        if links.latency > .zero {
+            args += ["--latency", "\(Double(links.latency.nanoseconds) / 1000)us:\(links.distribution.rawValue)"]
+        }
+        if links.loss > 0 { args += ["--loss", String(links.loss)] }
         return args
     }
 }

@@ -113,6 +113,11 @@ public final class PeerProcess {
             database: database, runID: options.runID, worker: worker, directory: directory, tcpHost: options.tcpHost,
             logger: logger, trace: options.trace)
         shell.delegate = self
+        if !options.links.isClear {
+            // Each peer and each of its starts draws its own delays, all from the run's seed.
+            var seeds = SplitMix64.derive(scenario.seed, UInt64(options.id) << 20 | UInt64(options.incarnation))
+            shell.transport.shape(options.links, seed: seeds.next())
+        }
     }
 
     func start() {
@@ -181,6 +186,8 @@ public final class PeerProcess {
             shell.log("recovers")
             shell.handle(.command(.recover))
         case .stop: stop()
+        case .nemesis(let links):
+            shell.transport.cut(links)
         case .addresses(let table):
             shell.transport.learn(table)
             if options.restart { restart() }

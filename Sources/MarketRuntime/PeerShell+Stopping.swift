@@ -102,6 +102,7 @@ extension PeerShell {
         log("stops: bought \(ledger.bought), sold \(ledger.sold), cash \(ledger.cashCents) cents; "
             + "\(storeRequests) store requests in \(storeBatches) batches; "
             + "\(transport.dropped) messages dropped (neighbour down or not reading); "
+            + (transport.shaper.map { "\($0.droppedByCut) lost to cut links, \($0.retransmitted) transmissions lost and sent again; " } ?? "")
             + "\(transport.rejected + peer.rejectedFrames + peer.unbackedClaims) frames refused "
             + "(unproven, in another's name, impossible, or claiming an epoch the store never granted)")
         return (ledger, clock)

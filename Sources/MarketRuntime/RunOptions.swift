@@ -24,6 +24,10 @@ public struct RunOptions: Sendable {
     public var ssh = SSHCommand(words: ["ssh"])
     /// Where `market` is on the other hosts; nil: the supervisor's own path.
     public var remoteMarket: String?
+    /// Links cut and healed from the seed (`--nemesis`); nil: none.
+    public var nemesis: NemesisPlan?
+    /// Latency and loss on every link (`--latency`, `--loss`).
+    public var links = LinkConditions()
 
     public init(scenario: Scenario, databasePath: String, durability: Durability = .normal, trace: Bool = false,
                 json: Bool = false, verbose: Bool = false, timeLimit: Duration? = nil, executable: String? = nil) {

@@ -55,6 +55,16 @@ public struct RunReport: Codable, Sendable {
     /// The history check's verdict (`market check`), when it ran.
     public var check: String?
     public var passed: Bool
+    /// Every nemesis action and heal, in order (`--nemesis`).
+    public var nemesis: [NemesisLine] = []
+
+    public struct NemesisLine: Codable, Sendable {
+        /// A nemesis kind, or `heal`.
+        public var action: String
+        public var groups: String
+        public var links: String
+        public var at: String
+    }
 
     public func text() -> String {
         var out: [String] = []
@@ -80,6 +90,16 @@ public struct RunReport: Codable, Sendable {
         }
         if !faults.isEmpty {
             out.append("faults: " + faults.sorted { $0.key.rawValue < $1.key.rawValue }.map { "\($0.key.rawValue) ×\($0.value)" }.joined(separator: ", "))
+        }
+        if !nemesis.isEmpty {
+            var kinds: [String: Int] = [:]
+            for line in nemesis where line.action != NemesisRecord.heal { kinds[line.action, default: 0] += 1 }
+            let heals = nemesis.count - kinds.values.reduce(0, +)
+            out.append("nemesis: " + kinds.sorted { $0.key < $1.key }.map { "\($0.key) ×\($0.value)" }.joined(separator: ", ")
+                + ", heal ×\(heals)")
+            for line in nemesis where line.action != NemesisRecord.heal {
+                out.append("  \(line.at) \(line.action): \(line.groups.isEmpty ? "nobody cut off" : line.groups)")
+            }
         }
         let reasons = failedByReason.isEmpty ? "" : ": " + Self.reasonsText(failedByReason)
         out.append("requests: \(decided)/\(made) decided (\(bought) bought, \(failed) failed\(reasons)); takeovers: \(takeovers)"

@@ -125,6 +125,8 @@ public final class Supervisor {
     /// Peers were handed the table of addresses: a peer that listens anew from now on is
     /// handed it at once, and its neighbours its new address.
     var addressesHandedOut = false
+    /// Cuts and heals links on the schedule (`--nemesis`); nil: no nemesis.
+    var nemesis: NemesisDriver?
 
     init(loop: EventLoop, options: RunOptions, writer: MarketDatabase, reader: MarketDatabase, runID: Int64,
          directory: RunDirectory, done: EventLoopPromise<Int32>) {
@@ -164,6 +166,13 @@ public final class Supervisor {
     static let ledgerWait = HistoryWriter.patience + .seconds(5)
 
     func start() {
+        if let plan = options.nemesis {
+            let link = NIOLoopBound(self, eventLoop: loop)
+            nemesis = NemesisDriver(
+                loop: loop, plan: plan, peers: scenario.peers.map(\.id), seed: scenario.seed, history: history,
+                tell: { peer, command in link.value.tellNemesis(peer, command) },
+                trader: { try? link.value.reader.progress(runID: link.value.runID).leader })
+        }
         feed(.launch)
         poll()
     }
@@ -188,7 +197,10 @@ public final class Supervisor {
                 processes.tell(slot, .addresses(addresses))
             }
             if let slot = processes.slots[id] { processes.tell(slot, PeerCommand(order)) }
-            if order == .begin, runningSince == nil { runningSince = .now() }
+            if order == .begin, runningSince == nil {
+                runningSince = .now()
+                nemesis?.begin()
+            }
         case .kill(let id):
             if let slot = processes.slots[id] { processes.forceKill(slot) }
         case .probeHost(let id):
@@ -211,6 +223,7 @@ public final class Supervisor {
         case .record(let fault, let id):
             faults.record(FaultKind(fault), peer: id)
         case .noteStopping:
+            nemesis?.stop()
             let link = NIOLoopBound(self, eventLoop: loop)
             history.noteStopping(on: loop) { link.value.feed(.historyWritten(.stopping)) }
         case .finishRun(let end):
@@ -243,6 +256,7 @@ public final class Supervisor {
         peerOptions.tcpHost = options.transport.listenHost
         peerOptions.overSSH = slot.destination != nil
         peerOptions.keepLog = options.keepLogs
+        peerOptions.links = options.links
         do {
             try processes.spawn(slot, arguments: peerOptions.arguments)
         } catch {
@@ -296,6 +310,15 @@ public final class Supervisor {
     }
 }
 
+extension Supervisor {
+    /// A nemesis command to one peer, or to every peer.
+    func tellNemesis(_ peer: PeerID?, _ command: PeerCommand) {
+        for slot in processes.all where peer == nil || slot.id == peer {
+            processes.tell(slot, command)
+        }
+    }
+}
+
 /// Lets what the supervisor owns reach it back, once it exists.
 final class SupervisorLink {
     weak var supervisor: Supervisor?
@@ -304,7 +327,9 @@ final class SupervisorLink {
 extension Supervisor: ProcessTableDelegate {
     func peer(_ slot: PeerSlot, reported report: PeerReport) {
         switch report {
-        case .ready: feed(.peerReady(slot.id))
+        case .ready:
+            nemesis?.ready(slot.id)
+            feed(.peerReady(slot.id))
         case .listening(let address): listening(slot, at: address)
         case .sick(let mode): feed(.peerSick(slot.id, mode))
         case .stopped: feed(.peerStopped(slot.id))

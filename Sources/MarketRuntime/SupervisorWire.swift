@@ -28,9 +28,15 @@ enum PeerCommand: Hashable, Sendable {
     /// `begin` on a run over TCP, and again with a restarted neighbour's new address. A peer
     /// restarted on such a run starts once it has the table.
     case addresses([PeerID: PeerAddress])
+    /// `nemesis cut <from>><to>,…` or `nemesis heal`: the run's cut links from now on, all of
+    /// them (each peer loses its own frames on the links from it); heal: none.
+    case nemesis(Set<DirectedLink>)
 
     var line: String {
         switch self {
+        case .nemesis(let links):
+            return links.isEmpty ? "nemesis heal" : "nemesis cut \(NemesisCut.text(links))"
+
         case .addresses(let table):
             return (["addresses"] + table.keys.sorted().map { "\($0)=\(table[$0]!)" }).joined(separator: " ")
         case .begin: return "begin"
@@ -51,6 +57,15 @@ enum PeerCommand: Hashable, Sendable {
         case "stop": self = .stop
         case "proceed": self = .proceed
         case "leave": self = .leave
+        case "nemesis":
+            if words.rest == "heal" {
+                self = .nemesis([])
+                return
+            }
+            guard words.rest.hasPrefix("cut "), let links = NemesisCut.links(words.rest.dropFirst("cut ".count)),
+                  !links.isEmpty else { throw .malformed(line) }
+            self = .nemesis(links)
+            return
         case "addresses":
             var table: [PeerID: PeerAddress] = [:]
             for entry in words.rest.split(separator: " ") {

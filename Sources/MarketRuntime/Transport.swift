@@ -122,11 +122,31 @@ final class Transport {
             .nonisolated()
     }
 
-    /// Queues one envelope on its neighbour's connection (flushed by `flush()`), or drops it.
+    /// The nemesis of this peer's links: cuts, latency and loss (`LinkShaper`); nil: none.
+    private(set) var shaper: LinkShaper?
+
+    /// Gives the links latency and loss, drawn from `seed`, and lets the supervisor cut them.
+    func shape(_ conditions: LinkConditions, seed: UInt64) {
+        shaper = LinkShaper(loop: loop, conditions: conditions, seed: seed,
+                            transmit: { [unowned self] in transmit($0) }, flush: { [unowned self] in flush() })
+    }
+
+    /// The run's cut links from now on (`nemesis cut …`, `nemesis heal`).
+    func cut(_ links: Set<DirectedLink>) {
+        if shaper == nil { shape(LinkConditions(), seed: 0) }
+        shaper?.setCut(links, me: me)
+    }
+
+    /// Sends one envelope through the nemesis, if there is one, else straight on.
     func send(_ envelope: Envelope) {
         loop.preconditionInEventLoop()
+        guard envelope.to != me else { return }
+        if let shaper { shaper.send(envelope) } else { transmit(envelope) }
+    }
+
+    /// Queues one envelope on its neighbour's connection (flushed by `flush()`), or drops it.
+    private func transmit(_ envelope: Envelope) {
         let to = envelope.to
-        guard to != me else { return }
         guard let frame = Framing.frame(envelope, allocator: allocator) else {
             log("dropped an oversized \(envelope.message.kind) to P\(to)")
             return
@@ -288,6 +308,7 @@ final class Transport {
     /// delivered after it.
     func close() -> EventLoopFuture<Void> {
         loop.preconditionInEventLoop()
+        shaper?.cancel()
         var closing: [EventLoopFuture<Void>] = []
         for case .connected(let channel, _) in links.values {
             closing.append(channel.close().recover { _ in })

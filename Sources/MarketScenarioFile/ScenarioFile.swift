@@ -33,11 +33,13 @@ public struct ScenarioFile: Sendable {
     public var plantedBug: ElectionRule?
     /// SSH destinations the peers are placed on, round-robin where a peer names none.
     public var hosts: [String]?
+    /// Network faults and link conditions (`ScenarioFile+Network.swift`).
+    public var network: Network?
 
     static let keys: Set<String> = [
         "name", "base", "peer_count", "peers", "requests", "quantity", "price_cents", "commission_percent",
         "initial_stock", "restock", "sick_rate", "sick_mode", "recover_after_ms", "seed", "first_election",
-        "timing_ms", "time_limit_s", "planted_bug", "hosts",
+        "timing_ms", "time_limit_s", "planted_bug", "hosts", "network",
     ]
     static let timingKeys = Set(Timing.fields.map(\.name))
 
@@ -195,6 +197,7 @@ public struct ScenarioFile: Sendable {
             }
             file.peers = entries
         }
+        file.network = try Network.parse(object["network"])
         if file.base == nil && file.peers == nil {
             throw .invalid("a scenario file needs 'peers' or a built-in 'base'")
         }

@@ -12,6 +12,12 @@ public struct RunCounts: Hashable, Sendable {
     public var alreadyDecided = 0
     public var faults = 0
     public var virtualTime: Duration = .zero
+    /// Nemesis steps that cut links (heals not counted; each of a flaky action's four draws is one).
+    public var nemesisActions = 0
+    /// Frames lost to a cut link.
+    public var dropped = 0
+    /// Transmissions lost to `--loss` and sent again (each shows up as delay).
+    public var retransmitted = 0
     /// Envelopes the peers sent, by message kind.
     public var messages: [String: Int] = [:]
 
@@ -25,6 +31,9 @@ public struct RunCounts: Hashable, Sendable {
         decisions += other.decisions
         alreadyDecided += other.alreadyDecided
         faults += other.faults
+        nemesisActions += other.nemesisActions
+        dropped += other.dropped
+        retransmitted += other.retransmitted
         virtualTime += other.virtualTime
         messages.merge(other.messages, uniquingKeysWith: +)
     }

@@ -9,15 +9,32 @@ public struct SeedSweep: Sendable {
         public var peers: Int?
         /// Requests per buyer (nil: the options').
         public var requests: Int?
+        /// Links cut and healed in this slot's runs (nil: the options' nemesis, if any).
+        public var nemesis: NemesisPlan?
 
-        public init(_ scenario: BuiltInScenario, peers: Int? = nil, requests: Int? = nil) {
+        public init(_ scenario: BuiltInScenario, peers: Int? = nil, requests: Int? = nil, nemesis: NemesisPlan? = nil) {
             self.scenario = scenario
             self.peers = peers
             self.requests = requests
+            self.nemesis = nemesis
         }
 
-        /// `normal` or `normal×64`.
-        public var name: String { peers.map { "\(scenario.rawValue)×\($0)" } ?? scenario.rawValue }
+        /// `normal`, `normal×64` or `normal+nemesis`.
+        public var name: String {
+            (peers.map { "\(scenario.rawValue)×\($0)" } ?? scenario.rawValue) + (nemesis == nil ? "" : "+nemesis")
+        }
+
+        /// Every kind of nemesis, three actions of 0.4 s each: the sweep's seeds with network faults.
+        public static let sweepNemesis = NemesisPlan(kinds: NemesisKind.allCases, interval: .milliseconds(400), actions: 3)
+
+        /// `normal` and `test_case3` under `sweepNemesis`, each run held past the last heal.
+        public static let withNemesis = [Slot(.normal, nemesis: sweepNemesis), Slot(.testCase3, nemesis: sweepNemesis)]
+
+        /// A settled run under a slot's nemesis goes on until its last heal and a little more,
+        /// so that every seed meets the whole of it.
+        var holdUntil: Duration? {
+            nemesis.flatMap { plan in plan.actions.map { plan.interval * (2 * $0 + 1) } }
+        }
 
         /// Large runs: `normal` and `many_buyers` at each size, with few requests per buyer so
         /// that a seed stays short while elections, faults and takeovers still happen.
@@ -78,6 +95,10 @@ public struct SeedSweep: Sendable {
         var options = options
         if let peers = slot.peers { options.peers = peers }
         if let requests = slot.requests { options.requestsPerBuyer = requests }
+        if let nemesis = slot.nemesis {
+            options.nemesis = nemesis
+            options.holdUntil = max(options.holdUntil, slot.holdUntil ?? .zero)
+        }
         if let scenario { return (try scenario(seed), options) }
         return (try Simulation.scenario(slot.scenario, seed: seed, options: options), options)
     }

@@ -20,14 +20,19 @@ extension Simulation {
     }
 
     /// Bully's rule (`BullyWinners`) over the whole run, from who the simulator saw up when.
-    /// A higher peer whose link from the winner was stalled during the election did not hear
-    /// it: Bully promises nothing about a peer that cannot answer within the timeout.
+    /// A higher peer whose link from the winner was stalled or cut during the election did not
+    /// hear it: Bully promises nothing about a peer that cannot answer within the timeout.
     func checkBullyWinners() {
         let stalls = stalls
+        let cuts = allCutSpans
         let rule = BullyWinners<Duration>(
             peers: nodes.map { ($0.config.id, $0.down) }, changes: upChanges, elections: elections, runStarted: .zero,
             unheard: { election, peer in
-                stalls[election.winner * 1024 + peer, default: []].contains { $0.overlaps(election.started...(election.finished ?? election.started)) }
+                let span = election.started...(election.finished ?? election.started)
+                // A cut either way keeps the ELECTION or the OK from getting through.
+                return stalls[election.winner * 1024 + peer, default: []].contains { $0.overlaps(span) }
+                    || cuts[election.winner * 1024 + peer, default: []].contains { $0.overlaps(span) }
+                    || cuts[peer * 1024 + election.winner, default: []].contains { $0.overlaps(span) }
             })
         fail(rule.check().violations)
     }

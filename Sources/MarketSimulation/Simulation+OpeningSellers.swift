@@ -37,12 +37,18 @@ extension Simulation {
 
     /// A seller up without a break since the trader's epoch began whose first deposit, not yet
     /// in the store, is on its way to `trader` (a seller that came back later may be unknown
-    /// to the trader until that deposit lands).
+    /// to the trader until that deposit lands). A seller whose link to the trader was cut
+    /// since then, or within the suspect time before, went silent to it, and a silent seller
+    /// rightly stops counting (`Peer.sellersYetToDeposit`).
     func firstDepositOnItsWay(to trader: PeerID, epoch: Epoch) -> PeerID? {
         let began = elections.last { $0.epoch == epoch }?.finished ?? .zero
+        let cuts = allCutSpans
         return firstDepositsInFlight.keys.sorted().first { seller in
             guard let flight = firstDepositsInFlight[seller], flight.to == trader,
-                  let since = nodes[seller].upSince, since <= began else { return false }
+                  let since = nodes[seller].upSince, since <= began,
+                  !cuts[seller * 1024 + trader, default: []].contains(where: {
+                      $0.upperBound >= began - nodes[trader].config.timing.suspectAfter
+                  }) else { return false }
             return !store.deposits.contains { $0.id == flight.depositID }
         }
     }

@@ -15,6 +15,15 @@ extension Simulation {
         case .resume(let id): "P\(id) resumes"
         case .stall(let from, let to, let until): "the link P\(from)→P\(to) stalls until \(format(until))"
         case .forge: "a frame claiming an epoch nobody won is sent"
+        case .nemesis(let step): describe(step.action)
+        }
+    }
+
+    static func describe(_ action: NemesisStep.Action) -> String {
+        switch action {
+        case .heal: "the nemesis heals every link"
+        case .isolateTrader: "the nemesis isolates the trader"
+        case .cut(let cut): "the nemesis (\(cut.kind.rawValue)) cuts \(cut.linksText.isEmpty ? "no link" : cut.linksText)"
         }
     }
 

@@ -37,6 +37,13 @@ public final class Simulation {
     /// Batches that failed a buy `no seller` when a seller could sell, with the violation
     /// they make if written.
     var noSellerWhileSome: [DecisionBatch: Violation] = [:]
+    /// The nemesis's steps still to come, and the links it has cut now (`Simulation+Nemesis`).
+    var nemesisSchedule: NemesisSchedule?
+    var cutLinks: Set<DirectedLink> = []
+    var cutSince: [DirectedLink: Duration] = [:]
+    var cutSpans: [Int: [ClosedRange<Duration>]] = [:]
+    /// Latency and loss draws (`SimulationOptions.links`), apart from every other stream.
+    var linkDraws: SplitMix64
     /// Peers stepped at the current instant: each ends its turn before time moves on.
     private var turn: Set<PeerID> = []
 
@@ -51,6 +58,7 @@ public final class Simulation {
         random = SplitMix64.derive(scenario.seed, 0x51A1)
         nemesis = SplitMix64.derive(scenario.seed, 0x57A1)
         forger = SplitMix64.derive(scenario.seed, 0xF0A6)
+        linkDraws = SplitMix64.derive(scenario.seed, 0x11A7)
         nodes = scenario.peers.map { spec in
             var config = scenario.config(for: spec.id)
             config.stabilityRule = options.stabilityRule
@@ -72,6 +80,7 @@ public final class Simulation {
         if options.forgeries, forger.chance(0.5) {
             schedule(.forge, after: .milliseconds(Int64(forger.next() % 3000)))
         }
+        startNemesis()
         while result.failure == nil, let upcoming = queue.min {
             if upcoming.at > now, !turn.isEmpty {
                 endTurns()
@@ -124,6 +133,8 @@ public final class Simulation {
         case stall(from: PeerID, to: PeerID, until: Duration)
         /// A frame claiming an epoch the store never granted goes out (`forge()`).
         case forge
+        /// The nemesis cuts links or heals them (`act(_:)`).
+        case nemesis(NemesisStep)
     }
 
     private struct Scheduled: Comparable {
@@ -237,6 +248,8 @@ public final class Simulation {
             break  // traced when it happens (`maybeStall`)
         case .forge:
             forge()
+        case .nemesis(let step):
+            act(step)
         case .resume(let id):
             nodes[id].paused = false
             let postponed = nodes[id].postponed
@@ -267,6 +280,7 @@ public final class Simulation {
         switch effect {
         case .send(let envelope):
             result.messages[envelope.message.kind, default: 0] += 1
+            if lostToCut(envelope) { return }
             if isGone(envelope.to) {
                 // A dial to a peer that is down or crashed is refused at once.
                 return schedule(.peerGone(observer: id, gone: envelope.to), after: delay())
@@ -274,7 +288,7 @@ public final class Simulation {
             maybeStall(envelope)
             noteSent(envelope)
             let link = envelope.from * 1024 + envelope.to
-            let arrival = max(now + delay(), (linkClear[link] ?? .zero) + .nanoseconds(1))
+            let arrival = max(now + delay() + linkDelay(), (linkClear[link] ?? .zero) + .nanoseconds(1))
             linkClear[link] = arrival
             schedule(.deliver(envelope), after: arrival - now)
         case .setTimer(let timer, let after):

@@ -18,6 +18,10 @@ public struct SimulationOptions: Hashable, Sendable {
     /// heartbeat naming a trader), as a stale or buggy peer process might send: peers must
     /// ask the store's leader record before they believe it.
     public var forgeries = true
+    /// Links cut and healed from the seed (`NemesisSchedule`); nil: no nemesis.
+    public var nemesis: NemesisPlan?
+    /// Latency and loss on every link, added to the delay above.
+    public var links = LinkConditions()
     /// Peers for `normal`.
     public var peers: Int?
     /// One-way message delay bounds; links stay FIFO.

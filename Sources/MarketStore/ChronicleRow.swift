@@ -40,6 +40,14 @@ extension MessageRecord: Timed {
     public var times: [(column: String, text: String?)] { [("sent_at", sentAt), ("received_at", receivedAt)] }
 }
 
+extension NemesisRecord: Timed {
+    public var times: [(column: String, text: String?)] { [("at", at)] }
+}
+
+extension ChronicleRow where Record == NemesisRecord {
+    public var atMs: Double { ms(record.at) ?? 0 }
+}
+
 extension ChronicleRow where Record == FaultRecord {
     public var atMs: Double { ms(record.at) ?? 0 }
 }

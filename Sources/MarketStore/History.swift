@@ -27,6 +27,8 @@ struct History {
     let elections: [ElectionRecord]
     let peers: [PeerRecord]
     let faults: [FaultRecord]
+    /// The nemesis's actions and heals, in order.
+    let nemesis: [NemesisRecord]
     let goods: [Goods]
     let messages: [MessageRecord]
     let leaderRecord: LeaderRecord?
@@ -46,6 +48,7 @@ struct History {
         elections = try ElectionRecord.fetchAllCheckingTypes(db, sql: "SELECT * FROM elections WHERE run_id = ? ORDER BY epoch", arguments: run)
         peers = try PeerRecord.fetchAllCheckingTypes(db, sql: "SELECT * FROM peers WHERE run_id = ? ORDER BY peer_id", arguments: run)
         faults = try FaultRecord.fetchAllCheckingTypes(db, sql: "SELECT * FROM faults WHERE run_id = ? ORDER BY at, fault_id", arguments: run)
+        nemesis = try NemesisRecord.all(db, runID: runID)
         goods = try Goods.fetchAllCheckingTypes(db, sql: """
             WITH pairs AS (
                 SELECT seller_id, product FROM inventory WHERE run_id = ?1

@@ -39,6 +39,8 @@ public struct RunInspection: Hashable, Codable, Sendable {
     public var lastTrades: [TradeRecord]
     public var peers: [PeerRecord]
     public var check: CheckReport
+    /// Every nemesis action and heal, in order (`market run --nemesis`).
+    public var nemesis: [NemesisRecord] = []
 }
 
 extension RunRecord {
@@ -152,7 +154,8 @@ extension MarketDatabase {
             return RunInspection(
                 run: record, leader: leader, elections: elections, inventory: inventory, pendingCount: record.pending,
                 pendingHead: pendingHead, bought: counts[.bought], failed: counts[.failed], undeliveredOutbox: outbox,
-                faults: faults, lastTrades: lastTrades, peers: peers, check: check)
+                faults: faults, lastTrades: lastTrades, peers: peers, check: check,
+                nemesis: try NemesisRecord.all(db, runID: runID))
         }
     }
 }

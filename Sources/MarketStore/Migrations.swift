@@ -43,7 +43,9 @@ enum Migrations {
         Migration(
             version: 7, name: "peer_host", sql: text(PackageResources._007_peer_host_sql),
             postgresql: text(PackageResources._007_peer_host_pg_sql)),
-        // 0008 is the nemesis table, made on another branch.
+        Migration(
+            version: 8, name: "nemesis", sql: text(PackageResources._008_nemesis_sql),
+            postgresql: text(PackageResources._008_nemesis_pg_sql)),
         Migration(
             version: 9, name: "fault_reachability", sql: text(PackageResources._009_fault_reachability_sql),
             postgresql: text(PackageResources._009_fault_reachability_pg_sql)),

@@ -22,6 +22,8 @@ public struct RunChronicle: Sendable {
     public var messageCount: Int
     /// The traced messages of the window asked for, in the order they were received.
     public var messages: [Message]
+    /// Every nemesis action and heal (`market run --nemesis`), in order.
+    public var nemesis: [ChronicleRow<NemesisRecord>] = []
 }
 
 /// Which traced messages a report draws.
@@ -69,8 +71,10 @@ extension MarketDatabase {
             let messageCount = try Int.fetchOne(db, sql: "SELECT count(*) FROM messages WHERE run_id = ?", arguments: [runID]) ?? 0
             let messages = messageCount == 0 ? [] : try Self.windowMessages(db, runID: runID, clock: clock, window: window,
                                                                              elections: elections, limit: messageLimit)
-            return RunChronicle(runID: runID, endMs: end, faults: faults, elections: elections, requests: requests,
-                                messageCount: messageCount, messages: messages)
+            var chronicle = RunChronicle(runID: runID, endMs: end, faults: faults, elections: elections, requests: requests,
+                                         messageCount: messageCount, messages: messages)
+            chronicle.nemesis = try clock.rows(NemesisRecord.all(db, runID: runID))
+            return chronicle
         }
     }
 

@@ -72,6 +72,12 @@ struct BenchCommand: ParsableCommand {
             figures += try storeAndSimulator(repetitions: repetitions)
         }
 
+        var explored: [ExplorerBench.Row] = []
+        for bounds in ExplorerBench.plan(smoke: smoke, quick: quick) {
+            say("market explore: \(bounds.label)")
+            explored.append(try ExplorerBench.row(market: URL(fileURLWithPath: CurrentExecutable.path), bounds: bounds))
+        }
+
         let runner = try MarketRunner(market: URL(fileURLWithPath: CurrentExecutable.path))
         defer { runner.removeScratch() }
         let plan: SystemBench.Plan = smoke ? .smoke : quick ? .quick : .full
@@ -127,11 +133,12 @@ struct BenchCommand: ParsableCommand {
             say("the lab's experiment at \(rate * 100) % re-election")
             lab.append(try bench.lab(sickRate: rate))
         }
-        let report = BenchReport(
+        var report = BenchReport(
             quick: quick, floorUDSRoundTrip: rtt.microseconds, floorCommit: commit.microseconds, sequential: sequential,
             scale: scale, failover: crash, failoverSilent: silent, peerRSS: max(bench.largestPeerRSS, otherRSS), labTable: lab,
             labRequestsPerBuyer: plan.labRequests, figures: figures, failedRuns: bench.failures + otherFailures,
             postgres: postgres, postgresSkipped: skipped)
+        report.explorer = explored
         say("done")
 
         if json {

@@ -67,6 +67,9 @@ struct ExploreCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Take the steps of a saved counterexample again, printing each.", valueName: "file"))
     var replay: String?
 
+    @Option(help: ArgumentHelp("Draw the counterexample (or the replayed path) as a space-time diagram: an SVG file when it ends in .svg, otherwise HTML.", valueName: "file"))
+    var draw: String?
+
     @Flag(help: "Print the result as one JSON object.")
     var json = false
 
@@ -122,6 +125,10 @@ struct ExploreCommand: ParsableCommand {
         if let counterexample = result.counterexample {
             try CounterexampleFile(setup: setup, bounds: bounds, violation: counterexample.violation,
                                    steps: counterexample.path.actions).write(to: save)
+            if let draw {
+                let replay = try ExplorationReplay(setup: setup, bounds: bounds, path: counterexample.path.actions)
+                try CounterexampleDrawing.write(replay, setup: setup, violation: "\(counterexample.violation.kind.rawValue): \(counterexample.violation.detail)", to: draw)
+            }
         }
         if json {
             print(try jsonText(result, setup: setup, bounds: bounds, peakMB: peakMB))
@@ -189,7 +196,7 @@ struct ExploreCommand: ParsableCommand {
             if let replay = try? ExplorationReplay(setup: setup, bounds: bounds, path: counterexample.path.actions) {
                 printSteps(replay)
             }
-            print("saved to \(save); replay: market explore --replay \(save)")
+            print("saved to \(save); replay: market explore --replay \(save)" + (draw.map { "; drawn to \($0)" } ?? ""))
         } else if result.interrupted {
             print("STOPPED: every state up to depth \(result.coveredDepth) visited (\(result.states) states); no invariant broken so far")
         } else {
@@ -244,6 +251,10 @@ struct ExploreCommand: ParsableCommand {
         describe(file.setup, file.bounds, search: .bfs).dropLast().forEach { print($0) }
         print("replay of \(path), \(replay.steps.count) steps:")
         printSteps(replay)
+        if let draw {
+            try CounterexampleDrawing.write(replay, setup: file.setup, violation: file.violation, to: draw)
+            print("drawn to \(draw)")
+        }
         if let violation = replay.firstViolation {
             print("VIOLATION \(violation.kind.rawValue): \(violation.detail)")
             throw ExitCode(ExitStatus.failed)

@@ -57,6 +57,16 @@ struct InspectDatabaseCommand: ParsableCommand {
             })
         }
 
+        if !inspection.nemesis.isEmpty {
+            let actions = inspection.nemesis.filter { !$0.isHeal }.count
+            lines.append("nemesis: \(actions) actions, \(inspection.nemesis.count - actions) heals")
+            let shown = inspection.nemesis.suffix(10)
+            if inspection.nemesis.count > shown.count { lines.append("  … the last \(shown.count):") }
+            lines += ColumnText.table(["action", "groups", "links cut", "at"], shown.map {
+                [$0.action, $0.groups.isEmpty ? "-" : $0.groups, $0.links.isEmpty ? "none" : $0.links, $0.at]
+            })
+        }
+
         lines.append("inventory: \(inspection.inventory.count) seller/product pairs")
         if !inspection.inventory.isEmpty {
             lines += ColumnText.table(["seller", "product", "stock", "deposited", "sold"], inspection.inventory.map {

@@ -87,6 +87,7 @@ struct RunCommand: ParsableCommand {
     @Option(name: .customLong("remote-market"), help: ArgumentHelp(
         "The path of market on the other hosts (default: this market's own path).", valueName: "path"))
     var remoteMarket: String?
+    @OptionGroup var network: NemesisFlags
 
     func validate() throws {
         if let peers, !(1...ScenarioLimits.maxPeers).contains(peers) {
@@ -120,11 +121,13 @@ struct RunCommand: ParsableCommand {
         let resolved: Scenario
         var fileLimit: Double?
         var placement: HostPlacement?
+        var fileNetwork: ScenarioFile.Network?
         do {
             var chosenSeed = seed
             let file = try ScenarioFile.load(argument: scenario)
             chosenSeed = chosenSeed ?? file?.seed
             fileLimit = file?.timeLimitSeconds
+            fileNetwork = file?.network
             let finalSeed = chosenSeed ?? UInt64.random(in: 0...UInt64(Int64.max))
             var built = try file?.scenario(seed: finalSeed, peerCount: peers)
                 ?? BuiltInScenario.named(scenario).scenario(seed: finalSeed, peers: peers)
@@ -170,6 +173,10 @@ struct RunCommand: ParsableCommand {
         runOptions.placement = placement
         runOptions.ssh = ssh
         runOptions.remoteMarket = remoteMarket
+        // The flags win over the scenario file's `network`.
+        runOptions.nemesis = try network.plan(actions: nil) ?? fileNetwork?.plan
+        runOptions.links = network.latency != nil || network.loss != 0 ? try network.conditions()
+            : fileNetwork?.links ?? LinkConditions()
         let runBefore = report == nil && !trades ? nil : ReportCommand.latestRun(in: db)
         let code = Supervisor.run(runOptions)
         if trades { TradesCommand.printAfterRun(database: db, after: runBefore, json: json) }
@@ -202,6 +209,8 @@ struct PeerProcessCommand: ParsableCommand {
     func validate() throws {
         if (dir == nil) == !overSSH { throw ValidationError("a peer takes either --dir or --over-ssh") }
     }
+    @Option(name: .long) var latency: String?
+    @Option(name: .long) var loss: Double = 0
 
     func run() throws {
         var options = PeerOptions(directory: dir ?? "", id: id, runID: runID, databasePath: db, durability: durability,
@@ -218,6 +227,8 @@ struct PeerProcessCommand: ParsableCommand {
                 throw ExitCode(PeerProcess.cannotStart)
             }
         }
+        if let latency { (options.links.latency, options.links.distribution) = try LinkConditions.latency(latency) }
+        options.links.loss = try LinkConditions.loss(String(loss))
         let code = PeerProcess.run(options)
         if code != 0 { throw ExitCode(code) }
     }

@@ -50,6 +50,14 @@ struct SimulateCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Plant a bug the sweep must catch: claim_at_once (elections ask no higher peer) or trusts_claims (peers believe any frame's word on who trades).", valueName: "bug"))
     var plantedBug: String?
 
+    @OptionGroup var network: NemesisFlags
+
+    @Option(help: ArgumentHelp("Nemesis actions per seed before it heals for good (the run must settle after).", valueName: "count"))
+    var nemesisActions = 3
+
+    @Flag(help: "Add normal+nemesis and test_case3+nemesis to the sweep: every kind of nemesis, three actions of 0.4 s.")
+    var nemesisSlots = false
+
     @Flag(help: "Print each failing run's last events.")
     var trace = false
 
@@ -69,6 +77,7 @@ struct SimulateCommand: ParsableCommand {
         guard (0...3600).contains(hold) else { throw ValidationError("--hold must be 0 to 3600 seconds") }
         _ = try plantedRule()
         _ = try largeSizes()
+        guard (1...1000).contains(nemesisActions) else { throw ValidationError("--nemesis-actions must be 1 to 1000") }
     }
 
     private func plantedRule() throws -> ElectionRule {
@@ -88,7 +97,10 @@ struct SimulateCommand: ParsableCommand {
         options.pauses = pauses
         options.holdUntil = .milliseconds(Int64(hold * 1000))
         options.electionRule = try plantedRule()
+        options.nemesis = try network.plan(actions: nemesisActions)
+        options.links = try network.conditions()
         var slots = BuiltInScenario.allCases.map { SeedSweep.Slot($0) } + SeedSweep.Slot.large(peers: try largeSizes())
+            + (network.nemesis == nil && nemesisSlots ? SeedSweep.Slot.withNemesis : [])
         var file: ScenarioFile?
         if let scenario {
             file = try ScenarioFile.load(argument: scenario)
@@ -124,6 +136,12 @@ struct SimulateCommand: ParsableCommand {
             print("")
             printStats(shown.map(\.0))
         }
+        if options.nemesis != nil || !options.links.isClear {
+            let total = summaries.reduce(into: RunCounts()) { $0.add($1.counts) }
+            print("")
+            print("network: \(total.nemesisActions) nemesis actions, \(total.dropped) frames lost to cuts, "
+                + "\(total.retransmitted) transmissions lost and sent again")
+        }
         let failures = shown.flatMap { summary, slot in summary.failures.map { ($0, slot) } }
         let events = summaries.reduce(0) { $0 + $1.events }
         let seconds = elapsed.seconds
@@ -143,6 +161,13 @@ struct SimulateCommand: ParsableCommand {
             if sickRate != SimulationOptions().sickRate { replay += " --sick-rate \(sickRate)" }
             if !pauses { replay += " --no-pauses" }
             if hold != 0 { replay += " --hold \(hold)" }
+            if let plan = slot.nemesis, network.nemesis == nil {
+                replay += " --nemesis \(plan.kinds.map(\.rawValue).joined(separator: ",")) --nemesis-interval \(plan.interval.seconds)"
+                    + " --nemesis-actions \(plan.actions ?? 3)"
+                if hold == 0, let actions = plan.actions { replay += " --hold \(plan.interval.seconds * Double(2 * actions + 1))" }
+            }
+            replay += network.replayArguments
+            if network.nemesis != nil, nemesisActions != 3 { replay += " --nemesis-actions \(nemesisActions)" }
             print("replay: \(replay) --trace")
         }
         if !failures.isEmpty { throw ExitCode(ExitStatus.failed) }

@@ -50,16 +50,19 @@ final class BullyElectionTests: BullyTestCase {
         XCTAssertEqual(p.sends, [])
     }
 
-    func testALowerPeerSendsElectionToEveryHigherPeerOnly() {
-        let p = PeerHarness(id: 1, peers: all)
+    func testALowerPeerSendsElectionToHigherPeersOnlyTheHighestFirst() {
+        let p = PeerHarness(id: 0, peers: all)
         p.start()
         p.command(.startElection)
-        XCTAssertEqual(p.effects.recipients(of: .election), [2, 3])
+        XCTAssertEqual(p.effects.recipients(of: .election), [3])
+        XCTAssertEqual(p.persists, [])
+        p.fire(.election, at: p.timing.electionTimeout)
+        XCTAssertEqual(p.effects.recipients(of: .election), [1, 2])
         XCTAssertEqual(p.sends.count, 2)
         XCTAssertEqual(Set(p.sends.map(\.clock)).count, 1, "one send event")
         XCTAssertEqual(p.effects.timersSet, [.election: p.timing.electionTimeout])
         XCTAssertEqual(p.persists, [])
-        XCTAssertEqual(p.peer.electionPhase, .awaitingOK(reason: .startup, initiator: 1))
+        XCTAssertEqual(p.peer.electionPhase, .awaitingOK(reason: .startup, initiator: 0))
     }
 
     func testAnElectionInProgressIsNotStartedTwice() {
@@ -70,7 +73,7 @@ final class BullyElectionTests: BullyTestCase {
         XCTAssertEqual(p.sends, [])
         p.receive(.election, from: 0, clock: 1)
         XCTAssertEqual(p.sends.map(\.message), [.ok], "answers, but its own election already runs")
-        XCTAssertEqual(p.peer.electionPhase, .awaitingOK(reason: .startup, initiator: 1))
+        XCTAssertEqual(p.peer.electionPhase, .awaitingHighest(reason: .startup, initiator: 1, asked: 3))
     }
 
     // MARK: OK and COORDINATOR
@@ -121,14 +124,17 @@ final class BullyElectionTests: BullyTestCase {
         let q = PeerHarness(id: 1, peers: all)
         q.start()
         q.receive(.election, from: 0, clock: 1)  // P1 takes over P0's election
-        XCTAssertEqual(q.peer.electionPhase, .awaitingOK(reason: .bully, initiator: 0))
+        XCTAssertEqual(q.peer.electionPhase, .awaitingHighest(reason: .bully, initiator: 0, asked: 3))
         q.receive(.ok, from: 3, clock: 5)
         q.fire(.coordinator, at: .ms(1000))
-        XCTAssertEqual(q.effects.recipients(of: .election), [2, 3])
-        XCTAssertEqual(q.peer.electionPhase, .awaitingOK(reason: .coordinatorTimeout, initiator: 0))
+        XCTAssertEqual(q.effects.recipients(of: .election), [3])
+        XCTAssertEqual(q.peer.electionPhase, .awaitingHighest(reason: .coordinatorTimeout, initiator: 0, asked: 3))
         XCTAssertEqual(q.effects.timersSet, [.election: q.timing.electionTimeout])
-        // Nobody answers this time: P1 claims, still on behalf of P0's election.
         q.fire(.election, at: .ms(1300))
+        XCTAssertEqual(q.effects.recipients(of: .election), [2])
+        XCTAssertEqual(q.peer.electionPhase, .awaitingOK(reason: .coordinatorTimeout, initiator: 0))
+        // Nobody answers this time: P1 claims, still on behalf of P0's election.
+        q.fire(.election, at: .ms(1600))
         XCTAssertEqual(q.persists, [.claimEpoch(claim(1, by: 1, initiator: 0, .coordinatorTimeout))])
     }
 
@@ -138,7 +144,7 @@ final class BullyElectionTests: BullyTestCase {
         p.command(.startElection)
         p.fire(.coordinator)
         XCTAssertEqual(p.sends, [])
-        XCTAssertEqual(p.peer.electionPhase, .awaitingOK(reason: .startup, initiator: 1))
+        XCTAssertEqual(p.peer.electionPhase, .awaitingHighest(reason: .startup, initiator: 1, asked: 3))
     }
 
     // MARK: Claiming the epoch
@@ -202,10 +208,13 @@ final class BullyElectionTests: BullyTestCase {
         p.start()
         p.command(.startElection)
         p.fire(.election)
+        p.fire(.election)
         XCTAssertEqual(p.persists, [.claimEpoch(claim(1, by: 1, .startup))])
         p.persisted(.claimRefused(current: 3))
-        XCTAssertEqual(p.effects.recipients(of: .election), [2, 3])
-        XCTAssertEqual(p.peer.electionPhase, .awaitingOK(reason: .startup, initiator: 1))
+        XCTAssertEqual(p.effects.recipients(of: .election), [3])
+        XCTAssertEqual(p.peer.electionPhase, .awaitingHighest(reason: .startup, initiator: 1, asked: 3))
+        p.fire(.election)
+        XCTAssertEqual(p.effects.recipients(of: .election), [2])
         p.fire(.election)
         XCTAssertEqual(p.persists, [.claimEpoch(claim(4, by: 1, .startup))])
     }

@@ -17,8 +17,8 @@ final class BullyFailoverTests: BullyTestCase {
         let p = PeerHarness.follower(id: 1, leader: 3, epoch: 2)
         p.receive(.resign(epoch: 2), from: 3, clock: 9)
         XCTAssertNil(p.peer.leader)
-        XCTAssertEqual(p.effects.recipients(of: .election), [2, 3])
-        XCTAssertEqual(p.peer.electionPhase, .awaitingOK(reason: .resign, initiator: 1))
+        XCTAssertEqual(p.effects.recipients(of: .election), [3], "the highest first")
+        XCTAssertEqual(p.peer.electionPhase, .awaitingHighest(reason: .resign, initiator: 1, asked: 3))
     }
 
     func testAResignFromANonLeaderOrAnOldEpochIsIgnored() {
@@ -93,8 +93,8 @@ final class BullyFailoverTests: BullyTestCase {
         p.fire(.heartbeat, at: .ms(899))
         XCTAssertEqual(p.effects.recipients(of: .election), [])
         p.fire(.heartbeat, at: .ms(900))
-        XCTAssertEqual(p.effects.recipients(of: .election), [2, 3])
-        XCTAssertEqual(p.peer.electionPhase, .awaitingOK(reason: .heartbeatTimeout, initiator: 1))
+        XCTAssertEqual(p.effects.recipients(of: .election), [3])
+        XCTAssertEqual(p.peer.electionPhase, .awaitingHighest(reason: .heartbeatTimeout, initiator: 1, asked: 3))
     }
 
     func testAHeartbeatWithANewerEpochTeachesTheLeader() {
@@ -124,9 +124,9 @@ final class BullyFailoverTests: BullyTestCase {
         XCTAssertTrue(p.peer.isUp)
         XCTAssertNil(p.peer.leader)
         XCTAssertEqual(p.effects.recipients(of: .heartbeat(epoch: 2, leader: nil)), [], "its election speaks for it")
-        XCTAssertEqual(p.effects.recipients(of: .election), [2, 3])
+        XCTAssertEqual(p.effects.recipients(of: .election), [3])
         XCTAssertEqual(p.effects.timersSet[.heartbeat], p.timing.heartbeat)
-        XCTAssertEqual(p.peer.electionPhase, .awaitingOK(reason: .recovery, initiator: 1))
+        XCTAssertEqual(p.peer.electionPhase, .awaitingHighest(reason: .recovery, initiator: 1, asked: 3))
     }
 
     func testARecoveredTraderComesBackAsAPlainPeerAndClaimsANewEpoch() {
@@ -154,8 +154,8 @@ final class BullyFailoverTests: BullyTestCase {
         p.persisted(.books(PeerBooks(peer: 1)))
         XCTAssertTrue(p.peer.isUp)
         XCTAssertEqual(p.effects.recipients(of: .heartbeat(epoch: 0, leader: nil)), [])
-        XCTAssertEqual(p.effects.recipients(of: .election), [2, 3])
-        XCTAssertEqual(p.peer.electionPhase, .awaitingOK(reason: .recovery, initiator: 1))
+        XCTAssertEqual(p.effects.recipients(of: .election), [3])
+        XCTAssertEqual(p.peer.electionPhase, .awaitingHighest(reason: .recovery, initiator: 1, asked: 3))
     }
 
     func testARestartedTraderThatHearsOfItsOldTermStillWinsANewOne() {

@@ -101,8 +101,8 @@ final class BuyerSellerTests: XCTestCase {
         p.fire(.request, at: .ms(1500))
         XCTAssertEqual(p.effects.buys, [])
         XCTAssertNil(p.peer.leader)
-        XCTAssertEqual(p.effects.recipients(of: .election), [1, 2, 3])
-        XCTAssertEqual(p.peer.electionPhase, .awaitingOK(reason: .requestTimeout, initiator: 0))
+        XCTAssertEqual(p.effects.recipients(of: .election), [3])
+        XCTAssertEqual(p.peer.electionPhase, .awaitingHighest(reason: .requestTimeout, initiator: 0, asked: 3))
         XCTAssertEqual(p.effects.timersSet[.request], p.timing.requestTimeout)
 
         p.receive(.coordinator(epoch: 2), from: 2, clock: 40, at: .ms(1600))

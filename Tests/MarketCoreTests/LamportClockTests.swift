@@ -68,16 +68,19 @@ final class LamportClockTests: XCTestCase {
         p.start()
         XCTAssertEqual(p.sends, [], "a peer that starts has nobody to tell yet")
         p.command(.startElection)
-        // The ELECTION goes to every higher peer, all with stamp 1.
-        XCTAssertEqual(p.sends.map(\.to).sorted(), [1, 2, 3])
-        XCTAssertEqual(Set(p.sends.map(\.clock)), [1])
+        XCTAssertEqual(p.sends.map(\.to), [3], "the highest peer is asked first")
         XCTAssertEqual(p.peer.clock.time, 1)
+        // Silent: the ELECTION goes to every other higher peer, all with stamp 2.
+        p.fire(.election, at: p.timing.electionTimeout)
+        XCTAssertEqual(p.sends.map(\.to).sorted(), [1, 2])
+        XCTAssertEqual(Set(p.sends.map(\.clock)), [2])
+        XCTAssertEqual(p.peer.clock.time, 2)
         XCTAssertTrue(p.sends.allSatisfy { $0.from == 0 })
     }
 
     func testEverySendTicks() {
         // A plain follower answers an ELECTION with OK (one send) and starts its own election
-        // (a broadcast to the higher peers): two send events, two consecutive stamps.
+        // (the highest peer asked first): two send events, two consecutive stamps.
         let p = PeerHarness(id: 1, peers: [0, 1, 2, 3])
         p.start()
         XCTAssertEqual(p.peer.clock.time, 0)
@@ -85,7 +88,7 @@ final class LamportClockTests: XCTestCase {
         // receive: max(1, 1) + 1 = 2; OK stamped 3; ELECTION stamped 4.
         XCTAssertEqual(p.sent(to: 0), [.ok])
         XCTAssertEqual(p.sends.first { $0.message == .ok }?.clock, 3)
-        XCTAssertEqual(p.effects.recipients(of: .election), [2, 3])
+        XCTAssertEqual(p.effects.recipients(of: .election), [3])
         XCTAssertEqual(Set(p.sends.filter { $0.message == .election }.map(\.clock)), [4])
         XCTAssertEqual(p.peer.clock.time, 4)
     }

@@ -48,6 +48,8 @@ final class BenchPostgresTests: XCTestCase {
         XCTAssertTrue(run.output.contains("\nPostgreSQL figures skipped: --no-postgres"), run.output)
         XCTAssertFalse(run.output.contains("| PostgreSQL"), run.output)
         XCTAssertNotNil(Self.row("16 peers, 12 buying", in: run.output), "the SQLite figures are still there: \(run.output)")
+        let explored = try XCTUnwrap(Self.row("explore 2 peers, 1 buyer, 1 request each, 0 crashes", in: run.output), "no explorer row: \(run.output)")
+        XCTAssertTrue(explored[2].contains(" states, ") && !explored[2].contains("not complete"), explored[2])
     }
 
     func testNoPostgresAndAServerTogetherAreRefusedInOneLine() throws {

@@ -15,6 +15,17 @@ final class SupervisorWireTests: XCTestCase {
         XCTAssertEqual(try PeerCommand(line: "  stop "), .stop)
     }
 
+    func testNemesisCutsAndHealsReadBackFromTheirLines() throws {
+        let cut = PeerCommand.nemesis([DirectedLink(1, 3), DirectedLink(3, 1), DirectedLink(0, 2)])
+        XCTAssertEqual(cut.line, "nemesis cut 0>2,1>3,3>1")
+        XCTAssertEqual(try PeerCommand(line: cut.line), cut)
+        XCTAssertEqual(PeerCommand.nemesis([]).line, "nemesis heal")
+        XCTAssertEqual(try PeerCommand(line: "nemesis heal"), .nemesis([]))
+        for bad in ["nemesis", "nemesis cut", "nemesis cut 1>", "nemesis cut 1-3", "nemesis heal now", "nemesis cut -1>2"] {
+            XCTAssertThrowsError(try PeerCommand(line: bad)) { XCTAssertEqual($0 as? WireError, .malformed(bad)) }
+        }
+    }
+
     func testMalformedCommandsAreTypedErrors() {
         XCTAssertThrowsError(try PeerCommand(line: "")) { XCTAssertEqual($0 as? WireError, .empty) }
         XCTAssertThrowsError(try PeerCommand(line: "   ")) { XCTAssertEqual($0 as? WireError, .empty) }

@@ -60,6 +60,16 @@ final class TrafficShapeTests: XCTestCase {
         XCTAssertLessThan(perBuy(small), 16, "the issue's target at 16 peers and 12 buyers: \(kinds(small))")
     }
 
+    func testTheStartupElectionCostsNoCascadeOfElectionFrames() throws {
+        // The lowest peer starts it: in Bully's classic round every peer above it would ask
+        // every peer above itself, 64 × 63 / 2 ELECTION frames and as many OKs.
+        var scenario = try market(peers: 64, buyers: 0, requests: 0)
+        scenario.firstElection = 0
+        let result = run(scenario, options: calm)
+        let frames = ["election", "ok"].reduce(0) { $0 + (result.messages[$1] ?? 0) }
+        XCTAssertLessThanOrEqual(frames, 2 * 64, kinds(result))
+    }
+
     func testIdleHeartbeatTrafficGrowsLinearly() throws {
         var options = calm
         options.holdUntil = .seconds(4)

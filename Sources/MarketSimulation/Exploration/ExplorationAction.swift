@@ -30,6 +30,16 @@ public enum ExplorationAction: Hashable, Codable, Sendable {
         }
     }
 
+    /// The peer whose node the step changes (nil: a lost message changes links only).
+    public var actor: PeerID? {
+        switch self {
+        case .deliver(_, let to): to
+        case .fire(let id, _), .runStore(let id), .storeResult(let id), .crash(let id), .restart(let id),
+             .pause(let id), .resume(let id): id
+        case .drop: nil
+        }
+    }
+
     /// The canonical text form, which `init?(_:)` reads back (a counterexample file holds these).
     public var text: String {
         switch self {

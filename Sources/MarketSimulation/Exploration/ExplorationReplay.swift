@@ -25,16 +25,21 @@ public struct ExplorationReplay {
     /// Broken at rest, in the last state, when it is at rest.
     public var restViolations: [Violation] = []
     public var finalState: ExploredSystem
+    /// Every message sent on the path, in the order sent, with what became of it.
+    public var messages: [PathMessage]
 
     /// The first invariant the path breaks, if any.
     public var firstViolation: Violation? { steps.lazy.flatMap(\.violations).first ?? restViolations.first }
 
     public init(setup: ExplorationSetup, bounds: ExplorationBounds, path: [ExplorationAction]) throws(Failure) {
         var system = ExploredSystem(setup)
+        var tracker = PathMessage.Tracker(system)
         for (index, action) in path.enumerated() {
             guard system.enabled(within: bounds).contains(action) else { throw .notEnabled(number: index + 1, action) }
             let description = system.describe(action)
+            let before = system.links
             let violations = system.apply(action)
+            tracker.record(step: index + 1, action: action, before: before, after: system)
             steps.append(Step(action: action, description: description, violations: violations))
         }
         let enabled = system.enabled(within: bounds)
@@ -42,5 +47,6 @@ public struct ExplorationReplay {
             restViolations = system.restViolations()
         }
         finalState = system
+        messages = tracker.messages
     }
 }

@@ -24,8 +24,13 @@ public struct ExploredSystem: Hashable {
         /// Answers of the store not yet read, in order.
         public var storeResults: [StoreResult] = []
         public var paused = false
+        /// This node's hash while no step changed it (see `fingerprint()`); kept inside the
+        /// node so it costs no allocation of its own.
+        @StepScratch var hashKept: Int? = nil
 
         var crashed: Bool { peer == nil && !downAtStart }
+        /// Takes steps: up and not paused.
+        var running: Bool { peer != nil && !paused }
     }
 
     /// What travels on a link: a message, or the close of the sender's connection (its
@@ -50,6 +55,9 @@ public struct ExploredSystem: Hashable {
     @StepScratch var watch = StoreWatch()
     /// Each peer's configuration, the same in every state: what a crashed peer restarts with.
     @StepScratch var configs: [PeerConfig] = []
+    /// The store's hash while no step changed it (see `fingerprint()`): a function of the
+    /// state, so not part of its identity.
+    @StepScratch var storeHashKept: Int? = nil
 
     public var count: Int { nodes.count }
 
@@ -83,26 +91,27 @@ public struct ExploredSystem: Hashable {
     public func enabled(within bounds: ExplorationBounds) -> [ExplorationAction] {
         var actions: [ExplorationAction] = []
         let timersMayFire = bounds.timing == .any || isQuiet
-        for id in nodes.indices {
-            let node = nodes[id]
-            guard node.peer != nil, !node.paused else { continue }
+        // Fields are read in place (`nodes[id].x`): a copy of a whole node retains every buffer
+        // of its peer, and this runs for every state.
+        for id in nodes.indices where nodes[id].running {
             for from in nodes.indices where !links[link(from, id)].isEmpty {
                 actions.append(.deliver(from: from, to: id))
             }
-            for timer in Self.timerOrder where timersMayFire && node.timers[timer] != nil && node.fired[timer, default: 0] < bounds.firings(of: timer) {
-                actions.append(.fire(id, timer))
+            if timersMayFire, !nodes[id].timers.isEmpty {
+                for timer in Self.timerOrder where nodes[id].timers[timer] != nil && nodes[id].fired[timer, default: 0] < bounds.firings(of: timer) {
+                    actions.append(.fire(id, timer))
+                }
             }
-            if !node.storeRequests.isEmpty { actions.append(.runStore(id)) }
-            if !node.storeResults.isEmpty { actions.append(.storeResult(id)) }
+            if !nodes[id].storeRequests.isEmpty { actions.append(.runStore(id)) }
+            if !nodes[id].storeResults.isEmpty { actions.append(.storeResult(id)) }
         }
         for id in nodes.indices {
-            let node = nodes[id]
             // A restart or a resume comes after a delay, as a timer does (the scenario's
             // recovery, the length of a pause).
-            if node.crashed, timersMayFire { actions.append(.restart(id)) }
-            if node.paused, timersMayFire { actions.append(.resume(id)) }
-            if node.peer != nil, crashes < bounds.crashes { actions.append(.crash(id)) }
-            if node.peer != nil, !node.paused, pauses < bounds.pauses { actions.append(.pause(id)) }
+            if timersMayFire, nodes[id].crashed { actions.append(.restart(id)) }
+            if timersMayFire, nodes[id].paused { actions.append(.resume(id)) }
+            if crashes < bounds.crashes, nodes[id].peer != nil { actions.append(.crash(id)) }
+            if pauses < bounds.pauses, nodes[id].running { actions.append(.pause(id)) }
         }
         if drops < bounds.drops {
             for from in nodes.indices {
@@ -118,9 +127,8 @@ public struct ExploredSystem: Hashable {
     /// or answer. What is on its way to a paused peer waits for it.
     var isQuiet: Bool {
         nodes.indices.allSatisfy { id in
-            let node = nodes[id]
-            guard node.peer != nil, !node.paused else { return true }
-            return node.storeRequests.isEmpty && node.storeResults.isEmpty
+            guard nodes[id].running else { return true }
+            return nodes[id].storeRequests.isEmpty && nodes[id].storeResults.isEmpty
                 && nodes.indices.allSatisfy { links[link($0, id)].isEmpty }
         }
     }
@@ -130,6 +138,10 @@ public struct ExploredSystem: Hashable {
     /// Takes one action (which must be enabled) and returns the invariants it broke.
     public mutating func apply(_ action: ExplorationAction) -> [Violation] {
         var violations: [Violation] = []
+        // A step changes the node of the peer it is taken by (and links), nothing else but the
+        // store when the store runs.
+        if let actor = action.actor { nodes[actor].hashKept = nil }
+        if case .runStore = action { storeHashKept = nil }
         switch action {
         case .deliver(let from, let to):
             let item = links[link(from, to)].removeFirst()

@@ -17,6 +17,14 @@ public final class Explorer {
     public let setup: ExplorationSetup
     public let bounds: ExplorationBounds
     public let search: ExplorationResult.Search
+    /// Sleep sets (breadth-first only): a step is not taken from a state when an independent
+    /// step before it already led, in the other order, to the state it would reach. Every
+    /// state should still be visited, only transitions to states seen saved; off by default
+    /// until a crash-and-pause bound that once visited fewer states with it is understood.
+    public var reduction = false
+    /// Which steps commute in a state; apart from `ExploredSystem.independent` only for tests
+    /// showing that a wrong relation loses states.
+    var independence: (ExploredSystem, ExplorationAction, ExplorationAction) -> Bool = { $0.independent($1, $2) }
     /// Asked between states; true stops the search cleanly with what it covered.
     public var shouldStop: () -> Bool = { false }
     /// Told about once a second.
@@ -24,6 +32,10 @@ public final class Explorer {
 
     private var parents: [Int32] = []
     private var reachedBy: [ExplorationAction?] = []
+    /// By state: the steps not to take from it (see `reduction`). A state reached again
+    /// before it is expanded keeps only what every way in agrees on; one reached again after
+    /// it was expanded, with fewer steps asleep, is expanded again for the steps it missed.
+    private var sleeping: [SleepSet] = []
     private var result: ExplorationResult
 
     public init(setup: ExplorationSetup, bounds: ExplorationBounds, search: ExplorationResult.Search = .bfs) {
@@ -34,28 +46,36 @@ public final class Explorer {
     }
 
     /// A state waiting to be expanded: the state, its index in `parents`, its depth, and its
-    /// enabled actions (computed once, when it was reached).
+    /// enabled actions (computed once, when it was reached); `only`: a second expansion,
+    /// taking only these steps.
     private struct Pending {
         var system: ExploredSystem
         var index: Int32
         var depth: Int
         var enabled: [ExplorationAction]
+        var only: SleepSet?
     }
 
     public func run() -> ExplorationResult {
         let clock = ContinuousClock()
         let started = clock.now
         var lastReport = started
-        let initial = ExploredSystem(setup)
-        var seen: [Fingerprint: Int] = [Fingerprint(initial): 0]
+        var initial = ExploredSystem(setup)
+        let sleepSets = reduction && search == .bfs
+        // By fingerprint: the state's index (breadth-first) or the depth it was reached at (depth-first).
+        var seen: [Fingerprint: Int] = [initial.fingerprint(): 0]
         parents = [-1]
         reachedBy = [nil]
+        sleeping = sleepSets ? [.empty] : []
         result.states = 1
         var pending = [Pending(system: initial, index: 0, depth: 0, enabled: initial.enabled(within: bounds))]
         judge(pending[0])
         var head = 0
         var level = 0
         var expanded = 0
+        // The highest index expanded: breadth-first, states are first expanded in index order.
+        var expandedUpTo: Int32 = -1
+        let count = initial.count
         // Breadth-first: a queue (read from `head`, compacted as it goes); depth-first: a stack.
         search: while result.counterexample == nil {
             let next: Pending
@@ -90,27 +110,66 @@ public final class Explorer {
                 }
             }
             if let limit = bounds.depth, next.depth >= limit {
-                if !next.enabled.isEmpty { result.cutByDepth += 1 }
+                if !next.enabled.isEmpty, next.only == nil { result.cutByDepth += 1 }
                 continue
             }
+            if next.only == nil { expandedUpTo = max(expandedUpTo, next.index) }
+            // Asleep here: taken from an ancestor before an independent step that led here.
+            let asleep = sleepSets ? sleeping[Int(next.index)] : .empty
+            var taken: [ExplorationAction] = []
             for action in next.enabled {
+                let bit = SleepSet.bit(action, count: count)
+                if let bit {
+                    if let only = next.only { guard only.contains(bit) else { continue } }
+                    else if asleep.contains(bit) { continue }
+                } else if next.only != nil {
+                    continue
+                }
                 var system = next.system
                 let violations = system.apply(action)
                 result.transitions += 1
-                let fingerprint = Fingerprint(system)
+                let fingerprint = system.fingerprint()
                 let depth = next.depth + 1
-                if let earlier = seen[fingerprint], search == .bfs || earlier <= depth { continue }
-                seen[fingerprint] = depth
-                parents.append(next.index)
-                reachedBy.append(action)
-                let reached = Pending(system: system, index: Int32(parents.count - 1), depth: depth,
-                                      enabled: system.enabled(within: bounds))
-                result.states += 1
-                result.maxDepth = max(result.maxDepth, depth)
+                // What stays asleep after this step: what was asleep or taken before it here, and is independent of it.
+                var childAsleep = SleepSet.empty
+                if sleepSets {
+                    for other in next.enabled where other != action {
+                        guard let otherBit = SleepSet.bit(other, count: count),
+                              asleep.contains(otherBit) || taken.contains(other),
+                              independence(next.system, other, action) else { continue }
+                        childAsleep.insert(otherBit)
+                    }
+                    taken.append(action)
+                }
+                // A step that breaks an invariant is a counterexample even when the state it
+                // reaches was seen before (reached there by a step that broke nothing).
                 if let violation = violations.first {
-                    result.counterexample = .init(violation: violation, path: path(to: reached.index))
+                    result.counterexample = .init(violation: violation, path: .init(actions: path(to: next.index).actions + [action]))
+                    if seen[fingerprint] == nil { seen[fingerprint] = 0 }
+                    result.maxDepth = max(result.maxDepth, depth)
                     break
                 }
+                if let earlier = seen[fingerprint] {
+                    if sleepSets {
+                        let index = earlier
+                        let missed = sleeping[index].subtracting(childAsleep)
+                        sleeping[index] = sleeping[index].intersection(childAsleep)
+                        if Int32(index) <= expandedUpTo, !missed.isEmpty {
+                            pending.append(Pending(system: system, index: Int32(index), depth: depth,
+                                                   enabled: system.enabled(within: bounds), only: missed))
+                        }
+                        continue
+                    }
+                    if search == .bfs || earlier <= depth { continue }
+                }
+                parents.append(next.index)
+                reachedBy.append(action)
+                let index = Int32(parents.count - 1)
+                seen[fingerprint] = search == .bfs ? Int(index) : depth
+                if sleepSets { sleeping.append(childAsleep) }
+                let reached = Pending(system: system, index: index, depth: depth, enabled: system.enabled(within: bounds))
+                result.states += 1
+                result.maxDepth = max(result.maxDepth, depth)
                 judge(reached)
                 if result.counterexample != nil { break }
                 pending.append(reached)
@@ -145,19 +204,5 @@ public final class Explorer {
             at = parents[Int(at)]
         }
         return .init(actions: actions.reversed())
-    }
-}
-
-/// 64 bits of a state's hash (SipHash, `Hasher`). Among n states two share one with a
-/// chance of about n²/2⁶⁵: one in 36,000 for 10 million states.
-struct Fingerprint: Hashable {
-    var value: Int
-
-    init(_ system: ExploredSystem) {
-        value = system.hashValue
-    }
-
-    func hash(into hasher: inout Hasher) {
-        hasher.combine(value)
     }
 }

@@ -1,7 +1,6 @@
 -- A host the supervisor cannot reach is not a crash: its peer is recorded `unreachable`
 -- once, and `reachable` when the host answers again (the peer is then started anew).
 -- SQLite cannot change a CHECK in place, so the table is made again with the wider one.
--- (0008 is the nemesis table, made on another branch.)
 CREATE TABLE faults_reachability (
     fault_id INTEGER PRIMARY KEY,
     run_id   INTEGER NOT NULL REFERENCES runs(run_id),

@@ -1,0 +1,55 @@
+import Foundation
+import GRDB
+import MarketTestKit
+import XCTest
+
+/// Whole runs under the network's nemesis: links cut and healed on a schedule from the seed,
+/// every frame delayed and now and then lost (and sent again). Whatever the protocol manages
+/// while links are cut, nothing it recorded may break an invariant, and each action and heal
+/// is in the history.
+extension EndToEndTests {
+    func test_nemesis_partitionsWithLatencyAndLoss_checkClean_andAreRecorded() throws {
+        try assertNemesisRun(["--nemesis", "partition,isolate-trader"])
+    }
+
+    func test_nemesis_overTCP_oneWayAndBridgeCuts_checkClean_andAreRecorded() throws {
+        try assertNemesisRun(["--nemesis", "one-way,bridge", "--transport", "tcp"])
+    }
+
+    /// A run with a cut every 0.4 s (healed 0.4 s later) for at most 8 s: it completes, or
+    /// stops at its limit if a cut stalled it; either way `market check` passes.
+    private func assertNemesisRun(_ extra: [String], file: StaticString = #filePath, line: UInt = #line) throws {
+        let path = try temporaryDatabasePath()
+        let outcome = try market(["run", "--scenario", "test_case3", "--requests", "60", "--seed", "9", "--sick-rate", "0",
+                                  "--nemesis-interval", "0.4", "--latency", "2ms", "--loss", "0.05",
+                                  "--db", path, "--json", "--time-limit", "8"] + extra, deadline: 40)
+        let json = try XCTUnwrap(outcome.json, "no JSON summary: \(outcome.stderr) \(outcome.stdout)", file: file, line: line)
+        let status = try XCTUnwrap(json["status"] as? String, file: file, line: line)
+        XCTAssert(["completed", "failed"].contains(status), status, file: file, line: line)
+        if status == "failed" {
+            XCTAssert((json["problem"] as? String ?? "").contains("time"), "failed, not at its limit: \(json["problem"] ?? "")",
+                      file: file, line: line)
+        }
+        let runID = Int64(try XCTUnwrap(json["run_id"] as? Int, file: file, line: line))
+        let summary = try XCTUnwrap(json["nemesis"] as? [[String: Any]], file: file, line: line)
+        XCTAssertGreaterThan(summary.count, 0, "no nemesis action in the summary", file: file, line: line)
+        let rows = try readOnly(path).read { db in
+            try Row.fetchAll(db, sql: "SELECT action, groups, links FROM nemesis WHERE run_id = ? ORDER BY nemesis_id",
+                             arguments: [runID])
+        }
+        let actions = rows.filter { ($0["action"] as String) != "heal" }
+        XCTAssertGreaterThan(actions.count, 0, "no nemesis action recorded", file: file, line: line)
+        XCTAssertEqual(rows.count, summary.count, file: file, line: line)
+        for row in actions where (row["action"] as String) != "isolate-trader" {
+            XCTAssertFalse((row["links"] as String).isEmpty, "an action that cut nothing: \(row)", file: file, line: line)
+            XCTAssertTrue((row["groups"] as String).contains("|"), "an action without its sides: \(row)", file: file, line: line)
+        }
+        for (earlier, later) in zip(rows, rows.dropFirst()) {
+            XCTAssertTrue((earlier["action"] as String) == "heal" || (later["action"] as String) == "heal",
+                          "two actions without a heal between them", file: file, line: line)
+        }
+        let inspect = try market(["inspect", "db", "--db", path])
+        XCTAssertTrue(inspect.stdout.contains("nemesis: \(actions.count) actions"), inspect.stdout, file: file, line: line)
+        try assertCheckedClean(path, file: file, line: line)
+    }
+}
