@@ -4,7 +4,7 @@ import MarketStore
 /// What one peer was doing over the run, for its lane in the timeline.
 struct PeerLane {
     enum State: String {
-        case down, sick, crashed, resigned, recovering
+        case down, sick, crashed, resigned, recovering, unreachable
 
         var label: String {
             switch self {
@@ -13,6 +13,7 @@ struct PeerLane {
             case .crashed: "crashed"
             case .resigned: "resigned"
             case .recovering: "recovering"
+            case .unreachable: "unreachable (its host cut off)"
             }
         }
     }
@@ -58,6 +59,7 @@ struct PeerLane {
             case .crash: open[fault.peer] = (.crashed, fault.atMs)
             case .resign: open[fault.peer] = (.resigned, fault.atMs)
             case .downAtStart: open[fault.peer] = (.down, fault.atMs)
+            case .unreachable: open[fault.peer] = (.unreachable, fault.atMs)
             case .recover:
                 let settled = electionEnds.first { $0 > fault.atMs } ?? end
                 let until = min(settled, fault.atMs + recoveryCapMs, end)

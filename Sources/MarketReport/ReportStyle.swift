@@ -9,7 +9,7 @@ enum ReportStyle {
     .note,.legend,footer{font-size:12px;color:#4a5466}footer{margin-top:30px}
     .tick{font-size:10px;fill:#5b6578}.lane{font-size:11px;fill:#1d2330}.elabel{font-size:9px;fill:#6a3fb0}
     .axis{stroke:#8a93a3;stroke-width:1}.grid{stroke:#e6e9ef;stroke-width:1}
-    .up{fill:#e9edf2}.down{fill:#6b7280}.sick{fill:#f5a524}.crashed{fill:#d64545}.resigned{fill:#9b6bd6}
+    .up{fill:#e9edf2}.down{fill:#6b7280}.sick{fill:#f5a524}.crashed{fill:#d64545}.resigned{fill:#9b6bd6}.unreachable{fill:#a0703c}
     .recovering{fill:#7cc48d;fill-opacity:.8}.trader{fill:#2456a6}.on-trader{font-size:9px;fill:#fff}.on-trader.small{font-size:7.5px}
     .election{fill:#8b5cf6;fill-opacity:.16}.nemesis{fill:#f59e0b;fill-opacity:.18}.window{fill:#111827;fill-opacity:.55}
     .initiator{fill:#5b21b6;stroke:#fff;stroke-width:.8}
@@ -27,7 +27,7 @@ enum ReportStyle {
     .mlabel{font-size:8.5px;fill:#1d2330;paint-order:stroke;stroke:#fff;stroke-width:2.5px}
     .beat .mlabel{fill:#7a8494}
     .key{display:inline-block;width:14px;height:10px;margin:0 4px 0 10px;vertical-align:-1px;border-radius:2px}
-    .key.up{background:#e9edf2}.key.sick{background:#f5a524}.key.crashed{background:#d64545}.key.resigned{background:#9b6bd6}
+    .key.up{background:#e9edf2}.key.sick{background:#f5a524}.key.crashed{background:#d64545}.key.resigned{background:#9b6bd6}.key.unreachable{background:#a0703c}
     .key.recovering{background:#7cc48d}.key.down{background:#6b7280}.key.trader{background:#2456a6}.key.election{background:#ddd0fb}.key.nemesis{background:#fde2b3}.key.window{background:#4b5563;height:4px;vertical-align:2px}
     .key.req-bought{background:#2f6fd6;height:6px;vertical-align:1px}.key.req-failed{background:#f08c00;height:6px;vertical-align:1px}
     .key.unnoticed{background:repeating-linear-gradient(45deg,#f5a524 0 2px,#fff 2px 4px);outline:1px solid #b45309}

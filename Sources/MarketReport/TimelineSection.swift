@@ -87,7 +87,7 @@ enum TimelineSection {
         parts += context.timeAxis(y: top + plotHeight + 4)
         let svg = SVG.frame(width: ReportContext.width, height: height, label: "timeline of every peer", parts)
         var caption = "A lane per peer over the run's wall-clock time: grey up, orange sick, red crashed, "
-            + "purple resigned, green recovering (from its recover until the next election ends, at most 1 s), "
+            + "purple resigned, brown unreachable (its host cut off), green recovering (from its recover until the next election ends, at most 1 s), "
             + "dark grey down from the start; the blue bar is the peer trading, by epoch; violet bands are elections "
             + "(from the start the history records for each to its end), "
             + "◆ marks the peer that started one, ✕ crash, ! sick, ▼ resign, ▲ recover. "
@@ -146,7 +146,7 @@ enum TimelineSection {
 
     static func legend(_ activities: [PeerID: BuyerActivity], nemesis: Bool = false) -> String {
         var items = [("up", "up"), ("sick", "sick"), ("unnoticed", "silent, not yet noticed"), ("crashed", "crashed"),
-                     ("resigned", "resigned"), ("recovering", "recovering"), ("down", "down from the start"), ("trader", "trader"),
+                     ("resigned", "resigned"), ("unreachable", "unreachable"), ("recovering", "recovering"), ("down", "down from the start"), ("trader", "trader"),
                      ("election", "election"), ("window", "the space-time diagram's window")]
         if nemesis { items.insert(("nemesis", "links cut (nemesis)"), at: items.count - 1) }
         if !activities.isEmpty { items.insert(contentsOf: [("req-bought", "request bought"), ("req-failed", "request failed")], at: 2) }

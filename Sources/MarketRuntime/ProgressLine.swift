@@ -70,7 +70,8 @@ final class ProgressLine {
         switch state {
         case .sick(.silent): return "silent"
         case .sick(.resign): return "resigned"
-        case .sick(.crash), .down: return "down"
+        case .sick(.crash), .down, .probing: return "down"
+        case .unreachable: return "unreachable"
         case .starting, .up, .stopping, .stopped: return nil
         }
     }

@@ -67,6 +67,8 @@ extension FaultKind {
         case .resign: self = .resign
         case .recover: self = .recover
         case .downAtStart: self = .downAtStart
+        case .unreachable: self = .unreachable
+        case .reachable: self = .reachable
         }
     }
 }

@@ -203,6 +203,17 @@ public final class Supervisor {
             }
         case .kill(let id):
             if let slot = processes.slots[id] { processes.forceKill(slot) }
+        case .probeHost(let id):
+            guard let slot = processes.slots[id], let destination = slot.destination else {
+                // Only a peer over ssh can lose its session; a local one's host is this one.
+                feed(.hostProbed(id, answered: true))
+                return
+            }
+            let link = NIOLoopBound(self, eventLoop: loop)
+            let loop = loop
+            HostProbe.ask(destination, killing: slot.remotePID, ssh: options.ssh) { answered in
+                loop.execute { link.value.feed(.hostProbed(id, answered: answered)) }
+            }
         case .killAll:
             processes.forceKillAll()
         case .closePipes:
@@ -330,7 +341,8 @@ extension Supervisor: ProcessTableDelegate {
     }
 
     func peer(_ slot: PeerSlot, exited status: ExitStatus) {
-        feed(.peerExited(slot.id, PeerExit(status.description, couldNotStart: status == .exited(PeerProcess.cannotStart))))
+        feed(.peerExited(slot.id, PeerExit(status.description, couldNotStart: status == .exited(PeerProcess.cannotStart),
+                                           sessionLost: slot.destination != nil && status == .exited(255))))
     }
 
     func peer(_ slot: PeerSlot, unreachable error: any Error) {

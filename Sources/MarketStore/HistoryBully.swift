@@ -1,7 +1,8 @@
 import MarketCore
 
 /// Bully on a recorded run: the one rule (`BullyWinners`) over the history's faults and
-/// elections (a recovery brings a peer up, any other fault takes it down). A peer whose link
+/// elections (a recovery, or its host answering again, brings a peer up; any other fault,
+/// `unreachable` among them, takes it down). A peer whose link
 /// with the winner was cut either way during the election (`nemesis`) could not answer it:
 /// Bully promises nothing about it.
 extension History {
@@ -11,7 +12,7 @@ extension History {
         }
         let rule = BullyWinners<String>(
             peers: peers.map { ($0.peer, $0.downAtStart) },
-            changes: faults.map { .init(peer: $0.peer, up: $0.kind == .recover, at: $0.at) },
+            changes: faults.map { .init(peer: $0.peer, up: $0.kind == .recover || $0.kind == .reachable, at: $0.at) },
             elections: elections.compactMap { election in
                 guard let started = election.startedAt ?? election.finishedAt else { return nil }
                 return .init(epoch: election.epoch, winner: election.winner, started: started, finished: election.finishedAt)

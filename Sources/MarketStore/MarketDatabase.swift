@@ -9,6 +9,8 @@ public enum RunStatus: String, CaseIterable, Codable, Sendable {
 public enum FaultKind: String, CaseIterable, Codable, Sendable, DatabaseValueConvertible {
     case sick, crash, resign, recover
     case downAtStart = "down_at_start"
+    /// Its host stopped answering (not a crash: the peer may be alive), and answered again.
+    case unreachable, reachable
 }
 
 /// One traced message for the optional `messages` table (`--trace`).

@@ -46,6 +46,9 @@ enum Migrations {
         Migration(
             version: 8, name: "nemesis", sql: text(PackageResources._008_nemesis_sql),
             postgresql: text(PackageResources._008_nemesis_pg_sql)),
+        Migration(
+            version: 9, name: "fault_reachability", sql: text(PackageResources._009_fault_reachability_sql),
+            postgresql: text(PackageResources._009_fault_reachability_pg_sql)),
     ]
 
     private static func text(_ bytes: [UInt8]) -> String { String(decoding: bytes, as: UTF8.self) }

@@ -9,6 +9,12 @@ public struct SupervisedPeer: Hashable, Sendable {
         case sick(SickMode)
         /// Its process is gone; it is started again after `recoverAfter`.
         case down
+        /// Its ssh session ended on its own, with ssh's failure: is its host still there?
+        /// The host is asked once before anything is recorded.
+        case probing
+        /// Its host does not answer: recorded once, asked again now and then, and the peer
+        /// started anew when it answers. Not a crash: the peer may be alive over there.
+        case unreachable
         case stopping
         case stopped
     }

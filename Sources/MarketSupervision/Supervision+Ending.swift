@@ -11,7 +11,7 @@ extension Supervision {
             switch peers[id]!.state {
             case .up, .sick: peers[id]!.state = .stopping
             case .starting: break  // told to stop when it is ready
-            case .down, .stopping, .stopped: break
+            case .down, .probing, .unreachable, .stopping, .stopped: break
             }
         }
         noteStopping(then: .stop)

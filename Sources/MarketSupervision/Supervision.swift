@@ -77,6 +77,7 @@ public struct Supervision: Sendable {
             effects.append(.lookAtPauses)
             effects.append(.tell(id, .proceed))
         case .peerExited(let id, let exit): exited(id, exit)
+        case .hostProbed(let id, let answered): hostProbed(id, answered: answered)
         case .spawnFailed(let id, let why):
             peers[id]?.alive = false
             fail("cannot start P\(id): \(why)")
@@ -211,22 +212,59 @@ public struct Supervision: Sendable {
                 fail("P\(id) could not start (see the message above)")
                 return
             }
-            var delay = config.recoverAfter
-            if !peer.killedByUs {
-                say("P\(id) exited unexpectedly (\(exit)); treating it as a crash")
-                record(.crash, id)
-                let exits = now - peer.startedAt < config.quickExit ? peer.quickExits + 1 : 0
-                peers[id]!.quickExits = exits
-                if exits >= config.maxQuickExits {
-                    fail("P\(id) exited \(exits) times in a row within \(config.quickExit.wholeSeconds) s of starting; giving up")
-                    return
-                }
-                // Each quick exit in a row doubles the wait before the next start.
-                delay = config.recoverAfter * (1 << exits)
+            if !peer.killedByUs, exit.sessionLost {
+                // Not known dead: its host may only be cut off. Asked before anything is recorded.
+                peers[id]!.state = .probing
+                effects.append(.probeHost(id))
+                return
             }
-            peers[id]!.state = .down
-            peers[id]!.comebacks += 1
-            effects.append(.wake(after: delay, .restart(id)))
+            goneFor(id, killed: peer.killedByUs, "exited unexpectedly (\(exit))")
+        }
+    }
+
+    /// A peer whose process is gone: a crash unless the machine killed it, and started again
+    /// after a wait that doubles with each quick exit in a row.
+    mutating func goneFor(_ id: PeerID, killed: Bool, _ how: String) {
+        guard let peer = peers[id] else { return }
+        var delay = config.recoverAfter
+        if !killed {
+            say("P\(id) \(how); treating it as a crash")
+            record(.crash, id)
+            let exits = now - peer.startedAt < config.quickExit ? peer.quickExits + 1 : 0
+            peers[id]!.quickExits = exits
+            if exits >= config.maxQuickExits {
+                fail("P\(id) exited \(exits) times in a row within \(config.quickExit.wholeSeconds) s of starting; giving up")
+                return
+            }
+            // Each quick exit in a row doubles the wait before the next start.
+            delay = config.recoverAfter * (1 << exits)
+        }
+        peers[id]!.state = .down
+        peers[id]!.comebacks += 1
+        effects.append(.wake(after: delay, .restart(id)))
+    }
+
+    /// A peer whose session was lost: its host answered (the peer is gone: a crash) or not
+    /// (unreachable, recorded once and asked again until it answers).
+    mutating func hostProbed(_ id: PeerID, answered: Bool) {
+        guard isLive, let peer = peers[id] else { return }
+        switch (peer.state, answered) {
+        case (.probing, true):
+            goneFor(id, killed: false, "lost its ssh session, but its host answers")
+        case (.probing, false):
+            say("P\(id)'s host does not answer; recording it unreachable (not a crash) until it does")
+            record(.unreachable, id)
+            peers[id]!.state = .unreachable
+            effects.append(.wake(after: config.probeEvery, .probe(id)))
+        case (.unreachable, false):
+            effects.append(.wake(after: config.probeEvery, .probe(id)))
+        case (.unreachable, true):
+            // The probe killed whatever was left of its last process: one copy only.
+            say("P\(id)'s host answers again; starting it anew")
+            record(.reachable, id)
+            spawn(id, restart: true)
+        default:
+            break
         }
     }
 
@@ -249,6 +287,9 @@ public struct Supervision: Sendable {
             guard peer.state == .down, isLive else { return }
             record(.recover, id)
             spawn(id, restart: true)
+        case .probe(let id):
+            guard peers[id]?.state == .unreachable, isLive else { return }
+            effects.append(.probeHost(id))
         case .killAll:
             effects.append(.killAll)
         }

@@ -19,6 +19,8 @@ public struct SupervisionConfig: Hashable, Sendable {
     /// a row, is failing for a reason a restart does not fix.
     public var quickExit: Duration = .seconds(2)
     public var maxQuickExits = 5
+    /// How often an unreachable peer's host is asked again.
+    public var probeEvery: Duration = .seconds(1)
     /// After this long stopping, the stopping peers are named.
     public var stoppingPatience: Duration = .seconds(2)
     /// How long an abandoned run's peers have to leave before they are killed.

@@ -8,6 +8,10 @@ public enum SupervisionEffect: Hashable, Sendable {
     case tell(PeerID, PeerOrder)
     /// SIGKILL.
     case kill(PeerID)
+    /// Ask the peer's host, over a short ssh login, whether it answers; in the same login,
+    /// kill the peer's last process there (by the PID it reported) if it still runs, so that
+    /// two copies never run. Answer `.hostProbed`.
+    case probeHost(PeerID)
     case killAll
     /// Tell every peer to leave and close its pipes: each exits when it sees the end.
     case closePipes
@@ -45,6 +49,8 @@ public enum PeerOrder: Hashable, Sendable {
 /// A fault as the history records it.
 public enum RunFault: Hashable, Sendable, CaseIterable {
     case sick, crash, resign, recover, downAtStart
+    /// Its host stopped answering, and answered again.
+    case unreachable, reachable
 
     /// The fault a peer's reported sickness is recorded as.
     public init(_ mode: SickMode) {

@@ -21,6 +21,8 @@ public enum SupervisionEvent: Hashable, Sendable {
     case peerResumed(PeerID)
     /// Its process ended and is reaped.
     case peerExited(PeerID, PeerExit)
+    /// The answer to `SupervisionEffect.probeHost`: the peer's host let ssh in and run a command.
+    case hostProbed(PeerID, answered: Bool)
     /// Its process could not be started.
     case spawnFailed(PeerID, String)
     /// Its pipes could not be set up; the process is killed.
@@ -58,10 +60,14 @@ public struct PeerExit: Hashable, Sendable, CustomStringConvertible {
     public var description: String
     /// It exited with the code a peer uses when it cannot start at all (bad arguments, no database).
     public var couldNotStart: Bool
+    /// A peer on another host whose ssh session ended with ssh's own failure (exit 255): a
+    /// host cut off, or a peer killed there by a signal. Its host is asked which.
+    public var sessionLost: Bool
 
-    public init(_ description: String, couldNotStart: Bool = false) {
+    public init(_ description: String, couldNotStart: Bool = false, sessionLost: Bool = false) {
         self.description = description
         self.couldNotStart = couldNotStart
+        self.sessionLost = sessionLost
     }
 }
 
@@ -85,6 +91,8 @@ public enum SupervisionTimer: Hashable, Sendable {
     case recovery(PeerID, process: Int)
     /// A peer whose process is gone is due to start again.
     case restart(PeerID)
+    /// An unreachable peer's host is due to be asked again.
+    case probe(PeerID)
     /// An abandoned run's peers have had their time to leave.
     case killAll
 }

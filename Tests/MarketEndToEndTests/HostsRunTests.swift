@@ -99,8 +99,9 @@ final class HostsRunTests: XCTestCase {
     }
 
     /// The trader's host cut off mid-run: the others elect a new trader and go on; the supervisor
-    /// finds the host gone by its session's keepalive; once healed, the peer is started there
-    /// again, and the run completes checked clean.
+    /// finds the host gone by its session's keepalive and records the peer unreachable (once:
+    /// not a crash, and not restarted while cut off); once healed, it records it reachable, the
+    /// peer is started there again, and the run completes checked clean.
     func test_theTradersHostCutMidRun_theMarketGoesOnUnderANewTrader() throws {
         let set = try sharedNamespacedHosts()
         let server = try skippingWithoutPostgres { try set.postgres() }
@@ -127,7 +128,7 @@ final class HostsRunTests: XCTestCase {
         XCTAssertTrue(run.errors.wait(seconds: 60) { String(decoding: $0, as: UTF8.self).contains(#/decided [1-9]/#) },
                       "no decision before the cut: \(run.text)")
         try set.cut("host1")
-        XCTAssertTrue(run.errors.wait(seconds: 30) { String(decoding: $0, as: UTF8.self).contains("P6 exited unexpectedly") },
+        XCTAssertTrue(run.errors.wait(seconds: 30) { String(decoding: $0, as: UTF8.self).contains("P6's host does not answer") },
                       "the supervisor never found host1 gone: \(run.text)")
         try set.heal("host1")
         healed.update { $0 = true }
@@ -139,6 +140,10 @@ final class HostsRunTests: XCTestCase {
         let elections = try server.psql(url: local, "SELECT epoch || ':' || winner_id FROM elections WHERE run_id = \(runID) ORDER BY epoch;")
         XCTAssertEqual(elections.split(separator: "\n").first, "1:6", elections)
         XCTAssertTrue(elections.split(separator: "\n").dropFirst().contains { !$0.hasSuffix(":6") }, "no other trader took over: \(elections)")
+        let faults = try server.psql(url: local, "SELECT kind FROM faults WHERE run_id = \(runID) AND peer_id = 6 ORDER BY at, fault_id;")
+        XCTAssertEqual(faults.split(separator: "\n"), ["unreachable", "reachable"],
+                       "the cut is one unreachable, then reachable, with no crash between: \(faults)")
+        XCTAssertFalse(run.text.contains("P6 exited unexpectedly"), run.text)
         let check = try supervise(on: set, ["check", "--db", network])
         XCTAssertEqual(check.status, 0, "\(check)")
     }

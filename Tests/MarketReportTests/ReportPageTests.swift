@@ -82,6 +82,16 @@ final class ReportPageTests: XCTestCase {
         XCTAssertEqual(lanes[3].spans.first?.toMs, 5000)
     }
 
+    /// A host cut off: its peer's lane is unreachable from `unreachable` to `reachable`, not up.
+    func testAnUnreachablePeersLaneRunsUntilItsHostAnswers() {
+        var input = sickTraderRun()
+        input.chronicle.faults = [F.fault(1, .unreachable, at: 1000), F.fault(1, .reachable, at: 2500)]
+        let lanes = PeerLane.lanes(peers: [(0, "P0", false), (1, "P1", false)], chronicle: input.chronicle)
+        XCTAssertEqual(lanes[1].spans.map(\.state), [.unreachable])
+        XCTAssertEqual(lanes[1].spans.map(\.fromMs), [1000])
+        XCTAssertEqual(lanes[1].spans.map(\.toMs), [2500])
+    }
+
     func testTheSpaceTimeDiagramShowsAClockViolationInRed() {
         let page = ReportPage.html(sickTraderRun())
         XCTAssertTrue(page.contains("1 in red do not"), "message 3 was received at the clock it was sent with")

@@ -218,6 +218,26 @@ final class HistoryCheckerTests: XCTestCase {
         XCTAssertTrue(report.passed, report.lines().joined(separator: "\n"))
     }
 
+    /// A higher peer whose host was cut off (recorded `unreachable`) is not up: a lower
+    /// winner meanwhile owed it nothing.
+    func testALowerWinnerWhileAHigherPeerIsUnreachable_passes() throws {
+        try tamper(Self.p2WinsEpochs2And3 + """
+            INSERT INTO faults(run_id, peer_id, kind, at) VALUES (\(runID), 3, 'unreachable', '2000-01-01T00:00:00.000Z');
+            """)
+        let report = try check()
+        XCTAssertTrue(report.passed, report.lines().joined(separator: "\n"))
+    }
+
+    /// Once its host answers again (`reachable`) it is up: a lower winner after that is a violation.
+    func testALowerWinnerAfterTheHigherPeersHostAnswersAgain_fails() throws {
+        try tamper(Self.p2WinsEpochs2And3 + """
+            INSERT INTO faults(run_id, peer_id, kind, at) VALUES (\(runID), 3, 'unreachable', '2000-01-01T00:00:00.000Z');
+            INSERT INTO faults(run_id, peer_id, kind, at)
+              SELECT run_id, 3, 'reachable', finished_at FROM elections WHERE epoch = 2;
+            """)
+        try assertOnlyFails(.bully, containing: "epoch 3 was won by P2")
+    }
+
     /// Peers told to stop leave one by one; one that sees another go may start an election.
     /// What begins once the run is ending (`runs.stopping_at`) is not judged.
     func testALowerWinnerOnceTheRunWasEnding_isNotHeldAgainstBully() throws {
