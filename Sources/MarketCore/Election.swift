@@ -171,7 +171,14 @@ extension Peer {
             loseLeader()
             startElection(.recovery, initiator: id)
         } else {
+            let idle = election == .idle
             follow(theirLeader, epoch: epoch, direct: theirLeader == peer)
+            if theirLeader < id, idle, leader == theirLeader, config.electionRule.asksHigherPeers {
+                // However it learns of a lower trader (its COORDINATOR lost on a cut link, or
+                // read late after a pause), a higher peer holds its own election, as Bully has it:
+                // else a buyer in office below it would never buy again.
+                startElection(.lowerTrader, initiator: id)
+            }
         }
     }
 

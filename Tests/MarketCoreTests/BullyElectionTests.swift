@@ -37,6 +37,25 @@ final class BullyElectionTests: BullyTestCase {
         XCTAssertEqual(p.peer.electionPhase, .awaitingOK(reason: .lowerTrader, initiator: 2))
     }
 
+    /// Its COORDINATOR lost on a cut link, or read late after a pause: a higher peer that learns
+    /// of a lower trader from a heartbeat holds its own election too. Else a buyer in office
+    /// below it would never buy again, and the run would never be over.
+    func testAHeartbeatNamingALowerTraderMakesAnIdleHigherPeerHoldItsOwnElection() {
+        for from in [1, 0] {
+            let p = PeerHarness(id: 2, peers: all)
+            p.start()
+            p.receive(.heartbeat(epoch: 1, leader: 1), from: from, clock: 5)
+            XCTAssertEqual(p.peer.leader, 1, "it follows the sitting trader meanwhile (heard from P\(from))")
+            XCTAssertEqual(p.sent(to: 3), [.election], "heard from P\(from)")
+            XCTAssertEqual(p.peer.electionPhase, .awaitingOK(reason: .lowerTrader, initiator: 2), "heard from P\(from)")
+        }
+        let p = PeerHarness(id: 2, peers: all)
+        p.start()
+        p.receive(.heartbeat(epoch: 1, leader: 3), from: 3, clock: 5)
+        XCTAssertEqual(p.peer.leader, 3)
+        XCTAssertEqual(p.peer.electionPhase, .idle, "a higher trader is Bully's own choice")
+    }
+
     func testALonePeerElectsItself() {
         let p = PeerHarness(id: 0, peers: [0])
         p.start()
