@@ -9,7 +9,8 @@ extension RunReport {
     ///     or an interrupted run (a failed one is not checked).
     ///   - progress: the run's counts; nil when they could not be read.
     init(runID: Int64, options: RunOptions, status: RunStatus, seconds: Double, history read: Result<RunInspection, any Error>,
-         progress: RunProgress?, failures: [FailureCount] = [], faults: [FaultKind: Int], problem: String?) {
+         progress: RunProgress?, failures: [FailureCount] = [], faults: [FaultKind: Int], problem: String?,
+         liveness: LivenessFigures? = nil) {
         let history = try? read.get()
         var violations: [String] = []
         var verdict: String?
@@ -47,6 +48,7 @@ extension RunReport {
             faults: faults, violations: violations, problem: problem, check: verdict,
             passed: status == .completed && violations.isEmpty)
         nemesis = (history?.nemesis ?? []).map { NemesisLine(action: $0.action, groups: $0.groups, links: $0.links, at: $0.at) }
+        self.liveness = liveness
         failedByReason = Dictionary(failures.map { ($0.reason, $0.count) }, uniquingKeysWith: +)
     }
 }

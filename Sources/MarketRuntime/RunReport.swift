@@ -57,6 +57,8 @@ public struct RunReport: Codable, Sendable {
     public var passed: Bool
     /// Every nemesis action and heal, in order (`--nemesis`).
     public var nemesis: [NemesisLine] = []
+    /// Elections per cause, rates during cuts, settle times: only in a run with a nemesis.
+    public var liveness: LivenessFigures?
 
     public struct NemesisLine: Codable, Sendable {
         /// A nemesis kind, or `heal`.
@@ -101,6 +103,7 @@ public struct RunReport: Codable, Sendable {
                 out.append("  \(line.at) \(line.action): \(line.groups.isEmpty ? "nobody cut off" : line.groups)")
             }
         }
+        if let liveness { out.append(contentsOf: Self.lines(liveness)) }
         let reasons = failedByReason.isEmpty ? "" : ": " + Self.reasonsText(failedByReason)
         out.append("requests: \(decided)/\(made) decided (\(bought) bought, \(failed) failed\(reasons)); takeovers: \(takeovers)"
             + (status == RunStatus.interrupted.rawValue ? "; \(requests) planned"

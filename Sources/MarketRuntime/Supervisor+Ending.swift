@@ -16,7 +16,8 @@ extension Supervisor {
         let report = RunReport(
             runID: runID, options: options, status: status, seconds: seconds,
             history: Result { try reader.inspect(runID: runID, head: 0, trades: 0) },
-            progress: try? reader.progress(runID: runID), failures: (try? reader.failureReasons(runID: runID)) ?? [], faults: faults.counts, problem: problem)
+            progress: try? reader.progress(runID: runID), failures: (try? reader.failureReasons(runID: runID)) ?? [], faults: faults.counts, problem: problem,
+            liveness: options.nemesis == nil ? nil : try? reader.liveness(runID: runID, timing: options.scenario.timing))
         if status == .failed || options.keepLogs {
             say("peer logs kept in \(directory.path)")
             sayWhereRemoteLogsStay()

@@ -31,6 +31,16 @@ extension EndToEndTests {
                       file: file, line: line)
         }
         let runID = Int64(try XCTUnwrap(json["run_id"] as? Int, file: file, line: line))
+        // Every election of the run is charged to exactly one cause.
+        let liveness = try XCTUnwrap(json["liveness"] as? [String: Any], "no liveness figures: \(json.keys.sorted())",
+                                     file: file, line: line)
+        let causes = try XCTUnwrap(liveness["elections"] as? [String: Int], file: file, line: line)
+        XCTAssertEqual(Set(causes.keys), ["startup", "lost_trader", "partition", "heal", "higher_peer_back", "unexplained"],
+                       file: file, line: line)
+        XCTAssertEqual(causes.values.reduce(0, +), (json["elections"] as? [Any])?.count, "\(causes)", file: file, line: line)
+        XCTAssertEqual(causes["startup"], 1, "\(causes)", file: file, line: line)
+        XCTAssertGreaterThan(liveness["actions"] as? Int ?? 0, 0, file: file, line: line)
+        XCTAssertEqual((liveness["cut_off_requests"] as? [String: Int])?["decided_twice"], 0, file: file, line: line)
         let summary = try XCTUnwrap(json["nemesis"] as? [[String: Any]], file: file, line: line)
         XCTAssertGreaterThan(summary.count, 0, "no nemesis action in the summary", file: file, line: line)
         let rows = try readOnly(path).read { db in
