@@ -33,6 +33,9 @@ public struct BenchReport: Sendable, Encodable {
     public var postgresSkipped: String?
     /// `market explore` at fixed bounds.
     public var explorer: [ExplorerBench.Row] = []
+    /// Runs under a nemesis, and runs of 128 and 256 peers (the full plan only).
+    public var nemesis: [NemesisBench.Row] = []
+    public var large: [NemesisBench.LargeRow] = []
 
     /// Two round trips and one commit: a sequential buy cannot be cheaper.
     public var floorSequentialBuy: Double
@@ -59,6 +62,8 @@ public struct BenchReport: Sendable, Encodable {
         case postgres
         case postgresSkipped = "postgres_skipped"
         case explorer
+        case nemesis
+        case large = "large_runs"
     }
 
     public init(quick: Bool, floorUDSRoundTrip: Double, floorCommit: Double, sequential: SystemBench.Sequential,

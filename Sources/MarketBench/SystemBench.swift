@@ -50,9 +50,9 @@ public struct SystemBench {
         self.progress = progress
     }
 
-    private mutating func run(_ arguments: [String]) throws -> RunHistory {
+    mutating func run(_ arguments: [String], timeLimit: Int? = nil) throws -> RunHistory {
         let started = ContinuousClock.now
-        let outcome = try runner.run(arguments + ["--time-limit", String(plan.timeLimit)])
+        let outcome = try runner.run(arguments + ["--time-limit", String(timeLimit ?? plan.timeLimit)])
         largestPeerRSS = max(largestPeerRSS, outcome.largestPeerRSS)
         let command = "market run " + arguments.joined(separator: " ")
         progress(String(format: "  %@ (%.1f s)%@", command, (ContinuousClock.now - started).seconds,

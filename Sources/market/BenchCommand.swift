@@ -13,7 +13,9 @@ struct BenchCommand: ParsableCommand {
         discussion: """
             Real `market run`s (processes, sockets, SQLite) in temporary databases, each figure read \
             back from the run's history: sequential buys, throughput at 16 to 128 peers, messages \
-            per buy, failover, the lab's table; the full plan takes minutes, --quick under one. \
+            per buy, failover, the lab's table, runs under a nemesis (the rate while links are cut, \
+            the settle time after a heal, elections per action) and, in the full plan only, \
+            normal and many_buyers at 128 and 256 peers; the full plan takes minutes, --quick a few. \
             The same runs on PostgreSQL beside SQLite at matching durability, with the server's own \
             floors: on a private server the bench starts where PostgreSQL is installed, or on \
             --postgres URL. Progress goes to standard error. Build with -c release for figures worth quoting.
@@ -133,12 +135,25 @@ struct BenchCommand: ParsableCommand {
             say("the lab's experiment at \(rate * 100) % re-election")
             lab.append(try bench.lab(sickRate: rate))
         }
+        let nemesisPlan = NemesisBench.plan(smoke: smoke, quick: quick)
+        var nemesis: [NemesisBench.Row] = []
+        for kind in nemesisPlan.kinds {
+            say("\(nemesisPlan.peers) peers under the nemesis: \(kind.rawValue)")
+            nemesis.append(try bench.nemesis(kind, plan: nemesisPlan))
+        }
+        var large: [NemesisBench.LargeRow] = []
+        for (scenario, peers) in quick ? [] : NemesisBench.largePlan {
+            say("\(scenario) at \(peers) peers")
+            large.append(try bench.large(scenario, peers: peers))
+        }
         var report = BenchReport(
             quick: quick, floorUDSRoundTrip: rtt.microseconds, floorCommit: commit.microseconds, sequential: sequential,
             scale: scale, failover: crash, failoverSilent: silent, peerRSS: max(bench.largestPeerRSS, otherRSS), labTable: lab,
             labRequestsPerBuyer: plan.labRequests, figures: figures, failedRuns: bench.failures + otherFailures,
             postgres: postgres, postgresSkipped: skipped)
         report.explorer = explored
+        report.nemesis = nemesis
+        report.large = large
         say("done")
 
         if json {

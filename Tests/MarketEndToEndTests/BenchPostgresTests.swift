@@ -50,6 +50,12 @@ final class BenchPostgresTests: XCTestCase {
         XCTAssertNotNil(Self.row("16 peers, 12 buying", in: run.output), "the SQLite figures are still there: \(run.output)")
         let explored = try XCTUnwrap(Self.row("explore 2 peers, 1 buyer, 1 request each, 0 crashes", in: run.output), "no explorer row: \(run.output)")
         XCTAssertTrue(explored[2].contains(" states, ") && !explored[2].contains("not complete"), explored[2])
+        // The smoke plan's one short partition run gives the nemesis rows, read back through the liveness figures.
+        let elections = try XCTUnwrap(Self.row("8 peers, --nemesis partition every 0.5 s: elections per action", in: run.output),
+                                      "no nemesis row: \(run.output)")
+        XCTAssertTrue(elections[2].contains("unexplained") && elections[2].contains("cut-off requests"), elections[2])
+        XCTAssertNotNil(Self.row("8 peers, --nemesis partition every 0.5 s: rate while cut", in: run.output), run.output)
+        XCTAssertNotNil(Self.row("8 peers, --nemesis partition every 0.5 s: settle after a heal", in: run.output), run.output)
     }
 
     func testNoPostgresAndAServerTogetherAreRefusedInOneLine() throws {
