@@ -16,11 +16,12 @@ public enum NemesisBench {
         public var seeds: [UInt64]
     }
 
-    /// Smoke: one short partition run, for the tests; quick: one seed of each kind; full: three.
-    public static func plan(smoke: Bool, quick: Bool) -> Plan {
+    /// Smoke: one short partition run, for the tests; otherwise each kind once per repetition
+    /// (seeds 1, 2, …), the quick plan's runs shorter.
+    public static func plan(smoke: Bool, quick: Bool, repetitions: Int) -> Plan {
         if smoke { return Plan(kinds: [.partition], peers: 8, requests: 40, interval: 0.5, seeds: [1]) }
-        return Plan(kinds: [.partition, .isolateTrader], peers: 12, requests: quick ? 60 : 120, interval: 1,
-                    seeds: quick ? [1] : [1, 2, 3])
+        return Plan(kinds: [.partition, .isolateTrader], peers: 12, requests: quick ? 100 : 200, interval: 0.5,
+                    seeds: (1...max(1, repetitions)).map(UInt64.init))
     }
 
     /// Seconds a run under a nemesis may take: a cut can stall a side for its whole interval,

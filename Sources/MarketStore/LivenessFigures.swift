@@ -44,6 +44,13 @@ public struct LivenessFigures: Hashable, Codable, Sendable {
         public init() {}
 
         public var total: Int { startup + lostTrader + partition + heal + higherPeerBack + unexplained }
+
+        // Snake case here, so that every encoder (the run's, the bench's) writes the same keys.
+        enum CodingKeys: String, CodingKey {
+            case startup, partition, heal, unexplained
+            case lostTrader = "lost_trader"
+            case higherPeerBack = "higher_peer_back"
+        }
     }
 
     public struct CutOffRequests: Hashable, Codable, Sendable {
@@ -56,6 +63,14 @@ public struct LivenessFigures: Hashable, Codable, Sendable {
         public var decidedTwice = 0
 
         public init() {}
+
+        enum CodingKeys: String, CodingKey {
+            case held
+            case decidedWhileCut = "decided_while_cut"
+            case decidedAfterHeal = "decided_after_heal"
+            case neverDecided = "never_decided"
+            case decidedTwice = "decided_twice"
+        }
     }
 
     public var elections = ElectionCauses()
@@ -80,6 +95,20 @@ public struct LivenessFigures: Hashable, Codable, Sendable {
     public var electionsPerAction: Double?
 
     public init() {}
+
+    enum CodingKeys: String, CodingKey {
+        case elections, actions, heals
+        case cutSeconds = "cut_seconds"
+        case decidedWhileCut = "decided_while_cut"
+        case decidedPerSecondWhileCut = "decided_per_second_while_cut"
+        case decidedPerSecondOutsideFaults = "decided_per_second_outside_faults"
+        case rateRatio = "rate_ratio"
+        case settleSeconds = "settle_seconds"
+        case healsNotSettled = "heals_not_settled"
+        case settleGoalSeconds = "settle_goal_seconds"
+        case cutOffRequests = "cut_off_requests"
+        case electionsPerAction = "elections_per_action"
+    }
 
     /// A heal's window, in suspect times, for charging elections to it.
     public static let healWindowSuspects: Int64 = 3

@@ -28,7 +28,7 @@ struct BenchCommand: ParsableCommand {
     @Flag(help: "A shorter plan (under a minute): fewer and smaller runs, no store or simulator figures.")
     var quick = false
 
-    @Option(help: "Repetitions per floor and store figure; the median is reported.")
+    @Option(help: "Repetitions per floor and store figure, and seeds per nemesis row; the median is reported.")
     var repetitions: Int = 5
 
     @Option(help: ArgumentHelp(
@@ -135,7 +135,7 @@ struct BenchCommand: ParsableCommand {
             say("the lab's experiment at \(rate * 100) % re-election")
             lab.append(try bench.lab(sickRate: rate))
         }
-        let nemesisPlan = NemesisBench.plan(smoke: smoke, quick: quick)
+        let nemesisPlan = NemesisBench.plan(smoke: smoke, quick: quick, repetitions: repetitions)
         var nemesis: [NemesisBench.Row] = []
         for kind in nemesisPlan.kinds {
             say("\(nemesisPlan.peers) peers under the nemesis: \(kind.rawValue)")
