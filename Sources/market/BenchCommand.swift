@@ -15,7 +15,7 @@ struct BenchCommand: ParsableCommand {
             back from the run's history: sequential buys, throughput at 16 to 128 peers, messages \
             per buy, failover, the lab's table, runs under a nemesis (the rate while links are cut, \
             the settle time after a heal, elections per action) and, in the full plan only, \
-            normal and many_buyers at 128 and 256 peers; the full plan takes minutes, --quick a few. \
+            normal and many_buyers at 128 and 256 peers; the full plan takes many minutes, --quick a minute or two. \
             The same runs on PostgreSQL beside SQLite at matching durability, with the server's own \
             floors: on a private server the bench starts where PostgreSQL is installed, or on \
             --postgres URL. Progress goes to standard error. Build with -c release for figures worth quoting.
@@ -25,7 +25,7 @@ struct BenchCommand: ParsableCommand {
     @Flag(help: "Print the figures as one JSON object.")
     var json = false
 
-    @Flag(help: "A shorter plan (under a minute): fewer and smaller runs, no store or simulator figures.")
+    @Flag(help: "A shorter plan (a minute or two): fewer and smaller runs, no store or simulator figures, no runs of 256 peers.")
     var quick = false
 
     @Option(help: "Repetitions per floor and store figure, and seeds per nemesis row; the median is reported.")
