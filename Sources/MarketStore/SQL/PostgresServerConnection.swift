@@ -233,7 +233,8 @@ final class PostgresServerConnection: SQLConnection, @unchecked Sendable {
             if let info = error.serverInfo {
                 switch info[.sqlState] {
                 case "3D000": return .cannotOpen(path: address.display, reason: "no database \(address.database) on the server")
-                default: return .cannotOpen(path: address.display, reason: info[.message] ?? "refused by the server")
+                // Named as the server's words: "the database system is shutting down" alone does not say who.
+                default: return .cannotOpen(path: address.display, reason: info[.message].map { "refused by the server: \($0)" } ?? "refused by the server")
                 }
             }
             return .cannotOpen(path: address.display, reason: describe(error))
