@@ -57,6 +57,13 @@ public struct RunReport: Codable, Sendable {
     public var passed: Bool
     /// Every nemesis action and heal, in order (`--nemesis`).
     public var nemesis: [NemesisLine] = []
+    /// How many times each epoch's trader changed the buyers it waited for (epochs with none left out).
+    public var viewChanges: [ViewChangeCount] = []
+
+    public struct ViewChangeCount: Codable, Sendable {
+        public var epoch: Int
+        public var changes: Int
+    }
 
     public struct NemesisLine: Codable, Sendable {
         /// A nemesis kind, or `heal`.
@@ -100,6 +107,10 @@ public struct RunReport: Codable, Sendable {
             for line in nemesis where line.action != NemesisRecord.heal {
                 out.append("  \(line.at) \(line.action): \(line.groups.isEmpty ? "nobody cut off" : line.groups)")
             }
+        }
+        if !viewChanges.isEmpty {
+            out.append("view changes: \(viewChanges.reduce(0) { $0 + $1.changes }) ("
+                + viewChanges.map { "epoch \($0.epoch) ×\($0.changes)" }.joined(separator: ", ") + ")")
         }
         let reasons = failedByReason.isEmpty ? "" : ": " + Self.reasonsText(failedByReason)
         out.append("requests: \(decided)/\(made) decided (\(bought) bought, \(failed) failed\(reasons)); takeovers: \(takeovers)"
