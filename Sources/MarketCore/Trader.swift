@@ -25,6 +25,8 @@ public struct TraderState: Hashable, Sendable {
     /// The key of the last decision, and the peers it was decided without (not live then).
     var lastDecided: OrderKey?
     var decidedWithout: Set<PeerID> = []
+    /// The buyers this trader hears from, as a numbered view of the epoch (`ViewChange`).
+    var view: TraderView?
     /// Sellers with a deposit in this epoch's books (the takeover's or one recorded since).
     var depositors: Set<PeerID> = []
     /// The head held back for a seller's first deposit, so the log says so once.
@@ -45,6 +47,29 @@ public struct TraderState: Hashable, Sendable {
         book = OrderBook(rule: rule)
     }
 
+    /// The views a batch decided among `members` must record: the view taken over with, if no
+    /// batch wrote it yet, and a new one if the members changed since the last.
+    mutating func enterView(_ members: [PeerID], trader: PeerID, firstSeq: Int) -> [ViewChange] {
+        let now = Set(members)
+        let current = view ?? TraderView(number: 0, members: now, recorded: false)
+        var changes: [ViewChange] = []
+        if !current.recorded {
+            changes.append(ViewChange(epoch: epoch, view: current.number, trader: trader,
+                                      members: Array(current.members), firstSeq: firstSeq))
+        }
+        var next = current
+        next.recorded = true
+        if now != current.members {
+            next = TraderView(number: current.number + 1, members: now, recorded: true)
+            changes.append(ViewChange(
+                epoch: epoch, view: next.number, trader: trader, members: members,
+                dropped: Array(current.members.subtracting(now)), readmitted: Array(now.subtracting(current.members)),
+                firstSeq: firstSeq))
+        }
+        view = next
+        return changes
+    }
+
     public var pendingCount: Int { book.count + deciding.count }
     public var unconfirmedCount: Int { unconfirmed.count }
 }
@@ -58,6 +83,7 @@ extension Peer {
         state.inventory = Inventory(deposits: takeover.deposits, sold: takeover.sold)
         state.depositors = Set(takeover.deposits.map(\.seller))
         state.nextDecisionSeq = takeover.lastDecisionSeq + 1
+        state.view = TraderView(number: 0, members: Set(viewMembers), recorded: false)
         state.phase = .active
         clock.advance(past: takeover.maxLamport)
         let waiting = state.waiting
@@ -134,7 +160,18 @@ extension Peer {
     /// The live peers other than the trader that may still send a request: the ones a head
     /// must be stable against.
     var stabilityPeers: [PeerID] {
-        others.filter { canStillBuy($0) && isLive($0) }
+        stabilityPeers(among: viewMembers)
+    }
+
+    func stabilityPeers(among members: [PeerID]) -> [PeerID] {
+        members.filter { !doneBuying.contains($0) }
+    }
+
+    /// The buyers of the run the trader hears from: its view. One that said it is done stays a
+    /// member (it is not waited for, but nothing about it changed); one silent past the suspect
+    /// time leaves, and comes back when heard from.
+    var viewMembers: [PeerID] {
+        others.filter { (config.buyers?.contains($0) ?? true) && isLive($0) }
     }
 
     mutating func enqueued(_ request: BuyRequest) {
@@ -182,7 +219,9 @@ extension Peer {
     /// Decides every head the book lets go of, as one batch in one transaction.
     mutating func decide() {
         guard var state = trader, state.phase == .active, !state.commitInFlight, state.book.head?.durable == true else { return }
-        let heads = state.book.popDecidable(lastSeen: lastSeen, others: stabilityPeers, limit: config.maxBatch)
+        // The view is the set stability is judged against in this very step.
+        let members = viewMembers
+        let heads = state.book.popDecidable(lastSeen: lastSeen, others: stabilityPeers(among: members), limit: config.maxBatch)
         var decisions: [Decision] = []
         // Asked once a batch, and only when a buy would fail: the same for every buy of it.
         var awaited: [PeerID]?
@@ -221,7 +260,11 @@ extension Peer {
             trader = state
             return
         }
-        let batch = DecisionBatch(epoch: state.epoch, decisions: decisions, delivered: state.confirmed)
+        let views = state.enterView(members, trader: id, firstSeq: decisions[0].seq)
+        for change in views where change.view > 0 {
+            log("enters view \(change.view) of epoch \(change.epoch): \(change.changeText)")
+        }
+        let batch = DecisionBatch(epoch: state.epoch, decisions: decisions, delivered: state.confirmed, views: views)
         state.confirmed = []
         state.commitInFlight = true
         trader = state

@@ -115,16 +115,34 @@ public enum StoreResult: Hashable, Codable, Sendable {
     case deposed(current: Epoch)
 }
 
-/// Decisions that commit together, with the deliveries confirmed since the last batch.
+/// Decisions that commit together, with the deliveries confirmed since the last batch and the
+/// views (`ViewChange`) they were decided in that the store has not recorded yet.
 public struct DecisionBatch: Hashable, Codable, Sendable {
     public var epoch: Epoch
     public var decisions: [Decision]
     public var delivered: [DeliveryKey]
+    /// Written in the same transaction, ahead of the decisions: at most the view taken over
+    /// with and the one the decisions were made in.
+    public var views: [ViewChange]
 
-    public init(epoch: Epoch, decisions: [Decision], delivered: [DeliveryKey] = []) {
+    public init(epoch: Epoch, decisions: [Decision], delivered: [DeliveryKey] = [], views: [ViewChange] = []) {
         self.epoch = epoch
         self.decisions = decisions
         self.delivered = delivered
+        self.views = views
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case epoch, decisions, delivered, views
+    }
+
+    // A batch written down before views existed (a saved counterexample) has none.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(epoch: try container.decode(Epoch.self, forKey: .epoch),
+                  decisions: try container.decode([Decision].self, forKey: .decisions),
+                  delivered: try container.decode([DeliveryKey].self, forKey: .delivered),
+                  views: try container.decodeIfPresent([ViewChange].self, forKey: .views) ?? [])
     }
 
     /// The decisions that were written, when the store answered `alreadyDecided`.

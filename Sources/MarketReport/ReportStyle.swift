@@ -13,6 +13,7 @@ enum ReportStyle {
     .recovering{fill:#7cc48d;fill-opacity:.8}.trader{fill:#2456a6}.on-trader{font-size:9px;fill:#fff}.on-trader.small{font-size:7.5px}
     .election{fill:#8b5cf6;fill-opacity:.16}.nemesis{fill:#f59e0b;fill-opacity:.18}.window{fill:#111827;fill-opacity:.55}
     .initiator{fill:#5b21b6;stroke:#fff;stroke-width:.8}
+    .view-change{fill:#1f2937}
     .mark-crash{fill:#7f1d1d}.mark-sick{fill:#7c4a03;font-weight:700}.mark-resign{fill:#4c1d95}.mark-recover{fill:#14532d}
     .bought{fill:#2f6fd6;fill-opacity:.7}.failed{fill:#f08c00}.takeover{fill:none;stroke:#d62828;stroke-width:1.4}
     .pending{fill:#6b7280}.band{fill:#a9b4c6;fill-opacity:.55}.median{fill:none;stroke:#2456a6;stroke-width:1.3}

@@ -75,6 +75,17 @@ enum TimelineSection {
                     + "class=\"initiator\"><title>\(SVG.escape(context.electionTitle(election)))</title></path>")
             }
         }
+        // A view change: a tick over the trader's lane when its first decision committed.
+        for change in context.chronicle.viewChanges {
+            guard let row = rowOf[change.trader] else { continue }
+            let x = time(change.atMs)
+            let y = top + laneHeight * Double(row)
+            let what = [change.dropped.isEmpty ? nil : "dropped " + Self.peerList(change.dropped),
+                        change.readmitted.isEmpty ? nil : "readmitted " + Self.peerList(change.readmitted)].compactMap { $0 }
+            parts.append(SVG.rect(x: x - 0.75, y: y, width: 1.5, height: laneHeight, cssClass: "view-change",
+                                  title: "P\(change.trader) epoch \(change.epoch) view \(change.view) from \(Duration.text(ms: change.atMs)): "
+                                      + what.joined(separator: ", ") + "; waits for " + Self.peerList(change.members)))
+        }
         parts += notes.parts
         let labels = EpochList.labels(context, y: top - 4)
         parts += labels.parts
@@ -95,6 +106,11 @@ enum TimelineSection {
         if !context.chronicle.nemesis.isEmpty {
             caption += " Amber bands are the nemesis's actions on the links, each from its start to the heal that ended it "
                 + "(on hover: the kind, the sides and the links cut)."
+        }
+        if !context.chronicle.viewChanges.isEmpty {
+            caption += " A dark tick on a trader's lane is a view change: a buyer dropped from those it waits for "
+                + "(silent past the suspect time) or readmitted, drawn when the first decision made without it (or with it again) "
+                + "committed."
         }
         if lanes.contains(where: { !$0.unnoticed.isEmpty }) {
             caption += " Hatched: a trader gone silent that no peer had noticed yet, from its fault to the start of the election "
@@ -124,6 +140,12 @@ enum TimelineSection {
         let leftOut = activities.values.reduce(0) { $0 + $1.leftOut }
         if leftOut > 0 { text += " (\(leftOut) of them left out, an even sample kept)" }
         return text + "."
+    }
+
+    /// `1 3` as `P1 P3`; `nobody` for none.
+    static func peerList(_ list: String) -> String {
+        let names = list.split(separator: " ").map { "P\($0)" }
+        return names.isEmpty ? "nobody" : names.joined(separator: " ")
     }
 
     static func faultMark(_ fault: RunChronicle.Fault, x: Double, y: Double, size: Double) -> String {

@@ -49,6 +49,7 @@ extension RunReport {
             passed: status == .completed && violations.isEmpty)
         nemesis = (history?.nemesis ?? []).map { NemesisLine(action: $0.action, groups: $0.groups, links: $0.links, at: $0.at) }
         self.liveness = liveness
+        viewChanges = (history?.viewChangesByEpoch ?? []).map { ViewChangeCount(epoch: $0.epoch, changes: $0.changes) }
         failedByReason = Dictionary(failures.map { ($0.reason, $0.count) }, uniquingKeysWith: +)
     }
 }

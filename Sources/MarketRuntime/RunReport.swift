@@ -59,6 +59,13 @@ public struct RunReport: Codable, Sendable {
     public var nemesis: [NemesisLine] = []
     /// Elections per cause, rates during cuts, settle times: only in a run with a nemesis.
     public var liveness: LivenessFigures?
+    /// How many times each epoch's trader changed the buyers it waited for (epochs with none left out).
+    public var viewChanges: [ViewChangeCount] = []
+
+    public struct ViewChangeCount: Codable, Sendable {
+        public var epoch: Int
+        public var changes: Int
+    }
 
     public struct NemesisLine: Codable, Sendable {
         /// A nemesis kind, or `heal`.
@@ -104,6 +111,10 @@ public struct RunReport: Codable, Sendable {
             }
         }
         if let liveness { out.append(contentsOf: Self.lines(liveness)) }
+        if !viewChanges.isEmpty {
+            out.append("view changes: \(viewChanges.reduce(0) { $0 + $1.changes }) ("
+                + viewChanges.map { "epoch \($0.epoch) ×\($0.changes)" }.joined(separator: ", ") + ")")
+        }
         let reasons = failedByReason.isEmpty ? "" : ": " + Self.reasonsText(failedByReason)
         out.append("requests: \(decided)/\(made) decided (\(bought) bought, \(failed) failed\(reasons)); takeovers: \(takeovers)"
             + (status == RunStatus.interrupted.rawValue ? "; \(requests) planned"

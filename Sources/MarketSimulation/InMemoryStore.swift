@@ -56,6 +56,8 @@ public final class InMemoryStore: TradingPostStore {
     public private(set) var pendingCount = 0
     public var outboxCount: Int { outbox.count }
     public var decisions: [Decision] { commits.flatMap(\.batch.decisions) }
+    /// Every view recorded, in the order the batches carrying them were written.
+    public var views: [ViewChange] { commits.flatMap(\.batch.views) }
 
     private func isStale(_ writer: Epoch) -> Bool {
         fencing && writer != epoch
@@ -149,7 +151,8 @@ public final class InMemoryStore: TradingPostStore {
             }
         }
         let written = batch.written(alreadyDecided: alreadyDecided)
-        commits.append(Commit(batch: DecisionBatch(epoch: batch.epoch, decisions: written, delivered: batch.delivered),
+        commits.append(Commit(batch: DecisionBatch(epoch: batch.epoch, decisions: written, delivered: batch.delivered,
+                                                   views: batch.views),
                               storeEpoch: epoch, alreadyDecided: alreadyDecided))
         for decision in written {
             let id = decision.request.id

@@ -7,6 +7,7 @@ struct StoreWatch {
     private var checkedCommits = 0
     private var epochWinners = EpochWinners()
     private var decisionOrder = DecisionOrder()
+    private var views = RecordedViews()
     private var decidedOnce = DecidedOnce()
 
     /// Checks what the store took since the last call.
@@ -26,9 +27,14 @@ struct StoreWatch {
     private mutating func check(_ commit: InMemoryStore.Commit, of store: InMemoryStore) -> [Violation] {
         let batch = commit.batch
         var violations = Fencing.check(writer: batch.epoch, store: commit.storeEpoch).map { [$0] } ?? []
+        for change in batch.views {
+            violations += views.admit(change)
+        }
         for decision in batch.decisions {
             violations += decidedOnce.admit(decision.request.id, "epoch \(decision.epoch)").map { [$0] } ?? []
-            violations += decisionOrder.admit(DecisionStamp(decision))
+            let (stamp, outside) = views.stamp(DecisionStamp(decision))
+            violations += outside.map { [$0] } ?? []
+            violations += decisionOrder.admit(stamp)
             guard let trade = decision.outcome.trade else { continue }
             violations += epochWinners.check(trade)
             let goods = SellerProduct(seller: trade.seller, product: trade.product)

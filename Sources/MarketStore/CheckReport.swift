@@ -48,7 +48,8 @@ public struct CheckReport: Hashable, Codable, Sendable {
             switch kind {
             case .decidedOnce: "no request is decided twice"
             case .outcomeMatchesTrades: "bought ⇔ exactly one trade, failed or pending ⇔ none"
-            case .lamportOrder: "decisions in (lamport_ts, buyer_id) order within each epoch"
+            case .lamportOrder: "decisions in (lamport_ts, buyer_id) order within each view, each view's after the last"
+            case .views: "views numbered from 0 in each epoch, members as their rows say, every decision in one"
             case .epochsOnlyAdvance: "decisions never go back to an older epoch"
             case .epochWinner: "epochs 1..n, one winner each, trades made by their epoch's winner"
             case .fencing: "every trader write under the store's epoch"

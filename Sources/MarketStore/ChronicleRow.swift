@@ -44,6 +44,14 @@ extension NemesisRecord: Timed {
     public var times: [(column: String, text: String?)] { [("at", at)] }
 }
 
+extension ViewRecord: Timed {
+    public var times: [(column: String, text: String?)] { [("at", at)] }
+}
+
+extension ChronicleRow where Record == ViewRecord {
+    public var atMs: Double { ms(record.at) ?? 0 }
+}
+
 extension ChronicleRow where Record == NemesisRecord {
     public var atMs: Double { ms(record.at) ?? 0 }
 }

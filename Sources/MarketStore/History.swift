@@ -29,6 +29,8 @@ struct History {
     let faults: [FaultRecord]
     /// The nemesis's actions and heals, in order.
     let nemesis: [NemesisRecord]
+    /// The views traders decided in, by epoch and number.
+    let views: [ViewRecord]
     let goods: [Goods]
     let messages: [MessageRecord]
     let leaderRecord: LeaderRecord?
@@ -49,6 +51,7 @@ struct History {
         peers = try PeerRecord.fetchAllCheckingTypes(db, sql: "SELECT * FROM peers WHERE run_id = ? ORDER BY peer_id", arguments: run)
         faults = try FaultRecord.fetchAllCheckingTypes(db, sql: "SELECT * FROM faults WHERE run_id = ? ORDER BY at, fault_id", arguments: run)
         nemesis = try NemesisRecord.all(db, runID: runID)
+        views = try ViewRecord.all(db, runID: runID)
         goods = try Goods.fetchAllCheckingTypes(db, sql: """
             WITH pairs AS (
                 SELECT seller_id, product FROM inventory WHERE run_id = ?1

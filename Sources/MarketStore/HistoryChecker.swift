@@ -24,6 +24,7 @@ public struct HistoryChecker: Sendable {
             history.epochsOnlyAdvance(),
             history.bullyWinners(),
             history.lamportOrder(),
+            history.viewsAsRecorded(),
             history.ledgersEqualBooks(),
             history.clockCondition(),
             history.requestsInSequence(),
@@ -118,11 +119,38 @@ extension History {
         return .init(.epochsOnlyAdvance, checked: decided.count, unit: "decisions", violations: violations)
     }
 
+    /// Per view: each decision placed in the view its epoch's rows say it was made in. A run
+    /// recorded before migration 0011 has no views, and its order is checked per epoch.
     func lamportOrder() -> CheckReport.Item {
         var order = DecisionOrder()
-        let stamps = decided.compactMap(\.stamp)
+        let (views, _) = recordedViews()
+        let stamps = decided.compactMap(\.stamp).map { views.isEmpty ? $0 : views.stamp($0).0 }
         let violations = stamps.flatMap { order.admit($0) }.filter { $0.kind == .lamportOrder }
         return .init(.lamportOrder, checked: stamps.count, unit: "decisions", violations: violations)
+    }
+
+    /// The views as the core's rule admits them, with a violation for each row it cannot read.
+    func recordedViews() -> (RecordedViews, [Violation]) {
+        var recorded = RecordedViews()
+        var violations: [Violation] = []
+        for row in views {
+            guard let change = row.change else {
+                violations.append(Violation(.views, "epoch \(row.epoch) view \(row.view) lists something other than peer ids"))
+                continue
+            }
+            violations += recorded.admit(change)
+        }
+        return (recorded, violations)
+    }
+
+    /// The views' rows agree with one another, and every decision is of one (when the run
+    /// recorded any: one from before migration 0011 has none).
+    func viewsAsRecorded() -> CheckReport.Item {
+        var (recorded, violations) = recordedViews()
+        if !views.isEmpty {
+            violations += decided.compactMap(\.stamp).compactMap { recorded.stamp($0).1 }
+        }
+        return .init(.views, checked: views.count, unit: "views", violations: violations)
     }
 
     /// Every ledger written equals the books; a completed run has one from every peer that

@@ -41,6 +41,14 @@ public struct RunInspection: Hashable, Codable, Sendable {
     public var check: CheckReport
     /// Every nemesis action and heal, in order (`market run --nemesis`).
     public var nemesis: [NemesisRecord] = []
+    /// Every view the run's traders decided in, by epoch and number (view 0 of each epoch
+    /// included: the changes are the others).
+    public var views: [ViewRecord] = []
+
+    /// View changes (views past 0) per epoch, for the epochs that had any.
+    public var viewChangesByEpoch: [(epoch: Epoch, changes: Int)] {
+        ViewRecord.changesByEpoch(views)
+    }
 }
 
 extension RunRecord {
@@ -155,7 +163,7 @@ extension MarketDatabase {
                 run: record, leader: leader, elections: elections, inventory: inventory, pendingCount: record.pending,
                 pendingHead: pendingHead, bought: counts[.bought], failed: counts[.failed], undeliveredOutbox: outbox,
                 faults: faults, lastTrades: lastTrades, peers: peers, check: check,
-                nemesis: try NemesisRecord.all(db, runID: runID))
+                nemesis: try NemesisRecord.all(db, runID: runID), views: try ViewRecord.all(db, runID: runID))
         }
     }
 }

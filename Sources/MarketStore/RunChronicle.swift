@@ -24,6 +24,8 @@ public struct RunChronicle: Sendable {
     public var messages: [Message]
     /// Every nemesis action and heal (`market run --nemesis`), in order.
     public var nemesis: [ChronicleRow<NemesisRecord>] = []
+    /// Every view change (views past 0 of each epoch), in order.
+    public var viewChanges: [ChronicleRow<ViewRecord>] = []
 }
 
 /// Which traced messages a report draws.
@@ -74,6 +76,7 @@ extension MarketDatabase {
             var chronicle = RunChronicle(runID: runID, endMs: end, faults: faults, elections: elections, requests: requests,
                                          messageCount: messageCount, messages: messages)
             chronicle.nemesis = try clock.rows(NemesisRecord.all(db, runID: runID))
+            chronicle.viewChanges = try clock.rows(ViewRecord.all(db, runID: runID).filter { $0.view > 0 })
             return chronicle
         }
     }

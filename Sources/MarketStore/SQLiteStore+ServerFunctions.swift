@@ -173,6 +173,7 @@ enum ServerJSON {
         var decisions: [Decision]?
         var delivered: [Key]?
         var keys: [Key]?
+        var views: [View]?
 
         init?(_ request: StoreRequest) {
             switch request {
@@ -196,12 +197,33 @@ enum ServerJSON {
                 epoch = batch.epoch
                 decisions = batch.decisions.map(Decision.init)
                 delivered = batch.delivered.map(Key.init)
+                views = batch.views.map(View.init)
             case .markDelivered(let keys):
                 kind = "mark_delivered"
                 self.keys = keys.map(Key.init)
             default:
                 return nil
             }
+        }
+    }
+
+    struct View: Encodable {
+        var epoch: Int
+        var view: Int
+        var trader_id: Int
+        var members: String
+        var dropped: String
+        var readmitted: String
+        var first_seq: Int
+
+        init(_ change: ViewChange) {
+            epoch = change.epoch
+            view = change.view
+            trader_id = change.trader
+            members = ViewChange.text(change.members)
+            dropped = ViewChange.text(change.dropped)
+            readmitted = ViewChange.text(change.readmitted)
+            first_seq = change.firstSeq
         }
     }
 

@@ -166,6 +166,8 @@ public final class SQLiteStore: TradingPostStore, Sendable {
                 throw BatchRefusal.namedTwice(decision.request.id)
             }
             let now = Timestamp.now()
+            // Ahead of the decisions made in them, in the same transaction.
+            try recordViews(db, batch.views, at: now)
             var alreadyDecided: [Decision] = []
             let decide = """
                 UPDATE requests SET status = ?, reason = ?, epoch_decided = ?, decided_seq = ?, decided_at = ?
@@ -227,6 +229,18 @@ public final class SQLiteStore: TradingPostStore, Sendable {
             }
             try markDelivered(db, batch.delivered, at: now)
             return .committed(batch, alreadyDecided: alreadyDecided)
+        }
+    }
+
+    func recordViews(_ db: any SQLSession, _ views: [ViewChange], at now: String) throws {
+        for view in views {
+            try db.execute(sql: """
+                INSERT INTO views(run_id, epoch, view, trader_id, members, dropped, readmitted, first_seq, at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(run_id, epoch, view) DO NOTHING
+                """, arguments: [
+                    runID, view.epoch, view.view, view.trader, ViewChange.text(view.members), ViewChange.text(view.dropped),
+                    ViewChange.text(view.readmitted), view.firstSeq, now,
+                ])
         }
     }
 

@@ -67,6 +67,18 @@ struct InspectDatabaseCommand: ParsableCommand {
             })
         }
 
+        let changes = inspection.views.filter { $0.view > 0 }
+        if !changes.isEmpty {
+            lines.append("view changes: \(changes.count) ("
+                + inspection.viewChangesByEpoch.map { "epoch \($0.epoch) ×\($0.changes)" }.joined(separator: ", ") + ")")
+            let shown = changes.suffix(10)
+            if changes.count > shown.count { lines.append("  … the last \(shown.count):") }
+            lines += ColumnText.table(["epoch", "view", "trader", "dropped", "readmitted", "members", "from decision", "at"], shown.map {
+                [String($0.epoch), String($0.view), "P\($0.trader)", Self.peerNames($0.dropped), Self.peerNames($0.readmitted),
+                 Self.peerNames($0.members), String($0.firstSeq), $0.at]
+            })
+        }
+
         lines.append("inventory: \(inspection.inventory.count) seller/product pairs")
         if !inspection.inventory.isEmpty {
             lines += ColumnText.table(["seller", "product", "stock", "deposited", "sold"], inspection.inventory.map {
@@ -108,5 +120,11 @@ struct InspectDatabaseCommand: ParsableCommand {
             lines += inspection.check.lines(limit: 5).filter { !$0.hasPrefix("ok") }
         }
         return lines
+    }
+
+    /// `1 3` as `P1 P3`; `-` for none.
+    static func peerNames(_ list: String) -> String {
+        let names = list.split(separator: " ").map { "P\($0)" }
+        return names.isEmpty ? "-" : names.joined(separator: " ")
     }
 }

@@ -42,7 +42,7 @@ final class StabilityScopeTests: XCTestCase {
                          priceCents: 100, commissionCents: 10)
         XCTAssertEqual(t.effects.commits, [DecisionBatch(epoch: 1, decisions: [
             Decision(request: r, outcome: .bought(sale), seq: 1, epoch: 1),
-        ])], "the decision's transaction records it")
+        ], views: [ViewChange(epoch: 1, view: 0, trader: 3, members: [0], firstSeq: 1)])], "the decision's transaction records it")
         XCTAssertEqual(t.sends, [], "never acknowledged as queued: it was never pending")
         t.persisted(.committed(t.effects.commits[0]))
         XCTAssertEqual(t.sent(to: 0), [.buyResult(r.id, .bought(sale))])

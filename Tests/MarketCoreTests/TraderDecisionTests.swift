@@ -25,7 +25,7 @@ final class TraderDecisionTests: TraderTestCase {
         let sale = trade(1, seller: 1)
         XCTAssertEqual(t.effects.commits, [DecisionBatch(epoch: 1, decisions: [
             Decision(request: r, outcome: .bought(sale), seq: 1, epoch: 1),
-        ])])
+        ], views: [ViewChange(epoch: 1, view: 0, trader: 3, members: [0, 1, 2], firstSeq: 1)])])
         XCTAssertEqual(t.sends, [], "nothing goes out before the commit")
         XCTAssertEqual(t.peer.trader?.pendingCount, 1)
 

@@ -60,6 +60,22 @@ extension EndToEndTests {
         }
         let inspect = try market(["inspect", "db", "--db", path])
         XCTAssertTrue(inspect.stdout.contains("nemesis: \(actions.count) actions"), inspect.stdout, file: file, line: line)
+        // Every epoch that decided recorded the view it took over with; the changes are the
+        // summary's and inspect's.
+        let (deciding, viewZero, changes) = try readOnly(path).read { db in (
+            try Int.fetchAll(db, sql: "SELECT DISTINCT epoch_decided FROM requests WHERE run_id = ? AND decided_seq IS NOT NULL",
+                             arguments: [runID]),
+            try Int.fetchAll(db, sql: "SELECT epoch FROM views WHERE run_id = ? AND view = 0", arguments: [runID]),
+            try Int.fetchOne(db, sql: "SELECT count(*) FROM views WHERE run_id = ? AND view > 0", arguments: [runID]) ?? 0
+        ) }
+        XCTAssertGreaterThan(deciding.count, 0, file: file, line: line)
+        XCTAssertTrue(Set(deciding).isSubset(of: Set(viewZero)), "deciding epochs \(deciding), views 0 of \(viewZero)",
+                      file: file, line: line)
+        let summed = (json["view_changes"] as? [[String: Any]] ?? []).reduce(0) { $0 + ($1["changes"] as? Int ?? 0) }
+        XCTAssertEqual(summed, changes, "the summary's view changes", file: file, line: line)
+        if changes > 0 {
+            XCTAssertTrue(inspect.stdout.contains("view changes: \(changes) ("), inspect.stdout, file: file, line: line)
+        }
         try assertCheckedClean(path, file: file, line: line)
     }
 }

@@ -37,4 +37,18 @@ final class RunReportTests: XCTestCase {
         let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(report.json().utf8)) as? [String: Any])
         XCTAssertEqual(json["failed_by_reason"] as? [String: Int], ["no seller": 1800, "trader gone": 2])
     }
+
+    /// View changes are counted per epoch in the text and the JSON; a run without any says nothing of them.
+    func testViewChangesAreCountedPerEpoch() throws {
+        var report = RunReport(
+            runID: 1, scenario: "normal", seed: 7, database: "market.db", status: "completed", seconds: 1.5,
+            requests: 20, made: 20, decided: 20, bought: 20, failed: 0, takeovers: 0, decidedPerSecond: 13.3, peers: [],
+            elections: [], faults: [:], violations: [], problem: nil, check: nil, passed: true)
+        XCTAssertFalse(report.text().contains("view changes"), report.text())
+        report.viewChanges = [.init(epoch: 1, changes: 2), .init(epoch: 3, changes: 1)]
+        XCTAssertTrue(report.text().contains("view changes: 3 (epoch 1 ×2, epoch 3 ×1)"), report.text())
+        let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(report.json().utf8)) as? [String: Any])
+        let changes = try XCTUnwrap(json["view_changes"] as? [[String: Int]])
+        XCTAssertEqual(changes, [["epoch": 1, "changes": 2], ["epoch": 3, "changes": 1]])
+    }
 }

@@ -57,6 +57,32 @@ final class NemesisSimulationTests: XCTestCase {
         XCTAssertTrue(simulation.cutLinks.isEmpty, "the last heal left links cut")
     }
 
+    /// A partition that cuts a buyer off from the trader: the trader's side drops it from the
+    /// view after the suspect time and goes on deciding, and readmits it once the heal lets it
+    /// be heard; the views are recorded with the decisions made in them, and the simulator's
+    /// checks (Lamport order per view, views as their rows say) pass.
+    func testAPartitionDropsABuyerFromTheViewAndTheHealReadmitsIt() throws {
+        let options = quiet {
+            $0.nemesis = NemesisPlan(kinds: [.partition], interval: .milliseconds(500), actions: 2)
+            $0.requestsPerBuyer = 100
+            $0.holdUntil = .milliseconds(2200)
+        }
+        var seen: [String] = []
+        for seed in UInt64(1)...8 {
+            let scenario = try Simulation.scenario(.normal, seed: seed, options: options)
+            let simulation = Simulation(scenario: scenario, options: options)
+            let result = simulation.run()
+            XCTAssertNil(result.failure, "seed \(seed): \(result.failure.map(String.init(describing:)) ?? "")")
+            let views = simulation.store.views
+            XCTAssertEqual(Set(views.filter { $0.view == 0 }.map(\.epoch)), Set(simulation.store.decisions.map(\.epoch)),
+                           "seed \(seed): every epoch that decided recorded its view 0")
+            let dropped = views.contains { !$0.dropped.isEmpty }
+            let readmitted = views.contains { !$0.readmitted.isEmpty }
+            if dropped && readmitted { seen.append("seed \(seed)") }
+        }
+        XCTAssertFalse(seen.isEmpty, "no seed had a buyer dropped from a view and readmitted")
+    }
+
     /// Every frame is stamped with its sender's clock, which only grows: on a FIFO link the
     /// stamps arrive in increasing order, and a frame that arrives twice would repeat one.
     private func deliveries(_ options: SimulationOptions, seed: UInt64) throws -> (SimulationResult, [String: [UInt64]]) {

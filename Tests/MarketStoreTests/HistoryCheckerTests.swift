@@ -11,7 +11,9 @@ final class HistoryCheckerTests: XCTestCase {
     var runID: Int64 = 0
 
     /// P0 and P3 buy salt; P1 sells salt, P2 boar, P4 fish. P4 trades in epoch 1, falls sick,
-    /// P3 takes over in epoch 2 and decides what P4 left; P4 recovers and wins epoch 3.
+    /// P3 takes over in epoch 2 and decides what P4 left; P4 recovers and wins epoch 3. Each
+    /// epoch's first batch records its view 0; in epoch 1, P0 falls silent and P4 decides P3's
+    /// request in view 1, without it.
     override func setUpWithError() throws {
         directory = try TemporaryDirectory()
         path = directory.path("history.db")
@@ -25,12 +27,17 @@ final class HistoryCheckerTests: XCTestCase {
         let store = database.store(runID: runID)
         var ledgers: [PeerID: Ledger] = [:]
         var decisions: [Decision] = []
-        func decide(_ request: BuyRequest, _ seq: Int, epoch: Epoch, trader: PeerID, seller: PeerID? = 1) throws {
+        func decide(_ request: BuyRequest, _ seq: Int, epoch: Epoch, trader: PeerID, seller: PeerID? = 1,
+                    views: [ViewChange] = []) throws {
             let decision = seller.map { StoreContract.bought(request, seq: seq, epoch: epoch, seller: $0, trader: trader) }
                 ?? StoreContract.failed(request, seq: seq, epoch: epoch)
             decisions.append(decision)
-            XCTAssertEqual(try store.commitDecisions(DecisionBatch(epoch: epoch, decisions: [decision])),
-                           .committed(DecisionBatch(epoch: epoch, decisions: [decision])))
+            let batch = DecisionBatch(epoch: epoch, decisions: [decision], views: views)
+            XCTAssertEqual(try store.commitDecisions(batch), .committed(batch))
+        }
+        func view(_ epoch: Epoch, _ number: Int, trader: PeerID, _ members: [PeerID], dropped: [PeerID] = [],
+                  from seq: Int) -> [ViewChange] {
+            [ViewChange(epoch: epoch, view: number, trader: trader, members: members, dropped: dropped, firstSeq: seq)]
         }
 
         _ = try store.noteElectionStarted(by: 0, reason: .startup, knownEpoch: 0)
@@ -44,14 +51,14 @@ final class HistoryCheckerTests: XCTestCase {
             request(0, 2, 20), request(3, 2, 22),
         ]
         for request in r.prefix(4) { _ = try store.enqueue(request, epoch: 1) }
-        try decide(r[0], 1, epoch: 1, trader: 4)
-        try decide(r[1], 2, epoch: 1, trader: 4)
+        try decide(r[0], 1, epoch: 1, trader: 4, views: view(1, 0, trader: 4, [0, 3], from: 1))
+        try decide(r[1], 2, epoch: 1, trader: 4, views: view(1, 1, trader: 4, [3], dropped: [0], from: 2))
         try database.recordFault(runID: runID, peer: 4, kind: .sick)
 
         XCTAssertEqual(try store.claimEpoch(ElectionClaim(epoch: 2, leader: 3, initiator: 0, reason: .heartbeatTimeout)),
                        .claimed(ElectionClaim(epoch: 2, leader: 3, initiator: 0, reason: .heartbeatTimeout)))
         _ = try store.loadTakeover(epoch: 2)
-        try decide(r[2], 3, epoch: 2, trader: 3)
+        try decide(r[2], 3, epoch: 2, trader: 3, views: view(2, 0, trader: 3, [0], from: 3))
         try decide(r[3], 4, epoch: 2, trader: 3, seller: nil)
         _ = try store.recordDeposit(Deposit(id: 1_000_001, seller: 1, product: .salt, quantity: 2), epoch: 2)
         try database.recordFault(runID: runID, peer: 4, kind: .recover)
@@ -59,7 +66,7 @@ final class HistoryCheckerTests: XCTestCase {
         XCTAssertEqual(try store.claimEpoch(ElectionClaim(epoch: 3, leader: 4, initiator: 4, reason: .recovery)),
                        .claimed(ElectionClaim(epoch: 3, leader: 4, initiator: 4, reason: .recovery)))
         for request in r.suffix(2) { _ = try store.enqueue(request, epoch: 3) }
-        try decide(r[4], 5, epoch: 3, trader: 4)
+        try decide(r[4], 5, epoch: 3, trader: 4, views: view(3, 0, trader: 4, [0, 3], from: 5))
         try decide(r[5], 6, epoch: 3, trader: 4)
 
         ledgers = Ledger.books(of: decisions)
@@ -98,7 +105,7 @@ final class HistoryCheckerTests: XCTestCase {
     func testAGoodHistoryPasses() throws {
         let report = try check()
         XCTAssertTrue(report.passed, report.lines().joined(separator: "\n"))
-        XCTAssertEqual(report.items.map(\.kind), [.decidedOnce, .outcomeMatchesTrades, .goodsConserved, .epochWinner, .epochsOnlyAdvance, .bully, .lamportOrder, .ledgersEqualBooks, .clockCondition, .requestsInSequence])
+        XCTAssertEqual(report.items.map(\.kind), [.decidedOnce, .outcomeMatchesTrades, .goodsConserved, .epochWinner, .epochsOnlyAdvance, .bully, .lamportOrder, .views, .ledgersEqualBooks, .clockCondition, .requestsInSequence])
         func checked(_ kind: Violation.Kind) -> Int? { report.item(kind)?.checked }
         XCTAssertEqual(checked(.decidedOnce), 5)
         XCTAssertEqual(checked(.outcomeMatchesTrades), 6)
@@ -107,10 +114,11 @@ final class HistoryCheckerTests: XCTestCase {
         XCTAssertEqual(checked(.epochsOnlyAdvance), 6)
         XCTAssertEqual(checked(.bully), 3)
         XCTAssertEqual(checked(.lamportOrder), 6)
+        XCTAssertEqual(checked(.views), 4)
         XCTAssertEqual(checked(.ledgersEqualBooks), 5)
         XCTAssertEqual(checked(.clockCondition), 2)
         XCTAssertEqual(checked(.requestsInSequence), 6)
-        XCTAssertEqual(report.verdict, "passed: 10 checks, no violation")
+        XCTAssertEqual(report.verdict, "passed: 11 checks, no violation")
     }
 
     func testARequestSoldTwice() throws {
@@ -280,6 +288,28 @@ final class HistoryCheckerTests: XCTestCase {
     func testDecisionsOutOfLamportOrder() throws {
         try tamper("UPDATE requests SET lamport_ts = 25 WHERE request_id = 'P0-2'; UPDATE trades SET lamport_ts = 25 WHERE trade_id = 5;")
         try assertOnlyFails(.lamportOrder, containing: "decision 6 P3-2 (22, P3) comes after decision 5 P0-2 (25, P0)")
+    }
+
+    func testAReadmittedBuyersRequestOrderedBeforeWhatWasDecidedWithoutIt() throws {
+        // P3-0 stamped below P0-0, yet decided after it, in the next view: had it been stamped
+        // while P0 was out of the view, it must have been stamped again.
+        try tamper("UPDATE requests SET lamport_ts = 3 WHERE request_id = 'P3-0'; UPDATE trades SET lamport_ts = 3 WHERE trade_id = 2;")
+        try assertOnlyFails(.lamportOrder, containing: "decision 2 P3-0 (3, P3), the first of view 1, is ordered before decision 1 P0-0 (4, P0) of view 0")
+    }
+
+    func testAViewWhoseMembersAreNotWhatItsRowsSay() throws {
+        try tamper("UPDATE views SET members = '0 3' WHERE epoch = 1 AND view = 1;")
+        try assertOnlyFails(.views, containing: "epoch 1 view 1 has members P0 P3; view 0's P0 P3 with its changes are P3")
+    }
+
+    func testAViewThatDropsAPeerItNeverHad() throws {
+        try tamper("UPDATE views SET dropped = '0 2', members = '3' WHERE epoch = 1 AND view = 1;")
+        try assertOnlyFails(.views, containing: "epoch 1 view 1 drops P2, not members of view 0")
+    }
+
+    func testADecisionInNoRecordedView() throws {
+        try tamper("DELETE FROM views WHERE epoch = 2;")
+        try assertOnlyFails(.views, containing: "decision 3 (P0-1) of epoch 2 is in no recorded view")
     }
 
     func testBoughtWithoutATrade() throws {

@@ -85,4 +85,6 @@ final class StoreContractTests: TemporaryDirectoryTestCase {
     func testMarkDeliveredForgetsConfirmedItems() throws { try onEveryStore { try $0.markDeliveredForgetsConfirmedItems() } }
     func testLoadBooksAccountsForEveryRole() throws { try onEveryStore { try $0.loadBooksAccountsForEveryRole() } }
     func testAnAbandonedElectionLendsNothingToTheNext() throws { try onEveryStore { try $0.anAbandonedElectionLendsNothingToTheNext() } }
+    func testViewsAreWrittenWithTheirBatch() throws { try onEveryStore { try $0.viewsAreWrittenWithTheirBatch() } }
+    func testABatchThatDoesNotLandWritesNoViews() throws { try onEveryStore { try $0.aBatchThatDoesNotLandWritesNoViews() } }
 }

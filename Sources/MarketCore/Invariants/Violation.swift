@@ -10,6 +10,9 @@ public struct Violation: Hashable, Codable, Sendable, CustomStringConvertible {
         case outcomeMatchesTrades = "outcome matches trades"
         /// Within an epoch, decisions follow `(lamport_ts, buyer_id)`.
         case lamportOrder = "lamport order"
+        /// A trader's views are numbered 0, 1, 2, … in each epoch, each one's members those of
+        /// the view before less the dropped plus the readmitted, and every decision is of one.
+        case views
         /// Decisions never go back to an older epoch.
         case epochsOnlyAdvance = "epochs only advance"
         /// Epochs are claimed 1, 2, 3, …, one winner each; trades are made by their epoch's winner.
