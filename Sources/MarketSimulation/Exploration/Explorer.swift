@@ -191,9 +191,11 @@ public final class Explorer {
         result.terminalStates += 1
         guard !system.cutShort(within: bounds) else { return }
         result.judgedTerminalStates += 1
-        if let violation = system.restViolations().first {
+        var atTheBound = false
+        if let violation = system.restViolations(within: bounds, atTheBound: &atTheBound).first {
             result.counterexample = .init(violation: violation, path: path(to: state.index))
         }
+        if atTheBound { result.mendedPastTheBound += 1 }
     }
 
     private func path(to index: Int32) -> ExplorationResult.Path {
