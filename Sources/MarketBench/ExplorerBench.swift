@@ -9,10 +9,26 @@ public enum ExplorerBench {
         public var buyers: Int
         public var requests: Int
         public var crashes: Int
+        public var pauses = 0
+        public var drops = 0
 
-        public var label: String { "\(peers) peers, \(buyers) buyer\(buyers == 1 ? "" : "s"), \(requests) request\(requests == 1 ? "" : "s") each, \(crashes) crash\(crashes == 1 ? "" : "es")" }
+        public init(peers: Int, buyers: Int, requests: Int, crashes: Int, pauses: Int = 0, drops: Int = 0) {
+            self.peers = peers
+            self.buyers = buyers
+            self.requests = requests
+            self.crashes = crashes
+            self.pauses = pauses
+            self.drops = drops
+        }
+
+        /// Every bound named, so that two rows are compared only when their bounds are the same.
+        public var label: String {
+            "\(peers) peers, \(buyers) buyer\(buyers == 1 ? "" : "s"), \(requests) request\(requests == 1 ? "" : "s") each, \(crashes) crash\(crashes == 1 ? "" : "es")"
+                + (pauses > 0 ? ", \(pauses) pause\(pauses == 1 ? "" : "s")" : "") + (drops > 0 ? ", \(drops) lost message\(drops == 1 ? "" : "s")" : "")
+        }
         var arguments: [String] {
-            ["explore", "--peers", "\(peers)", "--buyers", "\(buyers)", "--requests", "\(requests)", "--crashes", "\(crashes)", "--json"]
+            ["explore", "--peers", "\(peers)", "--buyers", "\(buyers)", "--requests", "\(requests)", "--crashes", "\(crashes)",
+             "--pauses", "\(pauses)", "--drops", "\(drops)", "--json"]
         }
     }
 
@@ -36,12 +52,14 @@ public enum ExplorerBench {
         }
     }
 
-    /// Smoke: the tests' plan; quick: under ten seconds; full: the first goal's bound too (minutes).
+    /// Smoke: the tests' plan; quick: under ten seconds; full: the first goal's bound and every
+    /// kind of fault too (a minute or so in a release build).
     public static func plan(smoke: Bool, quick: Bool) -> [Bounds] {
         if smoke { return [Bounds(peers: 2, buyers: 1, requests: 1, crashes: 0)] }
         let small = Bounds(peers: 3, buyers: 1, requests: 1, crashes: 0)
         if quick { return [small] }
-        return [small, Bounds(peers: 3, buyers: 1, requests: 1, crashes: 1), Bounds(peers: 3, buyers: 1, requests: 2, crashes: 1)]
+        return [small, Bounds(peers: 3, buyers: 1, requests: 1, crashes: 1), Bounds(peers: 3, buyers: 1, requests: 2, crashes: 1),
+                Bounds(peers: 2, buyers: 1, requests: 1, crashes: 1, pauses: 1, drops: 1)]
     }
 
     public enum Failure: Error, CustomStringConvertible {

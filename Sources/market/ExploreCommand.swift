@@ -187,6 +187,7 @@ struct ExploreCommand: ParsableCommand {
         print(String(format: "states %d, transitions %d, max depth %d, %.2f s (%.0f states/s), peak memory %.0f MB",
                      result.states, result.transitions, result.maxDepth, seconds, Double(result.states) / max(seconds, 1e-9), peakMB))
         print("at rest: \(result.terminalStates) states, \(result.judgedTerminalStates) judged (the others wait on a timer out of firings)"
+              + (result.mendedPastTheBound > 0 ? "; \(result.mendedPastTheBound) break a property at rest that heartbeats past the bound mend (the bound, not a violation)" : "")
               + (result.cutByDepth > 0 ? "; \(result.cutByDepth) states cut by the depth bound" : ""))
         print("sometimes: a trade completes — \(reached(result.tradePath)); a takeover happens — \(reached(result.takeoverPath))")
         if let counterexample = result.counterexample {
@@ -216,6 +217,9 @@ struct ExploreCommand: ParsableCommand {
             for violation in step.violations { print("     ✗ \(violation.kind.rawValue): \(violation.detail)") }
         }
         for violation in replay.restViolations { print("  at rest ✗ \(violation.kind.rawValue): \(violation.detail)") }
+        if replay.mendedPastTheBound {
+            print("  at rest: a property at rest broken that heartbeats past the bound mend (the bound, not a violation)")
+        }
     }
 
     private func jsonText(_ result: ExplorationResult, setup: ExplorationSetup, bounds: ExplorationBounds, peakMB: Double) throws -> String {
@@ -227,6 +231,7 @@ struct ExploreCommand: ParsableCommand {
             "seconds": result.elapsed.seconds, "peak_memory_mb": peakMB, "complete": result.complete,
             "interrupted": result.interrupted, "covered_depth": result.coveredDepth,
             "terminal_states": result.terminalStates, "judged_terminal_states": result.judgedTerminalStates,
+            "mended_past_the_bound": result.mendedPastTheBound,
             "trade_reached_in": result.tradePath.map { $0.actions.count as Any } ?? NSNull(),
             "takeover_reached_in": result.takeoverPath.map { $0.actions.count as Any } ?? NSNull(),
         ]

@@ -24,6 +24,8 @@ public struct ExplorationReplay {
     public var steps: [Step] = []
     /// Broken at rest, in the last state, when it is at rest.
     public var restViolations: [Violation] = []
+    /// The last state is at rest and breaks a property at rest that heartbeats past the bound mend.
+    public var mendedPastTheBound = false
     public var finalState: ExploredSystem
     /// Every message sent on the path, in the order sent, with what became of it.
     public var messages: [PathMessage]
@@ -44,7 +46,7 @@ public struct ExplorationReplay {
         }
         let enabled = system.enabled(within: bounds)
         if system.isTerminal(enabled), !system.cutShort(within: bounds) {
-            restViolations = system.restViolations()
+            restViolations = system.restViolations(within: bounds, atTheBound: &mendedPastTheBound)
         }
         finalState = system
         messages = tracker.messages

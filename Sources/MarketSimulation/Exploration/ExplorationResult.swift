@@ -27,6 +27,10 @@ public struct ExplorationResult: Sendable {
     /// States at rest, and how many of them were judged (the rest wait on a timer out of firings).
     public var terminalStates = 0
     public var judgedTerminalStates = 0
+    /// Judged states at rest that break a property at rest (a lower trader, a request left
+    /// pending) which heartbeats past the bound, with no new fault, mend: the bound's doing,
+    /// not a violation (`ExploredSystem.repairedByHeartbeats`).
+    public var mendedPastTheBound = 0
     /// States not expanded because they are at the depth bound.
     public var cutByDepth = 0
     /// Every state reachable within the bounds was visited (false when stopped early or a

@@ -23,6 +23,19 @@ extension ExploredSystem {
         nodes.lazy.compactMap(\.peer).first { $0.isTrader && $0.knownEpoch == store.epoch }
     }
 
+    /// The properties of a state at rest, judged as the bounds allow: broken here, they are
+    /// broken only if heartbeats past the bound could not mend them (`repairedByHeartbeats`);
+    /// when they could, `atTheBound` is set and nothing is returned.
+    func restViolations(within bounds: ExplorationBounds, atTheBound: inout Bool) -> [Violation] {
+        let violations = restViolations()
+        guard !violations.isEmpty else { return [] }
+        if repairedByHeartbeats(within: bounds) {
+            atTheBound = true
+            return []
+        }
+        return violations
+    }
+
     /// The properties of a state at rest. Bully as a property of one state: the trader in
     /// office is the highest peer up (a lower winner is Bully only while a higher peer is
     /// slow to answer, and a higher peer that hears of a lower trader takes over, so at rest

@@ -41,7 +41,7 @@ public struct ExploredSystem: Hashable {
         case gone(PeerID)
     }
 
-    public internal(set) var nodes: [Node]
+    public internal(set) var nodes: Nodes
     /// `links[from * count + to]`, oldest first.
     public internal(set) var links: [[LinkItem]]
     /// Shared between states until a step writes to it (then copied).
@@ -66,9 +66,9 @@ public struct ExploredSystem: Hashable {
     public init(_ setup: ExplorationSetup) {
         let scenario = setup.scenario
         let configs = scenario.peers.map { setup.config(for: $0.id) }
-        nodes = scenario.peers.map { spec in
+        nodes = Nodes(scenario.peers.map { spec in
             Node(peer: spec.downAtStart ? nil : Peer(config: configs[spec.id]), downAtStart: spec.downAtStart)
-        }
+        })
         self.configs = configs
         links = Array(repeating: [], count: scenario.peers.count * scenario.peers.count)
         store = InMemoryStore(fencing: setup.fencing)

@@ -19,9 +19,12 @@ public final class Explorer {
     public let search: ExplorationResult.Search
     /// Sleep sets (breadth-first only): a step is not taken from a state when an independent
     /// step before it already led, in the other order, to the state it would reach. Every
-    /// state should still be visited, only transitions to states seen saved; off by default
-    /// until a crash-and-pause bound that once visited fewer states with it is understood.
-    public var reduction = false
+    /// state is still visited, only transitions to states seen are saved. On by default: the
+    /// relation is checked pair by pair against its definition in every state of small bounds
+    /// with a crash, a pause and a lost message (`ExplorerIndependenceTests`), and complete
+    /// searches with and without it visit the same states, judge the same states at rest and
+    /// find the same violations with paths as short (`ExplorerReductionTests`).
+    public var reduction = true
     /// Which steps commute in a state; apart from `ExploredSystem.independent` only for tests
     /// showing that a wrong relation loses states.
     var independence: (ExploredSystem, ExplorationAction, ExplorationAction) -> Bool = { $0.independent($1, $2) }
@@ -45,14 +48,14 @@ public final class Explorer {
         result = ExplorationResult(search: search)
     }
 
-    /// A state waiting to be expanded: the state, its index in `parents`, its depth, and its
-    /// enabled actions (computed once, when it was reached); `only`: a second expansion,
-    /// taking only these steps.
+    /// A state waiting to be expanded: the state, its index in `parents` and its depth;
+    /// `only`: a second expansion, taking only these steps. Its enabled steps are listed again
+    /// when it is expanded rather than kept: the frontier is most of the search's memory, and
+    /// listing them costs little beside taking them.
     private struct Pending {
         var system: ExploredSystem
         var index: Int32
         var depth: Int
-        var enabled: [ExplorationAction]
         var only: SleepSet?
     }
 
@@ -68,8 +71,8 @@ public final class Explorer {
         reachedBy = [nil]
         sleeping = sleepSets ? [.empty] : []
         result.states = 1
-        var pending = [Pending(system: initial, index: 0, depth: 0, enabled: initial.enabled(within: bounds))]
-        judge(pending[0])
+        var pending = [Pending(system: initial, index: 0, depth: 0)]
+        judge(pending[0], enabled: initial.enabled(within: bounds))
         var head = 0
         var level = 0
         var expanded = 0
@@ -109,15 +112,16 @@ public final class Explorer {
                                          depth: max(result.maxDepth, next.depth), elapsed: now - started))
                 }
             }
+            let enabled = next.system.enabled(within: bounds)
             if let limit = bounds.depth, next.depth >= limit {
-                if !next.enabled.isEmpty, next.only == nil { result.cutByDepth += 1 }
+                if !enabled.isEmpty, next.only == nil { result.cutByDepth += 1 }
                 continue
             }
             if next.only == nil { expandedUpTo = max(expandedUpTo, next.index) }
             // Asleep here: taken from an ancestor before an independent step that led here.
             let asleep = sleepSets ? sleeping[Int(next.index)] : .empty
             var taken: [ExplorationAction] = []
-            for action in next.enabled {
+            for action in enabled {
                 let bit = SleepSet.bit(action, count: count)
                 if let bit {
                     if let only = next.only { guard only.contains(bit) else { continue } }
@@ -133,7 +137,7 @@ public final class Explorer {
                 // What stays asleep after this step: what was asleep or taken before it here, and is independent of it.
                 var childAsleep = SleepSet.empty
                 if sleepSets {
-                    for other in next.enabled where other != action {
+                    for other in enabled where other != action {
                         guard let otherBit = SleepSet.bit(other, count: count),
                               asleep.contains(otherBit) || taken.contains(other),
                               independence(next.system, other, action) else { continue }
@@ -155,8 +159,7 @@ public final class Explorer {
                         let missed = sleeping[index].subtracting(childAsleep)
                         sleeping[index] = sleeping[index].intersection(childAsleep)
                         if Int32(index) <= expandedUpTo, !missed.isEmpty {
-                            pending.append(Pending(system: system, index: Int32(index), depth: depth,
-                                                   enabled: system.enabled(within: bounds), only: missed))
+                            pending.append(Pending(system: system, index: Int32(index), depth: depth, only: missed))
                         }
                         continue
                     }
@@ -167,10 +170,10 @@ public final class Explorer {
                 let index = Int32(parents.count - 1)
                 seen[fingerprint] = search == .bfs ? Int(index) : depth
                 if sleepSets { sleeping.append(childAsleep) }
-                let reached = Pending(system: system, index: index, depth: depth, enabled: system.enabled(within: bounds))
+                let reached = Pending(system: system, index: index, depth: depth)
                 result.states += 1
                 result.maxDepth = max(result.maxDepth, depth)
-                judge(reached)
+                judge(reached, enabled: system.enabled(within: bounds))
                 if result.counterexample != nil { break }
                 pending.append(reached)
             }
@@ -183,17 +186,19 @@ public final class Explorer {
     }
 
     /// The properties of a state that do not come from its last step: at rest, and sometimes.
-    private func judge(_ state: Pending) {
+    private func judge(_ state: Pending, enabled: [ExplorationAction]) {
         let system = state.system
         if result.tradePath == nil, system.tradeCompleted { result.tradePath = path(to: state.index) }
         if result.takeoverPath == nil, system.takeoverHappened { result.takeoverPath = path(to: state.index) }
-        guard system.isTerminal(state.enabled) else { return }
+        guard system.isTerminal(enabled) else { return }
         result.terminalStates += 1
         guard !system.cutShort(within: bounds) else { return }
         result.judgedTerminalStates += 1
-        if let violation = system.restViolations().first {
+        var atTheBound = false
+        if let violation = system.restViolations(within: bounds, atTheBound: &atTheBound).first {
             result.counterexample = .init(violation: violation, path: path(to: state.index))
         }
+        if atTheBound { result.mendedPastTheBound += 1 }
     }
 
     private func path(to index: Int32) -> ExplorationResult.Path {
