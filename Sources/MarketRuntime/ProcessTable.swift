@@ -88,9 +88,10 @@ final class ProcessTable {
         slot.channel?.writeAndFlush(ByteBuffer(string: command.line + "\n"), promise: nil)
     }
 
-    /// SIGKILL, no questions asked.
-    func forceKill(_ slot: PeerSlot) {
-        signal(slot, SIGKILL)
+    /// SIGKILL, no questions asked. `confirmed` hears (on the event loop) the PID of a remote
+    /// process the kill over ssh got to.
+    func forceKill(_ slot: PeerSlot, confirmed: ((Int32) -> Void)? = nil) {
+        signal(slot, SIGKILL, confirmed: confirmed)
     }
 
     /// Every peer at once: a remote peer's session is ended too, so that nothing waits on a
@@ -104,11 +105,14 @@ final class ProcessTable {
 
     /// Sends `number` to the peer's process, wherever it runs (`PeerSignal`). A remote host
     /// that cannot be told of a kill has the peer's session ended instead.
-    func signal(_ slot: PeerSlot, _ number: Int32) {
+    func signal(_ slot: PeerSlot, _ number: Int32, confirmed: ((Int32) -> Void)? = nil) {
         let bound = NIOLoopBound(slot, eventLoop: loop)
         let pid = slot.pid
         let loop = self.loop
-        PeerSignal.send(number, to: slot, ssh: remote?.ssh ?? SSHCommand(words: ["ssh"])) { _ in
+        let heard = confirmed.map { NIOLoopBound($0, eventLoop: loop) }
+        PeerSignal.send(number, to: slot, ssh: remote?.ssh ?? SSHCommand(words: ["ssh"]), delivered: { remotePID in
+            loop.execute { heard?.value(remotePID) }
+        }) { _ in
             guard number == SIGKILL else { return }
             loop.execute {
                 if bound.value.pid == pid { kill(pid, SIGKILL) }

@@ -202,8 +202,13 @@ public final class Supervisor {
                 nemesis?.begin()
             }
         case .kill(let id):
-            if let slot = processes.slots[id] { processes.forceKill(slot) }
-        case .probeHost(let id):
+            guard let slot = processes.slots[id] else { return }
+            let link = NIOLoopBound(self, eventLoop: loop)
+            let loop = loop
+            processes.forceKill(slot) { pid in
+                loop.execute { link.value.feed(.copyKilled(id, pid: pid)) }
+            }
+        case .probeHost(let id, let copies):
             guard let slot = processes.slots[id], let destination = slot.destination else {
                 // Only a peer over ssh can lose its session; a local one's host is this one.
                 feed(.hostProbed(id, answered: true))
@@ -211,7 +216,7 @@ public final class Supervisor {
             }
             let link = NIOLoopBound(self, eventLoop: loop)
             let loop = loop
-            HostProbe.ask(destination, killing: slot.remotePID, ssh: options.ssh) { answered in
+            HostProbe.ask(destination, killing: copies, ssh: options.ssh) { answered in
                 loop.execute { link.value.feed(.hostProbed(id, answered: answered)) }
             }
         case .killAll:
@@ -336,7 +341,9 @@ extension Supervisor: ProcessTableDelegate {
         case .state(let standing): feed(.peerStanding(slot.id, standing))
         case .fatal(let why): feed(.peerFatal(slot.id, why))
         case .resumed: feed(.peerResumed(slot.id))
-        case .process(let pid, _): history.recordPID(pid, peer: slot.id)
+        case .process(let pid, _):
+            history.recordPID(pid, peer: slot.id)
+            if slot.destination != nil { feed(.peerProcess(slot.id, pid: pid)) }
         }
     }
 
