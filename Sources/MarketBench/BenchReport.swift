@@ -33,6 +33,8 @@ public struct BenchReport: Sendable, Encodable {
     public var postgresSkipped: String?
     /// `market explore` at fixed bounds.
     public var explorer: [ExplorerBench.Row] = []
+    /// The hosts plan (`--hosts`), or nil.
+    public var hosts: HostsFigures?
 
     /// Two round trips and one commit: a sequential buy cannot be cheaper.
     public var floorSequentialBuy: Double
@@ -59,6 +61,7 @@ public struct BenchReport: Sendable, Encodable {
         case postgres
         case postgresSkipped = "postgres_skipped"
         case explorer
+        case hosts
     }
 
     public init(quick: Bool, floorUDSRoundTrip: Double, floorCommit: Double, sequential: SystemBench.Sequential,

@@ -21,6 +21,7 @@ struct MarketCommand: ParsableCommand {
             ExploreCommand.self,
             ReportCommand.self,
             BenchStoreCommand.self,
+            SealedEchoCommand.self,
         ]
     )
 

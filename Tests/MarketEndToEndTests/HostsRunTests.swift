@@ -148,6 +148,45 @@ final class HostsRunTests: XCTestCase {
         XCTAssertEqual(check.status, 0, "\(check)")
     }
 
+    /// `market bench --hosts` (its hosts plan alone, the smallest one): every figure is a
+    /// figure, the round trip is measured to host1 over the set's bridge, and the failover of
+    /// a cut host is measured with the set's own cut and heal, the host healed at the end.
+    func test_benchHostsPlan_givesEveryFigure_includingTheFailoverOfACutHost() throws {
+        let set = try sharedNamespacedHosts()
+        let server = try skippingWithoutPostgres { try set.postgres() }
+        let (_, network) = try database(on: server, "hosts_bench")
+        addTeardownBlock { try? set.heal("host1") }
+
+        let bench = try supervise(on: set, ["bench", "--only-hosts", "--smoke", "--json", "--hosts", "host1,host2", "--db", network,
+                                            "--cut-host-command", set.hostsCommand("cut"),
+                                            "--heal-host-command", set.hostsCommand("heal")], deadline: 180)
+        XCTAssertEqual(bench.status, 0, "\(bench)")
+        let json = try XCTUnwrap(try? JSONSerialization.jsonObject(with: Data(bench.output.utf8)) as? [String: Any], "\(bench)")
+        let hosts = try XCTUnwrap(json["hosts"] as? [String: Any], "\(json)")
+        XCTAssertEqual(hosts["hosts"] as? [String], ["host1", "host2"])
+        for key in ["tcp_rtt_us", "sequential_s", "sequential_p50_us", "sequential_p99_us", "throughput_buys_per_s",
+                    "failover_cut_ms"] {
+            let figure = try XCTUnwrap(hosts[key] as? Double, "\(key) missing: \(hosts)")
+            XCTAssertGreaterThan(figure, 0, key)
+        }
+        XCTAssertGreaterThanOrEqual(hosts["failover_samples"] as? Int ?? 0, 1, "no kill of the trader: \(hosts)")
+        XCTAssertNil(hosts["failover_cut_not_measured"], "\(hosts)")
+        XCTAssertEqual(hosts["failed_runs"] as? [String], [], "\(hosts)")
+        XCTAssertTrue(bench.errors.contains("the sealed TCP round trip to host1"), bench.errors)
+        // The cut was healed: host1 answers again.
+        XCTAssertTrue(try set.ssh("host1", "true").succeeded, "host1 was left cut off")
+    }
+
+    /// The hosts plan needs one store every host reaches, as `market run --hosts` does.
+    func test_benchHosts_withAnSQLiteFile_isRefusedNamingPostgres() throws {
+        let directory = try TemporaryDirectory()
+        addTeardownBlock { directory.remove() }
+        let run = try ChildRun.run(try EndToEndTests.marketBinary(),
+                                   ["bench", "--only-hosts", "--hosts", "host1", "--db", directory.path("market.db")], deadline: 30)
+        XCTAssertEqual(run.status, 2, run.errors)
+        XCTAssertTrue(run.errors.hasPrefix("market bench: --hosts needs --db postgresql://"), run.errors)
+    }
+
     func test_hostsThatCannotTakePart_areRefusedInOneLineNamingThem_beforeTheRunStarts() throws {
         let set = try sharedNamespacedHosts()
         let server = try skippingWithoutPostgres { try set.postgres() }
