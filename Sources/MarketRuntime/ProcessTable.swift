@@ -36,7 +36,7 @@ final class ProcessTable {
         self.executable = executable
         self.remote = remote
         slots = Dictionary(uniqueKeysWithValues: peers.map { ($0, PeerSlot(id: $0)) })
-        for slot in slots.values { slot.destination = remote?.placement.destinations[slot.id] }
+        for slot in slots.values { slot.destination = remote?.placement.remoteDestination(of: slot.id) }
     }
 
     var all: Dictionary<PeerID, PeerSlot>.Values { slots.values }

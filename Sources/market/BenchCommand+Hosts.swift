@@ -30,9 +30,10 @@ extension BenchCommand {
     /// Every host answers with the same market before anything is measured, as `market run` asks.
     func checkHosts(_ say: (String) -> Void) throws {
         guard hosts != nil else { return }
-        say("asking \(hostList.joined(separator: ", ")) for market --version over ssh")
+        let remote = hostList.filter { $0 != HostPlacement.localWord }
+        say("asking \(remote.joined(separator: ", ")) for market --version over ssh")
         let ssh = try SSHCommand.fromEnvironment()
-        if let problem = RemoteHostCheck.problems(hosts: hostList, ssh: ssh,
+        if let problem = RemoteHostCheck.problems(hosts: remote, ssh: ssh,
                                                   remoteMarket: remoteMarket ?? CurrentExecutable.path).first {
             throw BenchError.system(problem)
         }

@@ -148,6 +148,36 @@ final class HostsRunTests: XCTestCase {
         XCTAssertEqual(check.status, 0, "\(check)")
     }
 
+    /// `local` among the hosts: those peers start here, in the control namespace, as child
+    /// processes, listening over TCP on the address this namespace reaches the hosts from
+    /// (10.77.0.254), so that the remote sellers reach the trader P6, which is local; the run
+    /// checks clean and records the local peers under this machine's name.
+    func test_case3_withLocalPeersBesideRemoteOnes_isCheckedClean() throws {
+        let set = try sharedNamespacedHosts()
+        let server = try skippingWithoutPostgres { try set.postgres() }
+        let (local, network) = try database(on: server, "hosts_local")
+
+        let run = try supervise(on: set, ["run", "--scenario", "test_case3", "--requests", "20", "--seed", "3",
+                                          "--sick-rate", "0", "--hosts", "local,host1,host2", "--db", network,
+                                          "--json", "--time-limit", "60"])
+        XCTAssertEqual(run.status, 0, "\(run)")
+        let json = try XCTUnwrap(try? JSONSerialization.jsonObject(with: Data(run.output.utf8)) as? [String: Any], "\(run)")
+        XCTAssertEqual(json["passed"] as? Bool, true)
+        XCTAssertEqual(json["decided"] as? Int, 40)
+        let runID = try XCTUnwrap(json["run_id"] as? Int)
+        let here = try set.inControl(["hostname"]).output.trimmingCharacters(in: .whitespacesAndNewlines)
+        let hosts = try server.psql(url: local, "SELECT peer_id || '=' || host FROM peers WHERE run_id = \(runID) ORDER BY peer_id;")
+        XCTAssertEqual(hosts.split(separator: "\n").map(String.init),
+                       ["0=\(here)", "1=host1", "2=host2", "3=\(here)", "4=host1", "5=host2", "6=\(here)"])
+        let trader = try server.psql(url: local, "SELECT winner_id FROM elections WHERE run_id = \(runID) AND epoch = 1;")
+        XCTAssertEqual(trader, "6\n", "the local P6 traded for the remote sellers")
+        let deposits = try server.psql(url: local, "SELECT count(DISTINCT seller_id) FROM deposits WHERE run_id = \(runID) AND seller_id IN (1, 2);")
+        XCTAssertEqual(deposits, "2\n", "sellers on host1 and host2 reached the local trader")
+        let check = try supervise(on: set, ["check", "--db", network])
+        XCTAssertEqual(check.status, 0, "\(check)")
+        XCTAssertTrue(check.output.contains("no violation"), check.output)
+    }
+
     /// `market bench --hosts` (its hosts plan alone, the smallest one): every figure is a
     /// figure, the round trip is measured to host1 over the set's bridge, and the failover of
     /// a cut host is measured with the set's own cut and heal, the host healed at the end.
