@@ -53,6 +53,7 @@ final class ProcessTable {
             child = try ChildProcess.spawn(executable: executable, arguments: arguments)
         }
         slot.remotePID = nil
+        slot.resumeHeld = false
         slot.starts += 1
         slot.pid = child.pid
         slot.paused = false
@@ -138,7 +139,40 @@ final class ProcessTable {
             slot.remotePID = remotePID
             slot.remoteLog = log
         }
+        if slot.destination != nil, remotePause(report, of: slot) { return }
         delegate?.peer(slot, reported: report)
+    }
+
+    /// What a remote peer's host says of its pauses (`PauseWatch`), as `watchPauses` sees a
+    /// local one's; true when the report is dealt with.
+    private func remotePause(_ report: PeerReport, of slot: PeerSlot) -> Bool {
+        switch report {
+        case .paused:
+            guard !slot.paused else { return true }
+            slot.paused = true
+            delegate?.peerPaused(slot)
+        case .continued:
+            guard slot.paused else { return true }
+            slot.paused = false
+            delegate?.peerContinued(slot, missedStop: false)
+            releaseResume(slot)
+        case .resumed where slot.paused:
+            slot.resumeHeld = true
+            // A watch that never says `continued` (gone with its host's /proc) holds it no longer than this.
+            let pid = slot.pid
+            loop.assumeIsolated().scheduleTask(in: .seconds(1)) { [self] in
+                if slot.pid == pid { releaseResume(slot) }
+            }
+        default:
+            return false
+        }
+        return true
+    }
+
+    private func releaseResume(_ slot: PeerSlot) {
+        guard slot.resumeHeld else { return }
+        slot.resumeHeld = false
+        delegate?.peer(slot, reported: .resumed)
     }
 
     /// A peer's stdout closed: its process ended (or is about to). Reaps it.

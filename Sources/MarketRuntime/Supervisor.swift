@@ -354,6 +354,7 @@ extension Supervisor: ProcessTableDelegate {
         case .state(let standing): feed(.peerStanding(slot.id, standing))
         case .fatal(let why): feed(.peerFatal(slot.id, why))
         case .resumed: feed(.peerResumed(slot.id))
+        case .paused, .continued: break  // the table's: `peerPaused`, `peerContinued`
         case .process(let pid, _):
             history.recordPID(pid, peer: slot.id)
             if slot.destination != nil { feed(.peerProcess(slot.id, pid: pid)) }

@@ -22,6 +22,7 @@ struct MarketCommand: ParsableCommand {
             ReportCommand.self,
             BenchStoreCommand.self,
             SealedEchoCommand.self,
+            PauseWatchCommand.self,
         ]
     )
 

@@ -217,6 +217,36 @@ final class HostsRunTests: XCTestCase {
         XCTAssertTrue(run.errors.hasPrefix("market bench: --hosts needs --db postgresql://"), run.errors)
     }
 
+    /// A remote peer stopped from outside on its host (`kill -STOP` there) and continued: the
+    /// watch beside it on its host says so over its session, and the history has its `sick`
+    /// and `recover`, as for a local peer the supervisor can `waitpid`; the run checks clean.
+    func test_aRemotePeerStoppedAndContinuedOnItsHost_isRecordedSickThenRecovered() throws {
+        let set = try sharedNamespacedHosts()
+        let server = try skippingWithoutPostgres { try set.postgres() }
+        let (local, network) = try database(on: server, "hosts_pause")
+        let binary = try EndToEndTests.marketBinary().path
+        let run = try StreamedRun(["ip", "netns", "exec", set.controlNamespace, "env", "MARKET_SSH=ssh -F \(set.sshConfig)", binary,
+                                   "run", "--scenario", "test_case2", "--requests", "1000", "--sick-rate", "0", "--seed", "5",
+                                   "--hosts", "host1,host2,host3", "--db", network, "--time-limit", "60"])
+        addTeardownBlock { run.kill() }
+        XCTAssertTrue(run.errors.wait(seconds: 30) { String(decoding: $0, as: UTF8.self).contains(#/decided [1-9]/#) },
+                      "no decision: \(run.text)")
+        // P1 is on host2 (round-robin); its pid there is the one it reported.
+        let runID = try server.psql(url: local, "SELECT max(run_id) FROM runs;").trimmingCharacters(in: .whitespacesAndNewlines)
+        let pid = try server.psql(url: local, "SELECT pid FROM peers WHERE run_id = \(runID) AND peer_id = 1;")
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        XCTAssertNotNil(Int32(pid), pid)
+        XCTAssertTrue(try set.ssh("host2", "kill -STOP \(pid)").succeeded)
+        let seen = run.errors.wait(seconds: 10) { String(decoding: $0, as: UTF8.self).contains("P1 was stopped from outside") }
+        XCTAssertTrue(try set.ssh("host2", "kill -CONT \(pid)").succeeded)
+        XCTAssertTrue(seen, "the stop was not seen: \(run.text)")
+        XCTAssertTrue(run.ended(within: 60), "the run did not end: \(run.text)")
+        XCTAssertEqual(run.status, 0, run.text)
+        XCTAssertTrue(String(decoding: run.output.value, as: UTF8.self).contains("verdict: PASS"), run.text)
+        let faults = try server.psql(url: local, "SELECT kind FROM faults WHERE run_id = \(runID) AND peer_id = 1 ORDER BY at, fault_id;")
+        XCTAssertEqual(faults.split(separator: "\n"), ["sick", "recover"], faults)
+    }
+
     func test_hostsThatCannotTakePart_areRefusedInOneLineNamingThem_beforeTheRunStarts() throws {
         let set = try sharedNamespacedHosts()
         let server = try skippingWithoutPostgres { try set.postgres() }

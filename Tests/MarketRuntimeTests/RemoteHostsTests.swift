@@ -47,6 +47,15 @@ final class RemoteHostsTests: XCTestCase {
         XCTAssertEqual(placed.recordedHost(of: 1), "b")
     }
 
+    /// The watch beside a remote peer reads its state letter from /proc, a command name with
+    /// spaces and parentheses in it notwithstanding.
+    func testThePauseWatchReadsAProcessState() throws {
+        try XCTSkipUnless(FileManager.default.fileExists(atPath: "/proc/self/stat"), "no /proc here")
+        XCTAssertNotNil(PauseWatch.state(of: getpid()))
+        XCTAssertNotEqual(PauseWatch.state(of: getpid()), "T")
+        XCTAssertNil(PauseWatch.state(of: -1))
+    }
+
     /// The address a local peer listens on is the one the route to the remote host leaves from.
     func testTheOutwardAddressIsTheRoutesSourceAddress() throws {
         XCTAssertEqual(try OutwardAddress.sourceAddress(toward: "127.0.0.1"), "127.0.0.1")
