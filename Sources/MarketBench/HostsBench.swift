@@ -56,10 +56,15 @@ public struct HostsBench {
 
     var remoteMarket: String { setup.remoteMarket ?? runner.market.path }
 
+    /// The first host reached over ssh (`local` is this one): the far end of the round trip,
+    /// and the host that is cut off.
+    var firstRemote: String? { setup.hosts.first { $0 != HostPlacement.localWord } }
+
     /// Every figure of the plan, in the order the table shows them.
     public mutating func measure(roundTrips: Int, repetitions: Int) throws -> HostsFigures {
-        progress("across hosts: the sealed TCP round trip to \(setup.hosts[0])")
-        let floor = try sealedRoundTrip(to: setup.hosts[0], iterations: roundTrips, repetitions: repetitions)
+        guard let far = firstRemote else { throw BenchError.system("--hosts names no host but this one (local)") }
+        progress("across hosts: the sealed TCP round trip to \(far)")
+        let floor = try sealedRoundTrip(to: far, iterations: roundTrips, repetitions: repetitions)
         progress("across hosts: sequential buys")
         let sequential = try bench.sequential()
         progress("across hosts: throughput at 16 peers")
@@ -71,7 +76,7 @@ public struct HostsBench {
         do {
             cut = try cutFailover()
         } catch {
-            cutFailures.append("failover with \(setup.hosts[0]) cut off: \(error)")
+            cutFailures.append("failover with \(far) cut off: \(error)")
             cut = CutFailover(milliseconds: nil, notMeasured: "\(error)")
         }
         return HostsFigures(hosts: setup.hosts, roundTrip: floor, sequential: sequential, throughput: scale, failover: killed,
@@ -116,8 +121,8 @@ public struct HostsBench {
                                           note: "floor between hosts: from the bench's host to \(host)'s market sealed-echo")
     }
 
-    /// test_case3 with its trader P6 alone on the first host and the others on the rest: once
-    /// decisions flow, the first host is cut off (`--cut-host-command`), and the figure is the
+    /// test_case3 with its trader P6 alone on the first remote host and the others on the rest:
+    /// once decisions flow, that host is cut off (`--cut-host-command`), and the figure is the
     /// time from the cut command's return to the first decision of a newer epoch. The host is
     /// healed as soon as that decision is seen (a cut shorter than the supervisor's 6 s to find
     /// a host gone, so the old trader comes back fenced), and the run goes on to its end.
@@ -125,12 +130,11 @@ public struct HostsBench {
         guard let cut = setup.cutCommand, let heal = setup.healCommand else {
             return CutFailover(milliseconds: nil, notMeasured: "no --cut-host-command and --heal-host-command: this host cannot cut one")
         }
-        guard setup.hosts.count >= 2 else {
+        guard setup.hosts.count >= 2, let victim = firstRemote else {
             return CutFailover(milliseconds: nil, notMeasured: "needs two hosts: the trader's alone, the others on the rest")
         }
-        let victim = setup.hosts[0]
         let scenario = runner.scratch.appendingPathComponent("hosts-cut.json")
-        let others = setup.hosts.dropFirst().map { "\"\($0)\"" }.joined(separator: ", ")
+        let others = setup.hosts.filter { $0 != victim }.map { "\"\($0)\"" }.joined(separator: ", ")
         try """
             {"name": "hosts_cut", "base": "test_case3", "requests": \(max(60, plan.failoverRequests)), "sick_rate": 0, "hosts": [\(others)],
              "peers": [{"role": "buyer", "product": "salt"}, {"role": "seller", "product": "salt"}, {"role": "seller", "product": "boar"},

@@ -42,7 +42,7 @@ struct BenchCommand: ParsableCommand {
     var smoke = false
 
     @Option(help: ArgumentHelp(
-        "Also measure with the peers on these hosts, started over ssh as by `market run --hosts` (MARKET_SSH applies; needs --db).",
+        "Also measure with the peers on these hosts, started over ssh as by `market run --hosts` (MARKET_SSH applies; `local` is this host; needs --db).",
         valueName: "dest,…"))
     var hosts: String?
 
