@@ -79,7 +79,7 @@ let package = Package(
         .target(
             name: "MarketBench",
             dependencies: [
-                "MarketCore", "MarketSimulation", "MarketStore", "MarketPostgresServer",
+                "MarketCore", "MarketSimulation", "MarketStore", "MarketPostgresServer", "MarketRuntime",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),

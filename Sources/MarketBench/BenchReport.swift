@@ -36,6 +36,8 @@ public struct BenchReport: Sendable, Encodable {
     /// Runs under a nemesis, and runs of 128 and 256 peers (the full plan only).
     public var nemesis: [NemesisBench.Row] = []
     public var large: [NemesisBench.LargeRow] = []
+    /// The hosts plan (`--hosts`), or nil.
+    public var hosts: HostsFigures?
 
     /// Two round trips and one commit: a sequential buy cannot be cheaper.
     public var floorSequentialBuy: Double
@@ -64,6 +66,7 @@ public struct BenchReport: Sendable, Encodable {
         case explorer
         case nemesis
         case large = "large_runs"
+        case hosts
     }
 
     public init(quick: Bool, floorUDSRoundTrip: Double, floorCommit: Double, sequential: SystemBench.Sequential,

@@ -12,6 +12,8 @@ public struct MarketRunner: Sendable {
     public var databases: (@Sendable () throws -> String)?
     /// Every run's `--durability`: SQLite's synchronous, PostgreSQL's synchronous_commit.
     public var durability: Durability = .normal
+    /// Given to every run besides its own (the hosts plan's `--hosts`).
+    public var extraArguments: [String] = []
 
     public init(market: URL) throws {
         self.market = market
@@ -45,7 +47,7 @@ public struct MarketRunner: Sendable {
     /// Runs `market run ARGUMENTS --durability D --db <fresh> --json`; throws only when it could not start.
     public func run(_ arguments: [String]) throws -> Outcome {
         let database = try databases?() ?? scratch.appendingPathComponent("run-\(UUID().uuidString).db").path
-        let all = ["run"] + arguments + ["--durability", durability.rawValue, "--db", database, "--json"]
+        let all = ["run"] + arguments + extraArguments + ["--durability", durability.rawValue, "--db", database, "--json"]
         let process = Process()
         process.executableURL = market
         process.arguments = all

@@ -10,25 +10,33 @@ extension Floors {
         let (near, far) = try loopbackPair()
         defer { close(near) }
         let key = SymmetricKey(size: .bits256)
-        let echo = Thread {
-            let seal = Seal(key: key)
-            var buffer = [UInt8](repeating: 0, count: Seal.size)
-            while readFully(far, &buffer), seal.open(buffer) {
-                let reply = seal.sealed(Array(buffer[8..<(8 + 64)]))
-                guard writeFully(far, reply) else { break }
-            }
-            close(far)
-        }
+        let echo = Thread { sealedEcho(far, key: key) }
         echo.start()
+        return try sealedRoundTrip(near, key: key, name: "TCP round trip, sealed (64 B)", iterations: iterations,
+                                   repetitions: repetitions, note: "floor: two peers over TCP with every frame's MAC checked")
+    }
+
+    /// Echoes every sealed frame on `fd`, sealed again, until the other end closes or sends
+    /// one that fails its check; closes `fd`.
+    static func sealedEcho(_ fd: Int32, key: SymmetricKey) {
+        let seal = Seal(key: key)
+        var buffer = [UInt8](repeating: 0, count: Seal.size)
+        while readFully(fd, &buffer), seal.open(buffer) {
+            let reply = seal.sealed(Array(buffer[8..<(8 + 64)]))
+            guard writeFully(fd, reply) else { break }
+        }
+        close(fd)
+    }
+
+    /// The median round trip of a 64-byte sealed frame over `fd` to a `sealedEcho` under `key`.
+    static func sealedRoundTrip(_ fd: Int32, key: SymmetricKey, name: String, iterations: Int, repetitions: Int,
+                                note: String) throws -> BenchFigure {
         let seal = Seal(key: key)
         let payload = [UInt8](repeating: 7, count: 64)
         var buffer = [UInt8](repeating: 0, count: Seal.size)
-        return try BenchFigure.median(
-            "TCP round trip, sealed (64 B)", repetitions: repetitions, operations: iterations,
-            note: "floor: two peers over TCP with every frame's MAC checked"
-        ) {
+        return try BenchFigure.median(name, repetitions: repetitions, operations: iterations, note: note) {
             for _ in 0..<iterations {
-                guard writeFully(near, seal.sealed(payload)), readFully(near, &buffer) else {
+                guard writeFully(fd, seal.sealed(payload)), readFully(fd, &buffer) else {
                     throw BenchError.system("TCP ping-pong broke: errno \(errno)")
                 }
                 guard seal.open(buffer) else { throw BenchError.system("TCP ping-pong: a reply failed its MAC") }
@@ -37,7 +45,7 @@ extension Floors {
     }
 
     /// One side's sequence numbers and key: what it sends, and what it expects next.
-    private final class Seal {
+    final class Seal {
         static let size = 8 + 64 + 16
         private let keyed: HMAC<SHA256>
         private var sent: UInt64 = 0

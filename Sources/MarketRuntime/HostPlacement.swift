@@ -2,10 +2,15 @@ import MarketCore
 
 /// Which host each peer of a run over `--hosts` runs on: the scenario's word where it names
 /// one, else round-robin over the hosts in peer order (P0 on the first, P1 on the second, …),
-/// so the same scenario and hosts always place the same way.
+/// so the same scenario and hosts always place the same way. The word `local` places a peer
+/// on the supervisor's own host, started as a child process as in a run without hosts (a host
+/// whose ssh name is `local` is then given by its address or another name).
 public struct HostPlacement: Hashable, Sendable {
-    /// The SSH destination of every peer.
+    /// The SSH destination of every peer, or `local`.
     public let destinations: [PeerID: String]
+
+    /// The destination that means this host, without ssh.
+    public static let localWord = "local"
 
     public init(destinations: [PeerID: String]) {
         self.destinations = destinations
@@ -36,10 +41,25 @@ public struct HostPlacement: Hashable, Sendable {
         return HostPlacement(destinations: destinations)
     }
 
-    /// Every destination once, in the order of the first peer placed there.
+    /// Every destination reached over ssh once, in the order of the first peer placed there.
     public var hosts: [String] {
         var seen: Set<String> = []
-        return destinations.keys.sorted().compactMap { destinations[$0] }.filter { seen.insert($0).inserted }
+        return destinations.keys.sorted().compactMap { destinations[$0] }
+            .filter { $0 != Self.localWord && seen.insert($0).inserted }
+    }
+
+    /// The peer's ssh destination; nil for a peer on this host.
+    public func remoteDestination(of id: PeerID) -> String? {
+        destinations[id].flatMap { $0 == Self.localWord ? nil : $0 }
+    }
+
+    /// Some peer runs on this host, beside the remote ones.
+    public var hasLocalPeers: Bool { destinations.values.contains(Self.localWord) }
+
+    /// The host `peers.host` and the summary name: a remote peer's destination as given, a
+    /// local one's this machine's name, as for every peer of a run without hosts.
+    func recordedHost(of id: PeerID) -> String? {
+        destinations[id].map { $0 == Self.localWord ? LocalHost.name : $0 }
     }
 }
 

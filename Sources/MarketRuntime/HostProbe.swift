@@ -1,8 +1,8 @@
 import Dispatch
 
 /// Whether a peer's host answers: a short ssh login that runs one command. The same login
-/// kills the peer's last process there, if it still runs, so that a peer started anew after
-/// its host was cut off never runs beside its old self.
+/// kills every process of the peer there that is not known dead, so that a peer started
+/// anew after its host was cut off never runs beside an old self.
 enum HostProbe {
     /// Short: a host that does not let ssh in within this long counts as not answering now,
     /// and is asked again a moment later.
@@ -10,9 +10,10 @@ enum HostProbe {
     static let deadline = 5.0
 
     /// `answer` runs on a global queue with whether the host let ssh in and ran the command.
-    static func ask(_ destination: String, killing remotePID: Int32?, ssh: SSHCommand,
+    static func ask(_ destination: String, killing remotePIDs: [Int32], ssh: SSHCommand,
                     answer: @escaping @Sendable (Bool) -> Void) {
-        let remote = remotePID.map { ["sh", "-c", "kill -KILL \($0) 2>/dev/null; exit 0"] } ?? ["true"]
+        let pids = remotePIDs.map(String.init).joined(separator: " ")
+        let remote = pids.isEmpty ? ["true"] : ["sh", "-c", "kill -KILL \(pids) 2>/dev/null; exit 0"]
         let argv = ssh.argv(destination: destination, remote: remote, connectTimeout: connectTimeout)
         let executable = ssh.executable
         DispatchQueue.global().async {

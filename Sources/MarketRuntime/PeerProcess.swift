@@ -136,7 +136,10 @@ public final class PeerProcess {
                     supervisor = channel
                     shell.startReportingStanding()
                     watchParent()
-                    if options.overSSH { tell(.process(pid: getpid(), log: directory.logPath(for: options.id))) }
+                    if options.overSSH {
+                        tell(.process(pid: getpid(), log: directory.logPath(for: options.id)))
+                        PauseWatch.start(executable: CurrentExecutable.path)
+                    }
                     tell(.listening(address))
                     tell(.ready)
                     // Over TCP, neighbours' addresses come from the supervisor: a restarted

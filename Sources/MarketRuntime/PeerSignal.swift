@@ -10,8 +10,11 @@ import Dispatch
 /// continue of a remote peer is the same act as of a local one.
 enum PeerSignal {
     /// Sends `signal` to `slot`'s process; `unreachable` runs (on a global queue) when a
-    /// remote host could not be told, with what went wrong.
-    static func send(_ signal: Int32, to slot: PeerSlot, ssh: SSHCommand, unreachable: @escaping @Sendable (String) -> Void) {
+    /// remote host could not be told, with what went wrong, and `delivered` with the remote
+    /// PID when it was.
+    static func send(_ signal: Int32, to slot: PeerSlot, ssh: SSHCommand,
+                     delivered: @escaping @Sendable (Int32) -> Void = { _ in },
+                     unreachable: @escaping @Sendable (String) -> Void) {
         guard slot.isAlive else { return }
         guard let destination = slot.destination else {
             kill(slot.pid, signal)
@@ -32,6 +35,7 @@ enum PeerSignal {
                             ?? "ssh could not start")
                 return
             }
+            delivered(remotePID)
         }
     }
 

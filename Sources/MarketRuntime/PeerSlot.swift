@@ -25,6 +25,9 @@ final class PeerSlot {
     var remotePID: Int32?
     /// Where a remote peer's log stays on its host.
     var remoteLog: String?
+    /// A remote peer said `resumed` while its host's watch said it was paused: its `proceed`
+    /// waits for the watch's `continued`, so that the history has the continue first.
+    var resumeHeld = false
 
     init(id: PeerID) {
         self.id = id

@@ -36,7 +36,7 @@ final class ProcessTable {
         self.executable = executable
         self.remote = remote
         slots = Dictionary(uniqueKeysWithValues: peers.map { ($0, PeerSlot(id: $0)) })
-        for slot in slots.values { slot.destination = remote?.placement.destinations[slot.id] }
+        for slot in slots.values { slot.destination = remote?.placement.remoteDestination(of: slot.id) }
     }
 
     var all: Dictionary<PeerID, PeerSlot>.Values { slots.values }
@@ -53,6 +53,7 @@ final class ProcessTable {
             child = try ChildProcess.spawn(executable: executable, arguments: arguments)
         }
         slot.remotePID = nil
+        slot.resumeHeld = false
         slot.starts += 1
         slot.pid = child.pid
         slot.paused = false
@@ -88,9 +89,10 @@ final class ProcessTable {
         slot.channel?.writeAndFlush(ByteBuffer(string: command.line + "\n"), promise: nil)
     }
 
-    /// SIGKILL, no questions asked.
-    func forceKill(_ slot: PeerSlot) {
-        signal(slot, SIGKILL)
+    /// SIGKILL, no questions asked. `confirmed` hears (on the event loop) the PID of a remote
+    /// process the kill over ssh got to.
+    func forceKill(_ slot: PeerSlot, confirmed: ((Int32) -> Void)? = nil) {
+        signal(slot, SIGKILL, confirmed: confirmed)
     }
 
     /// Every peer at once: a remote peer's session is ended too, so that nothing waits on a
@@ -104,11 +106,14 @@ final class ProcessTable {
 
     /// Sends `number` to the peer's process, wherever it runs (`PeerSignal`). A remote host
     /// that cannot be told of a kill has the peer's session ended instead.
-    func signal(_ slot: PeerSlot, _ number: Int32) {
+    func signal(_ slot: PeerSlot, _ number: Int32, confirmed: ((Int32) -> Void)? = nil) {
         let bound = NIOLoopBound(slot, eventLoop: loop)
         let pid = slot.pid
         let loop = self.loop
-        PeerSignal.send(number, to: slot, ssh: remote?.ssh ?? SSHCommand(words: ["ssh"])) { _ in
+        let heard = confirmed.map { NIOLoopBound($0, eventLoop: loop) }
+        PeerSignal.send(number, to: slot, ssh: remote?.ssh ?? SSHCommand(words: ["ssh"]), delivered: { remotePID in
+            loop.execute { heard?.value(remotePID) }
+        }) { _ in
             guard number == SIGKILL else { return }
             loop.execute {
                 if bound.value.pid == pid { kill(pid, SIGKILL) }
@@ -134,7 +139,40 @@ final class ProcessTable {
             slot.remotePID = remotePID
             slot.remoteLog = log
         }
+        if slot.destination != nil, remotePause(report, of: slot) { return }
         delegate?.peer(slot, reported: report)
+    }
+
+    /// What a remote peer's host says of its pauses (`PauseWatch`), as `watchPauses` sees a
+    /// local one's; true when the report is dealt with.
+    private func remotePause(_ report: PeerReport, of slot: PeerSlot) -> Bool {
+        switch report {
+        case .paused:
+            guard !slot.paused else { return true }
+            slot.paused = true
+            delegate?.peerPaused(slot)
+        case .continued:
+            guard slot.paused else { return true }
+            slot.paused = false
+            delegate?.peerContinued(slot, missedStop: false)
+            releaseResume(slot)
+        case .resumed where slot.paused:
+            slot.resumeHeld = true
+            // A watch that never says `continued` (gone with its host's /proc) holds it no longer than this.
+            let pid = slot.pid
+            loop.assumeIsolated().scheduleTask(in: .seconds(1)) { [self] in
+                if slot.pid == pid { releaseResume(slot) }
+            }
+        default:
+            return false
+        }
+        return true
+    }
+
+    private func releaseResume(_ slot: PeerSlot) {
+        guard slot.resumeHeld else { return }
+        slot.resumeHeld = false
+        delegate?.peer(slot, reported: .resumed)
     }
 
     /// A peer's stdout closed: its process ended (or is about to). Reaps it.

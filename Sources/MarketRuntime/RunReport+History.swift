@@ -32,7 +32,7 @@ extension RunReport {
                 peer: spec.id, role: spec.role.rawValue, product: spec.product.rawValue, downAtStart: spec.downAtStart,
                 tradedEpochs: elections.filter { $0.winner == spec.id }.map(\.epoch),
                 bought: row?.bought, sold: row?.sold, cashCents: row?.cashCents, finalClock: row?.finalClock.map { Int($0) },
-                host: spec.downAtStart ? nil : options.placement?.destinations[spec.id])
+                host: spec.downAtStart ? nil : options.placement?.recordedHost(of: spec.id))
         }
         let decided = progress?.decided ?? 0
         self.init(

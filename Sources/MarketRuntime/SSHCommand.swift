@@ -26,14 +26,14 @@ public struct SSHCommand: Hashable, Sendable {
     /// session (`session`) asks the host for a sign of life every 2 s and ends after three
     /// unanswered: a host cut off is then found in about 6 s, where TCP alone would wait for
     /// many minutes.
-    func argv(destination: String, remote: [String], connectTimeout: Int = 10, session: Bool = false) -> [String] {
+    public func argv(destination: String, remote: [String], connectTimeout: Int = 10, session: Bool = false) -> [String] {
         words + ["-T", "-o", "BatchMode=yes", "-o", "ConnectTimeout=\(connectTimeout)"]
             + (session ? ["-o", "ServerAliveInterval=2", "-o", "ServerAliveCountMax=3"] : [])
             + ["--", destination, remote.map(ShellWords.quote).joined(separator: " ")]
     }
 
     /// The client's path, for `posix_spawn`: a bare name is looked up on PATH.
-    var executable: String {
+    public var executable: String {
         let first = words.first ?? "ssh"
         if first.contains("/") { return first }
         let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"

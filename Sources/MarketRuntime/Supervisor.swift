@@ -30,6 +30,16 @@ public final class Supervisor {
             DescriptorWriter.standardError.write("market run: \(first)\n")
             return 2
         }
+        // Peers on this host beside remote ones listen where the remote ones can dial them.
+        var localTCPHost: String?
+        if let placement = options.placement, placement.hasLocalPeers {
+            do {
+                localTCPHost = try placement.hosts.first.map { try OutwardAddress.toward(host: $0, ssh: options.ssh) } ?? "127.0.0.1"
+            } catch {
+                DescriptorWriter.standardError.write("market run: \(error)\n")
+                return 2
+            }
+        }
         // Before the run is recorded: a run that cannot start leaves nothing behind.
         let thread: LoopThread
         do {
@@ -53,7 +63,7 @@ public final class Supervisor {
                                         peers: scenario.peers)
             // A peer over SSH is recorded by the destination it was started at.
             try writer.recordHosts(runID: runID, Dictionary(uniqueKeysWithValues: scenario.peers.filter { !$0.downAtStart }
-                .map { ($0.id, options.placement?.destinations[$0.id] ?? LocalHost.name) }))
+                .map { ($0.id, options.placement?.recordedHost(of: $0.id) ?? LocalHost.name) }))
             directory = try RunDirectory.create()
             try JSONEncoder().encode(options.scenario).write(to: URL(fileURLWithPath: directory.scenarioPath))
         } catch {
@@ -70,7 +80,7 @@ public final class Supervisor {
         let done = loop.makePromise(of: Int32.self)
         let started = loop.submit {
             let supervisor = Supervisor(loop: loop, options: options, writer: writer, reader: reader, runID: runID,
-                                        directory: directory, done: done)
+                                        directory: directory, done: done, localTCPHost: localTCPHost)
             supervisor.start()
             return NIOLoopBound(supervisor, eventLoop: loop)
         }
@@ -127,10 +137,13 @@ public final class Supervisor {
     var addressesHandedOut = false
     /// Cuts and heals links on the schedule (`--nemesis`); nil: no nemesis.
     var nemesis: NemesisDriver?
+    /// Where a peer on this host listens in a run over hosts (`OutwardAddress`); nil: none there.
+    let localTCPHost: String?
 
     init(loop: EventLoop, options: RunOptions, writer: MarketDatabase, reader: MarketDatabase, runID: Int64,
-         directory: RunDirectory, done: EventLoopPromise<Int32>) {
+         directory: RunDirectory, done: EventLoopPromise<Int32>, localTCPHost: String? = nil) {
         self.loop = loop
+        self.localTCPHost = localTCPHost
         self.options = options
         self.scenario = options.scenario
         self.runID = runID
@@ -202,8 +215,13 @@ public final class Supervisor {
                 nemesis?.begin()
             }
         case .kill(let id):
-            if let slot = processes.slots[id] { processes.forceKill(slot) }
-        case .probeHost(let id):
+            guard let slot = processes.slots[id] else { return }
+            let link = NIOLoopBound(self, eventLoop: loop)
+            let loop = loop
+            processes.forceKill(slot) { pid in
+                loop.execute { link.value.feed(.copyKilled(id, pid: pid)) }
+            }
+        case .probeHost(let id, let copies):
             guard let slot = processes.slots[id], let destination = slot.destination else {
                 // Only a peer over ssh can lose its session; a local one's host is this one.
                 feed(.hostProbed(id, answered: true))
@@ -211,7 +229,7 @@ public final class Supervisor {
             }
             let link = NIOLoopBound(self, eventLoop: loop)
             let loop = loop
-            HostProbe.ask(destination, killing: slot.remotePID, ssh: options.ssh) { answered in
+            HostProbe.ask(destination, killing: copies, ssh: options.ssh) { answered in
                 loop.execute { link.value.feed(.hostProbed(id, answered: answered)) }
             }
         case .killAll:
@@ -253,7 +271,7 @@ public final class Supervisor {
             directory: directory.path, id: slot.id, runID: runID, databasePath: options.databasePath,
             durability: options.durability, restart: restart, verbose: options.verbose, trace: options.trace)
         peerOptions.incarnation = slot.starts
-        peerOptions.tcpHost = options.transport.listenHost
+        peerOptions.tcpHost = slot.destination == nil ? localTCPHost ?? options.transport.listenHost : options.transport.listenHost
         peerOptions.overSSH = slot.destination != nil
         peerOptions.keepLog = options.keepLogs
         peerOptions.links = options.links
@@ -336,7 +354,10 @@ extension Supervisor: ProcessTableDelegate {
         case .state(let standing): feed(.peerStanding(slot.id, standing))
         case .fatal(let why): feed(.peerFatal(slot.id, why))
         case .resumed: feed(.peerResumed(slot.id))
-        case .process(let pid, _): history.recordPID(pid, peer: slot.id)
+        case .paused, .continued: break  // the table's: `peerPaused`, `peerContinued`
+        case .process(let pid, _):
+            history.recordPID(pid, peer: slot.id)
+            if slot.destination != nil { feed(.peerProcess(slot.id, pid: pid)) }
         }
     }
 

@@ -106,6 +106,10 @@ enum PeerReport: Hashable, Sendable {
     /// it holds every event until `proceed`, so nothing it does comes before the supervisor
     /// has recorded the continue.
     case resumed
+    /// `paused` / `continued`: said for a peer over SSH by its host's `PauseWatch`, which sees
+    /// it stopped from outside and continued, as the supervisor's `waitpid` does for a local one.
+    case paused
+    case continued
 
     var line: String {
         switch self {
@@ -126,6 +130,10 @@ enum PeerReport: Hashable, Sendable {
             return "fatal " + why.split(whereSeparator: \.isNewline).joined(separator: " ")
         case .resumed:
             return "resumed"
+        case .paused:
+            return "paused"
+        case .continued:
+            return "continued"
         case .process(let pid, let log):
             return "process \(pid) \(log)"
         }
@@ -157,6 +165,9 @@ enum PeerReport: Hashable, Sendable {
         case "resumed":
             guard rest.isEmpty else { throw .malformed(line) }
             self = .resumed
+        case "paused", "continued":
+            guard rest.isEmpty else { throw .malformed(line) }
+            self = words.first == "paused" ? .paused : .continued
         case "process":
             let parts = rest.split(separator: " ", maxSplits: 1)
             guard parts.count == 2, let pid = Int32(parts[0]), pid > 0 else { throw .malformed(line) }

@@ -37,11 +37,30 @@ public struct SupervisedPeer: Hashable, Sendable {
     public internal(set) var quickExits = 0
     /// Its sickness was over while it was stopped from outside: it recovers when it continues.
     var recoveryDue = false
+    /// Every PID a remote peer reported (its own process on its host) that is not known dead:
+    /// a kill over ssh that did not get through, or a session lost with its host, leaves one
+    /// behind, and the next login to that host kills them all before the peer starts anew,
+    /// so that two copies of it never run.
+    public internal(set) var remoteCopies: Set<Int32> = []
+    /// The PID its current process reported, if it is remote and said so.
+    var currentCopy: Int32?
+    /// Its process is known gone and recorded; the probe of its host only clears the way
+    /// (kills what may be left over there) before it is started again.
+    var restartAfterProbe = false
     /// The peer's own word on where it stands.
     var standing = PeerStanding(up: false, traderEpoch: nil, finishedBuying: false)
 
     init(id: PeerID) {
         self.id = id
+    }
+
+    /// While the run stops: told to stop and not stopped yet, or lost with its host, which
+    /// may still answer.
+    var owesLedger: Bool {
+        switch state {
+        case .stopping, .probing, .unreachable: true
+        default: false
+        }
     }
 
     /// Up, with nothing scheduled and not paused: its standing counts for the end of the run.

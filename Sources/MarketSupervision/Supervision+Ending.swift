@@ -45,14 +45,14 @@ extension Supervision {
     mutating func stoppingTick() {
         if end == .completed, !saidWhatStoppingWaitsFor, now - (stopAskedAt ?? now) > config.stoppingPatience {
             saidWhatStoppingWaitsFor = true
-            let waiting = ids.filter { peers[$0]!.state == .stopping }.map { "P\($0)" }.sorted()
+            let waiting = ids.filter { peers[$0]!.owesLedger }.map { "P\($0)" }.sorted()
             say(stoppingSince == nil
                 ? "waiting to record that the run is ending (is the database locked?)"
                 : "waiting for the ledgers of \(waiting.joined(separator: ", ")) (is the database locked?)")
         }
         guard let since = stoppingSince else { return }
         if end == .completed, now - since > config.ledgerWait {
-            if let late = ids.first(where: { peers[$0]!.state == .stopping }) {
+            if let late = ids.first(where: { peers[$0]!.owesLedger }) {
                 ledgerMissing(late, "did not answer within \(config.ledgerWait)")
             }
         } else if end != .completed, now - since > config.abandonGrace {
@@ -70,7 +70,8 @@ extension Supervision {
     mutating func checkStopped() {
         // Until the history has the end, no peer is let go (the note's answer looks again).
         guard phase == .stopping, stoppingSince != nil else { return }
-        guard peers.values.allSatisfy({ !$0.alive || $0.state == .stopped || $0.state == .down }) else { return }
+        guard peers.values.allSatisfy({ !$0.owesLedger && (!$0.alive || $0.state == .stopped || $0.state == .down) })
+        else { return }
         // Every ledger is written (or its peer is gone): let the peers go (they keep their
         // sockets until then) and wait for the processes to exit.
         if peers.values.contains(where: \.alive) {

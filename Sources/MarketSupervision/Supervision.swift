@@ -49,6 +49,10 @@ public struct Supervision: Sendable {
 
     var isLive: Bool { phase == .running || phase == .starting }
 
+    /// Hosts are asked after while the run goes on, and while it stops for the ledgers: a
+    /// peer lost then must still write its own.
+    var probesHosts: Bool { isLive || (phase == .stopping && end == .completed) }
+
     /// The next tick should carry the run's progress.
     public var wantsProgress: Bool { phase == .running }
 
@@ -76,6 +80,10 @@ public struct Supervision: Sendable {
             // it could win an election before the history says it is up again.
             effects.append(.lookAtPauses)
             effects.append(.tell(id, .proceed))
+        case .peerProcess(let id, let pid):
+            peers[id]?.remoteCopies.insert(pid)
+            peers[id]?.currentCopy = pid
+        case .copyKilled(let id, let pid): peers[id]?.remoteCopies.remove(pid)
         case .peerExited(let id, let exit): exited(id, exit)
         case .hostProbed(let id, let answered): hostProbed(id, answered: answered)
         case .spawnFailed(let id, let why):
@@ -110,6 +118,8 @@ public struct Supervision: Sendable {
         peer.paused = false
         peer.processes += 1
         peer.killedByUs = false
+        peer.currentCopy = nil
+        peer.restartAfterProbe = false
         peer.startedAt = now
         peers[id] = peer
         effects.append(.spawn(id, restart: restart))
@@ -186,23 +196,18 @@ public struct Supervision: Sendable {
     mutating func exited(_ id: PeerID, _ exit: PeerExit) {
         guard let peer = peers[id] else { return }
         peers[id]!.alive = false
+        // A session that ended with the peer's own exit status: that process is gone.
+        if !exit.sessionLost, let copy = peer.currentCopy { peers[id]!.remoteCopies.remove(copy) }
         switch phase {
         case .stopping, .finished:
             if phase == .stopping, peer.state == .stopping || peer.state == .starting, end == .completed {
-                // Told to stop (or about to be) and gone without its ledger: a fault, and the
-                // peer is started again to write it (its books are in the store); one that
-                // keeps dying fails the run, which cannot be called completed without it.
-                say("P\(id) exited while stopping (\(exit)); starting it again for its ledger")
-                record(.crash, id)
-                peers[id]!.quickExits += 1
-                let exits = peers[id]!.quickExits
-                guard exits < config.maxQuickExits else {
-                    peers[id]!.state = .stopped
-                    ledgerMissing(id, "exited \(exits) times while stopping")
+                if !peer.killedByUs, exit.sessionLost {
+                    // As while running: its host may only be cut off, and its process alive.
+                    peers[id]!.state = .probing
+                    probe(id)
                     return
                 }
-                record(.recover, id)
-                spawn(id, restart: true)
+                restartForLedger(id, "exited while stopping (\(exit))")
                 return
             }
             peers[id]!.state = .stopped
@@ -215,11 +220,33 @@ public struct Supervision: Sendable {
             if !peer.killedByUs, exit.sessionLost {
                 // Not known dead: its host may only be cut off. Asked before anything is recorded.
                 peers[id]!.state = .probing
-                effects.append(.probeHost(id))
+                probe(id)
                 return
             }
             goneFor(id, killed: peer.killedByUs, "exited unexpectedly (\(exit))")
         }
+    }
+
+    /// Told to stop (or about to be) and gone without its ledger: a fault, and the peer is
+    /// started again to write it (its books are in the store); one that keeps dying fails the
+    /// run, which cannot be called completed without it.
+    mutating func restartForLedger(_ id: PeerID, _ how: String) {
+        say("P\(id) \(how); starting it again for its ledger")
+        record(.crash, id)
+        peers[id]!.quickExits += 1
+        let exits = peers[id]!.quickExits
+        guard exits < config.maxQuickExits else {
+            peers[id]!.state = .stopped
+            ledgerMissing(id, "exited \(exits) times while stopping")
+            return
+        }
+        record(.recover, id)
+        spawn(id, restart: true)
+    }
+
+    /// Asks the peer's host whether it answers, killing there every copy of it not known dead.
+    mutating func probe(_ id: PeerID) {
+        effects.append(.probeHost(id, killing: peers[id]?.remoteCopies.sorted() ?? []))
     }
 
     /// A peer whose process is gone: a crash unless the machine killed it, and started again
@@ -247,8 +274,15 @@ public struct Supervision: Sendable {
     /// A peer whose session was lost: its host answered (the peer is gone: a crash) or not
     /// (unreachable, recorded once and asked again until it answers).
     mutating func hostProbed(_ id: PeerID, answered: Bool) {
-        guard isLive, let peer = peers[id] else { return }
+        guard probesHosts, let peer = peers[id] else { return }
+        // The login that answered killed every copy it was given.
+        if answered { peers[id]!.remoteCopies = [] }
         switch (peer.state, answered) {
+        case (.probing, true) where peer.restartAfterProbe:
+            record(.recover, id)
+            spawn(id, restart: true)
+        case (.probing, true) where phase == .stopping:
+            restartForLedger(id, "lost its ssh session while stopping, but its host answers")
         case (.probing, true):
             goneFor(id, killed: false, "lost its ssh session, but its host answers")
         case (.probing, false):
@@ -285,11 +319,20 @@ public struct Supervision: Sendable {
             guard let peer = peers[id] else { return }
             peers[id]!.comebacks -= 1
             guard peer.state == .down, isLive else { return }
+            if !peer.remoteCopies.isEmpty {
+                // Killed over ssh without word that the kill got there (its host cut off,
+                // say): the old process may still run, so its host is asked first, and the
+                // same login kills it.
+                peers[id]!.state = .probing
+                peers[id]!.restartAfterProbe = true
+                probe(id)
+                return
+            }
             record(.recover, id)
             spawn(id, restart: true)
         case .probe(let id):
-            guard peers[id]?.state == .unreachable, isLive else { return }
-            effects.append(.probeHost(id))
+            guard peers[id]?.state == .unreachable, probesHosts else { return }
+            probe(id)
         case .killAll:
             effects.append(.killAll)
         }

@@ -9,9 +9,9 @@ public enum SupervisionEffect: Hashable, Sendable {
     /// SIGKILL.
     case kill(PeerID)
     /// Ask the peer's host, over a short ssh login, whether it answers; in the same login,
-    /// kill the peer's last process there (by the PID it reported) if it still runs, so that
-    /// two copies never run. Answer `.hostProbed`.
-    case probeHost(PeerID)
+    /// kill the peer's processes there that may still run (`killing`: the PIDs they reported),
+    /// so that two copies never run. Answer `.hostProbed`.
+    case probeHost(PeerID, killing: [Int32])
     case killAll
     /// Tell every peer to leave and close its pipes: each exits when it sees the end.
     case closePipes

@@ -19,6 +19,10 @@ public enum SupervisionEvent: Hashable, Sendable {
     case peerFatal(PeerID, String)
     /// The peer continued after a pause and waits for `proceed`.
     case peerResumed(PeerID)
+    /// A peer on another host said which process it is there (its PID on that host).
+    case peerProcess(PeerID, pid: Int32)
+    /// A kill over ssh of that remote process got through: it is known dead.
+    case copyKilled(PeerID, pid: Int32)
     /// Its process ended and is reaped.
     case peerExited(PeerID, PeerExit)
     /// The answer to `SupervisionEffect.probeHost`: the peer's host let ssh in and run a command.

@@ -43,9 +43,35 @@ struct BenchCommand: ParsableCommand {
     @Flag(help: .hidden)
     var smoke = false
 
+    @Option(help: ArgumentHelp(
+        "Also measure with the peers on these hosts, started over ssh as by `market run --hosts` (MARKET_SSH applies; `local` is this host; needs --db).",
+        valueName: "dest,…"))
+    var hosts: String?
+
+    @Option(help: ArgumentHelp("The PostgreSQL server the hosts plan's runs share (postgresql://…, reached from every host).",
+                               valueName: "url"))
+    var db: String?
+
+    @Option(help: ArgumentHelp("The path of market on the hosts (default: this market's own path).", valueName: "path"))
+    var remoteMarket: String?
+
+    @Option(help: ArgumentHelp(
+        "A shell command that cuts a host off the network, {host} standing for it (e.g. 'tools/hosts.sh cut {host}'): "
+            + "measures failover when the trader's host is cut off. Needs --heal-host-command.", valueName: "command"))
+    var cutHostCommand: String?
+
+    @Option(help: ArgumentHelp("The shell command that heals a host --cut-host-command cut off ({host} stands for it).",
+                               valueName: "command"))
+    var healHostCommand: String?
+
+    /// The hosts plan alone, for the tests.
+    @Flag(help: .hidden)
+    var onlyHosts = false
+
     func validate() throws {
         guard repetitions >= 1 else { throw ValidationError("--repetitions must be at least 1") }
         if noPostgres && postgres != nil { throw ValidationError("--no-postgres and --postgres cannot be given together") }
+        try validateHosts()
     }
 
     func run() throws {
@@ -56,6 +82,11 @@ struct BenchCommand: ParsableCommand {
         }
         let quick = self.quick || smoke
         let repetitions = smoke ? 1 : quick ? min(self.repetitions, 3) : self.repetitions
+        if onlyHosts {
+            try printHostsOnly(plan: smoke ? .smoke : quick ? .quick : .full, repetitions: repetitions, say)
+            return
+        }
+        try checkHosts(say)
         let (target, skipped) = try postgresTarget(say)
         defer { target?.remove() }
         say("measuring the floors")
@@ -154,6 +185,10 @@ struct BenchCommand: ParsableCommand {
         report.explorer = explored
         report.nemesis = nemesis
         report.large = large
+        if let hosts = try hostsPlan(runner: runner, plan: plan, repetitions: repetitions, say) {
+            report.hosts = hosts
+            report.failedRuns += hosts.failedRuns
+        }
         say("done")
 
         if json {

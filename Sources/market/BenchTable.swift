@@ -33,6 +33,7 @@ struct BenchTable {
         }
         postgresRows(row)
         nemesisRows(row)
+        if let hosts = report.hosts { Self.hostsRows(hosts, row) }
         for explored in report.explorer {
             row("explore \(explored.bounds)", String(format: "%.1f s", explored.seconds),
                 String(format: "%d states, %d transitions, depth %d, %.1f s processor, %.0f MB peak%@", explored.states, explored.transitions,

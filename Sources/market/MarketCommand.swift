@@ -21,6 +21,8 @@ struct MarketCommand: ParsableCommand {
             ExploreCommand.self,
             ReportCommand.self,
             BenchStoreCommand.self,
+            SealedEchoCommand.self,
+            PauseWatchCommand.self,
         ]
     )
 

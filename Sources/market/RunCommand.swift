@@ -80,7 +80,8 @@ struct RunCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("""
         Run the peers on these hosts, round-robin unless the scenario file places them: each is started over ssh \
         (BatchMode; MARKET_SSH names another client, as GIT_SSH_COMMAND does), peers talk TCP, and --db must be \
-        a postgresql:// URL every host reaches.
+        a postgresql:// URL every host reaches. The word `local` is this host: its peers start here, without ssh, \
+        listening on the address this host reaches the first remote host from.
         """, valueName: "dest,dest…"))
     var hosts: String?
 

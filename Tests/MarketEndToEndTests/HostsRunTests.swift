@@ -148,6 +148,105 @@ final class HostsRunTests: XCTestCase {
         XCTAssertEqual(check.status, 0, "\(check)")
     }
 
+    /// `local` among the hosts: those peers start here, in the control namespace, as child
+    /// processes, listening over TCP on the address this namespace reaches the hosts from
+    /// (10.77.0.254), so that the remote sellers reach the trader P6, which is local; the run
+    /// checks clean and records the local peers under this machine's name.
+    func test_case3_withLocalPeersBesideRemoteOnes_isCheckedClean() throws {
+        let set = try sharedNamespacedHosts()
+        let server = try skippingWithoutPostgres { try set.postgres() }
+        let (local, network) = try database(on: server, "hosts_local")
+
+        let run = try supervise(on: set, ["run", "--scenario", "test_case3", "--requests", "20", "--seed", "3",
+                                          "--sick-rate", "0", "--hosts", "local,host1,host2", "--db", network,
+                                          "--json", "--time-limit", "60"])
+        XCTAssertEqual(run.status, 0, "\(run)")
+        let json = try XCTUnwrap(try? JSONSerialization.jsonObject(with: Data(run.output.utf8)) as? [String: Any], "\(run)")
+        XCTAssertEqual(json["passed"] as? Bool, true)
+        XCTAssertEqual(json["decided"] as? Int, 40)
+        let runID = try XCTUnwrap(json["run_id"] as? Int)
+        let here = try set.inControl(["hostname"]).output.trimmingCharacters(in: .whitespacesAndNewlines)
+        let hosts = try server.psql(url: local, "SELECT peer_id || '=' || host FROM peers WHERE run_id = \(runID) ORDER BY peer_id;")
+        XCTAssertEqual(hosts.split(separator: "\n").map(String.init),
+                       ["0=\(here)", "1=host1", "2=host2", "3=\(here)", "4=host1", "5=host2", "6=\(here)"])
+        let trader = try server.psql(url: local, "SELECT winner_id FROM elections WHERE run_id = \(runID) AND epoch = 1;")
+        XCTAssertEqual(trader, "6\n", "the local P6 traded for the remote sellers")
+        let deposits = try server.psql(url: local, "SELECT count(DISTINCT seller_id) FROM deposits WHERE run_id = \(runID) AND seller_id IN (1, 2);")
+        XCTAssertEqual(deposits, "2\n", "sellers on host1 and host2 reached the local trader")
+        let check = try supervise(on: set, ["check", "--db", network])
+        XCTAssertEqual(check.status, 0, "\(check)")
+        XCTAssertTrue(check.output.contains("no violation"), check.output)
+    }
+
+    /// `market bench --hosts` (its hosts plan alone, the smallest one): every figure is a
+    /// figure, the round trip is measured to host1 over the set's bridge, and the failover of
+    /// a cut host is measured with the set's own cut and heal, the host healed at the end.
+    func test_benchHostsPlan_givesEveryFigure_includingTheFailoverOfACutHost() throws {
+        let set = try sharedNamespacedHosts()
+        let server = try skippingWithoutPostgres { try set.postgres() }
+        let (_, network) = try database(on: server, "hosts_bench")
+        addTeardownBlock { try? set.heal("host1") }
+
+        let bench = try supervise(on: set, ["bench", "--only-hosts", "--smoke", "--json", "--hosts", "host1,host2", "--db", network,
+                                            "--cut-host-command", set.hostsCommand("cut"),
+                                            "--heal-host-command", set.hostsCommand("heal")], deadline: 180)
+        XCTAssertEqual(bench.status, 0, "\(bench)")
+        let json = try XCTUnwrap(try? JSONSerialization.jsonObject(with: Data(bench.output.utf8)) as? [String: Any], "\(bench)")
+        let hosts = try XCTUnwrap(json["hosts"] as? [String: Any], "\(json)")
+        XCTAssertEqual(hosts["hosts"] as? [String], ["host1", "host2"])
+        for key in ["tcp_rtt_us", "sequential_s", "sequential_p50_us", "sequential_p99_us", "throughput_buys_per_s",
+                    "failover_cut_ms"] {
+            let figure = try XCTUnwrap(hosts[key] as? Double, "\(key) missing: \(hosts)")
+            XCTAssertGreaterThan(figure, 0, key)
+        }
+        XCTAssertGreaterThanOrEqual(hosts["failover_samples"] as? Int ?? 0, 1, "no kill of the trader: \(hosts)")
+        XCTAssertNil(hosts["failover_cut_not_measured"], "\(hosts)")
+        XCTAssertEqual(hosts["failed_runs"] as? [String], [], "\(hosts)")
+        XCTAssertTrue(bench.errors.contains("the sealed TCP round trip to host1"), bench.errors)
+        // The cut was healed: host1 answers again.
+        XCTAssertTrue(try set.ssh("host1", "true").succeeded, "host1 was left cut off")
+    }
+
+    /// The hosts plan needs one store every host reaches, as `market run --hosts` does.
+    func test_benchHosts_withAnSQLiteFile_isRefusedNamingPostgres() throws {
+        let directory = try TemporaryDirectory()
+        addTeardownBlock { directory.remove() }
+        let run = try ChildRun.run(try EndToEndTests.marketBinary(),
+                                   ["bench", "--only-hosts", "--hosts", "host1", "--db", directory.path("market.db")], deadline: 30)
+        XCTAssertEqual(run.status, 2, run.errors)
+        XCTAssertTrue(run.errors.hasPrefix("market bench: --hosts needs --db postgresql://"), run.errors)
+    }
+
+    /// A remote peer stopped from outside on its host (`kill -STOP` there) and continued: the
+    /// watch beside it on its host says so over its session, and the history has its `sick`
+    /// and `recover`, as for a local peer the supervisor can `waitpid`; the run checks clean.
+    func test_aRemotePeerStoppedAndContinuedOnItsHost_isRecordedSickThenRecovered() throws {
+        let set = try sharedNamespacedHosts()
+        let server = try skippingWithoutPostgres { try set.postgres() }
+        let (local, network) = try database(on: server, "hosts_pause")
+        let binary = try EndToEndTests.marketBinary().path
+        let run = try StreamedRun(["ip", "netns", "exec", set.controlNamespace, "env", "MARKET_SSH=ssh -F \(set.sshConfig)", binary,
+                                   "run", "--scenario", "test_case2", "--requests", "1000", "--sick-rate", "0", "--seed", "5",
+                                   "--hosts", "host1,host2,host3", "--db", network, "--time-limit", "60"])
+        addTeardownBlock { run.kill() }
+        XCTAssertTrue(run.errors.wait(seconds: 30) { String(decoding: $0, as: UTF8.self).contains(#/decided [1-9]/#) },
+                      "no decision: \(run.text)")
+        // P1 is on host2 (round-robin); its pid there is the one it reported.
+        let runID = try server.psql(url: local, "SELECT max(run_id) FROM runs;").trimmingCharacters(in: .whitespacesAndNewlines)
+        let pid = try server.psql(url: local, "SELECT pid FROM peers WHERE run_id = \(runID) AND peer_id = 1;")
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        XCTAssertNotNil(Int32(pid), pid)
+        XCTAssertTrue(try set.ssh("host2", "kill -STOP \(pid)").succeeded)
+        let seen = run.errors.wait(seconds: 10) { String(decoding: $0, as: UTF8.self).contains("P1 was stopped from outside") }
+        XCTAssertTrue(try set.ssh("host2", "kill -CONT \(pid)").succeeded)
+        XCTAssertTrue(seen, "the stop was not seen: \(run.text)")
+        XCTAssertTrue(run.ended(within: 60), "the run did not end: \(run.text)")
+        XCTAssertEqual(run.status, 0, run.text)
+        XCTAssertTrue(String(decoding: run.output.value, as: UTF8.self).contains("verdict: PASS"), run.text)
+        let faults = try server.psql(url: local, "SELECT kind FROM faults WHERE run_id = \(runID) AND peer_id = 1 ORDER BY at, fault_id;")
+        XCTAssertEqual(faults.split(separator: "\n"), ["sick", "recover"], faults)
+    }
+
     func test_hostsThatCannotTakePart_areRefusedInOneLineNamingThem_beforeTheRunStarts() throws {
         let set = try sharedNamespacedHosts()
         let server = try skippingWithoutPostgres { try set.postgres() }

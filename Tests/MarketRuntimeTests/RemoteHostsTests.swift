@@ -37,6 +37,31 @@ final class RemoteHostsTests: XCTestCase {
         XCTAssertThrowsError(try HostPlacement.place(peers: [0], hosts: ["-oProxyCommand=x"], chosen: [:]))
     }
 
+    /// `local` is this host: no ssh login, no host check, and this machine's name in the history.
+    func testLocalIsThisHostBesideTheRemoteOnes() throws {
+        let placed = try XCTUnwrap(HostPlacement.place(peers: [0, 1, 2, 3], hosts: ["local", "b"], chosen: [3: "local"]))
+        XCTAssertEqual(placed.hosts, ["b"], "only the remote hosts are logged into")
+        XCTAssertTrue(placed.hasLocalPeers)
+        XCTAssertEqual([0, 1, 2, 3].map { placed.remoteDestination(of: $0) }, [nil, "b", nil, nil])
+        XCTAssertEqual(placed.recordedHost(of: 0), LocalHost.name)
+        XCTAssertEqual(placed.recordedHost(of: 1), "b")
+    }
+
+    /// The watch beside a remote peer reads its state letter from /proc, a command name with
+    /// spaces and parentheses in it notwithstanding.
+    func testThePauseWatchReadsAProcessState() throws {
+        try XCTSkipUnless(FileManager.default.fileExists(atPath: "/proc/self/stat"), "no /proc here")
+        XCTAssertNotNil(PauseWatch.state(of: getpid()))
+        XCTAssertNotEqual(PauseWatch.state(of: getpid()), "T")
+        XCTAssertNil(PauseWatch.state(of: -1))
+    }
+
+    /// The address a local peer listens on is the one the route to the remote host leaves from.
+    func testTheOutwardAddressIsTheRoutesSourceAddress() throws {
+        XCTAssertEqual(try OutwardAddress.sourceAddress(toward: "127.0.0.1"), "127.0.0.1")
+        XCTAssertThrowsError(try OutwardAddress.sourceAddress(toward: "host1"), "a name is not an address")
+    }
+
     func testAPeerOverSSHIsStartedWithoutItsDirectoryOrSecretOnTheCommandLine() {
         var options = PeerOptions(directory: "/tmp/market-1-abcdef", id: 3, runID: 7, databasePath: "postgresql://m@10.0.0.1/m",
                                   durability: .normal, restart: false, verbose: false, trace: false)

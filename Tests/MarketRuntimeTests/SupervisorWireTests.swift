@@ -49,6 +49,8 @@ final class SupervisorWireTests: XCTestCase {
             (.fatal("store failed on enqueue: database error: disk I/O error"),
              "fatal store failed on enqueue: database error: disk I/O error"),
             (.resumed, "resumed"),
+            (.paused, "paused"),
+            (.continued, "continued"),
             (.process(pid: 4242, log: "/tmp/market-4242-Ab12Cd/p3.log"), "process 4242 /tmp/market-4242-Ab12Cd/p3.log"),
         ]
         for (report, line) in reports {

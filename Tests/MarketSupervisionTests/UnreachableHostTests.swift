@@ -11,18 +11,18 @@ final class UnreachableHostTests: XCTestCase {
         var run = SupervisionHarness()
         run.startRunning()
         run.settle()
-        XCTAssertEqual(run.step(.peerExited(3, lost), at: .seconds(5)), [.probeHost(3)])
+        XCTAssertEqual(run.step(.peerExited(3, lost), at: .seconds(5)), [.probeHost(3, killing: [])])
         XCTAssertEqual(run.step(.hostProbed(3, answered: false)), [
             .say("P3's host does not answer; recording it unreachable (not a crash) until it does"),
             .record(.unreachable, 3), .wake(after: .seconds(1), .probe(3)),
         ])
         for second in 6...9 {
-            XCTAssertEqual(run.step(.wake(.probe(3)), at: .seconds(Int64(second))), [.probeHost(3)])
+            XCTAssertEqual(run.step(.wake(.probe(3)), at: .seconds(Int64(second))), [.probeHost(3, killing: [])])
             XCTAssertEqual(run.step(.hostProbed(3, answered: false)), [.wake(after: .seconds(1), .probe(3))],
                            "recorded once per cut")
         }
         XCTAssertEqual(run.step(.tick(SupervisionHarness.settled)), [], "done while P3 is unreachable")
-        XCTAssertEqual(run.step(.wake(.probe(3)), at: .seconds(10)), [.probeHost(3)])
+        XCTAssertEqual(run.step(.wake(.probe(3)), at: .seconds(10)), [.probeHost(3, killing: [])])
         XCTAssertEqual(run.step(.hostProbed(3, answered: true)), [
             .say("P3's host answers again; starting it anew"), .record(.reachable, 3), .spawn(3, restart: true),
         ])
@@ -33,7 +33,7 @@ final class UnreachableHostTests: XCTestCase {
     func testALostSessionWhoseHostAnswersIsACrash() {
         var run = SupervisionHarness()
         run.startRunning()
-        XCTAssertEqual(run.step(.peerExited(2, lost), at: .seconds(5)), [.probeHost(2)])
+        XCTAssertEqual(run.step(.peerExited(2, lost), at: .seconds(5)), [.probeHost(2, killing: [])])
         XCTAssertEqual(run.step(.hostProbed(2, answered: true)), [
             .say("P2 lost its ssh session, but its host answers; treating it as a crash"),
             .record(.crash, 2), .wake(after: .milliseconds(500), .restart(2)),
