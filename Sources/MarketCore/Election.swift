@@ -240,6 +240,8 @@ extension Peer {
         effects.append(.cancelTimer(.deposit))
         log("won the election for epoch \(claim.epoch) (\(claim.reason.rawValue)); taking over the queue")
         persist(.loadTakeover(epoch: claim.epoch))
+        // The claim voided the last trader's lease; this one's begins now if it hears anyone.
+        renewLeaseIfHeard()
     }
 
     mutating func claimRefused(current: Epoch) {

@@ -49,6 +49,9 @@ enum Migrations {
         Migration(
             version: 9, name: "fault_reachability", sql: text(PackageResources._009_fault_reachability_sql),
             postgresql: text(PackageResources._009_fault_reachability_pg_sql)),
+        Migration(
+            version: 10, name: "leader_lease", sql: text(PackageResources._010_leader_lease_sql),
+            postgresql: text(PackageResources._010_leader_lease_pg_sql)),
     ]
 
     private static func text(_ bytes: [UInt8]) -> String { String(decoding: bytes, as: UTF8.self) }
