@@ -64,10 +64,10 @@ extension Peer {
     }
 
     /// Silence where a trader should be: the store says whether its lease is live before this
-    /// peer elects. One question at a time; the next heartbeat asks again.
-    mutating func askLease() {
-        guard !leaseAsked else { return }
-        leaseAsked = true
+    /// peer elects, for `reason`. One question at a time; the next heartbeat asks again.
+    mutating func askLease(electing reason: ElectionReason) {
+        guard leaseAsked == nil else { return }
+        leaseAsked = reason
         persist(.readLease)
     }
 
@@ -75,13 +75,18 @@ extension Peer {
     /// out (its trader heard from, another followed, an election begun): it acts only on what
     /// still stands.
     mutating func leaseAnswered(epoch: Epoch, leader recordLeader: PeerID?, live: Bool) {
-        leaseAsked = false
+        guard let reason = leaseAsked else { return }
+        leaseAsked = nil
         let timing = config.timing
         if let leader {
             guard leader != id, !isLive(leader) else { return }
             if live, epoch == knownEpoch, recordLeader == leader {
                 if !heldByLease { log("trader P\(leader) silent for \(timing.suspectAfter) but its lease is live: no election") }
                 heldByLease = true
+                if reason == .requestTimeout, let request = buyer.outstanding, trader == nil {
+                    // A buyer cut off waits and retries: after the heal, its request is decided once.
+                    multicast(request)
+                }
                 return
             }
             heldByLease = false
@@ -92,14 +97,16 @@ extension Peer {
                 knownEpoch = epoch
                 return
             }
-            log("trader P\(leader) silent for \(timing.suspectAfter) and its lease lapsed")
-            // Silent that long, it will not answer an ELECTION within the timeout either:
-            // the election does not wait for it. If it was only slow, it is the higher
-            // peer that comes back and holds its own election, as Bully has it.
-            goneAt[leader] = now
+            log("trader P\(leader) silent and its lease lapsed")
+            if reason == .heartbeatTimeout {
+                // Silent that long, it will not answer an ELECTION within the timeout either:
+                // the election does not wait for it. If it was only slow, it is the higher
+                // peer that comes back and holds its own election, as Bully has it.
+                goneAt[leader] = now
+            }
             loseLeader()
-            startElection(.heartbeatTimeout, initiator: id)
-        } else if election == .idle, now - upSince >= timing.suspectAfter {
+            startElection(reason, initiator: id)
+        } else if election == .idle {
             if live, recordLeader != id, epoch >= knownEpoch, epoch > lostEpoch {
                 if !heldByLease { log("no trader heard, but P\(recordLeader.map(String.init) ?? "?") holds a live lease for epoch \(epoch): waits for its word") }
                 heldByLease = true
@@ -107,7 +114,7 @@ extension Peer {
                 return
             }
             heldByLease = false
-            startElection(.heartbeatTimeout, initiator: id)
+            startElection(reason, initiator: id)
         }
     }
 }

@@ -14,7 +14,7 @@ extension Peer {
         } else if let leader {
             if !isLive(leader) {
                 // Cut off is not gone: the store says whether the trader still holds its lease.
-                askLease()
+                askLease(electing: .heartbeatTimeout)
             } else {
                 heldByLease = false
                 if isQuiet(toward: leader) {
@@ -22,7 +22,7 @@ extension Peer {
                 }
             }
         } else if election == .idle, now - upSince >= config.timing.suspectAfter {
-            askLease()
+            askLease(electing: .heartbeatTimeout)
         }
         traderTick()
     }

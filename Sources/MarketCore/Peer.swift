@@ -57,8 +57,9 @@ public struct Peer: Hashable, Sendable {
     var election: ElectionPhase = .idle
     /// Claims the store refused in a row; past the first, the next round waits a timeout.
     var refusedClaims = 0
-    /// A `.readLease` is out: the trader fell silent (`Lease.swift`).
-    var leaseAsked = false
+    /// A `.readLease` is out (the trader fell silent, `Lease.swift`), with the reason the
+    /// election will have if the lease has lapsed.
+    var leaseAsked: ElectionReason?
     /// The last answer was a live lease: this peer waits instead of electing (and said so once).
     var heldByLease = false
 
@@ -152,7 +153,7 @@ public struct Peer: Hashable, Sendable {
         ackOwed = nil
         heldFrames = []
         awaitingLeaderRecord = false
-        leaseAsked = false
+        leaseAsked = nil
         heldByLease = false
     }
 

@@ -53,6 +53,23 @@ final class LeaseTests: XCTestCase {
         XCTAssertEqual(p.peer.electionPhase, .idle)
     }
 
+    func testABuyerCutOffFromItsTraderRetriesWhileTheLeaseIsLive() {
+        let p = PeerHarness.follower(id: 0, leader: 3, epoch: 1, role: .buyer, product: .salt, requests: 3)
+        let first = p.effects.buys[0]
+        p.leaseLive = true
+        p.fire(.request, at: .ms(1500))
+        XCTAssertEqual(p.leaseReads, 1)
+        XCTAssertEqual(p.effects.buys.map(\.id), [first.id], "the same request again, to the same trader")
+        XCTAssertEqual(p.peer.leader, 3)
+        XCTAssertEqual(p.peer.electionPhase, .idle, "no election while the lease is live")
+        XCTAssertEqual(p.effects.timersSet[.request], p.timing.requestTimeout, "and again at the next timeout")
+
+        p.leaseLive = false
+        p.fire(.request, at: .ms(3000))
+        XCTAssertEqual(p.peer.electionPhase, .awaitingHighest(reason: .requestTimeout, initiator: 0, asked: 3),
+                       "lapsed: the election it always held")
+    }
+
     func testAClosedConnectionStillMeansGoneWithoutAsking() {
         let p = PeerHarness.follower(id: 1, leader: 3, epoch: 1)
         p.leaseLive = true

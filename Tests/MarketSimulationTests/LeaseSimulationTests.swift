@@ -22,8 +22,8 @@ final class LeaseSimulationTests: XCTestCase {
 
     /// `market run --scenario normal --peers 8 --nemesis partition --nemesis-interval 1`, in
     /// virtual time. Before the lease the side without the trader elected its own, and the
-    /// other side again, several times a partition (seed 4: 9 elections after startup for 3
-    /// partitions).
+    /// other side again, several times a partition (with the lease's answer ignored: 8 to 16
+    /// elections after startup for 3 partitions, in each of these seeds).
     func testAPartitionCostsAtMostOneElection() throws {
         let partitions = 3
         let options = options(.partition, actions: partitions)
