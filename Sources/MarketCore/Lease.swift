@@ -8,9 +8,9 @@
 /// heartbeat, fenced by its epoch, and the store alone judges whether it is live (the core
 /// reads no clock).
 ///
-/// - The trader renews only while it heard from at least one other peer within
-///   `Timing.leaseHeardWithin`: a trader cut off from every peer lets its lease lapse, so it
-///   cannot keep office by renewing. The term (`Timing.leaseTerm`) is the suspect time less
+/// - The trader takes its lease with its claim, then renews it only while it heard from at
+///   least one other peer within `Timing.leaseHeardWithin`: a trader cut off from every peer
+///   lets its lease lapse, so it cannot keep office by renewing. The term (`Timing.leaseTerm`) is the suspect time less
 ///   that window, so a lapsed lease and a peer's suspicion come about together: an isolated
 ///   trader is replaced within about one suspect time and one election.
 /// - A peer whose trader is silent for the suspect time asks the store before it elects:
@@ -57,7 +57,8 @@ extension Peer {
         }
     }
 
-    /// The trader's renewal, each heartbeat (and on taking office) while it hears someone.
+    /// The trader's renewal, each heartbeat while it hears someone (and once on taking office,
+    /// `claimed`).
     mutating func renewLeaseIfHeard() {
         guard let state = trader, leader == id, heardFromAnyoneLately else { return }
         persist(.renewLease(epoch: state.epoch, for: config.timing.leaseTerm))

@@ -122,6 +122,18 @@ final class LeaseTests: XCTestCase {
         XCTAssertEqual(t.effects.leaseRenewals.map(\.epoch), [1], "P0 was heard a period ago")
     }
 
+    func testATraderTakesItsLeaseWithItsClaimHeardFromOrNot() {
+        let t = PeerHarness(id: 3, peers: all)
+        t.start()
+        t.command(.startElection, at: t.timing.suspectAfter)
+        guard let claim = t.persists.first?.claim else { return XCTFail("no claim") }
+        t.persisted(.claimed(claim))
+        XCTAssertEqual(t.effects.leaseRenewals.map(\.epoch), [claim.epoch], "nobody heard, the lease all the same")
+        t.persisted(.takeover(Takeover(epoch: claim.epoch)))
+        t.fire(.heartbeat, at: t.timing.suspectAfter + t.timing.heartbeat)
+        XCTAssertEqual(t.effects.leaseRenewals.count, 0, "but not renewed while nobody is heard")
+    }
+
     func testAnIsolatedTraderStopsRenewing() {
         let t = PeerHarness.trader()
         t.fire(.heartbeat, at: t.timing.heartbeat)
