@@ -250,6 +250,18 @@ public final class SQLiteStore: TradingPostStore, Sendable {
     /// time of the last change of office, not of every heartbeat.
     public func renewLease(epoch: Epoch, for term: Duration) throws -> StoreResult {
         let micros = Self.microseconds(term)
+        if database.engine == .postgresql {
+            // Every heartbeat: one statement, one round trip, not BEGIN, the fence, the write and
+            // COMMIT. The UPDATE's own WHERE is the fence (the row is locked and the epoch checked
+            // again after any concurrent claim commits); only a refusal takes the long way below,
+            // which reads the epoch that deposed the trader.
+            let rows = try database.writeStatement(sql: """
+                WITH renewed AS (
+                    UPDATE leader SET lease_expires_at = \(Self.serverTime("?::bigint")) WHERE run_id = ? AND epoch = ? RETURNING epoch)
+                SELECT count(*) AS renewed FROM renewed
+                """, arguments: [micros, runID, epoch])
+            if let row = rows.first, try row.get("renewed") as Int == 1 { return .leaseRenewed(epoch: epoch) }
+        }
         return try database.write { db in
             let current = try self.epoch(db)
             guard current == epoch else { return .deposed(current: current) }
