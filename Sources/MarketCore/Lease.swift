@@ -10,13 +10,15 @@
 ///
 /// - The trader takes its lease with its claim, then renews it only while it heard from at
 ///   least one other peer within `Timing.leaseHeardWithin`: a trader cut off from every peer
-///   lets its lease lapse, so it cannot keep office by renewing. The term (`Timing.leaseTerm`) is the suspect time less
-///   that window, so a lapsed lease and a peer's suspicion come about together: an isolated
-///   trader is replaced within about one suspect time and one election.
-/// - A peer whose trader is silent for the suspect time asks the store before it elects:
-///   while the lease is live it keeps its trader (its buyer goes on retrying to it) and asks
-///   again every heartbeat; once the lease has lapsed it elects as before. A closed
-///   connection (`peerGone`) is not silence: it still means gone at once, without asking.
+///   lets its lease lapse, so it cannot keep office by renewing. The term (`Timing.leaseTerm`)
+///   is the suspect time less that window, so a lapsed lease and a peer's suspicion come
+///   about together: an isolated trader is replaced within about one suspect time and one
+///   election.
+/// - A peer whose trader is silent for the suspect time (or whose request timed out with the
+///   trader silent) asks the store before it elects: while the lease is live it keeps its
+///   trader, its buyer sends the request again at each timeout, and it asks again every
+///   heartbeat; once the lease has lapsed it elects as before. A closed connection
+///   (`peerGone`) is not silence: it still means gone at once, without asking.
 /// - A peer with no trader at all (a trader just deposed by the fence, one that missed the
 ///   COORDINATOR) asks too: while someone else's lease is live it waits for that trader's
 ///   heartbeat, which reaches every peer it can reach, rather than claim an epoch it would
@@ -24,8 +26,8 @@
 ///
 /// The lease is only ever a reason not to elect: no write depends on it, the epoch still
 /// fences every one, so a wrong answer (a clock step, a slow store) costs an election or a
-/// wait, never a decision. It gates one path alone, suspicion from silence. Bully's others
-/// stay as they were, and why:
+/// wait, never a decision. It gates suspicion from silence alone; Bully's other paths stay
+/// as they were, and why:
 /// - An ELECTION from a lower peer is answered with OK and taken over, lease or no lease.
 ///   That peer has a reason the lease does not cover or has already judged (its lease lapsed,
 ///   the trader's connection closed, it recovered): declining would not stop its election, it
