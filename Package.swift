@@ -44,6 +44,7 @@ let package = Package(
                 .embedInCode("Migrations/0007_peer_host.sql"),
                 .embedInCode("Migrations/0008_nemesis.sql"),
                 .embedInCode("Migrations/0009_fault_reachability.sql"),
+                .embedInCode("Migrations/0010_leader_lease.sql"),
                 .embedInCode("Migrations/0011_views.sql"),
                 // The same steps for PostgreSQL; ".pg" keeps their generated names apart from SQLite's.
                 .embedInCode("Migrations/postgresql/0001_history.pg.sql"),
@@ -55,6 +56,7 @@ let package = Package(
                 .embedInCode("Migrations/postgresql/0007_peer_host.pg.sql"),
                 .embedInCode("Migrations/postgresql/0008_nemesis.pg.sql"),
                 .embedInCode("Migrations/postgresql/0009_fault_reachability.pg.sql"),
+                .embedInCode("Migrations/postgresql/0010_leader_lease.pg.sql"),
                 .embedInCode("Migrations/postgresql/0011_views.pg.sql"),
             ]
         ),

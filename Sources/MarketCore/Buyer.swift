@@ -92,12 +92,16 @@ extension Peer {
             multicast(request)
             return
         }
-        if leader != nil {
-            loseLeader()
-        }
-        startElection(.requestTimeout, initiator: id)
         // Retried as soon as a trader is known again (progress), or at the next timeout.
         effects.append(.setTimer(.request, after: config.timing.requestTimeout))
+        if leader.map(isLive) != true {
+            // Silent, or none known: cut off is not gone, and the store's lease says whether
+            // to elect (`Lease.swift`); while it is live the request is sent again.
+            askLease(electing: .requestTimeout)
+            return
+        }
+        loseLeader()
+        startElection(.requestTimeout, initiator: id)
     }
 
     mutating func receiveRestamp(_ requestID: RequestID) {

@@ -240,6 +240,11 @@ extension Peer {
         effects.append(.cancelTimer(.deposit))
         log("won the election for epoch \(claim.epoch) (\(claim.reason.rawValue)); taking over the queue")
         persist(.loadTakeover(epoch: claim.epoch))
+        // The claim voided the last trader's lease. This one's begins now, heard from anyone or
+        // not (a peer restarted after a crash has heard nobody yet): else a trader it deposed,
+        // which learns so from the fence at once, would find no lease and elect again before
+        // the COORDINATOR reaches it. Cut off from every peer, it lapses after one term.
+        persist(.renewLease(epoch: claim.epoch, for: config.timing.leaseTerm))
     }
 
     mutating func claimRefused(current: Epoch) {

@@ -10,20 +10,19 @@ extension Peer {
         if leader == id {
             // One send event, one stamp, for every peer that heard nothing from the trader lately.
             broadcast(.heartbeat(epoch: knownEpoch, leader: id), to: others.filter(isQuiet))
+            renewLeaseIfHeard()
         } else if let leader {
             if !isLive(leader) {
-                log("trader P\(leader) silent for \(config.timing.suspectAfter)")
-                // Silent that long, it will not answer an ELECTION within the timeout either:
-                // the election does not wait for it. If it was only slow, it is the higher
-                // peer that comes back and holds its own election, as Bully has it.
-                goneAt[leader] = now
-                loseLeader()
-                startElection(.heartbeatTimeout, initiator: id)
-            } else if isQuiet(toward: leader) {
-                send(.heartbeat(epoch: knownEpoch, leader: leader), to: leader)
+                // Cut off is not gone: the store says whether the trader still holds its lease.
+                askLease(electing: .heartbeatTimeout)
+            } else {
+                heldByLease = false
+                if isQuiet(toward: leader) {
+                    send(.heartbeat(epoch: knownEpoch, leader: leader), to: leader)
+                }
             }
         } else if election == .idle, now - upSince >= config.timing.suspectAfter {
-            startElection(.heartbeatTimeout, initiator: id)
+            askLease(electing: .heartbeatTimeout)
         }
         traderTick()
     }

@@ -57,6 +57,11 @@ public struct Peer: Hashable, Sendable {
     var election: ElectionPhase = .idle
     /// Claims the store refused in a row; past the first, the next round waits a timeout.
     var refusedClaims = 0
+    /// A `.readLease` is out (the trader fell silent, `Lease.swift`), with the reason the
+    /// election will have if the lease has lapsed.
+    var leaseAsked: ElectionReason?
+    /// The last answer was a live lease: this peer waits instead of electing (and said so once).
+    var heldByLease = false
 
     // Roles.
     public internal(set) var trader: TraderState?
@@ -148,6 +153,8 @@ public struct Peer: Hashable, Sendable {
         ackOwed = nil
         heldFrames = []
         awaitingLeaderRecord = false
+        leaseAsked = nil
+        heldByLease = false
     }
 
     /// Nothing to announce: a peer speaks to the trader once it knows one, and the trader to
@@ -228,6 +235,8 @@ public struct Peer: Hashable, Sendable {
         case .books, .noted: break
         case .leaderRecord(let epoch, let leader): judgeHeldFrames(storeEpoch: epoch, storeLeader: leader)
         case .deposed(let current): deposed(current: current)
+        case .leaseRenewed: break
+        case .lease(let epoch, let leader, let live): leaseAnswered(epoch: epoch, leader: leader, live: live)
         }
     }
 

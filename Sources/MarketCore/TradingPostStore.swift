@@ -58,6 +58,15 @@ public protocol TradingPostStore: AnyObject {
 
     /// The leader record: the latest epoch granted and to whom. `.leaderRecord`.
     func readLeader() throws -> StoreResult
+
+    /// Extends the trader's lease in the leader record to `term` past the store's own clock
+    /// (the one clock every host shares), fenced like every trader write: `.leaseRenewed` or
+    /// `.deposed(current:)`, nothing written. A claim of a newer epoch voids the lease.
+    func renewLease(epoch: Epoch, for term: Duration) throws -> StoreResult
+
+    /// The leader record with whether its lease is live by the store's clock: `.lease`.
+    /// Only the store judges the time, so the core never reads a clock.
+    func readLease() throws -> StoreResult
 }
 
 extension TradingPostStore {
@@ -74,6 +83,8 @@ extension TradingPostStore {
         case .markDelivered(let keys): try markDelivered(keys)
         case .loadBooks(let peer): try loadBooks(peer: peer)
         case .readLeader: try readLeader()
+        case .renewLease(let epoch, let term): try renewLease(epoch: epoch, for: term)
+        case .readLease: try readLease()
         }
     }
 }
@@ -92,6 +103,10 @@ public enum StoreRequest: Hashable, Codable, Sendable {
     case loadBooks(peer: PeerID)
     /// A frame says who trades: the store's leader record tells whether to believe it.
     case readLeader
+    /// The trader still hears from other peers: its lease runs `for` past the store's clock.
+    case renewLease(epoch: Epoch, for: Duration)
+    /// The trader is silent: is its lease still live (`Peer.leaseAnswered`)?
+    case readLease
 }
 
 public enum StoreResult: Hashable, Codable, Sendable {
@@ -113,6 +128,9 @@ public enum StoreResult: Hashable, Codable, Sendable {
     case leaderRecord(epoch: Epoch, leader: PeerID?)
     /// A fenced write from an old epoch: nothing was written.
     case deposed(current: Epoch)
+    case leaseRenewed(epoch: Epoch)
+    /// The leader record, and whether its trader's lease is live by the store's clock.
+    case lease(epoch: Epoch, leader: PeerID?, live: Bool)
 }
 
 /// Decisions that commit together, with the deliveries confirmed since the last batch and the

@@ -49,6 +49,14 @@ public final class InMemoryStore: TradingPostStore {
     private var outbox: [DeliveryKey: OutboxItem] = [:]
     private var outboxOrder: [DeliveryKey] = []
 
+    /// The store's clock, for the lease: the simulator sets it to virtual time before each
+    /// request. Without one (the explorer, which has no time) a lease may lapse at any time,
+    /// and is taken to have lapsed at once: every read finds it expired, so the explorer
+    /// walks every election a silent trader can cause, and a lease only ever prevents one.
+    public var clock: Duration?
+    /// Until when the trader of `epoch` holds its lease (nil: no lease, or no clock).
+    public private(set) var leaseUntil: Duration?
+
     public init(fencing: Bool = true) {
         self.fencing = fencing
     }
@@ -87,6 +95,7 @@ public final class InMemoryStore: TradingPostStore {
         electionInitiator = nil
         epoch = claim.epoch
         leader = claim.leader
+        leaseUntil = nil
         claims.append(claim)
         return .claimed(claim)
     }
@@ -194,6 +203,17 @@ public final class InMemoryStore: TradingPostStore {
         .leaderRecord(epoch: epoch, leader: leader)
     }
 
+    public func renewLease(epoch writer: Epoch, for term: Duration) throws -> StoreResult {
+        if isStale(writer) { return .deposed(current: epoch) }
+        if let clock { leaseUntil = clock + term }
+        return .leaseRenewed(epoch: writer)
+    }
+
+    public func readLease() throws -> StoreResult {
+        let live = if let clock, let leaseUntil { clock < leaseUntil } else { false }
+        return .lease(epoch: epoch, leader: leader, live: live)
+    }
+
     public func loadBooks(peer: PeerID) throws -> StoreResult {
         let decided = decisions
         var books = PeerBooks(peer: peer, ledger: Ledger.books(of: decided)[peer] ?? Ledger())
@@ -221,6 +241,8 @@ extension InMemoryStore: Hashable {
         let copy = InMemoryStore(fencing: fencing)
         copy.epoch = epoch
         copy.leader = leader
+        copy.clock = clock
+        copy.leaseUntil = leaseUntil
         copy.claims = claims
         copy.electionInProgress = electionInProgress
         copy.electionInitiator = electionInitiator
@@ -242,6 +264,7 @@ extension InMemoryStore: Hashable {
 
     public static func == (lhs: InMemoryStore, rhs: InMemoryStore) -> Bool {
         lhs === rhs || (lhs.fencing == rhs.fencing && lhs.epoch == rhs.epoch && lhs.leader == rhs.leader
+            && lhs.clock == rhs.clock && lhs.leaseUntil == rhs.leaseUntil
             && lhs.claims == rhs.claims && lhs.electionInProgress == rhs.electionInProgress
             && lhs.electionInitiator == rhs.electionInitiator && lhs.abandonedNotes == rhs.abandonedNotes
             && lhs.requests == rhs.requests && lhs.requestOrder == rhs.requestOrder && lhs.deposits == rhs.deposits
@@ -254,6 +277,8 @@ extension InMemoryStore: Hashable {
         hasher.combine(fencing)
         hasher.combine(epoch)
         hasher.combine(leader)
+        hasher.combine(clock)
+        hasher.combine(leaseUntil)
         hasher.combine(claims)
         hasher.combine(electionInProgress)
         hasher.combine(electionInitiator)

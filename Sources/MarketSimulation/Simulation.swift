@@ -220,6 +220,8 @@ public final class Simulation {
             if nodes[id].paused { return nodes[id].postponed.append(event) }
             let (request, askedAt) = nodes[id].persistQueue.removeFirst()
             let outcome: StoreResult
+            // The store's clock is the simulator's: leases run in virtual time.
+            store.clock = now
             do {
                 outcome = try store.perform(request)
             } catch {

@@ -49,7 +49,9 @@ enum Migrations {
         Migration(
             version: 9, name: "fault_reachability", sql: text(PackageResources._009_fault_reachability_sql),
             postgresql: text(PackageResources._009_fault_reachability_pg_sql)),
-        // 0010 is the leader's lease, made on another branch.
+        Migration(
+            version: 10, name: "leader_lease", sql: text(PackageResources._010_leader_lease_sql),
+            postgresql: text(PackageResources._010_leader_lease_pg_sql)),
         Migration(
             version: 11, name: "views", sql: text(PackageResources._011_views_sql),
             postgresql: text(PackageResources._011_views_pg_sql)),

@@ -67,7 +67,7 @@ public final class SQLiteStore: TradingPostStore, Sendable {
             }
             try db.execute(sql: """
                 UPDATE leader SET epoch = ?, leader_id = ?, election_in_progress = 0, election_started_at = NULL,
-                    election_initiator_id = NULL, election_reason = NULL, updated_at = ?
+                    election_initiator_id = NULL, election_reason = NULL, lease_expires_at = NULL, updated_at = ?
                 WHERE run_id = ?
                 """, arguments: [claim.epoch, claim.leader, now, runID])
             try db.execute(sql: """
@@ -256,6 +256,66 @@ public final class SQLiteStore: TradingPostStore, Sendable {
     public func readLeader() throws -> StoreResult {
         let record = try leaderRecord()
         return .leaderRecord(epoch: record.epoch, leader: record.leader)
+    }
+
+    /// The lease runs by the store's clock: on PostgreSQL the server's (`clock_timestamp()`,
+    /// the one clock every host of a shared store agrees on), on SQLite this host's, the only
+    /// host a database file can serve. Fenced like every trader write; `updated_at` stays the
+    /// time of the last change of office, not of every heartbeat.
+    public func renewLease(epoch: Epoch, for term: Duration) throws -> StoreResult {
+        let micros = Self.microseconds(term)
+        if database.engine == .postgresql {
+            // Every heartbeat: one statement, one round trip, not BEGIN, the fence, the write and
+            // COMMIT. The UPDATE's own WHERE is the fence (the row is locked and the epoch checked
+            // again after any concurrent claim commits); only a refusal takes the long way below,
+            // which reads the epoch that deposed the trader.
+            let rows = try database.writeStatement(sql: """
+                WITH renewed AS (
+                    UPDATE leader SET lease_expires_at = \(Self.serverTime("?::bigint")) WHERE run_id = ? AND epoch = ? RETURNING epoch)
+                SELECT count(*) AS renewed FROM renewed
+                """, arguments: [micros, runID, epoch])
+            if let row = rows.first, try row.get("renewed") as Int == 1 { return .leaseRenewed(epoch: epoch) }
+        }
+        return try database.write { db in
+            let current = try self.epoch(db)
+            guard current == epoch else { return .deposed(current: current) }
+            if db.engine == .postgresql {
+                try db.execute(sql: "UPDATE leader SET lease_expires_at = \(Self.serverTime("?::bigint")) WHERE run_id = ?",
+                               arguments: [micros, runID])
+            } else {
+                let until = Timestamp.format(microseconds: Timestamp.microseconds(Date()) + micros)
+                try db.execute(sql: "UPDATE leader SET lease_expires_at = ? WHERE run_id = ?", arguments: [until, runID])
+            }
+            return .leaseRenewed(epoch: epoch)
+        }
+    }
+
+    /// Live while the store's clock is short of `lease_expires_at` (fixed-width text: text order
+    /// is time order).
+    public func readLease() throws -> StoreResult {
+        try database.read { db in
+            let now = db.engine == .postgresql ? Self.serverTime("0") : "?"
+            let arguments: SQLArguments = db.engine == .postgresql ? [runID] : [Timestamp.now(), runID]
+            guard let row = try db.row(sql: """
+                SELECT epoch, leader_id, coalesce(lease_expires_at > \(now), false) AS live FROM leader WHERE run_id = ?
+                """, arguments: arguments) else {
+                throw StoreError.noSuchRun(runID)
+            }
+            let live: Bool = try row.get("live")
+            return .lease(epoch: try row.get("epoch"), leader: try row.optional("leader_id"), live: live)
+        }
+    }
+
+    /// The server's clock, `offset` microseconds on, as the history writes times.
+    static func serverTime(_ offset: String) -> String {
+        """
+        to_char((clock_timestamp() + \(offset) * interval '1 microsecond') AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')
+        """
+    }
+
+    static func microseconds(_ duration: Duration) -> Int64 {
+        let (seconds, attoseconds) = duration.components
+        return seconds * 1_000_000 + attoseconds / 1_000_000_000_000
     }
 
     public func loadBooks(peer: PeerID) throws -> StoreResult {

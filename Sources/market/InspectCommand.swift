@@ -45,7 +45,8 @@ struct InspectDatabaseCommand: ParsableCommand {
         let leader = inspection.leader
         lines.append("leader: epoch \(leader.epoch), " + (leader.leader.map { "P\($0)" } ?? "no leader") + ", "
             + (leader.electionInProgress ? "election in progress" : "no election in progress")
-            + (leader.updatedAt.map { " (updated \($0))" } ?? ""))
+            + (leader.updatedAt.map { " (updated \($0))" } ?? "")
+            + (leader.leaseExpiresAt.map { ", lease until \($0)" } ?? ""))
 
         lines.append("elections: \(inspection.elections.count)")
         let elections = inspection.elections.suffix(10)

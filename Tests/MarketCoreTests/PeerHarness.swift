@@ -42,6 +42,14 @@ final class PeerHarness {
     var leaderRecord: (epoch: Epoch, leader: PeerID?)?
     /// How many times the peer read the leader record.
     private(set) var leaderReads = 0
+    /// Whether the store finds the trader's lease live when the peer asks (`.readLease`,
+    /// answered within the same step from what the peer knows): lapsed unless a test says so,
+    /// so a silent trader costs the election it always did.
+    var leaseLive = false
+    /// The leader record the lease answer carries; nil: the epoch and trader the peer knows.
+    var leaseRecord: (epoch: Epoch, leader: PeerID?)?
+    /// How many times the peer asked the store for the lease.
+    private(set) var leaseReads = 0
 
     /// Steps one event at `time` (default: the time of the last step).
     @discardableResult
@@ -54,6 +62,12 @@ final class PeerHarness {
             let claim = peer.heldFrames.first?.leaderClaim(beyond: peer.knownEpoch, leader: peer.leader)
             let record = leaderRecord ?? (claim?.epoch ?? peer.knownEpoch, claim?.leader ?? peer.leader)
             out += peer.step(.persisted(.leaderRecord(epoch: record.epoch, leader: record.leader)), now: now)
+        }
+        while let index = out.firstIndex(of: .persist(.readLease)) {
+            out.remove(at: index)
+            leaseReads += 1
+            let record = leaseRecord ?? (peer.knownEpoch, peer.leader)
+            out += peer.step(.persisted(.lease(epoch: record.epoch, leader: record.leader, live: leaseLive)), now: now)
         }
         effects = out
         return effects
@@ -163,11 +177,18 @@ extension Array where Element == Effect {
         sends.filter { $0.message == message }.map(\.to).sorted()
     }
 
-    /// Store requests, less the election notes (bookkeeping for the leader record; see `electionNotes`).
+    /// Store requests, less the election notes and lease renewals (bookkeeping for the leader
+    /// record; see `electionNotes`, `leaseRenewals`).
     var persists: [StoreRequest] {
         compactMap {
-            if case .persist(let request) = $0, request.electionNote == nil, request.abandonedElection == nil { request } else { nil }
+            if case .persist(let request) = $0, request.electionNote == nil, request.abandonedElection == nil,
+               request.leaseRenewal == nil { request } else { nil }
         }
+    }
+
+    /// The epochs whose lease the trader renewed, with the term asked.
+    var leaseRenewals: [(epoch: Epoch, term: Duration)] {
+        compactMap { if case .persist(let request) = $0 { request.leaseRenewal } else { nil } }
     }
 
     var abandonedElections: [PeerID] {

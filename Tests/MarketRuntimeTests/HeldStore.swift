@@ -76,6 +76,8 @@ final class HeldStore: TradingPostStore, @unchecked Sendable {
     func markDelivered(_ keys: [DeliveryKey]) throws -> StoreResult { try pass(.markDelivered(keys)) }
     func loadBooks(peer: PeerID) throws -> StoreResult { try pass(.loadBooks(peer: peer)) }
     func readLeader() throws -> StoreResult { try pass(.readLeader) }
+    func renewLease(epoch: Epoch, for term: Duration) throws -> StoreResult { try pass(.renewLease(epoch: epoch, for: term)) }
+    func readLease() throws -> StoreResult { try pass(.readLease) }
 }
 
 extension StoreRequest {

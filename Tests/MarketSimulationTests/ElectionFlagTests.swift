@@ -21,8 +21,9 @@ final class ElectionFlagTests: XCTestCase {
     /// In these seeds a peer takes the trader for gone, and the trader answers: the election
     /// ends without a claim. Its note used to stay, shown as an election in progress to the
     /// end of the run (and lent to the next election's row its start, initiator and reason).
+    /// (test_case3 seed 7 was one until the trader's lease spared it that election.)
     func testAnElectionThatEndsWithoutAClaimLeavesNoElectionInProgress() throws {
-        for (name, seed) in [(BuiltInScenario.testCase1, UInt64(1)), (.testCase3, 7)] {
+        for (name, seed) in [(BuiltInScenario.testCase1, UInt64(1)), (.testCase3, 25)] {
             let simulation = Simulation(scenario: try Simulation.scenario(name, seed: seed, options: SimulationOptions()))
             let result = simulation.run()
             XCTAssertNil(result.failure, "\(name.rawValue) seed \(seed)")

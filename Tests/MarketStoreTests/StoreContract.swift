@@ -7,6 +7,9 @@ import XCTest
 /// `make` returns a fresh store of a fresh run: epoch 0, no leader, nothing recorded.
 struct StoreContract {
     let make: () throws -> any TradingPostStore
+    /// Moves the store's clock on, for a store whose clock is not the wall's (the in-memory
+    /// store, in virtual time); nil: the store reads a real clock, and a test waits on it.
+    var passTime: ((any TradingPostStore, Duration) -> Void)? = nil
 
     // MARK: Fixtures
 

@@ -18,7 +18,15 @@ final class StoreContractTests: TemporaryDirectoryTestCase {
     private func stores() throws -> [(name: String, contract: Result<StoreContract, PostgresUnavailable>)] {
         let path = directory.path("contract.db")
         return [
-            ("in-memory store", .success(StoreContract { InMemoryStore() })),
+            ("in-memory store", .success({
+                var contract = StoreContract {
+                    let store = InMemoryStore()
+                    store.clock = .zero
+                    return store
+                }
+                contract.passTime = { store, duration in (store as? InMemoryStore)?.clock? += duration }
+                return contract
+            }())),
             ("SQLite store", .success(StoreContract {
                 let database = try MarketDatabase.open(path: path)
                 let run = try database.beginRun(scenario: "contract", peerCount: 7, seed: 1, peers: [])
@@ -87,4 +95,6 @@ final class StoreContractTests: TemporaryDirectoryTestCase {
     func testAnAbandonedElectionLendsNothingToTheNext() throws { try onEveryStore { try $0.anAbandonedElectionLendsNothingToTheNext() } }
     func testViewsAreWrittenWithTheirBatch() throws { try onEveryStore { try $0.viewsAreWrittenWithTheirBatch() } }
     func testABatchThatDoesNotLandWritesNoViews() throws { try onEveryStore { try $0.aBatchThatDoesNotLandWritesNoViews() } }
+    func testALeaseIsRenewedFencedAndVoidedByAClaim() throws { try onEveryStore { try $0.aLeaseIsRenewedFencedAndVoidedByAClaim() } }
+    func testALeaseLapsesByTheStoresClock() throws { try onEveryStore { try $0.aLeaseLapsesByTheStoresClock() } }
 }

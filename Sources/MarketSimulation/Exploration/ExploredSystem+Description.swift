@@ -51,6 +51,8 @@ extension ExploredSystem {
         case .markDelivered: "confirmation of deliveries"
         case .loadBooks: "load of its books"
         case .readLeader: "read of the leader record"
+        case .renewLease(let epoch, _): "renewal of the lease of epoch \(epoch)"
+        case .readLease: "read of the lease"
         }
     }
 
@@ -69,6 +71,9 @@ extension ExploredSystem {
         case .books: "its books"
         case .leaderRecord(let epoch, let leader): "leader record: epoch \(epoch), \(leader.map { "P\($0)" } ?? "nobody")"
         case .deposed(let current): "deposed (the store holds epoch \(current))"
+        case .leaseRenewed(let epoch): "lease of epoch \(epoch) renewed"
+        case .lease(let epoch, let leader, let live):
+            "lease of epoch \(epoch), \(leader.map { "P\($0)" } ?? "nobody"): \(live ? "live" : "lapsed")"
         }
     }
 

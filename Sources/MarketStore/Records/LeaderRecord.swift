@@ -10,4 +10,6 @@ public struct LeaderRecord: Hashable, Codable, Sendable {
     public var electionStartedAt: String? = nil
     public var electionInitiator: PeerID? = nil
     public var electionReason: String? = nil
+    /// Until when the trader of `epoch` holds its lease, by the store's clock (migration 0010).
+    public var leaseExpiresAt: String? = nil
 }
