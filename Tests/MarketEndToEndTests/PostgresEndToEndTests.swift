@@ -24,7 +24,7 @@ extension EndToEndTests {
         let name = try XCTUnwrap(empty.components(separatedBy: "@/").last?.components(separatedBy: "?").first)
         let wrong = server.tcpURL(database: name, password: "wrong")
         let shown = wrong.replacingOccurrences(of: ":wrong@", with: ":***@")
-        try assertServerRefused(wrong, saying: "cannot open \(shown): password authentication failed for user \"market\"")
+        try assertServerRefused(wrong, saying: "cannot open \(shown): refused by the server: password authentication failed for user \"market\"")
         XCTAssertThrowsError(try server.psql(url: wrong, "SELECT 1;"), "the server checks the password over TCP")
     }
 

@@ -67,25 +67,18 @@ final class ExplorerTests: XCTestCase {
         XCTAssertNil(fixed.counterexample.map { "\($0.violation)" })
     }
 
-    /// Two peers, a crash, a pause and a lost message: P1 is paused while P0 takes over in
-    /// epoch 2, and P0's COORDINATOR to P1 is lost when P1 resumes. At rest P0 trades below P1
+    /// Two peers, a pause and a lost message: P1 is paused while P0 takes over in epoch 2,
+    /// and P0's COORDINATOR to P1 is lost when P1 resumes. At rest P0 trades below P1
     /// with P0-0 still pending, but only because heartbeats are bounded: P0's next heartbeat
     /// tells P1 of a lower trader, P1 holds its own election and decides P0-0. That is the
     /// bound's doing, not a violation, and the explorer says so.
     func testARestStateThatHeartbeatsPastTheBoundMendIsNotAViolation() throws {
-        let steps = ["store P0", "result P0", "deliver P0 P1", "deliver P1 P0", "store P1", "result P1", "store P1",
-                     "result P1", "deliver P1 P0", "store P0", "result P0", "store P0", "result P0", "deliver P0 P1",
-                     "pause P1", "timer P0 request", "store P0", "result P0", "timer P0 election", "store P0", "result P0",
-                     "store P0", "result P0", "store P0", "result P0", "resume P1", "deliver P0 P1", "deliver P1 P0",
-                     "deliver P1 P0", "store P1", "result P1", "drop P0 P1"]
-        let path = try steps.map { try XCTUnwrap(ExplorationAction($0), $0) }
-        let bounds = ExplorationBounds(crashes: 1, pauses: 1, drops: 1)
-        let replay = try ExplorationReplay(setup: setup(peers: 2), bounds: bounds, path: path)
-        let last = replay.finalState
-        XCTAssertTrue(last.isTerminal(last.enabled(within: bounds)), "the path ends at rest")
-        XCTAssertEqual(Set(last.restViolations().map(\.kind)), [.bully, .liveness], "a lower trader, a request pending")
-        XCTAssertEqual(replay.restViolations, [], "heartbeats past the bound mend both")
-        XCTAssertTrue(replay.mendedPastTheBound)
+        // Searched, not replayed: a path written out step by step stops replaying whenever the
+        // core gains a store step (the lease did). A pause and a lost message are what it takes.
+        let result = Explorer(setup: setup(peers: 2), bounds: ExplorationBounds(crashes: 0, pauses: 1, drops: 1)).run()
+        XCTAssertTrue(result.complete)
+        XCTAssertNil(result.counterexample, "heartbeats past the bound mend a lower trader and a request left pending")
+        XCTAssertGreaterThan(result.mendedPastTheBound, 0, "some state at rest broke a property that heartbeats mend")
     }
 
     func testDepthFirstSearchFindsTheSameBug() throws {
