@@ -11,7 +11,7 @@ extension RunReport {
         var out = ["liveness: elections by cause: startup \(causes.startup), lost trader \(causes.lostTrader), "
             + "partition \(causes.partition), heal \(causes.heal), higher peer back \(causes.higherPeerBack), "
             + "unexplained \(causes.unexplained)"
-            + (figures.electionsPerAction.map { String(format: "; %.1f a nemesis action", $0) } ?? "")]
+            + (figures.electionsPerAction.map { String(format: "; %.1f after startup per nemesis action", $0) } ?? "")]
         func rate(_ value: Double?) -> String { value.map { String(format: "%.1f", $0) } ?? "-" }
         out.append(String(format: "  while cut: %@ decisions/s over %.1f s; outside faults: %@ decisions/s", rate(figures.decidedPerSecondWhileCut),
                           figures.cutSeconds, rate(figures.decidedPerSecondOutsideFaults))
