@@ -79,9 +79,12 @@ final class NemesisDriver {
         armNext()
     }
 
-    /// Routes toward the addresses across the cut on each host; the step is recorded once they
-    /// are in, and a host that cannot be told ends the run.
+    /// Routes toward the addresses across the cut on each host; a host that cannot be told ends
+    /// the run. An action is recorded before its routes go in and a heal once they are all out,
+    /// so the recorded cut holds the real one (which `market check` relies on to excuse an
+    /// election a cut peer could not hear), however long ssh takes.
     private func cutHosts(_ action: NemesisCut?, _ network: NetworkCuts) {
+        if action != nil { history.recordNemesis(action) }
         var wanted: [String: Set<String>] = [:]
         for (host, across) in network.hosts.blackholes(action?.links ?? []) {
             let addresses = Set(across.compactMap(network.address))
@@ -93,8 +96,8 @@ final class NemesisDriver {
             loop.execute {
                 if let failure {
                     bound.value.network?.failed(failure)
-                } else {
-                    bound.value.history.recordNemesis(action)
+                } else if action == nil {
+                    bound.value.history.recordNemesis(nil)
                 }
             }
         }
