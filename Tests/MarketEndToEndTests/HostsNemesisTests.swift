@@ -30,14 +30,14 @@ final class HostsNemesisTests: XCTestCase {
             """.write(toFile: ssh, atomically: true, encoding: .utf8)
         XCTAssertEqual(chmod(ssh, 0o755), 0)
 
-        let run = try supervise(on: set, ["run", "--scenario", "single_pair", "--requests", "500", "--seed", "3",
+        let run = try supervise(on: set, ["run", "--scenario", "single_pair", "--requests", "300", "--seed", "3",
                                           "--sick-rate", "0", "--hosts", "host1,host2,host3", "--db", network,
                                           "--nemesis", "isolate-trader", "--nemesis-interval", "0.4", "--nemesis-cuts", "network",
                                           "--json", "--time-limit", "60"], ssh: ssh)
         XCTAssertEqual(run.status, 0, "\(run)")
         let json = try XCTUnwrap(try? JSONSerialization.jsonObject(with: Data(run.output.utf8)) as? [String: Any], "\(run)")
         XCTAssertEqual(json["passed"] as? Bool, true, "\(run)")
-        XCTAssertEqual(json["decided"] as? Int, 500)
+        XCTAssertEqual(json["decided"] as? Int, 300)
         let runID = try XCTUnwrap(json["run_id"] as? Int)
 
         let rows = try server.psql(url: local, "SELECT action || '/' || groups || '/' || links FROM nemesis WHERE run_id = \(runID) ORDER BY nemesis_id;")
