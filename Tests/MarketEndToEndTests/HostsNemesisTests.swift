@@ -65,6 +65,39 @@ final class HostsNemesisTests: XCTestCase {
         XCTAssertTrue(check.output.contains("no violation"), check.output)
     }
 
+    /// Ctrl-C while a host blackholes another: the run ends interrupted and takes its routes
+    /// with it.
+    func test_anInterruptedRun_leavesNoRouteOnAnyHost() throws {
+        let set = try sharedNamespacedHosts()
+        let server = try skippingWithoutPostgres { try set.postgres() }
+        let (_, network) = try database(on: server, "hosts_realcuts_interrupted")
+        addTeardownBlock {
+            for host in set.hosts { _ = try? set.inNamespace(of: host, ["ip", "route", "flush", "type", "blackhole"]) }
+        }
+        let binary = try EndToEndTests.marketBinary().path
+        let run = try StreamedRun(["ip", "netns", "exec", set.controlNamespace, "env", "MARKET_SSH=ssh -F \(set.sshConfig)", binary,
+                                   "run", "--scenario", "single_pair", "--requests", "100000", "--sick-rate", "0", "--seed", "4",
+                                   "--hosts", "host1,host2,host3", "--db", network, "--nemesis", "isolate-trader",
+                                   "--nemesis-interval", "1", "--nemesis-cuts", "network", "--time-limit", "60"])
+        addTeardownBlock { run.kill() }
+        func routes() throws -> [String] {
+            try set.hosts.compactMap { host in
+                let shown = try set.inNamespace(of: host, ["ip", "route", "show", "type", "blackhole"])
+                return shown.output.isEmpty ? nil : "\(host): \(shown.output)"
+            }
+        }
+        let deadline = Date().addingTimeInterval(30)
+        var seen: [String] = []
+        while seen.isEmpty, Date() < deadline {
+            seen = try routes()
+        }
+        XCTAssertFalse(seen.isEmpty, "no route appeared within 30 s: \(run.text)")
+        run.kill()
+        XCTAssertTrue(run.ended(within: 60), "the run did not end: \(run.text)")
+        XCTAssertEqual(run.status, 128 + SIGINT, run.text)
+        XCTAssertEqual(try routes(), [], "routes left after Ctrl-C (seen during the run: \(seen))")
+    }
+
     /// What cannot be real cuts is refused in one line, before any host is asked.
     func test_whatCannotBeRealCuts_isRefusedInOneLine() throws {
         let store = "postgresql://market@127.0.0.1:1/market"
