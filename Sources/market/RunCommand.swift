@@ -92,7 +92,10 @@ struct RunCommand: ParsableCommand {
     @OptionGroup var network: NemesisFlags
 
     @Option(name: .customLong("nemesis-cuts"), help: ArgumentHelp("""
-        links or network: where a nemesis cut happens. links: each peer loses its own frames on cut links.         network (with --hosts, a peer alone on each host for isolate-trader; partition, isolate-trader and bridge):         the sides are drawn over hosts from the seed, and each host blackholes the addresses across the cut         (ip route, over ssh, as root there), removed at the heal and at the end of the run.
+        links or network: where a nemesis cut happens. links: each peer loses its own frames on cut links. network \
+        (with --hosts; partition, bridge, and isolate-trader with each peer alone on its host): the sides are drawn \
+        over hosts from the seed and each host blackholes the addresses across the cut (ip route over ssh, as root \
+        there), removed at the heal and at the end of the run.
         """, valueName: "where"))
     var nemesisCuts: NemesisCutMode = .links
 
