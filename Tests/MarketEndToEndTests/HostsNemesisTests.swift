@@ -98,6 +98,41 @@ final class HostsNemesisTests: XCTestCase {
         XCTAssertEqual(try routes(), [], "routes left after Ctrl-C (seen during the run: \(seen))")
     }
 
+    /// A host whose routes cannot be changed (its ssh fails) fails the run, in one line naming it.
+    func test_aHostThatCannotBeTold_failsTheRun_naming_it() throws {
+        let set = try sharedNamespacedHosts()
+        let server = try skippingWithoutPostgres { try set.postgres() }
+        let (_, network) = try database(on: server, "hosts_realcuts_untold")
+        let directory = try TemporaryDirectory()
+        addTeardownBlock { directory.remove() }
+        addTeardownBlock {
+            for host in set.hosts { _ = try? set.inNamespace(of: host, ["ip", "route", "flush", "type", "blackhole"]) }
+        }
+        // An ssh for which every host but host3 changes routes.
+        let ssh = directory.path("ssh")
+        try """
+            #!/bin/sh
+            case "$*" in *' host3 '*'ip route'*) echo 'ssh: connect to host host3 port 22: Connection timed out' >&2; exit 255 ;; esac
+            exec ssh -F '\(set.sshConfig)' "$@"
+
+            """.write(toFile: ssh, atomically: true, encoding: .utf8)
+        XCTAssertEqual(chmod(ssh, 0o755), 0)
+        let began = Date()
+        let run = try supervise(on: set, ["run", "--scenario", "single_pair", "--requests", "100000", "--seed", "3",
+                                          "--sick-rate", "0", "--hosts", "host1,host2,host3", "--db", network,
+                                          "--nemesis", "partition", "--nemesis-interval", "0.3", "--nemesis-cuts", "network",
+                                          "--time-limit", "60"], ssh: ssh)
+        XCTAssertEqual(run.status, 1, "\(run)")
+        let lines = (run.output + run.errors).split(separator: "\n").filter { $0.contains("cannot change the routes") }
+        XCTAssertFalse(lines.isEmpty, "\(run)")
+        XCTAssertTrue(lines.allSatisfy { $0.contains("host host3: exit 255: ssh: connect to host host3 port 22: Connection timed out") },
+                      "\(lines)")
+        XCTAssertLessThan(Date().timeIntervalSince(began), 50, "the run went on to its time limit: \(run)")
+        for host in set.hosts {
+            XCTAssertEqual(try set.inNamespace(of: host, ["ip", "route", "show", "type", "blackhole"]).output, "", "a route left on \(host)")
+        }
+    }
+
     /// What cannot be real cuts is refused in one line, before any host is asked.
     func test_whatCannotBeRealCuts_isRefusedInOneLine() throws {
         let store = "postgresql://market@127.0.0.1:1/market"
