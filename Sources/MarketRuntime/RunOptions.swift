@@ -26,6 +26,8 @@ public struct RunOptions: Sendable {
     public var remoteMarket: String?
     /// Links cut and healed from the seed (`--nemesis`); nil: none.
     public var nemesis: NemesisPlan?
+    /// Where the nemesis cuts: each peer's links layer, or the hosts' routes (`--nemesis-cuts`).
+    public var nemesisCuts = NemesisCutMode.links
     /// Latency and loss on every link (`--latency`, `--loss`).
     public var links = LinkConditions()
 

@@ -181,8 +181,16 @@ public final class Supervisor {
     func start() {
         if let plan = options.nemesis {
             let link = NIOLoopBound(self, eventLoop: loop)
+            // Real cuts: a host's address is where its peers listen, as they said.
+            let network = options.nemesisCuts == .network ? options.placement.map { placement in
+                NemesisDriver.NetworkCuts(
+                    hosts: HostCuts(placement: placement), routes: BlackholeRoutes(ssh: options.ssh),
+                    address: { host in link.value.address(ofHost: host) },
+                    failed: { why in link.value.feed(.nemesisFailed(why)) })
+            } : nil
             nemesis = NemesisDriver(
                 loop: loop, plan: plan, peers: scenario.peers.map(\.id), seed: scenario.seed, history: history,
+                network: network,
                 tell: { peer, command in link.value.tellNemesis(peer, command) },
                 trader: { try? link.value.reader.progress(runID: link.value.runID).leader })
         }
@@ -262,6 +270,7 @@ public final class Supervisor {
         case .wake(let after, let timer):
             loop.assumeIsolated().scheduleTask(in: TimeAmount(after)) { [self] in feed(.wake(timer)) }
         case .done(let code):
+            nemesis?.stop()  // no route left behind, however the run ended
             done.succeed(code)
         }
     }
@@ -329,6 +338,14 @@ public final class Supervisor {
 }
 
 extension Supervisor {
+    /// The address the peers on `host` listen on.
+    func address(ofHost host: String) -> String? {
+        for (id, address) in addresses where options.placement?.destinations[id] == host {
+            if case .tcp(let address, _) = address { return address }
+        }
+        return nil
+    }
+
     /// A nemesis command to one peer, or to every peer.
     func tellNemesis(_ peer: PeerID?, _ command: PeerCommand) {
         for slot in processes.all where peer == nil || slot.id == peer {

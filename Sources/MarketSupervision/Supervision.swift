@@ -65,6 +65,7 @@ public struct Supervision: Sendable {
         case .launch: launch()
         case .tick(let tally): tick(tally)
         case .progressUnreadable(let why): fail("cannot read the run's progress: \(why)")
+        case .nemesisFailed(let why): fail(why)
         case .peerReady(let id): ready(id)
         case .peerSick(let id, let mode): sick(id, mode)
         case .peerStopped(let id):

@@ -35,6 +35,8 @@ public enum SupervisionEvent: Hashable, Sendable {
     case peerPaused(PeerID)
     /// Continued after a pause; `missedStop`: the stop itself came and went between two looks.
     case peerContinued(PeerID, missedStop: Bool)
+    /// The nemesis could not cut or heal the network (a host's routes could not be changed).
+    case nemesisFailed(String)
     /// SIGINT, SIGTERM or SIGHUP.
     case interrupted(signal: Int32)
     /// A write the machine asked for is done (or, for the note that the run is ending, was

@@ -8,6 +8,7 @@ import MarketStore
 extension SickMode: ExpressibleByArgument {}
 extension Durability: ExpressibleByArgument {}
 extension TransportKind: ExpressibleByArgument {}
+extension NemesisCutMode: ExpressibleByArgument {}
 
 struct RunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -89,6 +90,14 @@ struct RunCommand: ParsableCommand {
         "The path of market on the other hosts (default: this market's own path).", valueName: "path"))
     var remoteMarket: String?
     @OptionGroup var network: NemesisFlags
+
+    @Option(name: .customLong("nemesis-cuts"), help: ArgumentHelp("""
+        links or network: where a nemesis cut happens. links: each peer loses its own frames on cut links. network \
+        (with --hosts; partition, bridge, and isolate-trader with each peer alone on its host): the sides are drawn \
+        over hosts from the seed and each host blackholes the addresses across the cut (ip route over ssh, as root \
+        there), removed at the heal and at the end of the run.
+        """, valueName: "where"))
+    var nemesisCuts: NemesisCutMode = .links
 
     func validate() throws {
         if let peers, !(1...ScenarioLimits.maxPeers).contains(peers) {
@@ -176,6 +185,10 @@ struct RunCommand: ParsableCommand {
         runOptions.remoteMarket = remoteMarket
         // The flags win over the scenario file's `network`.
         runOptions.nemesis = try network.plan(actions: nil) ?? fileNetwork?.plan
+        runOptions.nemesisCuts = nemesisCuts
+        if nemesisCuts == .network, let why = HostCuts.refusal(runOptions.nemesis, placement: placement) {
+            throw ValidationError(why)
+        }
         runOptions.links = network.latency != nil || network.loss != 0 ? try network.conditions()
             : fileNetwork?.links ?? LinkConditions()
         let runBefore = report == nil && !trades ? nil : ReportCommand.latestRun(in: db)

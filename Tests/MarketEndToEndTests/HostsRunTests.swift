@@ -327,7 +327,7 @@ final class HostsRunTests: XCTestCase {
 }
 
 /// A command whose output is watched while it runs; killed at teardown if it still does.
-private final class StreamedRun: @unchecked Sendable {
+final class StreamedRun: @unchecked Sendable {
     let output = Watched(Data())
     let errors = Watched(Data())
     private let process = Process()
