@@ -8,6 +8,7 @@ import MarketStore
 /// the plan's seeds.
 public enum NemesisBench {
     public struct Plan: Sendable {
+        public var scenario: String
         public var kinds: [NemesisKind]
         public var peers: Int
         public var requests: Int
@@ -17,11 +18,14 @@ public enum NemesisBench {
     }
 
     /// Smoke: one short partition run, for the tests; otherwise each kind once per repetition
-    /// (seeds 1, 2, …), the quick plan's runs shorter.
+    /// (seeds 1, 2, …), the quick plan's runs shorter. Twelve buyers trading, and runs of
+    /// several seconds with cuts of a second: a run that ends inside its first cut measures its
+    /// own tail (buyers done, little left to decide), and a cut not much longer than the suspect
+    /// time is mostly the wait before the trader drops the buyers it cannot hear.
     public static func plan(smoke: Bool, quick: Bool, repetitions: Int) -> Plan {
-        if smoke { return Plan(kinds: [.partition], peers: 8, requests: 40, interval: 0.5, seeds: [1]) }
-        return Plan(kinds: [.partition, .isolateTrader], peers: 12, requests: quick ? 100 : 200, interval: 0.5,
-                    seeds: (1...max(1, repetitions)).map(UInt64.init))
+        if smoke { return Plan(scenario: "normal", kinds: [.partition], peers: 8, requests: 40, interval: 0.5, seeds: [1]) }
+        return Plan(scenario: "many_buyers", kinds: [.partition, .isolateTrader], peers: 16, requests: quick ? 200 : 300,
+                    interval: 1, seeds: (1...max(1, repetitions)).map(UInt64.init))
     }
 
     /// Seconds a run under a nemesis may take: a cut can stall a side for its whole interval,
@@ -88,7 +92,7 @@ public enum NemesisBench {
 }
 
 extension SystemBench {
-    /// `normal` at the plan's peers under `kind`, once per seed.
+    /// The plan's scenario at its peers under `kind`, once per seed.
     public mutating func nemesis(_ kind: NemesisKind, plan: NemesisBench.Plan) throws -> NemesisBench.Row {
         let timing = Timing.forPeers(plan.peers)
         var runs: [LivenessFigures] = []
@@ -96,7 +100,7 @@ extension SystemBench {
         for seed in plan.seeds {
             let before = failures.count
             let history = try run([
-                "--scenario", "normal", "--peers", String(plan.peers), "--sick-rate", "0", "--requests", String(plan.requests),
+                "--scenario", plan.scenario, "--peers", String(plan.peers), "--sick-rate", "0", "--requests", String(plan.requests),
                 "--nemesis", kind.rawValue, "--nemesis-interval", String(plan.interval), "--seed", String(seed),
             ], timeLimit: NemesisBench.timeLimit)
             if failures.count == before { passed += 1 }
