@@ -39,7 +39,6 @@ enum Migrations {
         Migration(
             version: 6, name: "store_functions", sql: text(PackageResources._006_store_functions_sql),
             postgresql: text(PackageResources._006_store_functions_pg_sql)),
-        // 0007 is left to the PostgreSQL store's next step, made on another branch.
         Migration(
             version: 7, name: "peer_host", sql: text(PackageResources._007_peer_host_sql),
             postgresql: text(PackageResources._007_peer_host_pg_sql)),
