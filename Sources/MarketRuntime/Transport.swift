@@ -47,6 +47,8 @@ final class Transport {
     private var inbound: [ObjectIdentifier: Channel] = [:]
     private let allocator = ByteBufferAllocator()
     private(set) var dropped = 0
+    /// Frames written to neighbours (a frame may carry several envelopes).
+    private(set) var framesWritten = 0
     /// Inbound frames refused: no proof, another sender's name, garbage.
     private(set) var rejected = 0
     /// The run's secret; nil when the run directory holds none (the peer cannot start).
@@ -156,6 +158,7 @@ final class Transport {
             if channel.isActive {
                 if channel.isWritable {
                     channel.write(seal?.seal(frame) ?? frame, promise: nil)
+                    framesWritten += 1
                     unflushed.insert(to)
                 } else {
                     dropped += 1  // the neighbour stopped reading (paused): like a down peer
@@ -282,6 +285,7 @@ final class Transport {
         for frame in queued {
             channel.write(seal?.seal(frame) ?? frame, promise: nil)
         }
+        framesWritten += queued.count
         channel.flush()
         channel.closeFuture.assumeIsolated().whenComplete { [self] _ in closed(channel, to: peer) }
     }
