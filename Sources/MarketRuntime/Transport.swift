@@ -32,7 +32,7 @@ final class Transport {
     /// drop meanwhile. One failure alone does not hold anything back: at startup every
     /// peer's first heartbeats go out before its neighbours listen.
     private static let redialAfter = TimeAmount.milliseconds(20)
-    /// Frames held for a connection still being set up.
+    /// Envelopes held for a connection still being set up.
     private static let maxQueued = 4096
 
     let loop: EventLoop
@@ -165,7 +165,8 @@ final class Transport {
                 return
             }
         case .connecting(let queued):
-            if queued.count >= Self.maxQueued {
+            let waiting = queued.reduce(filling[to]?.count ?? 0) { $0 + $1.count }
+            if waiting >= Self.maxQueued {
                 dropped += 1
                 return
             }
