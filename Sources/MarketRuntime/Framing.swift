@@ -3,8 +3,9 @@ import MarketCore
 import NIOCore
 
 /// The wire format between peers: a 4-byte big-endian length, then that many bytes. The
-/// first frame of a connection is a `Hello` in JSON (see `PeerProof`); every later one is an
-/// `Envelope` in `WireCodec`'s binary form. Frames larger than `maxFrame` (or empty) are refused.
+/// first frame of a connection is a `Hello` in JSON (see `PeerProof`); every later one holds
+/// one or more `Envelope`s in `WireCodec`'s binary form (`EnvelopeBatch`). Frames larger than
+/// `maxFrame` (or empty) are refused.
 public enum Framing {
     /// Size cap of one frame's payload.
     public static let maxFrame = 64 * 1024
@@ -65,6 +66,11 @@ public enum Framing {
     static func envelope(from payload: ByteBuffer) throws(Failure) -> Envelope {
         try WireCodec.read(payload)
     }
+
+    /// The envelopes of a frame, in the order they were sent.
+    static func envelopes(from payload: ByteBuffer) throws(Failure) -> [Envelope] {
+        try WireCodec.readAll(payload)
+    }
 }
 
 /// Cuts the byte stream into length-prefixed frames; a frame over the cap is an error,
@@ -89,8 +95,8 @@ struct FrameDecoder: NIOSingleStepByteToMessageDecoder {
 
 /// Turns frames of an inbound connection into envelopes for the peer. The first frame must
 /// prove which peer dialled (a `Hello`; on an authenticated link, the `LinkHandshake`
-/// instead, and every frame after it sealed); after it, an envelope that claims another
-/// sender is dropped and counted. Garbage, a connection without proof, or a sealed frame
+/// instead, and every frame after it sealed); after it, each envelope of a frame is
+/// delivered in order, and one that claims another sender is dropped and counted. Garbage, a connection without proof, or a sealed frame
 /// that is forged, replayed or out of order, is logged and closed, and the peer goes on.
 final class EnvelopeHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
@@ -150,12 +156,9 @@ final class EnvelopeHandler: ChannelInboundHandler {
         }
         do {
             if let seal { payload = try seal.open(payload) }
-            let envelope = try Framing.envelope(from: payload)
-            guard envelope.from == proven else {
-                reject()
-                return
+            for envelope in try Framing.envelopes(from: payload) {
+                if envelope.from == proven { deliver(envelope) } else { reject() }
             }
-            deliver(envelope)
         } catch {
             refuse("closing an inbound connection from P\(proven): \(error)", context: context)
         }

@@ -116,7 +116,7 @@ enum LinkHandshake {
 
 /// One direction of an authenticated link: every frame carries its sequence number and a
 /// MAC of both under the session key, so a frame made up, changed, replayed or moved is
-/// told from the real ones. On the wire: `[length][sequence: 8][envelope][tag: 16]`.
+/// told from the real ones. On the wire: `[length][sequence: 8][envelopes][tag: 16]`.
 final class FrameSeal {
     static let tagSize = 16
     static let overhead = 8 + tagSize

@@ -101,6 +101,7 @@ extension PeerShell {
         }
         log("stops: bought \(ledger.bought), sold \(ledger.sold), cash \(ledger.cashCents) cents; "
             + "\(storeRequests) store requests in \(storeBatches) batches; "
+            + "\(transport.framesWritten) frames written; "
             + "\(transport.dropped) messages dropped (neighbour down or not reading); "
             + (transport.shaper.map { "\($0.droppedByCut) lost to cut links, \($0.retransmitted) transmissions lost and sent again; " } ?? "")
             + "\(transport.rejected + peer.rejectedFrames + peer.unbackedClaims) frames refused "

@@ -81,6 +81,16 @@ enum WireCodec {
         return envelope
     }
 
+    /// Every envelope of a frame that carries one or more (`EnvelopeBatch`), in order.
+    static func readAll(_ payload: ByteBuffer) throws(Framing.Failure) -> [Envelope] {
+        var buffer = payload
+        var envelopes: [Envelope] = []
+        repeat {
+            envelopes.append(try readEnvelope(&buffer))
+        } while buffer.readableBytes > 0
+        return envelopes
+    }
+
     private static func readEnvelope(_ buffer: inout ByteBuffer) throws(Framing.Failure) -> Envelope {
         let from = try buffer.readInt()
         let to = try buffer.readInt()

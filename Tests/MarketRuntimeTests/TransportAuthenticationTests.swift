@@ -54,7 +54,7 @@ final class TransportAuthenticationTests: XCTestCase {
     func test_tcpLinksCarryFramesInOrder_throughAnHonestProxy() throws {
         let link = try makeLink()
         XCTAssertEqual(link.receiverAddress.isAuthenticated, true)
-        try link.sender.send(to: 1, clocks: 1...50)
+        try link.sender.sendOneByOne(to: 1, clocks: 1...50)
         XCTAssert(link.delivered.wait { $0.count == 50 }, "delivered: \(link.delivered.value)")
         XCTAssertEqual(link.delivered.value, Array(1...50))
         XCTAssertEqual(try rejected(link.receiver), 0)
@@ -71,7 +71,7 @@ final class TransportAuthenticationTests: XCTestCase {
             altered[8 + 3] ^= 0x01  // inside the envelope, after the sequence number
             return [altered]
         }
-        try link.sender.send(to: 1, clocks: 1...5)
+        try link.sender.sendOneByOne(to: 1, clocks: 1...5)
         XCTAssert(link.complaints.wait { !$0.isEmpty }, "the altered frame was not refused")
         XCTAssertEqual(link.delivered.value, [1, 2], "nothing from the altered frame on is believed")
         XCTAssertEqual(try rejected(link.receiver), 1)
@@ -91,7 +91,7 @@ final class TransportAuthenticationTests: XCTestCase {
         let link = try makeLink { index, payload, _ in
             index == Self.firstSealed + 1 ? [forged, payload] : [payload]
         }
-        try link.sender.send(to: 1, clocks: 1...5)
+        try link.sender.sendOneByOne(to: 1, clocks: 1...5)
         XCTAssert(link.complaints.wait { !$0.isEmpty }, "the injected frame was not refused")
         XCTAssertEqual(link.delivered.value, [1])
         XCTAssertEqual(try rejected(link.receiver), 1)
@@ -116,7 +116,7 @@ final class TransportAuthenticationTests: XCTestCase {
         let link = try makeLink { index, payload, before in
             index == Self.firstSealed + 1 ? [before[Self.firstSealed], payload] : [payload]
         }
-        try link.sender.send(to: 1, clocks: 1...5)
+        try link.sender.sendOneByOne(to: 1, clocks: 1...5)
         XCTAssert(link.complaints.wait { !$0.isEmpty }, "the replayed frame was not refused")
         XCTAssertEqual(link.delivered.value, [1])
         XCTAssertEqual(try rejected(link.receiver), 1)

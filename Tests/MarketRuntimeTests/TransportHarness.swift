@@ -55,6 +55,11 @@ final class TransportNode: Sendable {
         }
     }
 
+    /// Sends heartbeats stamped `clocks` to `peer`, each in a turn (a frame) of its own.
+    func sendOneByOne(to peer: PeerID, clocks: some Sequence<UInt64> & Sendable) throws {
+        for clock in clocks { try send(to: peer, clocks: [clock]) }
+    }
+
     var dropped: Int {
         get throws { try run { $0.dropped } }
     }
