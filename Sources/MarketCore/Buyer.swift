@@ -1,19 +1,24 @@
-/// A buyer's side: one request at a time, retried with the same id until it is decided.
+/// A buyer's side: up to `PeerConfig.inFlight` requests at a time (one unless the run says
+/// more), each retried with the same id until it is decided.
 public struct BuyerState: Hashable, Sendable {
     public internal(set) var nextSeq = 0
-    public internal(set) var outstanding: BuyRequest?
+    /// Requests made and not answered yet, in seq order (a retry goes out in that order).
+    public internal(set) var inFlight: [BuyRequest] = []
     public internal(set) var completed = 0
     public internal(set) var failed = 0
-    /// The epoch whose trader last got the outstanding request; a new trader gets it at once.
+    /// The epoch whose trader last got the requests in flight; a new trader gets them at once.
     var sentInEpoch: Epoch?
-    /// The outstanding request went out before (or a store holds it): any trader may have it.
-    var outstandingSent = false
+    /// Requests in flight that went out before (or a store holds them): any trader may have them.
+    var sentBefore: Set<RequestID> = []
+
+    /// The oldest request in flight (with one in flight, the only one).
+    public var outstanding: BuyRequest? { inFlight.first }
 }
 
 extension Peer {
     /// True when this buyer made every request it was asked to and has them answered.
     public var finishedBuying: Bool {
-        config.role != .buyer || (buyer.completed >= config.requests && buyer.outstanding == nil)
+        config.role != .buyer || (buyer.completed >= config.requests && buyer.inFlight.isEmpty)
     }
 
     /// This peer can still send a request.
@@ -28,33 +33,39 @@ extension Peer {
 
     mutating func buyIfReady() {
         guard config.role == .buyer, let leader, leader != id, leaderContact else { return }
-        if let request = buyer.outstanding {
-            if buyer.sentInEpoch != knownEpoch { multicast(request) }
-            return
+        if !buyer.inFlight.isEmpty, buyer.sentInEpoch != knownEpoch {
+            // A trader that may not have them: every unanswered request again, in seq order.
+            for request in buyer.inFlight { multicast(request) }
         }
-        guard buyer.completed < config.requests else { return }
-        let request = BuyRequest(
-            id: RequestID(buyer: id, seq: buyer.nextSeq), product: config.product,
-            quantity: config.quantity, lamport: clock.next)
-        buyer.nextSeq += 1
-        buyer.outstanding = request
-        buyer.outstandingSent = false
-        multicast(request)
+        while buyer.inFlight.count < max(1, config.inFlight), buyer.completed + buyer.inFlight.count < config.requests {
+            let request = BuyRequest(
+                id: RequestID(buyer: id, seq: buyer.nextSeq), product: config.product,
+                quantity: config.quantity, lamport: clock.next)
+            buyer.nextSeq += 1
+            buyer.inFlight.append(request)
+            multicast(request)
+        }
     }
+
+    /// Requests in flight at once: the run's setting, at least one.
+    var pipelined: Bool { config.inFlight > 1 }
 
     /// Sends the request with one stamp to the trader and to every other peer that may still
     /// buy (the only ones that could precede it); a retry gets a fresh stamp.
     mutating func multicast(_ request: BuyRequest) {
         guard let leader, leader != id else { return }
+        guard let index = buyer.inFlight.firstIndex(where: { $0.id == request.id }) else { return }
         var stamped = request
         stamped.lamport = clock.next
-        buyer.outstanding = stamped
+        buyer.inFlight[index] = stamped
         buyer.sentInEpoch = knownEpoch
-        let firstAttempt = !buyer.outstandingSent
-        buyer.outstandingSent = true
-        // The request confirms this buyer's earlier results to the trader by itself.
-        let me = id
-        owedConfirmations[leader]?.removeAll { $0.buyer == me && $0.seq < request.id.seq }
+        let firstAttempt = buyer.sentBefore.insert(request.id).inserted
+        if !pipelined {
+            // With one in flight, the request confirms this buyer's earlier results to the trader
+            // by itself; with several, a later request says nothing of the earlier ones' results.
+            let me = id
+            owedConfirmations[leader]?.removeAll { $0.buyer == me && $0.seq < request.id.seq }
+        }
         let others = config.peers.filter { $0 != id && $0 != leader && canStillBuy($0) }
         broadcast(.buy(stamped, firstAttempt: firstAttempt), to: [leader] + others)
         effects.append(.setTimer(.request, after: config.timing.requestTimeout))
@@ -62,10 +73,12 @@ extension Peer {
 
     /// A buy from another buyer: the trader needs to hear from this peer, stamped past it,
     /// only if this peer may still buy and has no request of its own on the way to the trader
-    /// (that request, ahead on the same FIFO link, already tells the trader all it needs).
+    /// (that request, ahead on the same FIFO link, already tells the trader all it needs: its
+    /// result brings the next request, stamped past this buy, or `done_buying`). With several
+    /// requests in flight the same holds for each: such a buyer acknowledges nothing.
     mutating func sawBuy(_ request: BuyRequest, from peer: PeerID) {
         guard let leader, leader != peer, leader != id, mayStillBuy else { return }
-        if buyer.outstanding != nil, buyer.sentInEpoch == knownEpoch { return }
+        if !buyer.inFlight.isEmpty, buyer.sentInEpoch == knownEpoch { return }
         ackOwed = request.id
     }
 
@@ -88,8 +101,9 @@ extension Peer {
     mutating func requestTimedOut() {
         guard let request = buyer.outstanding, trader == nil else { return }
         if let leader, isLive(leader), leaderContact {
-            log("no answer to \(request.id); retrying")
-            multicast(request)
+            let more = buyer.inFlight.count - 1
+            log("no answer to \(request.id)\(more > 0 ? " and \(more) more" : ""); retrying")
+            for request in buyer.inFlight { multicast(request) }
             return
         }
         // Retried as soon as a trader is known again (progress), or at the next timeout.
@@ -105,13 +119,13 @@ extension Peer {
     }
 
     mutating func receiveRestamp(_ requestID: RequestID) {
-        guard let request = buyer.outstanding, request.id == requestID, trader == nil else { return }
+        guard let request = buyer.inFlight.first(where: { $0.id == requestID }), trader == nil else { return }
         log("\(requestID) was stamped too early for the trader; stamping it again")
         multicast(request)
     }
 
     mutating func receiveQueued(_ requestID: RequestID) {
-        guard buyer.outstanding?.id == requestID else { return }
+        guard buyer.inFlight.contains(where: { $0.id == requestID }) else { return }
         effects.append(.setTimer(.request, after: config.timing.requestTimeout))
     }
 
@@ -120,10 +134,12 @@ extension Peer {
         applyResult(requestID, outcome)
     }
 
-    /// Counts a result once: only the outstanding request's; older ones are echoes.
+    /// Counts a result once: only a request's in flight; others are echoes. With several in
+    /// flight, results come in the order the trader decided them, whatever their seqs.
     mutating func applyResult(_ requestID: RequestID, _ outcome: BuyOutcome) {
-        guard buyer.outstanding?.id == requestID else { return }
-        buyer.outstanding = nil
+        guard let index = buyer.inFlight.firstIndex(where: { $0.id == requestID }) else { return }
+        buyer.inFlight.remove(at: index)
+        buyer.sentBefore.remove(requestID)
         buyer.completed += 1
         switch outcome {
         case .bought(let trade): ledger.record(buying: trade)
@@ -131,7 +147,7 @@ extension Peer {
             buyer.failed += 1
             log("\(requestID) failed: \(reason.rawValue)")
         }
-        effects.append(.cancelTimer(.request))
+        if buyer.inFlight.isEmpty { effects.append(.cancelTimer(.request)) }
         if buyer.completed >= config.requests {
             var told = config.peers.filter { $0 != leader && canStillBuy($0) }
             if let leader { told.insert(leader, at: 0) }

@@ -86,9 +86,9 @@ extension Peer {
             if live, epoch == knownEpoch, recordLeader == leader {
                 if !heldByLease { log("trader P\(leader) silent for \(timing.suspectAfter) but its lease is live: no election") }
                 heldByLease = true
-                if reason == .requestTimeout, let request = buyer.outstanding, trader == nil {
-                    // A buyer cut off waits and retries: after the heal, its request is decided once.
-                    multicast(request)
+                if reason == .requestTimeout, trader == nil {
+                    // A buyer cut off waits and retries: after the heal, its requests are decided once.
+                    for request in buyer.inFlight { multicast(request) }
                 }
                 return
             }

@@ -83,6 +83,10 @@ public struct PeerConfig: Hashable, Codable, Sendable {
     public var stabilityRule: OrderBook.StabilityRule
     /// How elections are held: Bully, or a planted bug for the checks' own tests.
     public var electionRule: ElectionRule = .bully
+    /// Requests a buyer keeps in flight at once (the run's setting, the same for every peer:
+    /// the trader reads it to know what a buyer's next request confirms). One is the protocol
+    /// as it always was; more let a round of decisions go without waiting for every buyer's turn.
+    public var inFlight = 1
 
     public init(
         id: PeerID, peers: [PeerID], role: Role, product: Product, requests: Int = 0, quantity: Int = 1,

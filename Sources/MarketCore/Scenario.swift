@@ -34,6 +34,8 @@ public struct Scenario: Hashable, Codable, Sendable {
     public var timing: Timing
     /// Nil: Bully. A scenario file may plant `claimAtOnce` to see `market check` catch it.
     public var electionRule: ElectionRule?
+    /// Requests each buyer keeps in flight (`--in-flight`); nil: one, the protocol as it was.
+    public var inFlight: Int?
 
     public init(name: String, peers: [PeerSpec], requestsPerBuyer: Int, seed: UInt64, firstElection: PeerID? = nil) {
         self.name = name
@@ -59,6 +61,7 @@ public struct Scenario: Hashable, Codable, Sendable {
             commissionPercent: commissionPercent, sickRate: sickRate, sickMode: sickMode,
             timing: timing, seed: seed, buyers: Set(peers.filter { $0.role == .buyer }.map(\.id)))
         config.electionRule = electionRule ?? .bully
+        config.inFlight = inFlight ?? 1
         return config
     }
 

@@ -5,6 +5,8 @@ public enum ScenarioLimits {
     public static let maxPeers = 256
     public static let maxRequestsPerBuyer = 1_000_000
     public static let maxQuantity = 1_000_000
+    /// Requests a buyer keeps in flight: a trader's book holds up to this many of each buyer's.
+    public static let maxInFlight = 1024
     public static let maxPriceCents = 100_000_000
     public static let maxStock = 1_000_000_000
     /// Longest sickness, and longest protocol timeout.
@@ -36,6 +38,9 @@ extension Scenario {
         guard peers.count <= L.maxPeers else { throw .invalid("at most \(L.maxPeers) peers (asked for \(peers.count))") }
         guard requestsPerBuyer <= L.maxRequestsPerBuyer else {
             throw .invalid("requests per buyer must be at most \(L.maxRequestsPerBuyer)")
+        }
+        if let inFlight, !(1...L.maxInFlight).contains(inFlight) {
+            throw .invalid("requests in flight must be 1 to \(L.maxInFlight) (asked for \(inFlight))")
         }
         guard quantity <= L.maxQuantity else { throw .invalid("quantity must be at most \(L.maxQuantity)") }
         guard priceCents <= L.maxPriceCents else { throw .invalid("price must be at most \(L.maxPriceCents) cents") }

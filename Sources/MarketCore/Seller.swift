@@ -77,9 +77,10 @@ extension Peer {
         if let last = books.requests.map(\.id.seq).max() {
             buyer.nextSeq = last + 1
         }
-        buyer.completed = books.requests.filter { $0.id != books.pendingRequest }.count
-        buyer.outstanding = books.requests.first { $0.id == books.pendingRequest }
-        buyer.outstandingSent = true
+        let pending = Set(books.pendingRequests + [books.pendingRequest].compactMap { $0 })
+        buyer.completed = books.requests.filter { !pending.contains($0.id) }.count
+        buyer.inFlight = books.requests.filter { pending.contains($0.id) }.sorted { $0.id.seq < $1.id.seq }
+        buyer.sentBefore = Set(buyer.inFlight.map(\.id))
         seller.deposits = books.deposits.count
         seller.nextDepositSeq = (books.deposits.map { Deposit.seq(ofID: $0.id) }.max() ?? -1) + 1
         var stock: [Product: Int] = [:]
@@ -92,7 +93,7 @@ extension Peer {
         seller.stock = stock.filter { $0.value != 0 }
         if config.role == .buyer {
             log("restored: \(books.requests.count) requests recorded, \(buyer.completed) done, next \(RequestID(buyer: id, seq: buyer.nextSeq))"
-                + (buyer.outstanding.map { ", \($0.id) pending" } ?? ""))
+                + (buyer.inFlight.isEmpty ? "" : ", \(buyer.inFlight.map { "\($0.id)" }.joined(separator: ", ")) pending"))
         }
     }
 }

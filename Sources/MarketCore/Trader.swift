@@ -94,8 +94,8 @@ extension Peer {
         for item in takeover.outbox {
             deliver(item)
         }
-        // Its own unanswered request is still a request: it joins the queue like any other.
-        if let own = buyer.outstanding {
+        // Its own unanswered requests are still requests: they join the queue like any other.
+        for own in buyer.inFlight {
             admit(own)
         }
         for entry in waiting {
@@ -106,7 +106,7 @@ extension Peer {
     mutating func receiveBuy(_ request: BuyRequest, firstAttempt: Bool, from peer: PeerID) {
         guard request.buyer == peer else { return }
         if let state = trader, leader == id {
-            confirmEarlierResults(of: request.id)
+            if !pipelined { confirmEarlierResults(of: request.id) }
             if state.phase == .loading {
                 trader?.waiting.append(TraderState.Waiting(request: request, firstAttempt: firstAttempt))
             } else {
@@ -117,8 +117,10 @@ extension Peer {
         }
     }
 
-    /// A buyer sends a request only after it has the result of its previous one: the results
-    /// of its earlier requests need no confirmation of their own.
+    /// A buyer with one request in flight sends a request only after it has the result of its
+    /// previous one: the results of its earlier requests need no confirmation of their own.
+    /// With several in flight a later request proves nothing of that, so they are confirmed
+    /// as payouts are, with `delivered`.
     mutating func confirmEarlierResults(of requestID: RequestID) {
         guard let state = trader else { return }
         let buyer = requestID.buyer

@@ -227,8 +227,10 @@ public struct PeerBooks: Hashable, Codable, Sendable {
     public var sellerTradeIDs: Set<Int>
     /// This peer's requests as the store has them, decided or pending.
     public var requests: [BuyRequest]
-    /// This peer's request that is still pending, if any.
+    /// This peer's request that is still pending, if any (the latest, if several are).
     public var pendingRequest: RequestID?
+    /// Every request of this peer's that is still pending: several, if it had several in flight.
+    public var pendingRequests: [RequestID] = []
     /// This peer's deposits.
     public var deposits: [Deposit]
     /// Quantity of this peer's goods sold, per product.

@@ -339,18 +339,24 @@ public final class SQLiteStore: TradingPostStore, Sendable {
                 """, arguments: [runID, peer])
             var requests: [BuyRequest] = []
             var pending: RequestID?
+            var pendingAll: [RequestID] = []
             for record in records {
                 let request = try Self.request(record)
                 requests.append(request)
-                if record.status == .pending { pending = max(pending ?? request.id, request.id) }
+                if record.status == .pending {
+                    pending = max(pending ?? request.id, request.id)
+                    pendingAll.append(request.id)
+                }
             }
             requests.sort { $0.id < $1.id }
             let deposits = try DepositRecord.fetchAllCheckingTypes(db, sql: """
                 SELECT * FROM deposits WHERE run_id = ? AND seller_id = ? ORDER BY accept_seq
                 """, arguments: [runID, peer]).map(\.deposit)
-            return .books(PeerBooks(
+            var books = PeerBooks(
                 peer: peer, ledger: ledger, sellerTradeIDs: sellerTrades, requests: requests, pendingRequest: pending,
-                deposits: deposits, soldByProduct: soldByProduct))
+                deposits: deposits, soldByProduct: soldByProduct)
+            books.pendingRequests = pendingAll.sorted()
+            return .books(books)
         }
     }
 

@@ -19,13 +19,16 @@ final class PeerHarness {
         id: PeerID, peers: [PeerID], role: Role = .seller, product: Product = .salt, requests: Int = 0,
         quantity: Int = 1, initialStock: Int = 100, restock: Int = 100, priceCents: Int = 100,
         commissionPercent: Int = 10, sickRate: Double = 0, sickMode: SickMode = .silent, seed: UInt64 = 0,
-        maxBatch: Int = 256, stabilityRule: OrderBook.StabilityRule = .lamport, buyers: Set<PeerID>? = nil
+        maxBatch: Int = 256, stabilityRule: OrderBook.StabilityRule = .lamport, buyers: Set<PeerID>? = nil,
+        inFlight: Int = 1
     ) {
-        self.init(PeerConfig(
+        var config = PeerConfig(
             id: id, peers: peers, role: role, product: product, requests: requests, quantity: quantity,
             initialStock: initialStock, restock: restock, priceCents: priceCents,
             commissionPercent: commissionPercent, sickRate: sickRate, sickMode: sickMode, timing: Self.timing,
-            seed: seed, maxBatch: maxBatch, stabilityRule: stabilityRule, buyers: buyers))
+            seed: seed, maxBatch: maxBatch, stabilityRule: stabilityRule, buyers: buyers)
+        config.inFlight = inFlight
+        self.init(config)
     }
 
     /// The timeouts these tests are written against, pinned so the defaults may change.
@@ -107,14 +110,14 @@ final class PeerHarness {
         othersClock: UInt64 = 1, at time: Duration = .zero, role: Role = .seller, product: Product = .boar,
         quantity: Int = 1, priceCents: Int = 100, commissionPercent: Int = 10, sickRate: Double = 0,
         sickMode: SickMode = .silent, maxBatch: Int = 256, stabilityRule: OrderBook.StabilityRule = .lamport,
-        buyers: Set<PeerID>? = nil,
+        buyers: Set<PeerID>? = nil, inFlight: Int = 1,
         file: StaticString = #filePath, line: UInt = #line
     ) -> PeerHarness {
         precondition(peers.allSatisfy { $0 <= id }, "the trader is the highest peer here")
         let harness = PeerHarness(
             id: id, peers: peers, role: role, product: product, quantity: quantity, priceCents: priceCents,
             commissionPercent: commissionPercent, sickRate: sickRate, sickMode: sickMode, maxBatch: maxBatch,
-            stabilityRule: stabilityRule, buyers: buyers)
+            stabilityRule: stabilityRule, buyers: buyers, inFlight: inFlight)
         harness.start(at: time)
         for other in peers where other != id {
             harness.heartbeat(from: other, clock: othersClock)
@@ -140,11 +143,11 @@ final class PeerHarness {
     static func follower(
         id: PeerID, peers: [PeerID] = [0, 1, 2, 3], leader: PeerID = 3, epoch: Epoch = 1, leaderClock: UInt64 = 5,
         role: Role = .seller, product: Product = .salt, requests: Int = 0, initialStock: Int = 100, restock: Int = 100,
-        seed: UInt64 = 0, at time: Duration = .zero
+        seed: UInt64 = 0, inFlight: Int = 1, at time: Duration = .zero
     ) -> PeerHarness {
         let harness = PeerHarness(
             id: id, peers: peers, role: role, product: product, requests: requests, initialStock: initialStock,
-            restock: restock, seed: seed)
+            restock: restock, seed: seed, inFlight: inFlight)
         harness.start(at: time)
         harness.receive(.coordinator(epoch: epoch), from: leader, clock: leaderClock)
         return harness
