@@ -17,6 +17,7 @@ public struct ScenarioFile: Sendable {
     public var peerCount: Int?
     public var peers: [PeerEntry]?
     public var requests: Int?
+    public var inFlight: Int?
     public var quantity: Int?
     public var priceCents: Int?
     public var commissionPercent: Int?
@@ -37,7 +38,7 @@ public struct ScenarioFile: Sendable {
     public var network: Network?
 
     static let keys: Set<String> = [
-        "name", "base", "peer_count", "peers", "requests", "quantity", "price_cents", "commission_percent",
+        "name", "base", "peer_count", "peers", "requests", "in_flight", "quantity", "price_cents", "commission_percent",
         "initial_stock", "restock", "sick_rate", "sick_mode", "recover_after_ms", "seed", "first_election",
         "timing_ms", "time_limit_s", "planted_bug", "hosts", "network",
     ]
@@ -114,6 +115,7 @@ public struct ScenarioFile: Sendable {
         }
         file.peerCount = try int("peer_count")
         file.requests = try int("requests")
+        file.inFlight = try int("in_flight")
         file.quantity = try int("quantity")
         file.priceCents = try int("price_cents")
         file.commissionPercent = try int("commission_percent")
@@ -227,6 +229,7 @@ public struct ScenarioFile: Sendable {
             if let firstElection { scenario.firstElection = firstElection }
         }
         if let requests { scenario.requestsPerBuyer = requests }
+        if let inFlight { scenario.inFlight = inFlight }
         if let quantity { scenario.quantity = quantity }
         if let priceCents { scenario.priceCents = priceCents }
         if let commissionPercent { scenario.commissionPercent = commissionPercent }

@@ -99,7 +99,12 @@ public struct SeedSweep: Sendable {
             options.nemesis = nemesis
             options.holdUntil = max(options.holdUntil, slot.holdUntil ?? .zero)
         }
-        if let scenario { return (try scenario(seed), options) }
+        if let scenario {
+            var own = try scenario(seed)
+            if let inFlight = options.inFlight { own.inFlight = inFlight }
+            try own.validate()
+            return (own, options)
+        }
         return (try Simulation.scenario(slot.scenario, seed: seed, options: options), options)
     }
 

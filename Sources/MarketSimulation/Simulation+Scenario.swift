@@ -7,6 +7,7 @@ extension Simulation {
         var random = SplitMix64.derive(seed, 0x51C4)
         scenario.requestsPerBuyer = options.requestsPerBuyer
         scenario.sickRate = options.sickRate
+        if let inFlight = options.inFlight { scenario.inFlight = inFlight }
         if !options.sickModes.isEmpty {
             scenario.sickMode = options.sickModes[Int(random.next() % UInt64(options.sickModes.count))]
         }

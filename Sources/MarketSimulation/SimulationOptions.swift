@@ -22,6 +22,8 @@ public struct SimulationOptions: Hashable, Sendable {
     public var nemesis: NemesisPlan?
     /// Latency and loss on every link, added to the delay above.
     public var links = LinkConditions()
+    /// Requests each buyer keeps in flight (nil: the scenario's, one unless it says more).
+    public var inFlight: Int?
     /// Peers for `normal`.
     public var peers: Int?
     /// One-way message delay bounds; links stay FIFO.

@@ -30,6 +30,10 @@ struct RunCommand: ParsableCommand {
     @Option(name: .long, parsing: .unconditional, help: "Buy requests per buyer.")
     var requests: Int?
 
+    @Option(name: .customLong("in-flight"), parsing: .unconditional, help: ArgumentHelp(
+        "Requests each buyer keeps in flight (default 1: each waits for its result before the next).", valueName: "D"))
+    var inFlight: Int?
+
     @Option(name: .customLong("sick-rate"), parsing: .unconditional, help: "Chance (0...1) that the trader falls sick after queueing a request.")
     var sickRate: Double?
 
@@ -54,7 +58,10 @@ struct RunCommand: ParsableCommand {
     @Flag(name: .long, help: "Record every message in the messages table.")
     var trace = false
 
-    @Flag(name: .long, help: "Print the summary as one JSON object.")
+    @Flag(name: .long, help: """
+        Print the summary as one JSON object (its decided_per_second, as the summary's throughput, runs from the first \
+        request received to the last decided).
+        """)
     var json = false
 
     @Flag(name: .long, help: "Stream every peer's log lines.")
@@ -147,6 +154,7 @@ struct RunCommand: ParsableCommand {
             }
             if let requests { built.requestsPerBuyer = requests }
             if let sickRate { built.sickRate = sickRate }
+            if let inFlight { built.inFlight = inFlight }
             if let sickMode { built.sickMode = sickMode }
             if let recoverAfter { built.recoverAfter = .milliseconds(Int((recoverAfter * 1000).rounded())) }
             try built.validate()

@@ -35,6 +35,9 @@ struct SimulateCommand: ParsableCommand {
     @Option(help: "Requests per buyer in each simulated run.")
     var requests: Int = SimulationOptions().requestsPerBuyer
 
+    @Option(help: ArgumentHelp("Requests each buyer keeps in flight (default: the scenario's, 1 unless its file says in_flight).", valueName: "D"))
+    var inFlight: Int?
+
     @Option(help: "The trader's chance of falling sick after queueing a request (0 to 1).")
     var sickRate: Double = SimulationOptions().sickRate
 
@@ -70,6 +73,9 @@ struct SimulateCommand: ParsableCommand {
             throw ValidationError("--requests must be 0 to \(ScenarioLimits.maxRequestsPerBuyer)")
         }
         guard (0...1).contains(sickRate) else { throw ValidationError("--sick-rate must be between 0 and 1") }
+        if let inFlight, !(1...ScenarioLimits.maxInFlight).contains(inFlight) {
+            throw ValidationError("--in-flight must be 1 to \(ScenarioLimits.maxInFlight)")
+        }
         let range = BuiltInScenario.peerRange
         if let peers, !range.contains(peers) {
             throw ValidationError("--peers must be \(range.lowerBound) to \(range.upperBound)")
@@ -94,6 +100,7 @@ struct SimulateCommand: ParsableCommand {
         options.peers = peers
         options.requestsPerBuyer = requests
         options.sickRate = sickRate
+        options.inFlight = inFlight
         options.pauses = pauses
         options.holdUntil = .milliseconds(Int64(hold * 1000))
         options.electionRule = try plantedRule()
@@ -159,6 +166,7 @@ struct SimulateCommand: ParsableCommand {
             let requests = slot.requests ?? requests
             if requests != SimulationOptions().requestsPerBuyer { replay += " --requests \(requests)" }
             if sickRate != SimulationOptions().sickRate { replay += " --sick-rate \(sickRate)" }
+            if let inFlight { replay += " --in-flight \(inFlight)" }
             if !pauses { replay += " --no-pauses" }
             if hold != 0 { replay += " --hold \(hold)" }
             if let plan = slot.nemesis, network.nemesis == nil {
