@@ -46,6 +46,7 @@ let package = Package(
                 .embedInCode("Migrations/0009_fault_reachability.sql"),
                 .embedInCode("Migrations/0010_leader_lease.sql"),
                 .embedInCode("Migrations/0011_views.sql"),
+                .embedInCode("Migrations/0012_pipelining.sql"),
                 // The same steps for PostgreSQL; ".pg" keeps their generated names apart from SQLite's.
                 .embedInCode("Migrations/postgresql/0001_history.pg.sql"),
                 .embedInCode("Migrations/postgresql/0002_election_origin.pg.sql"),
@@ -58,6 +59,7 @@ let package = Package(
                 .embedInCode("Migrations/postgresql/0009_fault_reachability.pg.sql"),
                 .embedInCode("Migrations/postgresql/0010_leader_lease.pg.sql"),
                 .embedInCode("Migrations/postgresql/0011_views.pg.sql"),
+                .embedInCode("Migrations/postgresql/0012_pipelining.pg.sql"),
             ]
         ),
         // The supervisor's decisions as a pure state machine: MarketCore only, no IO.

@@ -80,7 +80,7 @@ public struct BenchReport: Sendable, Encodable {
         sequentialSeconds = sequential.seconds
         sequentialP50 = sequential.p50
         sequentialP99 = sequential.p99
-        throughput = scale.first { $0.peers == 16 }?.buysPerSecond ?? 0
+        throughput = scale.first { $0.peers == 16 && $0.inFlight == 1 }?.buysPerSecond ?? 0
         self.scale = scale
         self.failover = failover.median() ?? 0
         self.failoverSilent = failoverSilent.median() ?? 0

@@ -13,6 +13,7 @@ public struct RunHistory {
 
     public func decisions() throws -> DecisionSpan { try database.decisionSpan(runID: runID) }
     public func elections() throws -> Int { try database.electionCount(runID: runID) }
+    public func wire() throws -> WireCounts? { try database.wireCounts(runID: runID) }
     public func perBuy() throws -> [Double] { try database.decisionGaps(runID: runID) }
     public func messagesPerBuy() throws -> Double { try database.messagesPerBuy(runID: runID) }
     /// The trader's faults of `kind` (the sick rate strikes only the trader).

@@ -1,5 +1,6 @@
 import Foundation
 import MarketCore
+import MarketStore
 
 /// The figures, each from real `market run`s read back from their histories:
 /// sequential buys, throughput as peers and buyers grow, failover, the lab's table.
@@ -83,12 +84,18 @@ public struct SystemBench {
         public var runs: Int
     }
 
-    /// many_buyers at `peers`: three quarters buy, stock never runs out, no sickness.
-    public mutating func scale(peers: Int) throws -> ScalePoint {
+    /// Requests in flight a buyer in the pipelined throughput rows.
+    public static let pipelinedInFlight = 4
+    public static let pipelinedPeers = [16, 64]
+
+    /// many_buyers at `peers`: three quarters buy, stock never runs out, no sickness; each
+    /// buyer keeps `inFlight` requests in flight.
+    public mutating func scale(peers: Int, inFlight: Int = 1) throws -> ScalePoint {
         let buyers = max(1, peers * 3 / 4)
         func arguments(buys: Int, traced: Bool) -> [String] {
             ["--scenario", "many_buyers", "--peers", String(peers), "--sick-rate", "0",
              "--requests", String(max(5, buys / buyers)), "--seed", "1"] + (traced ? ["--trace"] : [])
+                + (inFlight > 1 ? ["--in-flight", String(inFlight)] : [])
         }
         let failuresBefore = failures.count
         let traced = try run(arguments(buys: plan.tracedBuys, traced: true))
@@ -97,6 +104,8 @@ public struct SystemBench {
             peers: peers, buyers: buyers, buysPerSecond: try traced.decisions().boughtPerSecond,
             messagesPerBuy: try traced.messagesPerBuy(), elections: try traced.elections(), passed: tracedPassed,
             tracedElections: try traced.elections(), tracedPassed: tracedPassed, traced: true)
+        point.inFlight = inFlight
+        point.wire(try traced.wire(), decided: try traced.decisions().decided)
         if plan.untracedThroughput {
             let before = failures.count
             let plain = try run(arguments(buys: plan.scaleBuys, traced: false))
@@ -104,6 +113,7 @@ public struct SystemBench {
             point.elections = try plain.elections()
             point.passed = failures.count == before
             point.traced = false
+            point.wire(try plain.wire(), decided: try plain.decisions().decided)
         }
         return point
     }
@@ -123,9 +133,24 @@ public struct SystemBench {
         public var tracedPassed: Bool
         /// The throughput came from the traced run (the quick plan).
         public var traced: Bool
+        /// Requests in flight a buyer.
+        public var inFlight = 1
+        /// Envelopes (messages) and frames (writes) the peers wrote, per decision, from the
+        /// throughput run (start-up included); nil where the peers did not record them.
+        public var envelopesPerBuy: Double?
+        public var framesPerBuy: Double?
+
+        mutating func wire(_ counts: WireCounts?, decided: Int) {
+            guard let counts, decided > 0 else { return }
+            envelopesPerBuy = Double(counts.envelopes) / Double(decided)
+            framesPerBuy = Double(counts.frames) / Double(decided)
+        }
 
         enum CodingKeys: String, CodingKey {
             case peers, buyers, elections, passed, traced
+            case inFlight = "in_flight"
+            case envelopesPerBuy = "envelopes_per_buy"
+            case framesPerBuy = "frames_per_buy"
             case buysPerSecond = "buys_per_s"
             case messagesPerBuy = "messages_per_buy"
             case tracedElections = "traced_elections"

@@ -96,12 +96,13 @@ extension PeerShell {
         let ledger = peer.ledger
         let clock = peer.clock.time
         let database = self.database, runID = self.runID, id = peer.id
+        let wrote = (envelopes: transport.envelopesWritten, frames: transport.framesWritten)
         try persevering(true) {
-            try database.recordLedger(runID: runID, peer: id, ledger: ledger, finalClock: clock)
+            try database.recordLedger(runID: runID, peer: id, ledger: ledger, finalClock: clock, wrote: wrote)
         }
         log("stops: bought \(ledger.bought), sold \(ledger.sold), cash \(ledger.cashCents) cents; "
             + "\(storeRequests) store requests in \(storeBatches) batches; "
-            + "\(transport.framesWritten) frames written; "
+            + "\(transport.envelopesWritten) envelopes in \(transport.framesWritten) frames written; "
             + "\(transport.dropped) messages dropped (neighbour down or not reading); "
             + (transport.shaper.map { "\($0.droppedByCut) lost to cut links, \($0.retransmitted) transmissions lost and sent again; " } ?? "")
             + "\(transport.rejected + peer.rejectedFrames + peer.unbackedClaims) frames refused "

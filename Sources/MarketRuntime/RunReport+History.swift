@@ -8,9 +8,11 @@ extension RunReport {
     ///   - history: the run's inspection, with the check's verdict; it counts for a completed
     ///     or an interrupted run (a failed one is not checked).
     ///   - progress: the run's counts; nil when they could not be read.
+    ///   - span: the decisions from the first request received to the last decided, which
+    ///     `decidedPerSecond` is taken over (the whole run's seconds when it could not be read).
     init(runID: Int64, options: RunOptions, status: RunStatus, seconds: Double, history read: Result<RunInspection, any Error>,
          progress: RunProgress?, failures: [FailureCount] = [], faults: [FaultKind: Int], problem: String?,
-         liveness: LivenessFigures? = nil) {
+         liveness: LivenessFigures? = nil, span: DecisionSpan? = nil, wire: WireCounts? = nil) {
         let history = try? read.get()
         var violations: [String] = []
         var verdict: String?
@@ -40,7 +42,8 @@ extension RunReport {
             status: status.rawValue, seconds: seconds, requests: options.totalRequests,
             made: decided + (progress?.pending ?? 0), decided: decided,
             bought: progress?.bought ?? 0, failed: progress?.failed ?? 0, takeovers: progress?.takeovers ?? 0,
-            decidedPerSecond: seconds > 0 ? Double(decided) / seconds : 0,
+            decidedPerSecond: span.map { $0.seconds > 0 ? Double($0.decided) / $0.seconds : 0 }
+                ?? (seconds > 0 ? Double(decided) / seconds : 0),
             peers: peers,
             elections: elections.map {
                 ElectionLine(epoch: $0.epoch, winner: $0.winner, initiator: $0.initiator ?? -1, reason: $0.reason ?? "")
@@ -49,6 +52,11 @@ extension RunReport {
             passed: status == .completed && violations.isEmpty)
         nemesis = (history?.nemesis ?? []).map { NemesisLine(action: $0.action, groups: $0.groups, links: $0.links, at: $0.at) }
         self.liveness = liveness
+        inFlight = options.scenario.inFlight ?? 1
+        if let wire, decided > 0 {
+            envelopesPerDecision = Double(wire.envelopes) / Double(decided)
+            framesPerDecision = Double(wire.frames) / Double(decided)
+        }
         viewChanges = (history?.viewChangesByEpoch ?? []).map { ViewChangeCount(epoch: $0.epoch, changes: $0.changes) }
         failedByReason = Dictionary(failures.map { ($0.reason, $0.count) }, uniquingKeysWith: +)
     }

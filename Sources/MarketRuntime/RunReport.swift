@@ -44,7 +44,15 @@ public struct RunReport: Codable, Sendable {
     public var failedByReason: [String: Int] = [:]
     /// Requests decided in a later epoch than the one they were received in.
     public var takeovers: Int
+    /// Decisions a second from the first request received to the last decided (the history's
+    /// `received_at` and `decided_at`): start-up and the end of the run left out.
     public var decidedPerSecond: Double
+    /// Requests each buyer kept in flight (`--in-flight`).
+    public var inFlight = 1
+    /// Envelopes (messages) and frames (writes) the peers sent each other, per decision,
+    /// start-up and the end included (nil: no peer recorded them).
+    public var envelopesPerDecision: Double?
+    public var framesPerDecision: Double?
     public var peers: [PeerLine]
     public var elections: [ElectionLine]
     public var faults: [FaultKind: Int]
@@ -119,7 +127,11 @@ public struct RunReport: Codable, Sendable {
         out.append("requests: \(decided)/\(made) decided (\(bought) bought, \(failed) failed\(reasons)); takeovers: \(takeovers)"
             + (status == RunStatus.interrupted.rawValue ? "; \(requests) planned"
                 : made < requests ? "; \(requests) planned, but a buyer that trades does not buy" : ""))
-        out.append("throughput: \(String(format: "%.1f", decidedPerSecond)) decisions/s")
+        out.append("throughput: \(String(format: "%.1f", decidedPerSecond)) decisions/s, first received to last decided"
+            + (inFlight > 1 ? " (\(inFlight) requests in flight a buyer)" : ""))
+        if let envelopesPerDecision, let framesPerDecision {
+            out.append(String(format: "wire: %.1f envelopes in %.1f frames a decision", envelopesPerDecision, framesPerDecision))
+        }
         if status == RunStatus.interrupted.rawValue {
             // Not a pass (the run did not finish), but what was recorded can still be sound.
             let recorded = violations.isEmpty ? "what was recorded holds every invariant" : "what was recorded violates an invariant"

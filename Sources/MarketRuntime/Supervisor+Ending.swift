@@ -17,7 +17,8 @@ extension Supervisor {
             runID: runID, options: options, status: status, seconds: seconds,
             history: Result { try reader.inspect(runID: runID, head: 0, trades: 0) },
             progress: try? reader.progress(runID: runID), failures: (try? reader.failureReasons(runID: runID)) ?? [], faults: faults.counts, problem: problem,
-            liveness: options.nemesis == nil ? nil : try? reader.liveness(runID: runID, timing: options.scenario.timing))
+            liveness: options.nemesis == nil ? nil : try? reader.liveness(runID: runID, timing: options.scenario.timing),
+            span: try? reader.decisionSpan(runID: runID), wire: try? reader.wireCounts(runID: runID))
         if status == .failed || options.keepLogs {
             say("peer logs kept in \(directory.path)")
             sayWhereRemoteLogsStay()

@@ -60,7 +60,7 @@ public final class Supervisor {
             let scenario = options.scenario
             UnrecordedEnd.catchUp(writer, databasePath: options.databasePath)
             runID = try writer.beginRun(scenario: scenario.name, peerCount: scenario.peers.count, seed: scenario.seed,
-                                        peers: scenario.peers)
+                                        peers: scenario.peers, inFlight: scenario.inFlight ?? 1)
             // A peer over SSH is recorded by the destination it was started at.
             try writer.recordHosts(runID: runID, Dictionary(uniqueKeysWithValues: scenario.peers.filter { !$0.downAtStart }
                 .map { ($0.id, options.placement?.recordedHost(of: $0.id) ?? LocalHost.name) }))

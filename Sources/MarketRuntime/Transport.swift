@@ -55,6 +55,8 @@ final class Transport {
     private(set) var dropped = 0
     /// Frames written to neighbours (a frame may carry several envelopes).
     private(set) var framesWritten = 0
+    /// The envelopes those frames carried.
+    private(set) var envelopesWritten = 0
     /// Inbound frames refused: no proof, another sender's name, garbage.
     private(set) var rejected = 0
     /// The run's secret; nil when the run directory holds none (the peer cannot start).
@@ -199,6 +201,7 @@ final class Transport {
             let frame = batch.framed()
             channel.write(seal?.seal(frame) ?? frame, promise: nil)
             framesWritten += 1
+            envelopesWritten += batch.count
             unflushed.insert(peer)
         case .connecting(var queued):
             queued.append(batch)
@@ -312,6 +315,7 @@ final class Transport {
             channel.write(seal?.seal(frame) ?? frame, promise: nil)
         }
         framesWritten += queued.count
+        envelopesWritten += queued.reduce(0) { $0 + $1.count }
         channel.flush()
         channel.closeFuture.assumeIsolated().whenComplete { [self] _ in closed(channel, to: peer) }
     }

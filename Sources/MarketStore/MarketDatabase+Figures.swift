@@ -2,6 +2,14 @@ import MarketCore
 
 /// A run's decided requests, the bought ones, and the seconds from the first received to the
 /// last decided: `market bench`'s throughput.
+/// What a run's peers wrote to each other: envelopes (messages), and the frames (writes) that
+/// carried them, from the peers that recorded them.
+public struct WireCounts: Hashable, Sendable {
+    public var envelopes: Int
+    public var frames: Int
+    public var peers: Int
+}
+
 public struct DecisionSpan: Hashable, Sendable {
     public var decided: Int
     public var bought: Int
@@ -24,6 +32,19 @@ extension MarketDatabase {
                 seconds = Double(try Self.microseconds(last, "decided_at") - Self.microseconds(first, "received_at")) / 1_000_000
             }
             return DecisionSpan(decided: try row?.optional("decided") ?? 0, bought: try row?.optional("bought") ?? 0, seconds: seconds)
+        }
+    }
+
+    /// The envelopes and frames the run's peers wrote to each other, summed over the peers that
+    /// recorded them when they stopped (nil: none did).
+    public func wireCounts(runID: Int64) throws(StoreError) -> WireCounts? {
+        try read { db in
+            let row = try db.row(sql: """
+                SELECT sum(envelopes_written) AS envelopes, sum(frames_written) AS frames, count(frames_written) AS peers
+                FROM peers WHERE run_id = ?
+                """, arguments: [runID])
+            guard let peers: Int = try row?.optional("peers"), peers > 0 else { return nil }
+            return WireCounts(envelopes: try row?.optional("envelopes") ?? 0, frames: try row?.optional("frames") ?? 0, peers: peers)
         }
     }
 

@@ -287,17 +287,17 @@ public final class MarketDatabase: Sendable {
     /// for each peer down from the start, and the leader record at epoch 0.
     /// The calling process is the run's supervisor. The file is checked first (a damaged one is
     /// refused before anything is appended), and runs whose supervisor is gone are marked.
-    public func beginRun(scenario: String, peerCount: Int, seed: UInt64, peers: [PeerSpec]) throws(StoreError) -> Int64 {
+    public func beginRun(scenario: String, peerCount: Int, seed: UInt64, peers: [PeerSpec], inFlight: Int = 1) throws(StoreError) -> Int64 {
         try verifyIntegrity()
         try markAbandonedRuns()
         return try write { db in
             let now = Timestamp.now()
             guard let runID = try Int64.fetchOne(
                 db, sql: """
-                    INSERT INTO runs(scenario, peer_count, seed, started_at, status, supervisor_pid)
-                    VALUES (?, ?, ?, ?, 'running', ?) RETURNING run_id
+                    INSERT INTO runs(scenario, peer_count, seed, started_at, status, supervisor_pid, in_flight)
+                    VALUES (?, ?, ?, ?, 'running', ?, ?) RETURNING run_id
                     """,
-                arguments: [scenario, peerCount, Int64(bitPattern: seed), now, getpid()]) else {
+                arguments: [scenario, peerCount, Int64(bitPattern: seed), now, getpid(), inFlight]) else {
                 throw StoreError.sqlite("the new run got no id")
             }
             for peer in peers {
@@ -342,12 +342,19 @@ public final class MarketDatabase: Sendable {
         }
     }
 
-    /// The peer's own ledger and final Lamport clock, written when it stops.
-    public func recordLedger(runID: Int64, peer: PeerID, ledger: Ledger, finalClock: UInt64) throws(StoreError) {
+    /// The peer's own ledger and final Lamport clock, written when it stops, with the envelopes
+    /// and frames it wrote to its neighbours.
+    public func recordLedger(
+        runID: Int64, peer: PeerID, ledger: Ledger, finalClock: UInt64, wrote: (envelopes: Int, frames: Int)? = nil
+    ) throws(StoreError) {
         try write { db in
             let changed = try db.execute(
-                sql: "UPDATE peers SET bought = ?, sold = ?, cash_cents = ?, final_clock = ? WHERE run_id = ? AND peer_id = ?",
-                arguments: [ledger.bought, ledger.sold, ledger.cashCents, Int64(clamping: finalClock), runID, peer])
+                sql: """
+                    UPDATE peers SET bought = ?, sold = ?, cash_cents = ?, final_clock = ?, envelopes_written = ?, frames_written = ?
+                    WHERE run_id = ? AND peer_id = ?
+                    """,
+                arguments: [ledger.bought, ledger.sold, ledger.cashCents, Int64(clamping: finalClock),
+                            wrote?.envelopes, wrote?.frames, runID, peer])
             guard changed == 1 else { throw StoreError.noSuchPeer(run: runID, peer: peer) }
         }
     }

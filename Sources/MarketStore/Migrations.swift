@@ -54,6 +54,9 @@ enum Migrations {
         Migration(
             version: 11, name: "views", sql: text(PackageResources._011_views_sql),
             postgresql: text(PackageResources._011_views_pg_sql)),
+        Migration(
+            version: 12, name: "pipelining", sql: text(PackageResources._012_pipelining_sql),
+            postgresql: text(PackageResources._012_pipelining_pg_sql)),
     ]
 
     private static func text(_ bytes: [UInt8]) -> String { String(decoding: bytes, as: UTF8.self) }

@@ -121,6 +121,11 @@ struct BenchCommand: ParsableCommand {
         for peers in smoke ? [16] : SystemBench.scalePeers {
             say("throughput at \(peers) peers")
             scale.append(try bench.scale(peers: peers))
+            if SystemBench.pipelinedPeers.contains(peers) {
+                let depth = SystemBench.pipelinedInFlight
+                say("throughput at \(peers) peers, \(depth) requests in flight a buyer")
+                scale.append(try bench.scale(peers: peers, inFlight: depth))
+            }
         }
         var postgres: PostgresFigures?
         var otherFailures: [String] = []

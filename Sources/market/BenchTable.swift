@@ -17,9 +17,13 @@ struct BenchTable {
         row("sequential buy, p99", us(report.sequentialP99), "each buy, from the history")
         for point in report.scale {
             let traced = point.tracedPassed ? "" : " (traced run did not pass, \(point.tracedElections) elections)"
-            row("\(point.peers) peers, \(point.buyers) buying", String(format: "%.0f buys/s", point.buysPerSecond),
-                String(format: "%.1f messages a buy%@, %d election(s)%@%@", point.messagesPerBuy, traced, point.elections,
-                       point.traced ? ", traced run" : "", point.passed ? "" : ", did not pass"))
+            let depth = point.inFlight > 1 ? ", \(point.inFlight) in flight a buyer" : ""
+            let wire = point.envelopesPerBuy.map { envelopes in
+                String(format: "; %.1f envelopes in %.1f frames a buy", envelopes, point.framesPerBuy ?? 0)
+            } ?? ""
+            row("\(point.peers) peers, \(point.buyers) buying\(depth)", String(format: "%.0f buys/s", point.buysPerSecond),
+                String(format: "%.1f messages a buy%@, %d election(s)%@%@%@", point.messagesPerBuy, traced, point.elections,
+                       point.traced ? ", traced run" : "", point.passed ? "" : ", did not pass", wire))
         }
         row("failover, trader killed", String(format: "%.0f ms", report.failover), "median of \(report.failoverSamples), fault to the successor's first decision")
         row("failover, trader silent", String(format: "%.0f ms", report.failoverSilent), "median of \(report.failoverSilentSamples)")
