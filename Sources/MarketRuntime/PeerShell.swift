@@ -76,6 +76,8 @@ final class PeerShell {
     /// well requests were batched).
     private(set) var storeBatches = 0
     private(set) var storeRequests = 0
+    /// The store thread's time on this peer's batches: what a decision costs in the store.
+    private(set) var storeTime: Duration = .zero
     private var queueHead = 0
     private var stepping = false
     /// The end of this turn is queued on the loop.
@@ -325,6 +327,7 @@ final class PeerShell {
     /// returned, for the caller to report.
     func take(_ answer: StoreBatch.Answer, of batch: StoreBatch) -> String? {
         inFlight = nil
+        storeTime += answer.took
         for result in answer.results {
             queue.append(.persisted(result))
         }

@@ -23,6 +23,8 @@ final class StoreBatch: @unchecked Sendable {
         var ending: Ending
         /// How long the batch waited for another connection's lock, if it did.
         var lockedFor: Duration?
+        /// How long the store thread spent on the batch, waits for a lock included.
+        var took: Duration = .zero
     }
 
     enum Ending: Sendable {
@@ -43,6 +45,7 @@ final class StoreBatch: @unchecked Sendable {
     /// `PeerShell.lockRetry`) until it gets through or the batch is taken back; `locked` hears of
     /// the first refusal.
     func perform(on store: any TradingPostStore, retry: Duration, locked: (StoreRequest) -> Void) {
+        let began = ContinuousClock.now
         var results: [StoreResult] = []
         var ending = Ending.done
         var lockedSince: ContinuousClock.Instant?
@@ -69,7 +72,8 @@ final class StoreBatch: @unchecked Sendable {
             ending = .failed(request, "\(stop)")
             break
         }
-        finish(Answer(results: results, ending: ending, lockedFor: lockedSince.map { ContinuousClock.now - $0 }))
+        let now = ContinuousClock.now
+        finish(Answer(results: results, ending: ending, lockedFor: lockedSince.map { now - $0 }, took: now - began))
     }
 
     /// The next group the store takes together (one round trip on PostgreSQL), else the next
