@@ -48,6 +48,10 @@ final class Transport {
     private var unflushed: Set<PeerID> = []
     /// Per neighbour, the frame this turn's envelopes are gathered in until `flush()`.
     private var filling: [PeerID: EnvelopeBatch] = [:]
+    /// Each envelope in a frame of its own, as before frames carried several (still flushed
+    /// once a turn): `MARKET_FRAME_PER_ENVELOPE=1` in the environment, only so the two can be
+    /// measured side by side.
+    static let framePerEnvelope = ProcessInfo.processInfo.environment["MARKET_FRAME_PER_ENVELOPE"] == "1"
     private var server: Channel?
     /// Connections neighbours dialled to this peer; closing the listening socket leaves them open.
     private var inbound: [ObjectIdentifier: Channel] = [:]
@@ -190,7 +194,11 @@ final class Transport {
                 return
             }
         }
-        filling[to] = batch
+        if Self.framePerEnvelope {
+            emit(batch, to: to)
+        } else {
+            filling[to] = batch
+        }
     }
 
     /// Writes a full frame on its link, or queues it behind the dial, or counts it dropped

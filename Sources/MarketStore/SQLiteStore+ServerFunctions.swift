@@ -7,16 +7,35 @@ import MarketCore
 /// a trader asked while its last call was on its way share one round trip. The functions do what
 /// that SQL does; the store contract holds both to the same answers.
 extension SQLiteStore: StoreRequestGroups {
-    /// On PostgreSQL, the hot writes at the head of `requests`; on SQLite none (a statement
-    /// costs microseconds in the process: nothing to save).
+    /// On PostgreSQL, the hot writes at the head of `requests`; on SQLite the enqueues at its
+    /// head, in one transaction (a statement costs microseconds in the process, a transaction
+    /// more: nothing else to save).
     public func together(_ requests: ArraySlice<StoreRequest>) -> Int {
-        database.engine == .postgresql ? requests.prefix { ServerJSON.Request($0) != nil }.count : 0
+        database.engine == .postgresql ? requests.prefix { ServerJSON.Request($0) != nil }.count : Self.enqueues(requests).count
+    }
+
+    private static func enqueues(_ requests: ArraySlice<StoreRequest>) -> [(BuyRequest, Epoch)] {
+        var found: [(BuyRequest, Epoch)] = []
+        for request in requests {
+            guard case .enqueue(let buy, let epoch) = request else { break }
+            found.append((buy, epoch))
+        }
+        return found
     }
 
     public func performInOrder(_ requests: ArraySlice<StoreRequest>) -> (results: [StoreResult], stoppedBy: (any Error)?) {
         var results: [StoreResult] = []
         var rest = requests
         while let first = rest.first {
+            if database.engine != .postgresql, case let enqueues = Self.enqueues(rest), enqueues.count > 1 {
+                do {
+                    results += try enqueueTogether(enqueues)
+                } catch {
+                    return (results, error)
+                }
+                rest = rest.dropFirst(enqueues.count)
+                continue
+            }
             let together: ArraySlice<StoreRequest> = database.engine == .postgresql ? rest.prefix { ServerJSON.Request($0) != nil } : []
             guard !together.isEmpty else {
                 do {

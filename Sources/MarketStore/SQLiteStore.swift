@@ -113,24 +113,33 @@ public final class SQLiteStore: TradingPostStore, Sendable {
 
     public func enqueue(_ request: BuyRequest, epoch: Epoch) throws -> StoreResult {
         if database.engine == .postgresql { return try performOnServer(.enqueue(request, epoch: epoch)) }
-        return try database.write { db in
-            let current = try self.epoch(db)
-            guard current == epoch else { return .deposed(current: current) }
-            if let row = try db.row(
-                sql: "SELECT * FROM requests WHERE run_id = ? AND request_id = ?", arguments: [runID, request.id.description]) {
-                let stored = try row.decode(RequestRecord.self)
-                if stored.status == .pending { return .alreadyPending(try Self.request(stored)) }
-                return .alreadyDecided(try decision(db, stored))
-            }
-            try db.execute(sql: """
-                INSERT INTO requests(run_id, request_id, buyer_id, product, quantity, lamport_ts, status, epoch_received, received_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [
-                    runID, request.id.description, request.buyer, request.product, request.quantity,
-                    Int64(clamping: request.lamport), RequestStatus.pending, epoch, Timestamp.now(),
-                ])
-            return .enqueued(request)
+        return try database.write { db in try enqueue(request, epoch: epoch, in: db) }
+    }
+
+    /// Several enqueues in one SQLite transaction, each as `enqueue` alone would do it (each
+    /// sees the ones before it): a trader whose buyers pipeline enqueues many requests a turn,
+    /// and a transaction each was most of its store time.
+    func enqueueTogether(_ requests: [(BuyRequest, Epoch)]) throws -> [StoreResult] {
+        try database.write { db in try requests.map { try enqueue($0.0, epoch: $0.1, in: db) } }
+    }
+
+    private func enqueue(_ request: BuyRequest, epoch: Epoch, in db: any SQLSession) throws -> StoreResult {
+        let current = try self.epoch(db)
+        guard current == epoch else { return .deposed(current: current) }
+        if let row = try db.row(
+            sql: "SELECT * FROM requests WHERE run_id = ? AND request_id = ?", arguments: [runID, request.id.description]) {
+            let stored = try row.decode(RequestRecord.self)
+            if stored.status == .pending { return .alreadyPending(try Self.request(stored)) }
+            return .alreadyDecided(try decision(db, stored))
         }
+        try db.execute(sql: """
+            INSERT INTO requests(run_id, request_id, buyer_id, product, quantity, lamport_ts, status, epoch_received, received_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [
+                runID, request.id.description, request.buyer, request.product, request.quantity,
+                Int64(clamping: request.lamport), RequestStatus.pending, epoch, Timestamp.now(),
+            ])
+        return .enqueued(request)
     }
 
     public func recordDeposit(_ deposit: Deposit, epoch: Epoch) throws -> StoreResult {
