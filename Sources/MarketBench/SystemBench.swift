@@ -85,7 +85,7 @@ public struct SystemBench {
     }
 
     /// Requests in flight a buyer in the pipelined throughput rows.
-    public static let pipelinedInFlight = 8
+    public static let pipelinedInFlight = 16
     public static let pipelinedPeers = [16, 64]
 
     /// many_buyers at `peers`: three quarters buy, stock never runs out, no sickness; each

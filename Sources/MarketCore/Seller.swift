@@ -79,7 +79,15 @@ extension Peer {
         }
         let pending = Set(books.pendingRequests + [books.pendingRequest].compactMap { $0 })
         buyer.completed = books.requests.filter { !pending.contains($0.id) }.count
-        buyer.inFlight = books.requests.filter { pending.contains($0.id) }.sorted { $0.id.seq < $1.id.seq }
+        buyer.inFlight = books.requests.filter { pending.contains($0.id) }
+        // With several in flight, a request the store never got may lie below one it did (the
+        // trader that held it back fell): it was made, so it is made again, not skipped.
+        let recorded = Set(books.requests.map(\.id.seq))
+        for seq in 0..<buyer.nextSeq where !recorded.contains(seq) {
+            buyer.inFlight.append(BuyRequest(
+                id: RequestID(buyer: id, seq: seq), product: config.product, quantity: config.quantity, lamport: 0))
+        }
+        buyer.inFlight.sort { $0.id.seq < $1.id.seq }
         buyer.sentBefore = Set(buyer.inFlight.map(\.id))
         seller.deposits = books.deposits.count
         seller.nextDepositSeq = (books.deposits.map { Deposit.seq(ofID: $0.id) }.max() ?? -1) + 1

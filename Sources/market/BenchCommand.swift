@@ -13,7 +13,7 @@ struct BenchCommand: ParsableCommand {
         discussion: """
             Real `market run`s (processes, sockets, SQLite) in temporary databases, each figure read \
             back from the run's history: sequential buys, throughput at 16 to 128 peers (first request \
-            received to last decided; at 16 and 64 peers also with 8 requests in flight a buyer), messages, \
+            received to last decided; at 16 and 64 peers also with 16 requests in flight a buyer), messages, \
             envelopes and frames per buy, failover, the lab's table, runs under a nemesis (the rate while links are cut, \
             the settle time after a heal, elections per action) and, in the full plan only, \
             normal and many_buyers at 128 and 256 peers; the full plan takes many minutes, --quick a minute or two. \

@@ -140,6 +140,20 @@ final class PipelinedBuyerTests: XCTestCase {
         XCTAssertEqual(p.effects.recipients(of: .buy(p.effects.buys[2], firstAttempt: true)), [1, 2, 3])
     }
 
+    func testARestartedBuyerMakesAgainARequestTheStoreNeverGot() {
+        // P0-1 went out after P0-0 and before P0-2, and only P0-1 never reached a store.
+        let p = PeerHarness(id: 0, peers: [0, 1, 2, 3], role: .buyer, requests: 6, inFlight: 3)
+        p.step(.restart)
+        var books = PeerBooks(peer: 0, requests: [request(0, 0, 5), request(0, 2, 10)], pendingRequest: id(2))
+        books.pendingRequests = [id(2)]
+        p.persisted(.books(books))
+        XCTAssertEqual(p.peer.buyer.completed, 1)
+        XCTAssertEqual(p.peer.buyer.inFlight.map(\.id), [id(1), id(2)])
+        p.receive(.coordinator(epoch: 3), from: 3, clock: 50)
+        XCTAssertEqual(p.effects.buys.map(\.id), [id(1), id(2), id(3)], "in seq order, then one new")
+        XCTAssertEqual(p.effects.buys.first?.product, .salt)
+    }
+
     // MARK: The trader
 
     func testATraderDoesNotTakeALaterRequestForAConfirmationWhenBuyersPipeline() {

@@ -1,8 +1,8 @@
 /// Each buyer's recorded requests are numbered 0, 1, 2, … with none missing.
 ///
-/// A buyer makes one request at a time and numbers them in order, and a buyer restored after
-/// a crash goes on from its highest recorded number, counting what is recorded as done
-/// (`Peer.restore`). So a request missing from the middle of a buyer's numbers is a request
+/// A buyer numbers its requests in order (one or several in flight), and a buyer restored
+/// after a crash makes again any number below its highest recorded one that the store lacks,
+/// then goes on from there, counting what is recorded as done (`Peer.restore`). So a request missing from the middle of a buyer's numbers is a request
 /// the buyer counted that the history lost, and the run would end short without any other
 /// check noticing.
 public enum RequestsInSequence {
