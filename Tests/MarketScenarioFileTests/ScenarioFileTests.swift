@@ -62,6 +62,22 @@ final class ScenarioFileTests: XCTestCase {
         XCTAssertEqual(summaries.first?.decisions, 3 * 4, "every request of the file's one buyer is decided")
     }
 
+    func testInFlightIsReadAndBounded_andItsRunsDecideEveryRequest() throws {
+        let loaded = try XCTUnwrap(ScenarioFile.load(argument: try file(pair + #", "in_flight": 3}"#)))
+        let scenario = try loaded.scenario(seed: 1, peerCount: nil)
+        XCTAssertEqual(scenario.config(for: 1).inFlight, 3)
+        XCTAssertEqual(scenario.config(for: 2).inFlight, 3, "every peer knows it, the trader too")
+        var sweep = SeedSweep(slots: [SeedSweep.Slot(.normal)], firstSeed: 1, seeds: 3, options: SimulationOptions())
+        sweep.scenario = { seed throws(ScenarioError) in try loaded.scenario(seed: seed, peerCount: nil) }
+        let summaries = try sweep.run()
+        XCTAssertEqual(summaries.first?.failures.count, 0)
+        XCTAssertEqual(summaries.first?.decisions, 3 * 4)
+        let none = try XCTUnwrap(ScenarioFile.load(argument: try file(pair + #", "in_flight": 0}"#)))
+        XCTAssertThrowsError(try none.scenario(seed: 1, peerCount: nil).validate()) { error in
+            XCTAssertEqual("\(error)", "invalid scenario: requests in flight must be 1 to 1024 (asked for 0)")
+        }
+    }
+
     /// JSON is read strictly, and a syntax error says where it is, as an editor counts.
     func testSyntaxErrorsGiveLineAndColumn_andATrailingCommaIsOne() throws {
         XCTAssertTrue(try refusal(#"{"base": "single_pair",}"#).hasSuffix("case.json:1:24: expected a key in double quotes, found '}'"))
