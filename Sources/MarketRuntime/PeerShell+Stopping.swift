@@ -101,7 +101,7 @@ extension PeerShell {
             try database.recordLedger(runID: runID, peer: id, ledger: ledger, finalClock: clock, wrote: wrote)
         }
         log("stops: bought \(ledger.bought), sold \(ledger.sold), cash \(ledger.cashCents) cents; "
-            + "\(storeRequests) store requests in \(storeBatches) batches, \(storeTime.nanoseconds / 1000) µs in the store; "
+            + "\(storeRequests) store requests in \(storeBatches) batches, \(storeTime.nanoseconds / 1000) µs of processor time in the store; "
             + "\(transport.envelopesWritten) envelopes in \(transport.framesWritten) frames written; "
             + "\(transport.dropped) messages dropped (neighbour down or not reading); "
             + (transport.shaper.map { "\($0.droppedByCut) lost to cut links, \($0.retransmitted) transmissions lost and sent again; " } ?? "")

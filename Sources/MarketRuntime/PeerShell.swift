@@ -76,7 +76,7 @@ final class PeerShell {
     /// well requests were batched).
     private(set) var storeBatches = 0
     private(set) var storeRequests = 0
-    /// The store thread's time on this peer's batches: what a decision costs in the store.
+    /// The store thread's processor time on this peer's batches: what a decision costs in the store.
     private(set) var storeTime: Duration = .zero
     private var queueHead = 0
     private var stepping = false
