@@ -28,8 +28,9 @@ import MarketCore
 /// received to the last decided), so idle time before or after the buying counts in neither.
 ///
 /// **Cut-off buyers**: a buyer is cut off by an action when a link between it and the trader
-/// in office at the action (either direction) is cut. A buyer makes one request at a time, so
-/// what it had in hand across the cut is its lowest request not decided before the action;
+/// in office at the action (either direction) is cut. A buyer with one request in flight (the
+/// default) had in hand across the cut its lowest request not decided before the action (with
+/// `--in-flight D`, only that one of its D is counted);
 /// each such request is counted as decided during the cut, after the heal, or never, and as
 /// decided twice if the history holds more than one trade for it.
 public struct LivenessFigures: Hashable, Codable, Sendable {
