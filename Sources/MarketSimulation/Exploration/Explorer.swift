@@ -28,6 +28,9 @@ public final class Explorer {
     /// Which steps commute in a state; apart from `ExploredSystem.independent` only for tests
     /// showing that a wrong relation loses states.
     var independence: (ExploredSystem, ExplorationAction, ExplorationAction) -> Bool = { $0.independent($1, $2) }
+    /// Depth-first search without a depth bound runs on this many threads
+    /// (`ParallelDepthFirstSearch`); any other search runs on one.
+    public var threads = 1
     /// Asked between states; true stops the search cleanly with what it covered.
     public var shouldStop: () -> Bool = { false }
     /// Told about once a second.
@@ -60,6 +63,14 @@ public final class Explorer {
     }
 
     public func run() -> ExplorationResult {
+        // Without a depth bound, what a state reaches depends on the state alone (fault budgets
+        // and timer firings are part of it), so each is expanded once, and only fingerprints
+        // need keeping. With one, a state reached again by a shorter path is expanded again
+        // below: what it reaches within the bound depends on how deep it is.
+        if search == .dfs, bounds.depth == nil {
+            return ParallelDepthFirstSearch(setup: setup, bounds: bounds, threads: threads)
+                .run(shouldStop: shouldStop, onProgress: onProgress)
+        }
         let clock = ContinuousClock()
         let started = clock.now
         var lastReport = started
