@@ -25,7 +25,7 @@ final class ExplorerDepthFirstTests: XCTestCase {
         let cases = [("2 peers, a crash", setup(peers: 2), ExplorationBounds(crashes: 1)),
                      ("3 peers", setup(peers: 3), ExplorationBounds(crashes: 0)),
                      ("3 peers, 2 buyers", setup(peers: 3, buyers: 2), ExplorationBounds(crashes: 0)),
-                     ("2 peers, a crash and a pause", setup(peers: 2), ExplorationBounds(crashes: 1, pauses: 1))]
+                     ("2 peers, a pause and a lost message", setup(peers: 2), ExplorationBounds(crashes: 0, pauses: 1, drops: 1))]
         for (name, market, bounds) in cases {
             let full = search(market, bounds, .bfs, reduction: false)
             XCTAssertTrue(full.complete, name)
