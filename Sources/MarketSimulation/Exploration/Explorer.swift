@@ -5,7 +5,8 @@ import MarketCore
 /// state it reaches. States are deduplicated by a 64-bit fingerprint of the whole system
 /// (hash compaction: only the fingerprint of a visited state is kept, with its parent and
 /// the action that reached it, so a path can be rebuilt; two states sharing one fingerprint,
-/// which is improbable at these sizes, would make one of them go unvisited).
+/// which is improbable at these sizes, would make one of them go unvisited). Depth-first
+/// search without a depth bound keeps the fingerprint alone (`ParallelDepthFirstSearch`).
 public final class Explorer {
     public struct Progress: Sendable {
         public var states: Int
