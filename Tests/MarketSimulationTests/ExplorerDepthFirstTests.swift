@@ -3,8 +3,9 @@ import MarketCore
 import XCTest
 
 /// Depth-first search without a depth bound expands each state once, on one thread or two,
-/// and so visits what breadth-first search does, taking each enabled step of each state once;
-/// with a depth bound it must still expand again a state reached by a shorter path.
+/// and so visits what breadth-first search does, taking each enabled step of each state once
+/// (fewer with sleep sets, the same states); with a depth bound it must still expand again a
+/// state reached by a shorter path.
 final class ExplorerDepthFirstTests: XCTestCase {
     private func setup(peers: Int, buyers: Int = 1) -> ExplorationSetup {
         ExplorationSetup(scenario: ExplorationSetup.market(peers: peers, buyers: buyers, requests: 1))
@@ -19,8 +20,9 @@ final class ExplorerDepthFirstTests: XCTestCase {
     }
 
     /// Breadth-first without sleep sets takes every enabled step of every state once: depth-first
-    /// search, each state expanded once, takes exactly as many (before, a state reached again by a
-    /// shorter path was expanded again, with everything below it), on one thread or two.
+    /// search without them, each state expanded once, takes exactly as many (before, a state
+    /// reached again by a shorter path was expanded again, with everything below it), on one
+    /// thread or two. With sleep sets (the default) it visits the same states and takes fewer.
     func testWithoutADepthBoundEachStateIsExpandedOnceOnOneThreadOrTwo() {
         let cases = [("2 peers, a crash", setup(peers: 2), ExplorationBounds(crashes: 1)),
                      ("3 peers", setup(peers: 3), ExplorationBounds(crashes: 0)),
@@ -30,19 +32,58 @@ final class ExplorerDepthFirstTests: XCTestCase {
             let full = search(market, bounds, .bfs, reduction: false)
             XCTAssertTrue(full.complete, name)
             for threads in [1, 2] {
-                let depth = search(market, bounds, .dfs, threads: threads)
-                let what = "\(name), depth-first on \(threads) thread(s)"
-                XCTAssertTrue(depth.complete, what)
-                XCTAssertNil(depth.counterexample.map { "\($0.violation)" }, what)
-                XCTAssertEqual(depth.states, full.states, "\(what): every state")
-                XCTAssertEqual(depth.transitions, full.transitions, "\(what): every step of every state, once")
-                XCTAssertEqual(depth.terminalStates, full.terminalStates, "\(what): every state at rest")
-                XCTAssertEqual(depth.judgedTerminalStates, full.judgedTerminalStates, what)
-                XCTAssertEqual(depth.mendedPastTheBound, full.mendedPastTheBound, what)
-                XCTAssertEqual(depth.tradePath == nil, full.tradePath == nil, "\(what): a trade reached")
-                XCTAssertEqual(depth.takeoverPath == nil, full.takeoverPath == nil, "\(what): a takeover reached")
-                XCTAssertGreaterThanOrEqual(depth.maxDepth, full.maxDepth, "\(what): no path shorter than the shortest")
+                for reduction in [false, true] {
+                    let depth = search(market, bounds, .dfs, threads: threads, reduction: reduction)
+                    let what = "\(name), depth-first on \(threads) thread(s)\(reduction ? " with sleep sets" : "")"
+                    XCTAssertTrue(depth.complete, what)
+                    XCTAssertNil(depth.counterexample.map { "\($0.violation)" }, what)
+                    XCTAssertEqual(depth.states, full.states, "\(what): every state")
+                    if reduction {
+                        XCTAssertLessThan(depth.transitions, full.transitions, "\(what): sleep sets leave out steps")
+                    } else {
+                        XCTAssertEqual(depth.transitions, full.transitions, "\(what): every step of every state, once")
+                    }
+                    XCTAssertEqual(depth.terminalStates, full.terminalStates, "\(what): every state at rest")
+                    XCTAssertEqual(depth.judgedTerminalStates, full.judgedTerminalStates, what)
+                    XCTAssertEqual(depth.mendedPastTheBound, full.mendedPastTheBound, what)
+                    XCTAssertEqual(depth.tradePath == nil, full.tradePath == nil, "\(what): a trade reached")
+                    XCTAssertEqual(depth.takeoverPath == nil, full.takeoverPath == nil, "\(what): a takeover reached")
+                    XCTAssertGreaterThanOrEqual(depth.maxDepth, full.maxDepth, "\(what): no path shorter than the shortest")
+                }
             }
+        }
+    }
+
+    /// With a crash and a lost message, sleep sets in depth-first search keep every state
+    /// (faults make states reached again after they were expanded, with other steps asleep).
+    func testWithFaultsDepthFirstSleepSetsKeepEveryState() {
+        let market = setup(peers: 2)
+        let bounds = ExplorationBounds(crashes: 1, drops: 1)
+        let full = search(market, bounds, .dfs, reduction: false)
+        for threads in [1, 2] {
+            let reduced = search(market, bounds, .dfs, threads: threads)
+            XCTAssertEqual(reduced.states, full.states, "\(threads) thread(s): every state")
+            XCTAssertEqual(reduced.terminalStates, full.terminalStates, "\(threads) thread(s): every state at rest")
+            XCTAssertEqual(reduced.judgedTerminalStates, full.judgedTerminalStates)
+            XCTAssertEqual(reduced.mendedPastTheBound, full.mendedPastTheBound)
+            XCTAssertLessThan(reduced.transitions, full.transitions)
+        }
+    }
+
+    /// The equalities above have teeth: calling two deliveries to one peer independent (their
+    /// order matters to it) makes depth-first sleep sets lose states.
+    func testAWrongIndependenceRelationLosesStatesDepthFirst() {
+        let market = setup(peers: 3, buyers: 2)
+        let bounds = ExplorationBounds(crashes: 0)
+        let right = search(market, bounds, .dfs)
+        for threads in [1, 2] {
+            let wrong = Explorer(setup: market, bounds: bounds, search: .dfs)
+            wrong.threads = threads
+            wrong.independence = { system, a, b in
+                if case .deliver = a, case .deliver = b { return true }
+                return system.independent(a, b)
+            }
+            XCTAssertLessThan(wrong.run().states, right.states, "\(threads) thread(s): two receive orders at one peer made one")
         }
     }
 

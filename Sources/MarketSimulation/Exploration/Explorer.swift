@@ -18,7 +18,8 @@ public final class Explorer {
     public let setup: ExplorationSetup
     public let bounds: ExplorationBounds
     public let search: ExplorationResult.Search
-    /// Sleep sets (breadth-first only): a step is not taken from a state when an independent
+    /// Sleep sets (breadth-first, and depth-first without a depth bound among up to 4 peers:
+    /// `ParallelDepthFirstSearch`): a step is not taken from a state when an independent
     /// step before it already led, in the other order, to the state it would reach. Every
     /// state is still visited, only transitions to states seen are saved. On by default: the
     /// relation is checked pair by pair against its definition in every state of small bounds
@@ -28,7 +29,7 @@ public final class Explorer {
     public var reduction = true
     /// Which steps commute in a state; apart from `ExploredSystem.independent` only for tests
     /// showing that a wrong relation loses states.
-    var independence: (ExploredSystem, ExplorationAction, ExplorationAction) -> Bool = { $0.independent($1, $2) }
+    var independence: @Sendable (ExploredSystem, ExplorationAction, ExplorationAction) -> Bool = { $0.independent($1, $2) }
     /// Depth-first search without a depth bound runs on this many threads
     /// (`ParallelDepthFirstSearch`); any other search runs on one.
     public var threads = 1
@@ -69,7 +70,7 @@ public final class Explorer {
         // need keeping. With one, a state reached again by a shorter path is expanded again
         // below: what it reaches within the bound depends on how deep it is.
         if search == .dfs, bounds.depth == nil {
-            return ParallelDepthFirstSearch(setup: setup, bounds: bounds, threads: threads)
+            return ParallelDepthFirstSearch(setup: setup, bounds: bounds, threads: threads, reduction: reduction, independence: independence)
                 .run(shouldStop: shouldStop, onProgress: onProgress)
         }
         let clock = ContinuousClock()

@@ -4,27 +4,42 @@ import Synchronization
 
 /// Depth-first search on several threads, with no depth bound: each thread takes states from a
 /// stack of its own, and a visited set of 64-bit fingerprints (sharded, each shard under its own
-/// lock) makes every state expanded exactly once, by whichever thread reached it first. A
-/// thread that runs out of states waits; a busy one, seeing it wait, hands it the bottom half
-/// of its stack (the shallowest states, the largest subtrees).
+/// lock) makes every state expanded once, by whichever thread reached it first. A thread that
+/// runs out of states waits; a busy one, seeing it wait, hands it the bottom half of its stack
+/// (the shallowest states, the largest subtrees).
 ///
-/// Counts do not depend on which thread expanded what: without a depth bound a state's
-/// successors depend on the state alone, so a complete search visits the reachable states
-/// (the same set as one thread does), takes every enabled step of each once (transitions:
-/// their sum), and judges each state at rest once. What does depend on the threads' timing is
-/// which path reaches a state first: the deepest path followed (`maxDepth`), the paths to the
-/// first trade and takeover, and which violation is reported when there are several; none of
-/// them is a shortest path anyway (breadth-first search gives those).
+/// Sleep sets (`Explorer.reduction`, up to 4 peers, whose sets fit in one word kept beside the
+/// fingerprint) work as in breadth-first search: a step is not taken from a state when an
+/// independent step taken before it from an ancestor already led, in the other order, to the
+/// state it would reach. A state reached again keeps in its sleep set only what every way in
+/// agrees on; if it was expanded already (a flag beside the set, set under the shard's lock
+/// when a thread starts expanding it), the steps it then left asleep and the new way in does
+/// not are taken from it again. Every state is still visited.
+///
+/// Without sleep sets, counts do not depend on which thread expanded what: a state's successors
+/// depend on the state alone, so a complete search visits the reachable states, takes every
+/// enabled step of each once (transitions: their sum), and judges each state at rest once.
+/// With sleep sets the states and the states at rest are still the same on any number of
+/// threads, but which steps sleep depends on which way into a state came first, so on two
+/// threads the transitions vary from run to run (on one they do not). What also depends on
+/// the threads' timing: the deepest path followed (`maxDepth`), the paths to the first trade
+/// and takeover, and which violation is reported when there are several; none of them is a
+/// shortest path anyway (breadth-first search gives those).
 final class ParallelDepthFirstSearch: Sendable {
     let setup: ExplorationSetup
     let bounds: ExplorationBounds
     let threads: Int
+    let sleepSets: Bool
+    let independence: @Sendable (ExploredSystem, ExplorationAction, ExplorationAction) -> Bool
 
-    init(setup: ExplorationSetup, bounds: ExplorationBounds, threads: Int) {
+    init(setup: ExplorationSetup, bounds: ExplorationBounds, threads: Int, reduction: Bool,
+         independence: @escaping @Sendable (ExploredSystem, ExplorationAction, ExplorationAction) -> Bool) {
         precondition(bounds.depth == nil, "with a depth bound, depth-first search revisits states, in an order threads do not fix")
         self.setup = setup
         self.bounds = bounds
         self.threads = max(1, threads)
+        sleepSets = reduction && SleepSet.fitsOneWord(count: setup.scenario.peers.count)
+        self.independence = independence
     }
 
     /// The path to a state, kept only while the state or a descendant is on some stack.
@@ -56,6 +71,9 @@ final class ParallelDepthFirstSearch: Sendable {
         var enabled: [ExplorationAction]
         var trail: Trail?
         var depth: Int
+        var fingerprint: Int
+        /// A second expansion, taking only these steps (see the type's comment).
+        var only: SleepSet? = nil
     }
 
     /// What one thread counted and found.
@@ -69,21 +87,45 @@ final class ParallelDepthFirstSearch: Sendable {
         var takeoverPath: ExplorationResult.Path?
     }
 
-    /// The fingerprints of visited states, in shards so that threads seldom wait on each other.
+    /// The fingerprints of visited states, each with its sleep set and whether a thread has
+    /// started expanding it (the top bit), in shards so that threads seldom wait on each other.
     final class Visited: Sendable {
         final class Shard: Sendable {
-            let fingerprints = Mutex<Set<Int>>([])
+            let states = Mutex<[Int: UInt64]>([:])
         }
 
+        static let expanded: UInt64 = 1 << 63
         private let shards = (0..<64).map { _ in Shard() }
 
-        /// True when the state had not been visited.
-        func insert(_ fingerprint: Fingerprint) -> Bool {
-            let shard = shards[Int(UInt(bitPattern: fingerprint.value) & 63)]
-            return shard.fingerprints.withLock { $0.insert(fingerprint.value).inserted }
+        private func shard(_ fingerprint: Int) -> Shard {
+            shards[Int(UInt(bitPattern: fingerprint) & 63)]
         }
 
-        var count: Int { shards.reduce(0) { sum, shard in sum + shard.fingerprints.withLock { $0.count } } }
+        /// A state reached with `asleep`: nil when it had not been visited (it is now); else the
+        /// steps to take from it again, and its sleep set keeps only what both ways agree on.
+        func reach(_ fingerprint: Int, asleep: SleepSet) -> SleepSet? {
+            shard(fingerprint).states.withLock { states -> SleepSet? in
+                guard let kept = states[fingerprint] else {
+                    states[fingerprint] = asleep.packed
+                    return nil
+                }
+                let sleeping = kept & ~Self.expanded
+                let agreed = sleeping & asleep.packed
+                if agreed != sleeping { states[fingerprint] = agreed | (kept & Self.expanded) }
+                return SleepSet(packed: kept & Self.expanded != 0 ? sleeping & ~asleep.packed : 0)
+            }
+        }
+
+        /// The state's sleep set, marking it expanded when `expanding`.
+        func asleep(_ fingerprint: Int, expanding: Bool) -> SleepSet {
+            shard(fingerprint).states.withLock { states in
+                let kept = states[fingerprint] ?? 0
+                if expanding { states[fingerprint] = kept | Self.expanded }
+                return SleepSet(packed: kept & ~Self.expanded)
+            }
+        }
+
+        var count: Int { shards.reduce(0) { sum, shard in sum + shard.states.withLock { $0.count } } }
     }
 
     /// What the threads share besides the visited set: the states handed over, who waits, the
@@ -111,12 +153,13 @@ final class ParallelDepthFirstSearch: Sendable {
         let visited = Visited()
         var result = ExplorationResult(search: .dfs)
         var initial = ExploredSystem(setup)
-        _ = visited.insert(initial.fingerprint())
+        let fingerprint = initial.fingerprint().value
+        _ = visited.reach(fingerprint, asleep: .empty)
         var first = Tally()
         let enabled = initial.enabled(within: bounds)
         var stack: [Pending] = []
         if judge(initial, enabled: enabled, trail: nil, into: &first, shared: shared) {
-            stack.append(Pending(system: initial, enabled: enabled, trail: nil, depth: 0))
+            stack.append(Pending(system: initial, enabled: enabled, trail: nil, depth: 0, fingerprint: fingerprint))
         }
         for worker in 1..<threads {
             Thread.detachNewThread { [self] in
@@ -200,23 +243,51 @@ final class ParallelDepthFirstSearch: Sendable {
                     }
                 }
             }
+            let count = next.system.count
+            // Asleep here: taken from an ancestor before an independent step that led here.
+            let asleep = sleepSets ? visited.asleep(next.fingerprint, expanding: next.only == nil) : .empty
+            var taken: [ExplorationAction] = []
             for action in next.enabled {
+                let bit = SleepSet.bit(action, count: count)
+                if let bit {
+                    if let only = next.only { guard only.contains(bit) else { continue } }
+                    else if asleep.contains(bit) { continue }
+                } else if next.only != nil {
+                    continue
+                }
                 var system = next.system
                 let violations = system.apply(action)
                 tally.transitions += 1
-                let fingerprint = system.fingerprint()
+                let fingerprint = system.fingerprint().value
+                // What stays asleep after this step: what was asleep or taken before it here, and is independent of it.
+                var childAsleep = SleepSet.empty
+                if sleepSets {
+                    for other in next.enabled where other != action {
+                        guard let otherBit = SleepSet.bit(other, count: count),
+                              asleep.contains(otherBit) || taken.contains(other),
+                              independence(next.system, other, action) else { continue }
+                        childAsleep.insert(otherBit)
+                    }
+                    taken.append(action)
+                }
+                let trail = Trail(action, after: next.trail)
                 if let violation = violations.first {
-                    _ = visited.insert(fingerprint)
+                    _ = visited.reach(fingerprint, asleep: .empty)
                     tally.maxDepth = max(tally.maxDepth, next.depth + 1)
-                    found(.init(violation: violation, path: Trail.path(next.trail, then: action)), shared)
+                    found(.init(violation: violation, path: Trail.path(trail)), shared)
                     break
                 }
-                guard visited.insert(fingerprint) else { continue }
+                if let missed = visited.reach(fingerprint, asleep: childAsleep) {
+                    if !missed.isEmpty {
+                        stack.append(Pending(system: system, enabled: system.enabled(within: bounds), trail: trail,
+                                             depth: next.depth + 1, fingerprint: fingerprint, only: missed))
+                    }
+                    continue
+                }
                 tally.maxDepth = max(tally.maxDepth, next.depth + 1)
-                let trail = Trail(action, after: next.trail)
                 let enabled = system.enabled(within: bounds)
                 guard judge(system, enabled: enabled, trail: trail, into: &tally, shared: shared) else { break }
-                stack.append(Pending(system: system, enabled: enabled, trail: trail, depth: next.depth + 1))
+                stack.append(Pending(system: system, enabled: enabled, trail: trail, depth: next.depth + 1, fingerprint: fingerprint))
             }
         }
         return tally
