@@ -58,6 +58,9 @@ struct ExploreCommand: ParsableCommand {
     @Flag(help: "Depth-first search: less memory, paths not the shortest.")
     var dfs = false
 
+    @Flag(help: "Take every transition, without sleep sets (the same states; for measuring what they save).")
+    var noSleepSets = false
+
     @Option(help: "Threads of a depth-first search without --depth (each state is expanded once, by whichever thread reaches it first).")
     var threads: Int = 1
 
@@ -112,6 +115,7 @@ struct ExploreCommand: ParsableCommand {
         let bounds = ExplorationBounds(crashes: crashes, pauses: pauses, drops: drops, timerFirings: timerFirings, heartbeats: heartbeats, depth: depth, timing: timing)
         let explorer = Explorer(setup: setup, bounds: bounds, search: dfs ? .dfs : .bfs)
         explorer.threads = threads
+        explorer.reduction = !noSleepSets
         let stop = StopRequest()
         explorer.shouldStop = { stop.raised }
         signal(SIGINT, SIG_IGN)

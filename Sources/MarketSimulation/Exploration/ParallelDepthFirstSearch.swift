@@ -52,8 +52,8 @@ final class ParallelDepthFirstSearch: Sendable {
             self.parent = parent
         }
 
-        static func path(_ trail: Trail?, then last: ExplorationAction? = nil) -> ExplorationResult.Path {
-            var actions: [ExplorationAction] = last.map { [$0] } ?? []
+        static func path(_ trail: Trail?) -> ExplorationResult.Path {
+            var actions: [ExplorationAction] = []
             var at = trail
             while let step = at {
                 actions.append(step.action)
@@ -161,9 +161,9 @@ final class ParallelDepthFirstSearch: Sendable {
         if judge(initial, enabled: enabled, trail: nil, into: &first, shared: shared) {
             stack.append(Pending(system: initial, enabled: enabled, trail: nil, depth: 0, fingerprint: fingerprint))
         }
-        for worker in 1..<threads {
+        for _ in 1..<threads {
             Thread.detachNewThread { [self] in
-                let tally = work(worker, stack: [], shared: shared, visited: visited, control: nil)
+                let tally = work(stack: [], shared: shared, visited: visited, control: nil)
                 shared.tallies.withLock { $0.append(tally) }
                 shared.done.signal()
             }
@@ -175,7 +175,7 @@ final class ParallelDepthFirstSearch: Sendable {
             lastReport = now
             onProgress?(Explorer.Progress(states: visited.count, transitions: transitions, depth: depth, elapsed: now - started))
         }
-        var tallies = [work(0, stack: stack, shared: shared, visited: visited, control: control)]
+        var tallies = [work(stack: stack, shared: shared, visited: visited, control: control)]
         for _ in 1..<threads { shared.done.wait() }
         tallies += shared.tallies.withLock { $0 } + [first]
         for tally in tallies {
@@ -216,7 +216,7 @@ final class ParallelDepthFirstSearch: Sendable {
 
     /// One thread's search: its own stack until it is empty, then what another hands over,
     /// until every thread waits with nothing to do (or the search stops).
-    private func work(_ worker: Int, stack start: [Pending], shared: Shared, visited: Visited, control: Control?) -> Tally {
+    private func work(stack start: [Pending], shared: Shared, visited: Visited, control: Control?) -> Tally {
         var tally = Tally()
         var stack = start
         var expanded = 0
