@@ -27,7 +27,7 @@ final class ExplorerDepthFirstTests: XCTestCase {
         let cases = [("2 peers, a crash", setup(peers: 2), ExplorationBounds(crashes: 1)),
                      ("3 peers", setup(peers: 3), ExplorationBounds(crashes: 0)),
                      ("3 peers, 2 buyers", setup(peers: 3, buyers: 2), ExplorationBounds(crashes: 0)),
-                     ("2 peers, a pause and a lost message", setup(peers: 2), ExplorationBounds(crashes: 0, pauses: 1, drops: 1))]
+                     ("2 peers, a crash and a lost message", setup(peers: 2), ExplorationBounds(crashes: 1, drops: 1))]
         for (name, market, bounds) in cases {
             let full = search(market, bounds, .bfs, reduction: false)
             XCTAssertTrue(full.complete, name)
@@ -54,11 +54,12 @@ final class ExplorerDepthFirstTests: XCTestCase {
         }
     }
 
-    /// With a crash and a lost message, sleep sets in depth-first search keep every state
-    /// (faults make states reached again after they were expanded, with other steps asleep).
+    /// With a pause and a lost message, sleep sets in depth-first search keep every state,
+    /// and every state at rest that heartbeats past the bound mend (faults make states reached
+    /// again after they were expanded, with other steps asleep).
     func testWithFaultsDepthFirstSleepSetsKeepEveryState() {
         let market = setup(peers: 2)
-        let bounds = ExplorationBounds(crashes: 1, drops: 1)
+        let bounds = ExplorationBounds(crashes: 0, pauses: 1, drops: 1)
         let full = search(market, bounds, .dfs, reduction: false)
         for threads in [1, 2] {
             let reduced = search(market, bounds, .dfs, threads: threads)
@@ -66,6 +67,7 @@ final class ExplorerDepthFirstTests: XCTestCase {
             XCTAssertEqual(reduced.terminalStates, full.terminalStates, "\(threads) thread(s): every state at rest")
             XCTAssertEqual(reduced.judgedTerminalStates, full.judgedTerminalStates)
             XCTAssertEqual(reduced.mendedPastTheBound, full.mendedPastTheBound)
+            XCTAssertGreaterThan(reduced.mendedPastTheBound, 0, "a bound where heartbeats mend a state at rest")
             XCTAssertLessThan(reduced.transitions, full.transitions)
         }
     }
