@@ -246,9 +246,11 @@ final class ParallelDepthFirstSearch: Sendable {
             let count = next.system.count
             // Asleep here: taken from an ancestor before an independent step that led here.
             let asleep = sleepSets ? visited.asleep(next.fingerprint, expanding: next.only == nil) : .empty
-            var taken: [ExplorationAction] = []
-            for action in next.enabled {
-                let bit = SleepSet.bit(action, count: count)
+            // Steps asleep here or taken before, as candidates for a child's sleep set.
+            var asleepOrTaken = asleep
+            let bits = next.enabled.map { SleepSet.bit($0, count: count) }
+            for (index, action) in next.enabled.enumerated() {
+                let bit = bits[index]
                 if let bit {
                     if let only = next.only { guard only.contains(bit) else { continue } }
                     else if asleep.contains(bit) { continue }
@@ -262,13 +264,14 @@ final class ParallelDepthFirstSearch: Sendable {
                 // What stays asleep after this step: what was asleep or taken before it here, and is independent of it.
                 var childAsleep = SleepSet.empty
                 if sleepSets {
-                    for other in next.enabled where other != action {
-                        guard let otherBit = SleepSet.bit(other, count: count),
-                              asleep.contains(otherBit) || taken.contains(other),
-                              independence(next.system, other, action) else { continue }
-                        childAsleep.insert(otherBit)
+                    if !asleepOrTaken.isEmpty {
+                        for (otherIndex, other) in next.enabled.enumerated() where otherIndex != index {
+                            guard let otherBit = bits[otherIndex], asleepOrTaken.contains(otherBit),
+                                  independence(next.system, other, action) else { continue }
+                            childAsleep.insert(otherBit)
+                        }
                     }
-                    taken.append(action)
+                    if let bit { asleepOrTaken.insert(bit) }
                 }
                 let trail = Trail(action, after: next.trail)
                 if let violation = violations.first {
