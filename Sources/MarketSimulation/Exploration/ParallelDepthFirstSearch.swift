@@ -273,21 +273,21 @@ final class ParallelDepthFirstSearch: Sendable {
                     }
                     if let bit { asleepOrTaken.insert(bit) }
                 }
-                let trail = Trail(action, after: next.trail)
                 if let violation = violations.first {
                     _ = visited.reach(fingerprint, asleep: .empty)
                     tally.maxDepth = max(tally.maxDepth, next.depth + 1)
-                    found(.init(violation: violation, path: Trail.path(trail)), shared)
+                    found(.init(violation: violation, path: Trail.path(Trail(action, after: next.trail))), shared)
                     break
                 }
                 if let missed = visited.reach(fingerprint, asleep: childAsleep) {
                     if !missed.isEmpty {
-                        stack.append(Pending(system: system, enabled: system.enabled(within: bounds), trail: trail,
+                        stack.append(Pending(system: system, enabled: system.enabled(within: bounds), trail: Trail(action, after: next.trail),
                                              depth: next.depth + 1, fingerprint: fingerprint, only: missed))
                     }
                     continue
                 }
                 tally.maxDepth = max(tally.maxDepth, next.depth + 1)
+                let trail = Trail(action, after: next.trail)
                 let enabled = system.enabled(within: bounds)
                 guard judge(system, enabled: enabled, trail: trail, into: &tally, shared: shared) else { break }
                 stack.append(Pending(system: system, enabled: enabled, trail: trail, depth: next.depth + 1, fingerprint: fingerprint))
