@@ -11,24 +11,28 @@ public enum ExplorerBench {
         public var crashes: Int
         public var pauses = 0
         public var drops = 0
+        /// Above 1: depth-first search on this many threads (breadth-first otherwise).
+        public var threads = 1
 
-        public init(peers: Int, buyers: Int, requests: Int, crashes: Int, pauses: Int = 0, drops: Int = 0) {
+        public init(peers: Int, buyers: Int, requests: Int, crashes: Int, pauses: Int = 0, drops: Int = 0, threads: Int = 1) {
             self.peers = peers
             self.buyers = buyers
             self.requests = requests
             self.crashes = crashes
             self.pauses = pauses
             self.drops = drops
+            self.threads = threads
         }
 
         /// Every bound named, so that two rows are compared only when their bounds are the same.
         public var label: String {
             "\(peers) peers, \(buyers) buyer\(buyers == 1 ? "" : "s"), \(requests) request\(requests == 1 ? "" : "s") each, \(crashes) crash\(crashes == 1 ? "" : "es")"
                 + (pauses > 0 ? ", \(pauses) pause\(pauses == 1 ? "" : "s")" : "") + (drops > 0 ? ", \(drops) lost message\(drops == 1 ? "" : "s")" : "")
+                + (threads > 1 ? "; depth-first on \(threads) threads" : "")
         }
         var arguments: [String] {
             ["explore", "--peers", "\(peers)", "--buyers", "\(buyers)", "--requests", "\(requests)", "--crashes", "\(crashes)",
-             "--pauses", "\(pauses)", "--drops", "\(drops)", "--json"]
+             "--pauses", "\(pauses)", "--drops", "\(drops)", "--json"] + (threads > 1 ? ["--dfs", "--threads", "\(threads)"] : [])
         }
     }
 
@@ -52,13 +56,15 @@ public enum ExplorerBench {
         }
     }
 
-    /// Smoke: the tests' plan; quick: under ten seconds; full: the first goal's bound and every
-    /// kind of fault too (a minute or so in a release build).
+    /// Smoke: the tests' plan; quick: under ten seconds; full: the first goal's bound (also
+    /// depth-first on both cores, the search the larger bounds need) and every kind of fault
+    /// too (a minute or so in a release build).
     public static func plan(smoke: Bool, quick: Bool) -> [Bounds] {
         if smoke { return [Bounds(peers: 2, buyers: 1, requests: 1, crashes: 0)] }
         let small = Bounds(peers: 3, buyers: 1, requests: 1, crashes: 0)
         if quick { return [small] }
         return [small, Bounds(peers: 3, buyers: 1, requests: 1, crashes: 1), Bounds(peers: 3, buyers: 1, requests: 2, crashes: 1),
+                Bounds(peers: 3, buyers: 1, requests: 2, crashes: 1, threads: 2),
                 Bounds(peers: 2, buyers: 1, requests: 1, crashes: 1, pauses: 1, drops: 1)]
     }
 

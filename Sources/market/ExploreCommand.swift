@@ -58,6 +58,12 @@ struct ExploreCommand: ParsableCommand {
     @Flag(help: "Depth-first search: less memory, paths not the shortest.")
     var dfs = false
 
+    @Flag(help: "Take every transition, without sleep sets (the same states; for measuring what they save).")
+    var noSleepSets = false
+
+    @Option(help: "Threads of a depth-first search without --depth (each state is expanded once, by whichever thread reaches it first).")
+    var threads: Int = 1
+
     @Option(help: ArgumentHelp("Plant a bug the explorer must find: \(PlantedBug.names).", valueName: "bug"))
     var plantedBug: String?
 
@@ -82,6 +88,10 @@ struct ExploreCommand: ParsableCommand {
         }
         if let depth, !(1...100_000).contains(depth) { throw ValidationError("--depth must be 1 to 100000") }
         guard !(bfs && dfs) else { throw ValidationError("--bfs and --dfs exclude each other") }
+        guard (1...64).contains(threads) else { throw ValidationError("--threads must be 1 to 64") }
+        if threads > 1, !dfs || depth != nil {
+            throw ValidationError("--threads above 1 needs --dfs without --depth (with a depth bound, depth-first search expands states again in an order threads would not fix)")
+        }
         if let plantedBug, PlantedBug(rawValue: plantedBug) == nil {
             throw ValidationError("--planted-bug must be \(PlantedBug.names), not \(plantedBug)")
         }
@@ -104,6 +114,8 @@ struct ExploreCommand: ParsableCommand {
         let setup = try makeSetup()
         let bounds = ExplorationBounds(crashes: crashes, pauses: pauses, drops: drops, timerFirings: timerFirings, heartbeats: heartbeats, depth: depth, timing: timing)
         let explorer = Explorer(setup: setup, bounds: bounds, search: dfs ? .dfs : .bfs)
+        explorer.threads = threads
+        explorer.reduction = !noSleepSets
         let stop = StopRequest()
         explorer.shouldStop = { stop.raised }
         signal(SIGINT, SIG_IGN)
@@ -177,7 +189,7 @@ struct ExploreCommand: ParsableCommand {
         return [
             "explore \(scenario.name): \(roles.joined(separator: ", ")); \(scenario.requestsPerBuyer) request(s) per buyer; P\(scenario.firstElection) starts the first election"
                 + (bugs.isEmpty ? "" : "; planted bug: \(bugs.joined(separator: ", "))"),
-            "bounds: crashes \(bounds.crashes), pauses \(bounds.pauses), drops \(bounds.drops), timer firings \(bounds.timerFirings), heartbeats \(bounds.heartbeats), depth \(bounds.depth.map(String.init) ?? "unbounded"), timers fire \(bounds.timing == .quiet ? "when quiet" : "at any step"); \(search == .bfs ? "breadth-first" : "depth-first")",
+            "bounds: crashes \(bounds.crashes), pauses \(bounds.pauses), drops \(bounds.drops), timer firings \(bounds.timerFirings), heartbeats \(bounds.heartbeats), depth \(bounds.depth.map(String.init) ?? "unbounded"), timers fire \(bounds.timing == .quiet ? "when quiet" : "at any step"); \(search == .bfs ? "breadth-first" : "depth-first")\(threads > 1 ? " on \(threads) threads" : "")",
         ]
     }
 
@@ -198,6 +210,8 @@ struct ExploreCommand: ParsableCommand {
                 printSteps(replay)
             }
             print("saved to \(save); replay: market explore --replay \(save)" + (draw.map { "; drawn to \($0)" } ?? ""))
+        } else if result.interrupted, result.search == .dfs {
+            print("STOPPED: \(result.states) states visited (depth-first: no depth covered completely); no invariant broken so far")
         } else if result.interrupted {
             print("STOPPED: every state up to depth \(result.coveredDepth) visited (\(result.states) states); no invariant broken so far")
         } else {
@@ -224,7 +238,7 @@ struct ExploreCommand: ParsableCommand {
 
     private func jsonText(_ result: ExplorationResult, setup: ExplorationSetup, bounds: ExplorationBounds, peakMB: Double) throws -> String {
         var object: [String: Any] = [
-            "scenario": setup.scenario.name, "peers": setup.scenario.peers.count, "search": result.search.rawValue,
+            "scenario": setup.scenario.name, "peers": setup.scenario.peers.count, "search": result.search.rawValue, "threads": threads,
             "crashes": bounds.crashes, "pauses": bounds.pauses, "drops": bounds.drops, "timer_firings": bounds.timerFirings, "heartbeats": bounds.heartbeats, "timing": bounds.timing.rawValue,
             "depth_bound": bounds.depth.map { $0 as Any } ?? NSNull(),
             "states": result.states, "transitions": result.transitions, "max_depth": result.maxDepth,

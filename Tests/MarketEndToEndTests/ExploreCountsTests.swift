@@ -37,4 +37,22 @@ final class ExploreCountsTests: XCTestCase {
             XCTAssertEqual(try counts(market, arguments, environment: [:]), fixedSeed, "a process with a seed of its own")
         }
     }
+
+    /// Depth-first search expands each state once: on one thread the same counts in every
+    /// process; on two the same states and states at rest (which steps sleep, so the
+    /// transitions, depends on which thread reaches a state first); and the same states and
+    /// states at rest as breadth-first search.
+    func testDepthFirstSearchCountsTheSameInEveryProcess() throws {
+        let market = try EndToEndTests.marketBinary()
+        let bounds = ["--peers", "3", "--buyers", "2", "--crashes", "0", "--json"]
+        let breadth = try counts(market, ["explore"] + bounds, environment: [:])
+        let one = try counts(market, ["explore", "--dfs"] + bounds, environment: [:])
+        XCTAssertEqual(try counts(market, ["explore", "--dfs"] + bounds, environment: ["SWIFT_DETERMINISTIC_HASHING": "1"]), one,
+                       "one thread: the same counts in another process")
+        for depth in [one, try counts(market, ["explore", "--dfs", "--threads", "2"] + bounds, environment: [:])] {
+            XCTAssertEqual(depth.states, breadth.states, "every state")
+            XCTAssertEqual(depth.terminal_states, breadth.terminal_states, "every state at rest")
+            XCTAssertEqual(depth.judged_terminal_states, breadth.judged_terminal_states)
+        }
+    }
 }

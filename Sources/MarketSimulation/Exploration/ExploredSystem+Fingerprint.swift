@@ -23,21 +23,13 @@ struct Fingerprint: Hashable {
 
 extension ExploredSystem {
     /// The state's fingerprint. A step changes one node (and the store when it runs), so the
-    /// hashes of the others are kept from the state it was taken in (`Node.hashKept`,
-    /// `storeHashKept`) and `apply` forgets the ones it changes: hashing every peer (books,
-    /// ledger, configuration) again for each new state was most of the search's time.
+    /// hashes of the others are kept from the state it was taken in (in the nodes' boxes,
+    /// `Nodes.hashOfNode`, and `storeHashKept`): hashing every peer (books, ledger,
+    /// configuration) again for each new state was most of the search's time.
     mutating func fingerprint() -> Fingerprint {
         var hasher = Hasher()
         hasher.combine(nodes.count)
-        for id in nodes.indices {
-            if let kept = nodes[id].hashKept {
-                hasher.combine(kept)
-            } else {
-                let node = nodes[id].hashValue
-                nodes[id].hashKept = node
-                hasher.combine(node)
-            }
-        }
+        for id in nodes.indices { hasher.combine(nodes.hashOfNode(id)) }
         let store = storeHashKept ?? self.store.hashValue
         storeHashKept = store
         hasher.combine(store)
@@ -51,7 +43,7 @@ extension ExploredSystem {
 
     /// Forgets every hash kept: what `fingerprint()` then gives is the state's hash afresh.
     mutating func forgetHashes() {
-        for id in nodes.indices { nodes[id].hashKept = nil }
+        nodes.forgetHashes()
         storeHashKept = nil
     }
 }

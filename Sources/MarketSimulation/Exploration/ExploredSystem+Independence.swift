@@ -114,6 +114,19 @@ struct SleepSet: Hashable, Sendable {
 
     var isEmpty: Bool { words == (0, 0, 0) }
 
+    /// Every step of `count` peers has a bit below 63 (up to 4 peers: 48 bits), so a set fits
+    /// in one word with its top bit free (`packed`).
+    static func fitsOneWord(count: Int) -> Bool { 2 * count * count + 4 * count <= 63 }
+
+    /// The set as one word, for sets of peers that `fitsOneWord`.
+    var packed: UInt64 { words.0 }
+
+    init(packed: UInt64) {
+        words = (packed, 0, 0)
+    }
+
+    private init() {}
+
     static func == (lhs: SleepSet, rhs: SleepSet) -> Bool { lhs.words == rhs.words }
 
     func hash(into hasher: inout Hasher) {

@@ -1,4 +1,5 @@
 import MarketCore
+import Synchronization
 
 extension ExploredSystem {
     /// The peers' nodes of one state, each in an immutable box: a step changes one node, so a
@@ -12,6 +13,8 @@ extension ExploredSystem {
     public struct Nodes: RandomAccessCollection, Hashable, Sendable {
         final class Box: Sendable {
             let node: Node
+            /// The node's hash once taken (0: not yet; see `hashOfNode`).
+            let hash = Atomic<Int>(0)
 
             init(_ node: Node) {
                 self.node = node
@@ -30,6 +33,30 @@ extension ExploredSystem {
         public subscript(position: Int) -> Node {
             get { boxes[position].node }
             set { boxes[position] = Box(newValue) }
+        }
+
+        /// The hash of the node at `position`, taken once per box: a box is never written, so
+        /// a state's fingerprint hashes again only the nodes its last step wrote, and states
+        /// sharing a box (from several threads) share its hash. 0 stands for "not taken", so a
+        /// hash of 0 is kept as 1.
+        func hashOfNode(_ position: Int) -> Int {
+            let box = boxes[position]
+            let kept = box.hash.load(ordering: .relaxed)
+            if kept != 0 { return kept }
+            let hash = box.node.hashValue
+            let taken = hash == 0 ? 1 : hash
+            box.hash.store(taken, ordering: .relaxed)
+            return taken
+        }
+
+        /// The peer at `position` is crashed or down, read without copying the node.
+        func isDown(_ position: Int) -> Bool {
+            boxes[position].node.peer == nil
+        }
+
+        /// Forgets every hash kept (new boxes for the same nodes).
+        mutating func forgetHashes() {
+            boxes = boxes.map { Box($0.node) }
         }
 
         public static func == (lhs: Nodes, rhs: Nodes) -> Bool {

@@ -24,9 +24,6 @@ public struct ExploredSystem: Hashable {
         /// Answers of the store not yet read, in order.
         public var storeResults: [StoreResult] = []
         public var paused = false
-        /// This node's hash while no step changed it (see `fingerprint()`); kept inside the
-        /// node so it costs no allocation of its own.
-        @StepScratch var hashKept: Int? = nil
 
         var crashed: Bool { peer == nil && !downAtStart }
         /// Takes steps: up and not paused.
@@ -138,9 +135,8 @@ public struct ExploredSystem: Hashable {
     /// Takes one action (which must be enabled) and returns the invariants it broke.
     public mutating func apply(_ action: ExplorationAction) -> [Violation] {
         var violations: [Violation] = []
-        // A step changes the node of the peer it is taken by (and links), nothing else but the
-        // store when the store runs.
-        if let actor = action.actor { nodes[actor].hashKept = nil }
+        // A step changes the node of the peer it is taken by (a new box, with no hash kept) and
+        // links, nothing else but the store when the store runs.
         if case .runStore = action { storeHashKept = nil }
         switch action {
         case .deliver(let from, let to):
@@ -194,41 +190,46 @@ public struct ExploredSystem: Hashable {
     }
 
     /// One event of one peer, then the end of its turn (each event is a turn of its own, as
-    /// when the runtime's loop finds one thing to do), with every effect carried out.
+    /// when the runtime's loop finds one thing to do), with every effect carried out. The node
+    /// is read once and written once: each read through `nodes` copies the whole node (a
+    /// retain of every buffer of its peer), and each write puts a new box in place.
     mutating func step(_ id: PeerID, _ event: Event, _ violations: inout [Violation]) {
-        guard var peer = nodes[id].peer else { return }
+        var node = nodes[id]
+        guard var peer = node.peer else { return }
         var effects = peer.step(event, now: now)
         effects += peer.step(.endOfTurn, now: now)
-        nodes[id].peer = peer
-        for effect in effects where nodes[id].peer != nil {
-            perform(effect, of: id)
+        node.peer = peer
+        var crashed = false
+        effects: for effect in effects {
+            switch effect {
+            case .send(let envelope):
+                if envelope.to == id ? node.peer == nil : nodes.isDown(envelope.to) {
+                    // A dial to a peer that is down or crashed is refused at once.
+                    noteGone(envelope.to, to: id)
+                } else {
+                    links[link(id, envelope.to)].append(.message(envelope))
+                }
+            case .setTimer(let timer, let after):
+                node.timers[timer] = now + after
+            case .cancelTimer(let timer):
+                node.timers[timer] = nil
+            case .persist(let request):
+                node.storeRequests.append(request)
+            case .fellSick(let mode):
+                // Faults come from the explorer (the core's sick rate is 0); a crash the core
+                // asks for is carried out all the same, and ends what the turn does.
+                guard mode == .crash else { continue }
+                nodes[id] = node
+                crash(id)
+                crashed = true
+                break effects
+            case .log:
+                break
+            }
         }
+        if !crashed { nodes[id] = node }
         if let violation = BackedBelief.check(id, knownEpoch: peer.knownEpoch, storeEpoch: store.epoch) {
             violations.append(violation)
-        }
-    }
-
-    mutating func perform(_ effect: Effect, of id: PeerID) {
-        switch effect {
-        case .send(let envelope):
-            if nodes[envelope.to].peer == nil {
-                // A dial to a peer that is down or crashed is refused at once.
-                noteGone(envelope.to, to: id)
-            } else {
-                links[link(id, envelope.to)].append(.message(envelope))
-            }
-        case .setTimer(let timer, let after):
-            nodes[id].timers[timer] = now + after
-        case .cancelTimer(let timer):
-            nodes[id].timers[timer] = nil
-        case .persist(let request):
-            nodes[id].storeRequests.append(request)
-        case .fellSick(let mode):
-            // Faults come from the explorer (the core's sick rate is 0); a crash the core
-            // asks for is carried out all the same.
-            if mode == .crash { crash(id) }
-        case .log:
-            break
         }
     }
 

@@ -5,7 +5,8 @@ import MarketCore
 /// state it reaches. States are deduplicated by a 64-bit fingerprint of the whole system
 /// (hash compaction: only the fingerprint of a visited state is kept, with its parent and
 /// the action that reached it, so a path can be rebuilt; two states sharing one fingerprint,
-/// which is improbable at these sizes, would make one of them go unvisited).
+/// which is improbable at these sizes, would make one of them go unvisited). Depth-first
+/// search without a depth bound keeps the fingerprint alone (`ParallelDepthFirstSearch`).
 public final class Explorer {
     public struct Progress: Sendable {
         public var states: Int
@@ -17,7 +18,8 @@ public final class Explorer {
     public let setup: ExplorationSetup
     public let bounds: ExplorationBounds
     public let search: ExplorationResult.Search
-    /// Sleep sets (breadth-first only): a step is not taken from a state when an independent
+    /// Sleep sets (breadth-first, and depth-first without a depth bound among up to 4 peers:
+    /// `ParallelDepthFirstSearch`): a step is not taken from a state when an independent
     /// step before it already led, in the other order, to the state it would reach. Every
     /// state is still visited, only transitions to states seen are saved. On by default: the
     /// relation is checked pair by pair against its definition in every state of small bounds
@@ -27,7 +29,10 @@ public final class Explorer {
     public var reduction = true
     /// Which steps commute in a state; apart from `ExploredSystem.independent` only for tests
     /// showing that a wrong relation loses states.
-    var independence: (ExploredSystem, ExplorationAction, ExplorationAction) -> Bool = { $0.independent($1, $2) }
+    var independence: @Sendable (ExploredSystem, ExplorationAction, ExplorationAction) -> Bool = { $0.independent($1, $2) }
+    /// Depth-first search without a depth bound runs on this many threads
+    /// (`ParallelDepthFirstSearch`); any other search runs on one.
+    public var threads = 1
     /// Asked between states; true stops the search cleanly with what it covered.
     public var shouldStop: () -> Bool = { false }
     /// Told about once a second.
@@ -60,6 +65,14 @@ public final class Explorer {
     }
 
     public func run() -> ExplorationResult {
+        // Without a depth bound, what a state reaches depends on the state alone (fault budgets
+        // and timer firings are part of it), so each is expanded once, and only fingerprints
+        // need keeping. With one, a state reached again by a shorter path is expanded again
+        // below: what it reaches within the bound depends on how deep it is.
+        if search == .dfs, bounds.depth == nil {
+            return ParallelDepthFirstSearch(setup: setup, bounds: bounds, threads: threads, reduction: reduction, independence: independence)
+                .run(shouldStop: shouldStop, onProgress: onProgress)
+        }
         let clock = ContinuousClock()
         let started = clock.now
         var lastReport = started
