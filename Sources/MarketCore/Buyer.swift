@@ -50,8 +50,17 @@ extension Peer {
     /// Requests in flight at once: the run's setting, at least one.
     var pipelined: Bool { config.inFlight > 1 }
 
-    /// Sends the request with one stamp to the trader and to every other peer that may still
-    /// buy (the only ones that could precede it); a retry gets a fresh stamp.
+    /// Sends the request with one stamp to the trader and, with one request in flight, to every
+    /// other peer that may still buy (the only ones that could precede it); a retry gets a fresh
+    /// stamp.
+    ///
+    /// With several in flight the trader alone gets it. The multicast is there for liveness, not
+    /// safety: the trader decides a request only once every other buyer has sent it something
+    /// stamped later, whoever told that buyer what. A buyer that pipelines always has a request
+    /// on the way, is waiting for results, or has said `done_buying`; each result is stamped past
+    /// every request the trader had received, so the requests it makes next are stamped past
+    /// them too, and the lowest request in the book always becomes stable. So a buy costs a
+    /// request and a result, not one envelope per buyer: at 64 peers, 4 envelopes a buy, not 51.
     mutating func multicast(_ request: BuyRequest) {
         guard let leader, leader != id else { return }
         guard let index = buyer.inFlight.firstIndex(where: { $0.id == request.id }) else { return }
@@ -66,7 +75,7 @@ extension Peer {
             let me = id
             owedConfirmations[leader]?.removeAll { $0.buyer == me && $0.seq < request.id.seq }
         }
-        let others = config.peers.filter { $0 != id && $0 != leader && canStillBuy($0) }
+        let others = pipelined ? [] : config.peers.filter { $0 != id && $0 != leader && canStillBuy($0) }
         broadcast(.buy(stamped, firstAttempt: firstAttempt), to: [leader] + others)
         effects.append(.setTimer(.request, after: config.timing.requestTimeout))
     }

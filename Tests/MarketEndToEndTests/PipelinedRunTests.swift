@@ -4,7 +4,8 @@ import MarketTestKit
 import XCTest
 
 /// Buyers that keep several requests in flight, in real processes: every request decided once,
-/// the run's setting recorded, and a turn's envelopes to a neighbour sharing frames.
+/// the run's setting recorded, requests sent to the trader alone, and a turn's envelopes to a
+/// neighbour sharing frames.
 extension EndToEndTests {
     func test_pipelinedBuyers_decideEveryRequestOnce_andShareFrames() throws {
         let path = try temporaryDatabasePath()
@@ -17,6 +18,7 @@ extension EndToEndTests {
         let envelopes = try XCTUnwrap(json["envelopes_per_decision"] as? Double)
         let frames = try XCTUnwrap(json["frames_per_decision"] as? Double)
         XCTAssertLessThan(frames, envelopes, "several requests in flight give a turn several envelopes a neighbour")
+        XCTAssertLessThan(envelopes, 6, "each request goes to the trader alone: multicast to the 6 buyers, a buy cost 8.6")
         let runID = Int64(try XCTUnwrap(json["run_id"] as? Int))
         let db = try readOnly(path)
         try assertDecidedExactlyOnce(db, runID: runID, expected: 6 * 60)
