@@ -31,7 +31,7 @@ struct RunCommand: ParsableCommand {
     var requests: Int?
 
     @Option(name: .customLong("in-flight"), parsing: .unconditional, help: ArgumentHelp(
-        "Requests each buyer keeps in flight (default 1: each waits for its result before the next).", valueName: "D"))
+        "Requests each buyer keeps in flight (default 1: each waits for its result before the next and multicasts each request; with more, each goes to the trader alone).", valueName: "D"))
     var inFlight: Int?
 
     @Option(name: .customLong("sick-rate"), parsing: .unconditional, help: "Chance (0...1) that the trader falls sick after queueing a request.")
