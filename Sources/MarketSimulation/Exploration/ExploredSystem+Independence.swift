@@ -83,6 +83,14 @@ struct SleepSet: Hashable, Sendable {
         }
     }
 
+    /// Whether a step with `bit` is left out of a state's expansion: asleep there, or, when the
+    /// state is expanded again for the steps it missed (`only`), not one of them.
+    static func skips(_ bit: Int?, asleep: SleepSet, only: SleepSet?) -> Bool {
+        guard let bit else { return only != nil }
+        if let only { return !only.contains(bit) }
+        return asleep.contains(bit)
+    }
+
     func contains(_ bit: Int) -> Bool {
         switch bit >> 6 {
         case 0: words.0 & (1 << UInt64(bit & 63)) != 0

@@ -136,12 +136,7 @@ public final class Explorer {
             var taken: [ExplorationAction] = []
             for action in enabled {
                 let bit = SleepSet.bit(action, count: count)
-                if let bit {
-                    if let only = next.only { guard only.contains(bit) else { continue } }
-                    else if asleep.contains(bit) { continue }
-                } else if next.only != nil {
-                    continue
-                }
+                if SleepSet.skips(bit, asleep: asleep, only: next.only) { continue }
                 var system = next.system
                 let violations = system.apply(action)
                 result.transitions += 1

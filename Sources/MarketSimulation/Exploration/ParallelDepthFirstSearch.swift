@@ -251,12 +251,7 @@ final class ParallelDepthFirstSearch: Sendable {
             let bits = next.enabled.map { SleepSet.bit($0, count: count) }
             for (index, action) in next.enabled.enumerated() {
                 let bit = bits[index]
-                if let bit {
-                    if let only = next.only { guard only.contains(bit) else { continue } }
-                    else if asleep.contains(bit) { continue }
-                } else if next.only != nil {
-                    continue
-                }
+                if SleepSet.skips(bit, asleep: asleep, only: next.only) { continue }
                 var system = next.system
                 let violations = system.apply(action)
                 tally.transitions += 1
