@@ -47,7 +47,7 @@ extension Peer {
         }
     }
 
-    /// Requests in flight at once: the run's setting, at least one.
+    /// The run lets a buyer keep several requests in flight (`PeerConfig.inFlight`).
     var pipelined: Bool { config.inFlight > 1 }
 
     /// Sends the request with one stamp to the trader and, with one request in flight, to every

@@ -77,7 +77,7 @@ extension Peer {
         if let last = books.requests.map(\.id.seq).max() {
             buyer.nextSeq = last + 1
         }
-        let pending = Set(books.pendingRequests + [books.pendingRequest].compactMap { $0 })
+        let pending = Set(books.pendingRequests)
         buyer.completed = books.requests.filter { !pending.contains($0.id) }.count
         buyer.inFlight = books.requests.filter { pending.contains($0.id) }
         // With several in flight, a request the store never got may lie below one it did (the

@@ -227,10 +227,11 @@ public struct PeerBooks: Hashable, Codable, Sendable {
     public var sellerTradeIDs: Set<Int>
     /// This peer's requests as the store has them, decided or pending.
     public var requests: [BuyRequest]
-    /// This peer's request that is still pending, if any (the latest, if several are).
-    public var pendingRequest: RequestID?
-    /// Every request of this peer's that is still pending: several, if it had several in flight.
-    public var pendingRequests: [RequestID] = []
+    /// Every request of this peer's that is still pending, in id order: several, if it had
+    /// several in flight.
+    public var pendingRequests: [RequestID]
+    /// This peer's latest pending request, if any.
+    public var pendingRequest: RequestID? { pendingRequests.last }
     /// This peer's deposits.
     public var deposits: [Deposit]
     /// Quantity of this peer's goods sold, per product.
@@ -238,14 +239,14 @@ public struct PeerBooks: Hashable, Codable, Sendable {
 
     public init(
         peer: PeerID, ledger: Ledger = Ledger(), sellerTradeIDs: Set<Int> = [], requests: [BuyRequest] = [],
-        pendingRequest: RequestID? = nil, deposits: [Deposit] = [], soldByProduct: [Product: Int] = [:]
+        pendingRequests: [RequestID] = [], deposits: [Deposit] = [], soldByProduct: [Product: Int] = [:]
     ) {
         self.soldByProduct = soldByProduct
         self.peer = peer
         self.ledger = ledger
         self.sellerTradeIDs = sellerTradeIDs
         self.requests = requests
-        self.pendingRequest = pendingRequest
+        self.pendingRequests = pendingRequests.sorted()
         self.deposits = deposits
     }
 }

@@ -28,15 +28,10 @@ public enum Framing {
         }
     }
 
-    /// Writes one framed envelope; nil when it would exceed the cap (never for the core's messages).
+    /// A frame of one envelope; nil when it would not fit a sealed frame (never for the core's messages).
     static func frame(_ envelope: Envelope, allocator: ByteBufferAllocator) -> ByteBuffer? {
-        var buffer = allocator.buffer(capacity: 128)
-        buffer.writeInteger(UInt32(0))
-        WireCodec.write(envelope, into: &buffer)
-        let length = buffer.readableBytes - 4
-        guard length <= maxFrame else { return nil }
-        buffer.setInteger(UInt32(length), at: buffer.readerIndex, endianness: .big)
-        return buffer
+        var batch = EnvelopeBatch(allocator: allocator)
+        return batch.add(envelope) ? batch.framed() : nil
     }
 
     /// The dialler's first frame: who it is, and the proof.

@@ -226,11 +226,9 @@ public final class InMemoryStore: TradingPostStore {
         for id in requestOrder where id.buyer == peer {
             guard let record = requests[id] else { continue }
             books.requests.append(record.request)
-            if record.status == .pending {
-                books.pendingRequest = id
-                books.pendingRequests.append(id)
-            }
+            if record.status == .pending { books.pendingRequests.append(id) }
         }
+        books.pendingRequests.sort()
         books.deposits = deposits.filter { $0.seller == peer }
         return .books(books)
     }

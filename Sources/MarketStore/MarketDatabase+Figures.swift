@@ -1,7 +1,5 @@
 import MarketCore
 
-/// A run's decided requests, the bought ones, and the seconds from the first received to the
-/// last decided: `market bench`'s throughput.
 /// What a run's peers wrote to each other: envelopes (messages), and the frames (writes) that
 /// carried them, from the peers that recorded them.
 public struct WireCounts: Hashable, Sendable {
@@ -10,6 +8,8 @@ public struct WireCounts: Hashable, Sendable {
     public var peers: Int
 }
 
+/// A run's decided requests, the bought ones, and the seconds from the first received to the
+/// last decided: `market bench`'s throughput, and `market run`'s.
 public struct DecisionSpan: Hashable, Sendable {
     public var decided: Int
     public var bought: Int

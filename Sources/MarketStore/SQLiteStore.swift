@@ -347,25 +347,19 @@ public final class SQLiteStore: TradingPostStore, Sendable {
                 SELECT * FROM requests WHERE run_id = ? AND buyer_id = ?
                 """, arguments: [runID, peer])
             var requests: [BuyRequest] = []
-            var pending: RequestID?
-            var pendingAll: [RequestID] = []
+            var pending: [RequestID] = []
             for record in records {
                 let request = try Self.request(record)
                 requests.append(request)
-                if record.status == .pending {
-                    pending = max(pending ?? request.id, request.id)
-                    pendingAll.append(request.id)
-                }
+                if record.status == .pending { pending.append(request.id) }
             }
             requests.sort { $0.id < $1.id }
             let deposits = try DepositRecord.fetchAllCheckingTypes(db, sql: """
                 SELECT * FROM deposits WHERE run_id = ? AND seller_id = ? ORDER BY accept_seq
                 """, arguments: [runID, peer]).map(\.deposit)
-            var books = PeerBooks(
-                peer: peer, ledger: ledger, sellerTradeIDs: sellerTrades, requests: requests, pendingRequest: pending,
-                deposits: deposits, soldByProduct: soldByProduct)
-            books.pendingRequests = pendingAll.sorted()
-            return .books(books)
+            return .books(PeerBooks(
+                peer: peer, ledger: ledger, sellerTradeIDs: sellerTrades, requests: requests, pendingRequests: pending,
+                deposits: deposits, soldByProduct: soldByProduct))
         }
     }
 

@@ -314,7 +314,7 @@ final class BuyerSellerTests: XCTestCase {
         p.step(.restart)
         p.persisted(.books(PeerBooks(
             peer: 0, ledger: Ledger(bought: 1, sold: 0, cashCents: -100),
-            requests: [request(0, 0, 5), request(0, 1, 9)], pendingRequest: p01)))
+            requests: [request(0, 0, 5), request(0, 1, 9)], pendingRequests: [p01])))
         XCTAssertEqual(p.peer.buyer.completed, 1)
         XCTAssertEqual(p.peer.buyer.outstanding, request(0, 1, 9))
         XCTAssertEqual(p.peer.buyer.nextSeq, 2)

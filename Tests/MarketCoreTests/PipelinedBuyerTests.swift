@@ -126,10 +126,9 @@ final class PipelinedBuyerTests: XCTestCase {
     func testARestartedBuyerPicksUpEveryPendingRequest() {
         let p = PeerHarness(id: 0, peers: [0, 1, 2, 3], role: .buyer, requests: 6, inFlight: 3)
         p.step(.restart)
-        var books = PeerBooks(
+        let books = PeerBooks(
             peer: 0, ledger: Ledger(bought: 1, sold: 0, cashCents: -100),
-            requests: [request(0, 0, 5), request(0, 1, 9), request(0, 2, 10)], pendingRequest: id(2))
-        books.pendingRequests = [id(1), id(2)]
+            requests: [request(0, 0, 5), request(0, 1, 9), request(0, 2, 10)], pendingRequests: [id(1), id(2)])
         p.persisted(.books(books))
         XCTAssertEqual(p.peer.buyer.completed, 1)
         XCTAssertEqual(p.peer.buyer.inFlight.map(\.id), [id(1), id(2)])
@@ -145,8 +144,7 @@ final class PipelinedBuyerTests: XCTestCase {
         // P0-1 went out after P0-0 and before P0-2, and only P0-1 never reached a store.
         let p = PeerHarness(id: 0, peers: [0, 1, 2, 3], role: .buyer, requests: 6, inFlight: 3)
         p.step(.restart)
-        var books = PeerBooks(peer: 0, requests: [request(0, 0, 5), request(0, 2, 10)], pendingRequest: id(2))
-        books.pendingRequests = [id(2)]
+        let books = PeerBooks(peer: 0, requests: [request(0, 0, 5), request(0, 2, 10)], pendingRequests: [id(2)])
         p.persisted(.books(books))
         XCTAssertEqual(p.peer.buyer.completed, 1)
         XCTAssertEqual(p.peer.buyer.inFlight.map(\.id), [id(1), id(2)])
