@@ -13,12 +13,20 @@ extension ExploredSystem {
     public struct Nodes: RandomAccessCollection, Hashable, Sendable {
         final class Box: Sendable {
             let node: Node
+            /// `node.peer != nil`, kept: asking a node for its optional peer copies the peer (a
+            /// retain of every buffer it holds), and `enabled` asks of every node in every state.
+            let hasPeer: Bool
             /// The node's hash once taken (0: not yet; see `hashOfNode`).
             let hash = Atomic<Int>(0)
 
             init(_ node: Node) {
                 self.node = node
+                // A match, not `!= nil`, which copies the peer.
+                if case .some = node.peer { hasPeer = true } else { hasPeer = false }
             }
+
+            /// Up and not paused (`Node.running`), without copying the peer.
+            var running: Bool { hasPeer && !node.paused }
         }
 
         private var boxes: [Box]
@@ -51,7 +59,13 @@ extension ExploredSystem {
 
         /// The peer at `position` is crashed or down, read without copying the node.
         func isDown(_ position: Int) -> Bool {
-            boxes[position].node.peer == nil
+            !boxes[position].hasPeer
+        }
+
+        /// The node at `position` in its box, to read fields of it in place: `self[position]`
+        /// copies the whole node out, and `enabled` and `isQuiet` read every node of every state.
+        func box(_ position: Int) -> Box {
+            boxes[position]
         }
 
         /// Forgets every hash kept (new boxes for the same nodes).

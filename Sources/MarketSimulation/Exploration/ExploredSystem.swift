@@ -88,27 +88,28 @@ public struct ExploredSystem: Hashable {
     public func enabled(within bounds: ExplorationBounds) -> [ExplorationAction] {
         var actions: [ExplorationAction] = []
         let timersMayFire = bounds.timing == .any || isQuiet
-        // Fields are read in place (`nodes[id].x`): a copy of a whole node retains every buffer
-        // of its peer, and this runs for every state.
-        for id in nodes.indices where nodes[id].running {
+        // Fields are read in place, through each node's box (`Nodes.box`).
+        for id in nodes.indices where nodes.box(id).running {
+            let box = nodes.box(id)
             for from in nodes.indices where !links[link(from, id)].isEmpty {
                 actions.append(.deliver(from: from, to: id))
             }
-            if timersMayFire, !nodes[id].timers.isEmpty {
-                for timer in Self.timerOrder where nodes[id].timers[timer] != nil && nodes[id].fired[timer, default: 0] < bounds.firings(of: timer) {
+            if timersMayFire, !box.node.timers.isEmpty {
+                for timer in Self.timerOrder where box.node.timers[timer] != nil && box.node.fired[timer, default: 0] < bounds.firings(of: timer) {
                     actions.append(.fire(id, timer))
                 }
             }
-            if !nodes[id].storeRequests.isEmpty { actions.append(.runStore(id)) }
-            if !nodes[id].storeResults.isEmpty { actions.append(.storeResult(id)) }
+            if !box.node.storeRequests.isEmpty { actions.append(.runStore(id)) }
+            if !box.node.storeResults.isEmpty { actions.append(.storeResult(id)) }
         }
         for id in nodes.indices {
+            let box = nodes.box(id)
             // A restart or a resume comes after a delay, as a timer does (the scenario's
             // recovery, the length of a pause).
-            if timersMayFire, nodes[id].crashed { actions.append(.restart(id)) }
-            if timersMayFire, nodes[id].paused { actions.append(.resume(id)) }
-            if crashes < bounds.crashes, nodes[id].peer != nil { actions.append(.crash(id)) }
-            if pauses < bounds.pauses, nodes[id].running { actions.append(.pause(id)) }
+            if timersMayFire, !box.hasPeer, !box.node.downAtStart { actions.append(.restart(id)) }
+            if timersMayFire, box.node.paused { actions.append(.resume(id)) }
+            if crashes < bounds.crashes, box.hasPeer { actions.append(.crash(id)) }
+            if pauses < bounds.pauses, box.running { actions.append(.pause(id)) }
         }
         if drops < bounds.drops {
             for from in nodes.indices {
@@ -124,8 +125,9 @@ public struct ExploredSystem: Hashable {
     /// or answer. What is on its way to a paused peer waits for it.
     var isQuiet: Bool {
         nodes.indices.allSatisfy { id in
-            guard nodes[id].running else { return true }
-            return nodes[id].storeRequests.isEmpty && nodes[id].storeResults.isEmpty
+            let box = nodes.box(id)
+            guard box.running else { return true }
+            return box.node.storeRequests.isEmpty && box.node.storeResults.isEmpty
                 && nodes.indices.allSatisfy { links[link($0, id)].isEmpty }
         }
     }
@@ -195,15 +197,16 @@ public struct ExploredSystem: Hashable {
     /// retain of every buffer of its peer), and each write puts a new box in place.
     mutating func step(_ id: PeerID, _ event: Event, _ violations: inout [Violation]) {
         var node = nodes[id]
-        guard var peer = node.peer else { return }
-        var effects = peer.step(event, now: now)
-        effects += peer.step(.endOfTurn, now: now)
-        node.peer = peer
+        if case .none = node.peer { return }
+        // Stepped in place: a copy of the peer out of its node retains every buffer it holds.
+        var effects = node.peer!.step(event, now: now)
+        effects += node.peer!.step(.endOfTurn, now: now)
+        let knownEpoch = node.peer!.knownEpoch
         var crashed = false
         effects: for effect in effects {
             switch effect {
             case .send(let envelope):
-                if envelope.to == id ? node.peer == nil : nodes.isDown(envelope.to) {
+                if envelope.to != id, nodes.isDown(envelope.to) {
                     // A dial to a peer that is down or crashed is refused at once.
                     noteGone(envelope.to, to: id)
                 } else {
@@ -228,7 +231,7 @@ public struct ExploredSystem: Hashable {
             }
         }
         if !crashed { nodes[id] = node }
-        if let violation = BackedBelief.check(id, knownEpoch: peer.knownEpoch, storeEpoch: store.epoch) {
+        if let violation = BackedBelief.check(id, knownEpoch: knownEpoch, storeEpoch: store.epoch) {
             violations.append(violation)
         }
     }
