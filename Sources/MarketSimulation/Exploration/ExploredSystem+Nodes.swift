@@ -27,6 +27,8 @@ extension ExploredSystem {
 
             /// Up and not paused (`Node.running`), without copying the peer.
             var running: Bool { hasPeer && !node.paused }
+            /// Crashed, not down from the start (`Node.crashed`), without copying the peer.
+            var crashed: Bool { !hasPeer && !node.downAtStart }
         }
 
         private var boxes: [Box]

@@ -89,8 +89,9 @@ public struct ExploredSystem: Hashable {
         var actions: [ExplorationAction] = []
         let timersMayFire = bounds.timing == .any || isQuiet
         // Fields are read in place, through each node's box (`Nodes.box`).
-        for id in nodes.indices where nodes.box(id).running {
+        for id in nodes.indices {
             let box = nodes.box(id)
+            guard box.running else { continue }
             for from in nodes.indices where !links[link(from, id)].isEmpty {
                 actions.append(.deliver(from: from, to: id))
             }
@@ -106,7 +107,7 @@ public struct ExploredSystem: Hashable {
             let box = nodes.box(id)
             // A restart or a resume comes after a delay, as a timer does (the scenario's
             // recovery, the length of a pause).
-            if timersMayFire, !box.hasPeer, !box.node.downAtStart { actions.append(.restart(id)) }
+            if timersMayFire, box.crashed { actions.append(.restart(id)) }
             if timersMayFire, box.node.paused { actions.append(.resume(id)) }
             if crashes < bounds.crashes, box.hasPeer { actions.append(.crash(id)) }
             if pauses < bounds.pauses, box.running { actions.append(.pause(id)) }
